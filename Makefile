@@ -1,0 +1,64 @@
+# dcpf: PGXS build. The version lives only in dcpf.control.
+EXTENSION  = dcpf
+EXTVERSION = $(shell sed -n "s/^default_version[[:space:]]*=[[:space:]]*'\([^']*\)'.*/\1/p" $(EXTENSION).control)
+
+MODULE_big = dcpf
+OBJS = src/dcpf.o src/guc.o src/validate.o src/iban.o src/scan.o src/email.o src/names.o
+
+# The install script is built from the numbered SQL sources, in order.
+SQL_SOURCES = $(sort $(wildcard sql/[0-9]*.sql))
+DATA_built  = $(EXTENSION)--$(EXTVERSION).sql
+DATA        = $(wildcard sql/upgrade/$(EXTENSION)--*--*.sql)
+DOCS        =
+
+PG_CPPFLAGS = -I$(srcdir)/src -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare
+SHLIB_LINK  = -lcrypto
+
+# pg_regress: inputs in test/sql, expected output in expected/
+REGRESS      = $(basename $(notdir $(sort $(wildcard test/sql/*.sql))))
+REGRESS_OPTS = --inputdir=test --dbname=dcpf_regression
+
+EXTRA_CLEAN = $(DATA_built) results regression.diffs regression.out
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+$(EXTENSION)--$(EXTVERSION).sql: $(SQL_SOURCES) $(EXTENSION).control
+	@echo "-- generated from sql/*.sql by make; do not edit" > $@
+	@echo "\\echo Use \"CREATE EXTENSION $(EXTENSION)\" to load this file. \\quit" >> $@
+	cat $(SQL_SOURCES) >> $@
+
+.PHONY: deps test demo memcheck bench tidy
+
+# Install what a fresh Debian 12 machine lacks (idempotent).
+deps:
+	tools/install-deps
+
+# The whole suite (pg_regress + pgTAP + shell tests) on a throwaway cluster.
+test: deps
+	$(MAKE) all
+	$(MAKE) install
+	tools/with-cluster tools/run-tests
+
+# The same suite with every backend under valgrind memcheck.
+memcheck: deps
+	tools/install-deps valgrind
+	$(MAKE) all
+	$(MAKE) install
+	DCPF_VALGRIND=1 tools/with-cluster tools/run-tests
+
+# Build, install, start a throwaway cluster, load the sample, walk through it.
+demo: deps
+	$(MAKE) all
+	$(MAKE) install
+	tools/with-cluster tools/demo
+
+# Benchmarks: ratios against the same work without dcpf.
+bench: deps
+	$(MAKE) all
+	$(MAKE) install
+	tools/with-cluster bench/run
+
+tidy:
+	clang-tidy $(addsuffix .c,$(basename $(OBJS))) -- -I$(includedir_server) -Isrc

@@ -1,0 +1,24 @@
+/*-------------------------------------------------------------------------
+ * dcpf.c
+ *    Module magic and _PG_init for the dcpf extension.
+ *
+ * Kept short on purpose: each concern lives in its own file and exposes an
+ * initialisation function that is called from here.
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "fmgr.h"
+
+#include "dcpf.h"
+
+PG_MODULE_MAGIC;
+
+void		_PG_init(void);
+
+/* Register settings; later modules add shared memory and hooks here. */
+void
+_PG_init(void)
+{
+	dcpf_define_gucs();
+}
