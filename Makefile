@@ -16,7 +16,7 @@ SHLIB_LINK  = -lcrypto
 
 # pg_regress: inputs in test/sql, expected output in expected/
 REGRESS      = $(basename $(notdir $(sort $(wildcard test/sql/*.sql))))
-REGRESS_OPTS = --inputdir=test --dbname=dcpf_regression
+REGRESS_OPTS = --inputdir=test
 
 EXTRA_CLEAN = $(DATA_built) results regression.diffs regression.out
 
@@ -24,9 +24,9 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
-$(EXTENSION)--$(EXTVERSION).sql: $(SQL_SOURCES) $(EXTENSION).control
-	@echo "-- generated from sql/*.sql by make; do not edit" > $@
-	@echo "\\echo Use \"CREATE EXTENSION $(EXTENSION)\" to load this file. \\quit" >> $@
+$(EXTENSION)--$(EXTVERSION).sql: $(SQL_SOURCES) $(EXTENSION).control Makefile
+	@printf '%s\n' '-- generated from sql/*.sql by make; do not edit' > $@
+	@printf '%s\n' '\echo Use "CREATE EXTENSION $(EXTENSION)" to load this file. \quit' >> $@
 	cat $(SQL_SOURCES) >> $@
 
 .PHONY: deps test demo memcheck bench tidy

@@ -1,0 +1,155 @@
+-- 050_person.sql: people, their contact details, profile and preferences.
+-- A person exists once, independent of any licensee: memberships (060) tie
+-- them to licensees. The portfolio belongs to the person, not the licensee.
+
+CREATE TABLE dcpf.person (
+    id                    uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    given_names           text CONSTRAINT person_given_names_format
+                          CHECK (given_names = btrim(given_names) AND length(given_names) BETWEEN 1 AND 120
+                                 AND given_names !~ '[0-9@]|\s\s'),
+    initials              text CONSTRAINT person_initials_format
+                          CHECK (initials ~ '^(IJ\.|[[:upper:]][[:lower:]]{0,2}\.)+$'),
+    tussenvoegsel         text CONSTRAINT person_tussenvoegsel_format
+                          CHECK (tussenvoegsel ~ '^[[:lower:]'']+( [[:lower:]'']+){0,3}$' AND length(tussenvoegsel) <= 20),
+    surname               text NOT NULL CONSTRAINT person_surname_format
+                          CHECK (surname = btrim(surname) AND length(surname) BETWEEN 1 AND 120
+                                 AND surname !~ '[0-9@]|\s\s'),
+    partner_tussenvoegsel text CONSTRAINT person_partner_tussenvoegsel_format
+                          CHECK (partner_tussenvoegsel ~ '^[[:lower:]'']+( [[:lower:]'']+){0,3}$' AND length(partner_tussenvoegsel) <= 20),
+    partner_surname       text CONSTRAINT person_partner_surname_format
+                          CHECK (partner_surname = btrim(partner_surname) AND length(partner_surname) BETWEEN 1 AND 120
+                                 AND partner_surname !~ '[0-9@]|\s\s'),
+    name_use              char(1) NOT NULL DEFAULT 'E'
+                          CONSTRAINT person_name_use_known CHECK (name_use IN ('E', 'P', 'V', 'N')),
+    email                 dcpf.email NOT NULL,
+    big_number            dcpf.big_number,
+    job_title             text CONSTRAINT person_job_title_length CHECK (length(btrim(job_title)) BETWEEN 1 AND 120),
+    academic_titles       text[] NOT NULL DEFAULT '{}'
+                          CONSTRAINT person_academic_titles_known CHECK (
+                              academic_titles <@ ARRAY['prof.', 'dr.', 'drs.', 'mr.', 'ir.', 'ing.', 'bc.',
+                                                       'BSc', 'BA', 'MSc', 'MA', 'MD', 'PhD', 'MBA', 'MPH',
+                                                       'MHA', 'MANP', 'LLM', 'EMHA']
+                              AND cardinality(academic_titles) <= 6),
+    photo                 bytea CONSTRAINT person_photo_size CHECK (octet_length(photo) <= 524288),
+    photo_type            text,
+    status                text NOT NULL DEFAULT 'active'
+                          CONSTRAINT person_status_known CHECK (status IN ('active', 'deactivated')),
+    deactivated_at        timestamptz,
+    created_at            timestamptz NOT NULL DEFAULT now(),
+    created_by            uuid REFERENCES dcpf.person (id) ON DELETE SET NULL,
+    created_for_licensee  uuid REFERENCES dcpf.licensee (id) ON DELETE SET NULL,
+    updated_at            timestamptz NOT NULL DEFAULT now(),
+    sort_key              text GENERATED ALWAYS AS (dcpf.name_sort_key(surname, tussenvoegsel, given_names, initials)) STORED,
+    CONSTRAINT person_needs_given_names_or_initials CHECK (given_names IS NOT NULL OR initials IS NOT NULL),
+    CONSTRAINT person_partner_name_for_name_use CHECK (name_use = 'E' OR partner_surname IS NOT NULL),
+    CONSTRAINT person_partner_tussenvoegsel_needs_surname CHECK (partner_tussenvoegsel IS NULL OR partner_surname IS NOT NULL),
+    CONSTRAINT person_photo_type_matches CHECK (
+        (photo IS NULL AND photo_type IS NULL)
+        OR (photo IS NOT NULL AND photo_type IS NOT NULL
+            AND photo_type IN ('image/jpeg', 'image/png', 'image/webp') AND dcpf.image_type(photo) = photo_type)),
+    CONSTRAINT person_deactivated_at_iff_deactivated CHECK ((status = 'deactivated') = (deactivated_at IS NOT NULL)),
+    CONSTRAINT person_on_behalf_needs_licensee CHECK (created_by IS NULL OR created_for_licensee IS NOT NULL)
+);
+CREATE UNIQUE INDEX person_email_unique ON dcpf.person (email);
+CREATE UNIQUE INDEX person_big_number_unique ON dcpf.person (big_number);
+CREATE INDEX person_sort_key_idx ON dcpf.person (sort_key);
+COMMENT ON TABLE dcpf.person IS
+    'a natural person using the platform: name in Dutch parts, e-mail (the user name), BIG number, profile and status';
+COMMENT ON COLUMN dcpf.person.id IS 'person identifier (pseudonymous key used everywhere else)';
+COMMENT ON COLUMN dcpf.person.given_names IS 'given names (voornamen) as written';
+COMMENT ON COLUMN dcpf.person.initials IS 'initials with dots, e.g. J.W. or Th. (IJ. as one initial)';
+COMMENT ON COLUMN dcpf.person.tussenvoegsel IS 'surname prefix in lower case, e.g. van den, de, in ''t';
+COMMENT ON COLUMN dcpf.person.surname IS 'own surname without the tussenvoegsel (geslachtsnaam)';
+COMMENT ON COLUMN dcpf.person.partner_tussenvoegsel IS 'surname prefix of the partner''s surname';
+COMMENT ON COLUMN dcpf.person.partner_surname IS 'partner''s surname, for name use P, V or N';
+COMMENT ON COLUMN dcpf.person.name_use IS 'name use as in the BRP: E own, P partner, V partner then own, N own then partner';
+COMMENT ON COLUMN dcpf.person.email IS 'e-mail address, the user name: normalised, unique case-insensitively';
+COMMENT ON COLUMN dcpf.person.big_number IS 'BIG register number; required while the person holds a role that requires it';
+COMMENT ON COLUMN dcpf.person.job_title IS 'job title (functie)';
+COMMENT ON COLUMN dcpf.person.academic_titles IS 'academic titles from a fixed list (titulatuur), prefix and suffix forms';
+COMMENT ON COLUMN dcpf.person.photo IS 'profile photo, JPEG, PNG or WebP, at most 512 KiB';
+COMMENT ON COLUMN dcpf.person.photo_type IS 'MIME type of the photo, checked against its magic bytes';
+COMMENT ON COLUMN dcpf.person.status IS 'active or deactivated (deactivation ends all processing but retention-bound storage)';
+COMMENT ON COLUMN dcpf.person.deactivated_at IS 'when the account was deactivated';
+COMMENT ON COLUMN dcpf.person.created_at IS 'when the account was created';
+COMMENT ON COLUMN dcpf.person.created_by IS 'the licensee administrator who created the account on the person''s behalf, if any';
+COMMENT ON COLUMN dcpf.person.created_for_licensee IS 'the licensee on whose behalf the account was created';
+COMMENT ON COLUMN dcpf.person.updated_at IS 'last change to the person''s own columns';
+COMMENT ON COLUMN dcpf.person.sort_key IS 'sort key filing the name under the surname without tussenvoegsel (dcpf.name_sort_key)';
+
+CREATE TABLE dcpf.person_phone (
+    id          uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    person_id   uuid NOT NULL REFERENCES dcpf.person (id) ON DELETE CASCADE,
+    kind        text NOT NULL CONSTRAINT person_phone_kind_known CHECK (kind IN ('mobile', 'work', 'home', 'pager')),
+    number      dcpf.phone_number NOT NULL,
+    is_primary  boolean NOT NULL DEFAULT false,
+    created_at  timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT person_phone_unique UNIQUE (person_id, number)
+);
+CREATE UNIQUE INDEX person_phone_one_primary ON dcpf.person_phone (person_id) WHERE is_primary;
+COMMENT ON TABLE dcpf.person_phone IS 'a person''s telephone numbers in E.164 form';
+COMMENT ON COLUMN dcpf.person_phone.id IS 'phone entry identifier';
+COMMENT ON COLUMN dcpf.person_phone.person_id IS 'whose number it is';
+COMMENT ON COLUMN dcpf.person_phone.kind IS 'mobile, work, home or pager';
+COMMENT ON COLUMN dcpf.person_phone.number IS 'number in E.164 form';
+COMMENT ON COLUMN dcpf.person_phone.is_primary IS 'the number to use first; at most one per person';
+COMMENT ON COLUMN dcpf.person_phone.created_at IS 'when the number was added';
+
+CREATE TABLE dcpf.person_address (
+    id                   uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    person_id            uuid NOT NULL REFERENCES dcpf.person (id) ON DELETE CASCADE,
+    kind                 text NOT NULL CONSTRAINT person_address_kind_known CHECK (kind IN ('home', 'work', 'postal')),
+    street               text NOT NULL CONSTRAINT person_address_street_length CHECK (length(btrim(street)) BETWEEN 1 AND 120),
+    house_number         integer CONSTRAINT person_address_house_number_positive CHECK (house_number BETWEEN 1 AND 99999),
+    house_number_suffix  text CONSTRAINT person_address_suffix_format CHECK (house_number_suffix ~ '^[A-Za-z0-9]{1,4}$'),
+    postcode             text NOT NULL,
+    city                 text NOT NULL CONSTRAINT person_address_city_length CHECK (length(btrim(city)) BETWEEN 1 AND 80),
+    country              dcpf.country_code NOT NULL DEFAULT 'NL',
+    created_at           timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT person_address_postcode_valid CHECK (dcpf.postcode_is_valid(postcode, country)),
+    CONSTRAINT person_address_nl_needs_number CHECK (country <> 'NL' OR house_number IS NOT NULL),
+    CONSTRAINT person_address_one_per_kind UNIQUE (person_id, kind)
+);
+COMMENT ON TABLE dcpf.person_address IS 'a person''s addresses, one per kind';
+COMMENT ON COLUMN dcpf.person_address.id IS 'address identifier';
+COMMENT ON COLUMN dcpf.person_address.person_id IS 'whose address it is';
+COMMENT ON COLUMN dcpf.person_address.kind IS 'home, work or postal';
+COMMENT ON COLUMN dcpf.person_address.street IS 'street name';
+COMMENT ON COLUMN dcpf.person_address.house_number IS 'house number (required in NL)';
+COMMENT ON COLUMN dcpf.person_address.house_number_suffix IS 'house number addition (huisnummertoevoeging), e.g. A or 2';
+COMMENT ON COLUMN dcpf.person_address.postcode IS 'postcode in canonical form (NL: 1234 AB)';
+COMMENT ON COLUMN dcpf.person_address.city IS 'city (woonplaats)';
+COMMENT ON COLUMN dcpf.person_address.country IS 'ISO 3166-1 alpha-2 country';
+COMMENT ON COLUMN dcpf.person_address.created_at IS 'when the address was added';
+
+CREATE TABLE dcpf.person_preference (
+    person_id                  uuid PRIMARY KEY REFERENCES dcpf.person (id) ON DELETE CASCADE,
+    language                   text NOT NULL DEFAULT 'nl' CONSTRAINT preference_language_known CHECK (language IN ('nl', 'en')),
+    start_page                 text NOT NULL DEFAULT 'dashboard'
+                               CONSTRAINT preference_start_page_known CHECK (start_page IN
+                                   ('dashboard', 'portfolio', 'epa_overview', 'feedback', 'assessments', 'calendar', 'messages')),
+    favourites                 text[] NOT NULL DEFAULT '{}'
+                               CONSTRAINT preference_favourites_known CHECK (
+                                   favourites <@ ARRAY['dashboard', 'portfolio', 'epa_overview', 'feedback', 'assessments',
+                                                       'calendar', 'messages', 'competencies', 'reflections', 'conversations',
+                                                       'declarations', 'shares', 'profile']
+                                   AND cardinality(favourites) <= 13),
+    notify_feedback_requests   boolean NOT NULL DEFAULT true,
+    notify_shares              boolean NOT NULL DEFAULT true,
+    notify_deadlines           boolean NOT NULL DEFAULT true,
+    notification_digest        text NOT NULL DEFAULT 'immediately'
+                               CONSTRAINT preference_digest_known CHECK (notification_digest IN ('immediately', 'daily', 'weekly', 'never')),
+    marketing_email            boolean NOT NULL DEFAULT false,
+    updated_at                 timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE dcpf.person_preference IS 'a person''s preferences: language, start page, favourites, notifications, marketing (validated, not free-form)';
+COMMENT ON COLUMN dcpf.person_preference.person_id IS 'whose preferences';
+COMMENT ON COLUMN dcpf.person_preference.language IS 'interface language, nl or en';
+COMMENT ON COLUMN dcpf.person_preference.start_page IS 'page shown after login';
+COMMENT ON COLUMN dcpf.person_preference.favourites IS 'pages pinned as favourites, from a fixed list';
+COMMENT ON COLUMN dcpf.person_preference.notify_feedback_requests IS 'notify about feedback and assessment requests';
+COMMENT ON COLUMN dcpf.person_preference.notify_shares IS 'notify when someone shares portfolio content';
+COMMENT ON COLUMN dcpf.person_preference.notify_deadlines IS 'notify about approaching deadlines';
+COMMENT ON COLUMN dcpf.person_preference.notification_digest IS 'how notifications are bundled: immediately, daily, weekly or never';
+COMMENT ON COLUMN dcpf.person_preference.marketing_email IS 'the person''s marketing preference; marketing also needs recorded consent';
+COMMENT ON COLUMN dcpf.person_preference.updated_at IS 'last change';

@@ -1,0 +1,202 @@
+-- Every constraint of the people and licensee core refuses bad input with a
+-- clear error and changes nothing. Constraint violations are shown terse
+-- (the failing row holds timestamps); dcpf's own errors in full.
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS dcpf;
+RESET client_min_messages;
+SET timezone = 'Europe/Amsterdam';
+SET datestyle = 'ISO, YMD';
+\set SHOW_CONTEXT never
+
+INSERT INTO dcpf.licensee (id, name, kind, kvk_number)
+VALUES ('00000000-0000-4000-8000-0000000000a1', 'UMC Oost-Nederland', 'academic_hospital', '12345678'),
+       ('00000000-0000-4000-8000-0000000000a2', 'Hogeschool Twente', 'nursing_school', NULL);
+INSERT INTO dcpf.product (id, code, name) VALUES ('00000000-0000-4000-8000-0000000000b1', 'dcpf', 'DCPF portfolio');
+
+\set VERBOSITY terse
+-- licensee
+SELECT dcpf.create_licensee('X', 'hospital');
+SELECT dcpf.create_licensee('Ziekenhuis Zuid', 'clinic');
+SELECT dcpf.create_licensee('Ziekenhuis Zuid', 'hospital', '1234');
+INSERT INTO dcpf.licensee (name, kind, status) VALUES ('Ziekenhuis Noord', 'hospital', 'ended');
+INSERT INTO dcpf.licensee (name, kind) VALUES (' Ziekenhuis Noord', 'hospital');
+\set VERBOSITY default
+SELECT dcpf.create_licensee('umc oost-nederland', 'hospital');
+SELECT dcpf.create_licensee('Ziekenhuis West', 'hospital', '12345678');
+SELECT count(*) AS licensees FROM dcpf.licensee;
+
+-- billing profile: no card numbers, IBAN only with a mandate
+SELECT dcpf.set_billing_profile('00000000-0000-4000-8000-0000000000a1', 'Postbus 4111 1111 1111 1111', '7500 AA',
+                                'Enschede', 'Crediteurenadministratie', 'facturen@umc-oost.example', 'invoice');
+SELECT dcpf.set_billing_profile('00000000-0000-4000-8000-0000000000a1', 'Postbus 1', '7500 AA', 'Enschede',
+                                'Crediteurenadministratie', 'facturen@umc-oost.example', 'invoice',
+                                invoice_reference => 'PO 5555-5555-5555-4444');
+\set VERBOSITY terse
+SELECT dcpf.set_billing_profile('00000000-0000-4000-8000-0000000000a1', 'Postbus 1', '7500 AA', 'Enschede',
+                                'Crediteurenadministratie', 'facturen@umc-oost.example', 'direct_debit',
+                                iban => 'NL91ABNA0417164300');
+SELECT dcpf.set_billing_profile('00000000-0000-4000-8000-0000000000a1', 'Postbus 1', '7500 AA', 'Enschede',
+                                'Crediteurenadministratie', 'facturen@umc-oost.example', 'invoice',
+                                iban => 'NL91ABNA0417164300', mandate_reference => 'M1', mandate_signed_on => '2024-01-01');
+SELECT dcpf.set_billing_profile('00000000-0000-4000-8000-0000000000a1', 'Postbus 1', '7500 AA', 'Enschede',
+                                'Crediteurenadministratie', 'facturen@umc-oost.example', 'card');
+SELECT dcpf.set_billing_profile('00000000-0000-4000-8000-0000000000a1', 'Postbus 1', '7500 AA', 'Enschede',
+                                'Crediteurenadministratie', 'facturen@umc-oost.example', 'card', card_type => 'diners');
+SELECT dcpf.set_billing_profile('00000000-0000-4000-8000-0000000000a1', 'Postbus 1', '7500 AA', 'Enschede',
+                                'Crediteurenadministratie', 'facturen@umc-oost.example', 'direct_debit',
+                                iban => 'NL91ABNA0417164300', mandate_reference => 'M#1', mandate_signed_on => '2024-01-01');
+\set VERBOSITY default
+SELECT dcpf.set_billing_profile('00000000-0000-4000-8000-0000000000a1', 'Postbus 1', '7500 SS', 'Enschede',
+                                'Crediteurenadministratie', 'facturen@umc-oost.example', 'invoice');
+SELECT dcpf.set_billing_profile('00000000-0000-4000-8000-0000000000a1', 'Postbus 1', '7500 AA', 'Enschede',
+                                'Crediteurenadministratie', 'facturen@umc-oost.example', 'invoice', contact_phone => '12345');
+SELECT count(*) AS billing_profiles FROM dcpf.billing_profile;
+SELECT dcpf.set_billing_profile('00000000-0000-4000-8000-0000000000a1', 'Postbus 1', '7500aa', 'Enschede',
+                                'Crediteurenadministratie', 'Facturen@UMC-Oost.example', 'direct_debit',
+                                iban => 'nl91 abna 0417 1643 00', mandate_reference => 'UMC-2024-001',
+                                mandate_signed_on => '2024-01-01', contact_phone => '053 - 487 2000');
+SELECT dcpf.set_billing_profile('00000000-0000-4000-8000-0000000000a2', 'Postbus 70000', '7500 KB', 'Enschede',
+                                'Financiële administratie', 'finance@hogeschool.example', 'card',
+                                card_type => 'mastercard', card_bank => 'Rabobank');
+SELECT licensee_id, postcode, contact_email, contact_phone, payment_method, iban, dcpf.iban_display(iban) AS iban_display,
+       card_type, card_bank
+  FROM dcpf.billing_profile ORDER BY licensee_id;
+
+-- licences
+SELECT dcpf.create_licence('00000000-0000-4000-8000-0000000000a1', 'portfolio', '2025-01-01');
+\set VERBOSITY terse
+SELECT dcpf.create_licence('00000000-0000-4000-8000-0000000000a1', 'dcpf', '2025-01-01', '2024-12-31');
+SELECT dcpf.create_licence('00000000-0000-4000-8000-0000000000a1', 'dcpf', '2025-01-01', seats => 0);
+INSERT INTO dcpf.licence (licensee_id, product_id, starts_on, status)
+VALUES ('00000000-0000-4000-8000-0000000000a1', '00000000-0000-4000-8000-0000000000b1', '2025-01-01', 'terminated');
+\set VERBOSITY default
+
+-- persons: names in Dutch parts
+\set VERBOSITY terse
+INSERT INTO dcpf.person (email, surname, given_names) VALUES ('a@example.nl', 'Berg', NULL);
+INSERT INTO dcpf.person (email, surname, initials) VALUES ('a@example.nl', 'Berg', 'JW');
+INSERT INTO dcpf.person (email, surname, initials, tussenvoegsel) VALUES ('a@example.nl', 'Berg', 'J.', 'Van den');
+INSERT INTO dcpf.person (email, surname, initials) VALUES ('a@example.nl', 'Berg3', 'J.');
+INSERT INTO dcpf.person (email, surname, initials) VALUES ('a@example.nl', ' Berg', 'J.');
+INSERT INTO dcpf.person (email, surname, initials, name_use) VALUES ('a@example.nl', 'Berg', 'J.', 'P');
+INSERT INTO dcpf.person (email, surname, initials, name_use) VALUES ('a@example.nl', 'Berg', 'J.', 'X');
+INSERT INTO dcpf.person (email, surname, initials, partner_tussenvoegsel) VALUES ('a@example.nl', 'Berg', 'J.', 'de');
+INSERT INTO dcpf.person (email, surname, initials, academic_titles) VALUES ('a@example.nl', 'Berg', 'J.', '{dr.,Sir}');
+INSERT INTO dcpf.person (email, surname, initials, photo, photo_type) VALUES ('a@example.nl', 'Berg', 'J.', '\x89504e470d0a1a0a00', 'image/jpeg');
+INSERT INTO dcpf.person (email, surname, initials, photo) VALUES ('a@example.nl', 'Berg', 'J.', '\xffd8ff00');
+INSERT INTO dcpf.person (email, surname, initials, photo, photo_type) VALUES ('a@example.nl', 'Berg', 'J.', decode(repeat('ff', 600000), 'hex'), 'image/jpeg');
+INSERT INTO dcpf.person (email, surname, initials, status) VALUES ('a@example.nl', 'Berg', 'J.', 'deactivated');
+INSERT INTO dcpf.person (email, surname, initials, created_by) VALUES ('a@example.nl', 'Berg', 'J.', gen_random_uuid());
+\set VERBOSITY default
+INSERT INTO dcpf.person (email, surname, initials) VALUES ('not an address', 'Berg', 'J.');
+INSERT INTO dcpf.person (email, surname, initials, big_number) VALUES ('a@example.nl', 'Berg', 'J.', '1234');
+SELECT count(*) AS persons FROM dcpf.person;
+
+INSERT INTO dcpf.person (id, email, surname, given_names, initials, tussenvoegsel, big_number)
+VALUES ('00000000-0000-4000-8000-000000000001', 'Jan.vandenBerg@Example.NL', 'Berg', 'Jan Willem', 'J.W.', 'van den', '89012345601'),
+       ('00000000-0000-4000-8000-000000000002', 'anna@example.nl', 'Jansen', 'Anna', 'A.', NULL, NULL),
+       ('00000000-0000-4000-8000-000000000003', 'beheer@umc-oost.example', 'Dijk', 'Petra', 'P.', 'van', NULL);
+SELECT id, email, big_number, sort_key = dcpf.name_sort_key(surname, tussenvoegsel, given_names, initials) AS sort_key_ok,
+       dcpf.person_display_name(p) AS display, dcpf.person_display_name(p, 'sorted') AS sorted
+  FROM dcpf.person p ORDER BY sort_key;
+-- e-mail is unique case-insensitively, BIG numbers are unique
+SELECT dcpf.create_person('JAN.VANDENBERG@example.nl', 'Berg', 'Jan');
+SELECT dcpf.create_person('other@example.nl', 'Berg', 'Jan', big_number => '89012345601');
+SELECT dcpf.create_person('other@example.nl', 'Berg', 'Jan', big_number => '8901234560');
+
+-- accounts created on someone's behalf: only by a current licensee administrator
+SELECT dcpf.create_person('nieuw@example.nl', 'Vries', 'Sanne', tussenvoegsel => 'de',
+                          created_by => '00000000-0000-4000-8000-000000000003');
+SELECT dcpf.create_person('nieuw@example.nl', 'Vries', 'Sanne', tussenvoegsel => 'de',
+                          created_by => '00000000-0000-4000-8000-000000000003',
+                          on_behalf_of_licensee => '00000000-0000-4000-8000-0000000000a1');
+INSERT INTO dcpf.membership (person_id, licensee_id, role_code, valid_from)
+VALUES ('00000000-0000-4000-8000-000000000003', '00000000-0000-4000-8000-0000000000a1', 'licensee_admin', '2024-01-01');
+SELECT dcpf.create_person('nieuw@example.nl', 'Vries', 'Sanne', tussenvoegsel => 'De',
+                          created_by => '00000000-0000-4000-8000-000000000003',
+                          on_behalf_of_licensee => '00000000-0000-4000-8000-0000000000a1') IS NOT NULL AS created;
+SELECT email, tussenvoegsel, created_by, created_for_licensee,
+       (SELECT count(*) FROM dcpf.person_preference pp WHERE pp.person_id = p.id) AS preferences
+  FROM dcpf.person p WHERE email = 'nieuw@example.nl';
+
+-- phones and addresses are normalised or refused
+SELECT dcpf.add_phone('00000000-0000-4000-8000-000000000001', 'mobile', '06-12345678', true) IS NOT NULL AS added;
+SELECT dcpf.add_phone('00000000-0000-4000-8000-000000000001', 'work', '+31 (0)53 487 2000') IS NOT NULL AS added;
+SELECT kind, number, is_primary FROM dcpf.person_phone ORDER BY kind;
+SELECT dcpf.add_phone('00000000-0000-4000-8000-000000000001', 'home', '06-1234-abcd');
+SELECT dcpf.add_phone('00000000-0000-4000-8000-000000000001', 'home', '612345678');
+\set VERBOSITY terse
+SELECT dcpf.add_phone('00000000-0000-4000-8000-000000000001', 'fax', '053 487 2001');
+SELECT dcpf.add_phone('00000000-0000-4000-8000-000000000001', 'home', '053 487 2001', true);
+SELECT dcpf.add_phone('00000000-0000-4000-8000-000000000001', 'work', '+31534872000');
+SELECT dcpf.set_address('00000000-0000-4000-8000-000000000001', 'home', 'Twekkeler Es', NULL, '7547 SM', 'Enschede');
+SELECT dcpf.set_address('00000000-0000-4000-8000-000000000001', 'home', 'Twekkeler Es', 24, '7547 SM', 'Enschede', 'A-12');
+\set VERBOSITY default
+SELECT dcpf.set_address('00000000-0000-4000-8000-000000000001', 'home', 'Twekkeler Es', 24, '0547 SM', 'Enschede');
+SELECT dcpf.set_address('00000000-0000-4000-8000-000000000001', 'home', 'Twekkeler Es', 24, '7547sm', 'Enschede', 'a') IS NOT NULL AS set;
+SELECT dcpf.set_address('00000000-0000-4000-8000-000000000001', 'postal', 'Rue de la Loi', 16, 'b-1000', 'Bruxelles', country => 'BE') IS NOT NULL AS set;
+SELECT dcpf.set_address('00000000-0000-4000-8000-000000000001', 'home', 'Twekkeler Es', 26, '7547 SM', 'Enschede') IS NOT NULL AS replaced;
+SELECT kind, street, house_number, house_number_suffix, postcode, city, country FROM dcpf.person_address ORDER BY kind;
+
+-- preferences are validated, not free-form
+\set VERBOSITY terse
+UPDATE dcpf.person_preference SET start_page = 'http://evil.example' WHERE person_id = (SELECT id FROM dcpf.person WHERE email = 'nieuw@example.nl');
+UPDATE dcpf.person_preference SET favourites = '{portfolio,admin}' WHERE person_id = (SELECT id FROM dcpf.person WHERE email = 'nieuw@example.nl');
+UPDATE dcpf.person_preference SET notification_digest = 'hourly' WHERE person_id = (SELECT id FROM dcpf.person WHERE email = 'nieuw@example.nl');
+UPDATE dcpf.person_preference SET favourites = '{portfolio,feedback}', start_page = 'epa_overview' WHERE person_id = (SELECT id FROM dcpf.person WHERE email = 'nieuw@example.nl');
+SELECT language, start_page, favourites, notification_digest, marketing_email FROM dcpf.person_preference;
+\set VERBOSITY default
+
+-- memberships: medical roles need a BIG number; periods never overlap
+SELECT dcpf.grant_membership('00000000-0000-4000-8000-000000000002', '00000000-0000-4000-8000-0000000000a1', 'medical_trainee');
+SELECT dcpf.grant_membership('00000000-0000-4000-8000-000000000002', '00000000-0000-4000-8000-0000000000a1', 'chief');
+\set VERBOSITY terse
+SELECT dcpf.grant_membership('00000000-0000-4000-8000-000000000001', '00000000-0000-4000-8000-0000000000a1', 'medical_trainee',
+                             '2025-09-01', '2025-08-01');
+\set VERBOSITY default
+INSERT INTO dcpf.membership (id, person_id, licensee_id, role_code, valid_from)
+VALUES ('00000000-0000-4000-8000-0000000000c1', '00000000-0000-4000-8000-000000000001', '00000000-0000-4000-8000-0000000000a1',
+        'medical_trainee', '2025-09-01 00:00+02');
+SELECT dcpf.grant_membership('00000000-0000-4000-8000-000000000001', '00000000-0000-4000-8000-0000000000a1', 'medical_trainee',
+                             '2025-01-01 00:00+01', '2025-09-01 00:00:01+02');
+SELECT dcpf.grant_membership('00000000-0000-4000-8000-000000000001', '00000000-0000-4000-8000-0000000000a1', 'medical_trainee',
+                             '2025-01-01 00:00+01', '2025-09-01 00:00+02') IS NOT NULL AS adjacent_period_granted;
+UPDATE dcpf.person SET big_number = NULL WHERE id = '00000000-0000-4000-8000-000000000001';
+SELECT big_number FROM dcpf.person WHERE id = '00000000-0000-4000-8000-000000000001';
+SELECT dcpf.end_membership('00000000-0000-4000-8000-0000000000c1', '2025-08-01 00:00+02');
+SELECT dcpf.end_membership('00000000-0000-4000-8000-0000000000c9');
+
+-- agreements: published versions and acceptances are never changed
+SELECT dcpf.publish_role_agreement('portfolio', 'medical_trainee', 'EURA', 'Voorwaarden voor het gebruik van de rol.');
+\set VERBOSITY terse
+SELECT dcpf.publish_role_agreement('dcpf', 'medical_trainee', 'EURA aios', 'Kort.');
+\set VERBOSITY default
+SELECT dcpf.publish_role_agreement('dcpf', 'medical_trainee', 'EURA aios v1', 'Ik accepteer de rolgebonden rechten van de aios.',
+                                   '2025-01-01') AS eura1 \gset
+SELECT dcpf.publish_role_agreement('dcpf', 'medical_trainee', 'EURA aios v2', 'Ik accepteer de gewijzigde rolgebonden rechten van de aios.',
+                                   '2099-01-01') AS eura2 \gset
+SELECT version, title, effective_from, encode(body_sha256, 'hex') = encode(sha256(convert_to(body, 'UTF8')), 'hex') AS hash_ok
+  FROM dcpf.role_agreement ORDER BY version;
+SELECT dcpf.current_role_agreement('00000000-0000-4000-8000-0000000000b1', 'medical_trainee') = :'eura1' AS v1_in_force;
+SELECT dcpf.has_accepted_role_agreement('00000000-0000-4000-8000-000000000001', '00000000-0000-4000-8000-0000000000b1', 'medical_trainee') AS before;
+SELECT dcpf.accept_role_agreement('00000000-0000-4000-8000-000000000001', :'eura1', 'click_through', '192.0.2.10', 'Firefox/140')
+     = dcpf.accept_role_agreement('00000000-0000-4000-8000-000000000001', :'eura1') AS repeat_returns_first;
+SELECT dcpf.has_accepted_role_agreement('00000000-0000-4000-8000-000000000001', '00000000-0000-4000-8000-0000000000b1', 'medical_trainee') AS after;
+\set VERBOSITY terse
+SELECT dcpf.accept_role_agreement('00000000-0000-4000-8000-000000000001', :'eura2', 'telepathy');
+\set VERBOSITY default
+UPDATE dcpf.role_agreement SET body = 'Iets anders dan wat geaccepteerd is.' WHERE id = :'eura1';
+UPDATE dcpf.role_agreement_acceptance SET accepted_at = '2020-01-01';
+UPDATE dcpf.person SET status = 'deactivated', deactivated_at = '2026-01-01' WHERE id = '00000000-0000-4000-8000-000000000002';
+SELECT dcpf.accept_role_agreement('00000000-0000-4000-8000-000000000002', :'eura1');
+
+SELECT dcpf.publish_policy_document('privacy_statement', '2020.1', 'Privacyverklaring',
+        'Deze privacyverklaring is in werking getreden op 13 september 2020.', '2020-09-13', true) AS ps \gset
+SELECT dcpf.publish_policy_document('privacy_statement', '2020.1', 'Privacyverklaring',
+        'Deze privacyverklaring is in werking getreden op 13 september 2020.', '2020-09-13', true);
+\set VERBOSITY terse
+SELECT dcpf.publish_policy_document('privacy_statement', 'v2', 'Privacyverklaring',
+        'Deze privacyverklaring is in werking getreden op 13 september 2020.', '2020-09-13', true);
+\set VERBOSITY default
+SELECT dcpf.acknowledge_policy('00000000-0000-4000-8000-000000000001', :'ps') = dcpf.acknowledge_policy('00000000-0000-4000-8000-000000000001', :'ps') AS idempotent;
+UPDATE dcpf.policy_document SET material_change = false;
