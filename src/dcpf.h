@@ -18,9 +18,21 @@ typedef enum DcpfCheckDigitMode
 extern int	dcpf_big_check_digit_mode;
 extern void dcpf_define_gucs(void);
 
-/* validate.c: BIG register numbers */
+/*
+ * validate.c: BIG register numbers. dcpf_big_parse writes exactly 11 digits
+ * (no terminating NUL) to out11 and returns true, or returns false and, when
+ * reason is not NULL, points it to a palloc'd sentence saying why.
+ */
 extern bool dcpf_big_parse(const char *in, char *out11, const char **reason);
 extern bool dcpf_big_check_digit_ok(const char *digits11);
+
+/*
+ * validate.c: character helpers for the validators. They never raise, also
+ * not for a truncated multibyte character at the end of the input.
+ */
+extern int	dcpf_char_len(const char *p, const char *end);
+extern int	dcpf_char_count(const char *start, const char *end);
+extern char *dcpf_char_at(const char *p, const char *end);
 
 /* scan.c: Luhn and the 11-test, usable by other modules */
 extern bool dcpf_luhn_ok(const char *digits, int len);
