@@ -39,7 +39,11 @@ CREATE TABLE dcpf.person (
     created_by            uuid REFERENCES dcpf.person (id) ON DELETE SET NULL,
     created_for_licensee  uuid REFERENCES dcpf.licensee (id) ON DELETE SET NULL,
     updated_at            timestamptz NOT NULL DEFAULT now(),
-    sort_key              text COLLATE "C" GENERATED ALWAYS AS (dcpf.name_sort_key(surname, tussenvoegsel, given_names, initials)) STORED,
+    sort_key              text COLLATE "C" GENERATED ALWAYS AS (
+                              CASE WHEN name_use IN ('P', 'V') AND partner_surname IS NOT NULL
+                                   THEN dcpf.name_sort_key(partner_surname, partner_tussenvoegsel, given_names, initials)
+                                   ELSE dcpf.name_sort_key(surname, tussenvoegsel, given_names, initials)
+                              END) STORED,
     CONSTRAINT person_needs_given_names_or_initials CHECK (given_names IS NOT NULL OR initials IS NOT NULL),
     CONSTRAINT person_partner_name_for_name_use CHECK (name_use = 'E' OR partner_surname IS NOT NULL),
     CONSTRAINT person_partner_tussenvoegsel_needs_surname CHECK (partner_tussenvoegsel IS NULL OR partner_surname IS NOT NULL),
@@ -75,7 +79,7 @@ COMMENT ON COLUMN dcpf.person.created_at IS 'when the account was created';
 COMMENT ON COLUMN dcpf.person.created_by IS 'the licensee administrator who created the account on the person''s behalf, if any';
 COMMENT ON COLUMN dcpf.person.created_for_licensee IS 'the licensee on whose behalf the account was created';
 COMMENT ON COLUMN dcpf.person.updated_at IS 'last change to the person''s own columns';
-COMMENT ON COLUMN dcpf.person.sort_key IS 'sort key filing the name under the surname without tussenvoegsel (dcpf.name_sort_key); collation "C" so its part separators sort first under any database collation';
+COMMENT ON COLUMN dcpf.person.sort_key IS 'sort key filing the name under the first surname the person uses (the partner''s for name use P and V) without tussenvoegsel (dcpf.name_sort_key); collation "C" so its part separators sort first under any database collation';
 
 CREATE TABLE dcpf.person_phone (
     id          uuid PRIMARY KEY DEFAULT gen_random_uuid(),

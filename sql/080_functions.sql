@@ -44,6 +44,32 @@ CREATE FUNCTION dcpf.set_billing_profile(
     SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
+    -- the payment rules, with their own messages (the table's constraints
+    -- hold them too, but their errors would echo the row)
+    IF set_billing_profile.payment_method = 'direct_debit'
+       AND (set_billing_profile.iban IS NULL OR set_billing_profile.mandate_reference IS NULL
+            OR set_billing_profile.mandate_signed_on IS NULL) THEN
+        RAISE EXCEPTION 'direct debit needs an IBAN and a signed mandate'
+            USING ERRCODE = 'check_violation',
+                  DETAIL = 'Payment method direct_debit requires iban, mandate_reference and mandate_signed_on.';
+    ELSIF set_billing_profile.payment_method <> 'direct_debit'
+       AND (set_billing_profile.iban IS NOT NULL OR set_billing_profile.mandate_reference IS NOT NULL
+            OR set_billing_profile.mandate_signed_on IS NOT NULL) THEN
+        RAISE EXCEPTION 'an IBAN is kept only with a direct-debit mandate'
+            USING ERRCODE = 'check_violation',
+                  DETAIL = format('Payment method %s takes no iban, mandate_reference or mandate_signed_on.',
+                                  set_billing_profile.payment_method),
+                  HINT = 'Use payment_method => ''direct_debit'' with the mandate, or leave the IBAN out.';
+    ELSIF set_billing_profile.payment_method <> 'card'
+       AND (set_billing_profile.card_type IS NOT NULL OR set_billing_profile.card_bank IS NOT NULL) THEN
+        RAISE EXCEPTION 'card type and bank are kept only for card payment'
+            USING ERRCODE = 'check_violation',
+                  DETAIL = format('Payment method %s takes no card_type or card_bank.', set_billing_profile.payment_method);
+    ELSIF set_billing_profile.payment_method = 'card' AND set_billing_profile.card_type IS NULL THEN
+        RAISE EXCEPTION 'card payment needs the card type'
+            USING ERRCODE = 'check_violation',
+                  DETAIL = 'Payment method card requires card_type (visa, mastercard, american_express, maestro or vpay); never the card number.';
+    END IF;
     INSERT INTO dcpf.billing_profile AS b
         (licensee_id, address_line1, address_line2, postcode, city, country, contact_name, contact_email,
          contact_phone, invoice_reference, payment_method, iban, mandate_reference, mandate_signed_on,

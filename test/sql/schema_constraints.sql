@@ -31,7 +31,6 @@ SELECT dcpf.set_billing_profile('00000000-0000-4000-8000-0000000000a1', 'Postbus
 SELECT dcpf.set_billing_profile('00000000-0000-4000-8000-0000000000a1', 'Postbus 1', '7500 AA', 'Enschede',
                                 'Crediteurenadministratie', 'facturen@umc-oost.example', 'invoice',
                                 invoice_reference => 'PO 5555-5555-5555-4444');
-\set VERBOSITY terse
 SELECT dcpf.set_billing_profile('00000000-0000-4000-8000-0000000000a1', 'Postbus 1', '7500 AA', 'Enschede',
                                 'Crediteurenadministratie', 'facturen@umc-oost.example', 'direct_debit',
                                 iban => 'NL91ABNA0417164300');
@@ -40,6 +39,13 @@ SELECT dcpf.set_billing_profile('00000000-0000-4000-8000-0000000000a1', 'Postbus
                                 iban => 'NL91ABNA0417164300', mandate_reference => 'M1', mandate_signed_on => '2024-01-01');
 SELECT dcpf.set_billing_profile('00000000-0000-4000-8000-0000000000a1', 'Postbus 1', '7500 AA', 'Enschede',
                                 'Crediteurenadministratie', 'facturen@umc-oost.example', 'card');
+SELECT dcpf.set_billing_profile('00000000-0000-4000-8000-0000000000a1', 'Postbus 1', '7500 AA', 'Enschede',
+                                'Crediteurenadministratie', 'facturen@umc-oost.example', 'invoice', card_type => 'visa');
+-- the table refuses the same combinations when written directly
+\set VERBOSITY terse
+INSERT INTO dcpf.billing_profile (licensee_id, address_line1, postcode, city, contact_name, contact_email, payment_method, iban)
+VALUES ('00000000-0000-4000-8000-0000000000a1', 'Postbus 1', '7500 AA', 'Enschede', 'Crediteuren', 'facturen@umc-oost.example',
+        'invoice', 'NL91ABNA0417164300');
 SELECT dcpf.set_billing_profile('00000000-0000-4000-8000-0000000000a1', 'Postbus 1', '7500 AA', 'Enschede',
                                 'Crediteurenadministratie', 'facturen@umc-oost.example', 'card', card_type => 'diners');
 SELECT dcpf.set_billing_profile('00000000-0000-4000-8000-0000000000a1', 'Postbus 1', '7500 AA', 'Enschede',
@@ -96,7 +102,11 @@ INSERT INTO dcpf.person (id, email, surname, given_names, initials, tussenvoegse
 VALUES ('00000000-0000-4000-8000-000000000001', 'Jan.vandenBerg@Example.NL', 'Berg', 'Jan Willem', 'J.W.', 'van den', '89012345601'),
        ('00000000-0000-4000-8000-000000000002', 'anna@example.nl', 'Jansen', 'Anna', 'A.', NULL, NULL),
        ('00000000-0000-4000-8000-000000000003', 'beheer@umc-oost.example', 'Dijk', 'Petra', 'P.', 'van', NULL);
-SELECT id, email, big_number, sort_key = dcpf.name_sort_key(surname, tussenvoegsel, given_names, initials) AS sort_key_ok,
+-- a person using the partner's name files under that name
+INSERT INTO dcpf.person (id, email, surname, tussenvoegsel, given_names, initials, partner_surname, partner_tussenvoegsel, name_use)
+VALUES ('00000000-0000-4000-8000-000000000004', 'e.brouwer@example.nl', 'Brouwer', NULL, 'Eva', 'E.', 'Dekker', NULL, 'P'),
+       ('00000000-0000-4000-8000-000000000005', 'a.bos@example.nl', 'Dijk', 'van', 'Anne', 'A.', 'Bos', NULL, 'V');
+SELECT id, email, big_number,
        dcpf.person_display_name(p) AS display, dcpf.person_display_name(p, 'sorted') AS sorted
   FROM dcpf.person p ORDER BY sort_key;
 -- e-mail is unique case-insensitively, BIG numbers are unique

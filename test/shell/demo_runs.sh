@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# test/shell/demo_runs.sh: `tools/demo` runs against the current cluster (PG*)
+# and its output shows what the sample and dcpf promise: both licensees, the
+# IBAN in paper form, Dutch names filed under the surname without
+# tussenvoegsel, the EURA gate, the scanners, and every bad input refused
+# with its own error. Exits non-zero on the first missing fact (after
+# listing all of them).
+set -uo pipefail
+cd "$(dirname "$0")/../.." || exit 1
+
+db=dcpf_demo_test_$$
+work=$(mktemp -d /tmp/dcpf-demo-test.XXXXXX)
+out=$work/demo.out
+cleanup() {
+    psql -X -q -d postgres -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS \"$db\"" >/dev/null 2>&1 || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+start=$(date +%s)
+if ! DCPF_DEMO_DB=$db tools/demo >"$out" 2>&1; then
+    echo "FAIL: tools/demo exited non-zero; last lines:"
+    tail -n 40 "$out"
+    exit 1
+fi
+elapsed=$(( $(date +%s) - start ))
+
+failures=0
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+
+# the output contains this text literally
+has() {
+    grep -qF -- "$1" "$out" || fail "output lacks: $1"
+}
+# the output does not contain this text
+lacks() {
+    if grep -qF -- "$1" "$out"; then fail "output contains: $1"; fi
+}
+# the first line containing $1 comes before the first line containing $2
+before() {
+    local a b
+    a=$(grep -nF -- "$1" "$out" | head -n 1 | cut -d: -f1)
+    b=$(grep -nF -- "$2" "$out" | head -n 1 | cut -d: -f1)
+    if [ -z "$a" ] || [ -z "$b" ] || [ "$a" -ge "$b" ]; then
+        fail "expected \"$1\" (line ${a:-none}) before \"$2\" (line ${b:-none})"
+    fi
+}
+
+# 1. licensees and billing
+has 'Universitair Medisch Centrum Oost-Nederland'
+has 'Hogeschool Twente, Academie Verpleegkunde'
+has 'academic_hospital'
+has 'nursing_school'
+has 'NL03 RABO 0312 4567 89'           # IBAN shown with dcpf.iban_display
+has 'DCPF-UMCON-2021-001'              # ... together with its mandate
+grep -qE '\| card +\| - +\| - +\| - +\| mastercard \| Rabobank' "$out" \
+    || fail 'the card-paying school shows card type and bank but no IBAN or mandate'
+
+# 2. people: display styles and filing order
+has 'Berg, Th. van den'                # sorted style
+has 'Th. van den Berg'                 # initials style
+has 'Thomas van den Berg'              # full style
+has "Veld, N. in 't"
+has 'Wijk, IJ. van'
+has 'Bos-van Dijk, A.'                 # name use V
+has 'Visser-de Boer, E.'               # name use N
+has 'E. Brouwer'                       # name use P
+has 's.devries@umc-oostnederland.nl'   # typed as S.deVries@UMC-OostNederland.nl
+has '+31622334455'                     # phone typed as +31 (0)6 2233 4455
+has '7521 AG'                          # postcode typed as 7521ag
+# rows of the people table ("| <sorted> |"), filed without tussenvoegsel
+before '| Bakker, C. ' '| Beek, L. van '
+before '| Beek, L. van ' '| Berg, Th. van den '
+before '| Berg, Th. van den ' '| Braak, W. ter '
+before '| Hoekstra, A. ' "| Hof, M. van 't "
+before "| Hof, M. van 't " '| Horst, M. ter '
+before '| Veenstra, G.J. ' "| Veld, N. in 't "
+before '| Vries, S. de ' '| Wessels, L. '
+before '| Wolters, I. ' '| Yılmaz, N. '
+
+# 3 and 4. memberships and accounts created on someone's behalf
+grep -qE 'Medical trainee \(resident\) \| t +\| +19 \|' "$out" \
+    || fail 'the medical centre has 19 current medical trainees, flagged as needing a BIG number'
+grep -qE 'P\. de Jong +\| Hogeschool Twente' "$out" \
+    || fail 'a person holding memberships in both licensees is shown'
+grep -qE 'I\. Wolters +\| Universitair Medisch Centrum Oost-Nederland \| +10 \|' "$out" \
+    || fail 'I. Wolters created 10 accounts on behalf of the medical centre'
+grep -qE 'M\. Nijhuis +\| Hogeschool Twente, Academie Verpleegkunde +\| +12 \|' "$out" \
+    || fail 'M. Nijhuis created 12 accounts on behalf of the school'
+
+# 5. the EURA gate and the privacy statement
+grep -qE 'Jansen, D\. .*\| medical_trainee \| +2 \| +1 \| accepted an older version only' "$out" \
+    || fail 'D. Jansen accepted EURA v1 only while v2 is in force'
+grep -qE 'Peters, S\. .*\| medical_trainee \| +2 \| +- \| never accepted' "$out" \
+    || fail 'S. Peters never accepted the trainee EURA'
+if grep -qE '^ Berg, Th\. van den +\| Universitair' "$out"; then   # accepted: not in the closed-gate list
+    fail 'Th. van den Berg accepted the trainee EURA in force but is listed as gated'
+fi
+has 'VREST privacyverklaring'
+grep -qE 'privacy_statement \| 2020\.1 +\| VREST privacyverklaring \| 2020-09-13 +\| t ' "$out" \
+    || fail 'privacy statement 2020.1, effective 2020-09-13, material change'
+has 'Deze privacyverklaring is in werking getreden op 13 september 2020.'
+
+# 6. validators
+grep -qE '^ 89012345601 +\| t ' "$out"   || fail 'BIG 89012345601 is valid'
+grep -qE '^ 89012345602 +\| f ' "$out"   || fail 'BIG 89012345602 is invalid'
+grep -qE '^ NL04RABO0312456789 +\| f ' "$out" || fail 'IBAN NL04RABO0312456789 is invalid'
+has 'DE89 3704 0044 0532 0130 00'
+has 'sophie.devries@umc-oostnederland.nl'
+grep -qE '^ card_number +\| +68 \| +19 \| \*\*\*\* \*\*\*\* \*\*\*\* 1111' "$out" \
+    || fail 'find_sensitive_numbers finds the card number at 68, masked'
+grep -qE '^ bsn +\| +29 \| +11 \| ' "$out" \
+    || fail 'find_sensitive_numbers finds the BSN at 29'
+lacks '4111 1111 1111 1111 |'              # the card number itself is never echoed in a result column
+
+# 7. refused input, each with its own SQLSTATE and message
+has 'billing text must not contain a payment card number'
+has 'an IBAN is kept only with a direct-debit mandate'
+has 'invalid IBAN: "NL04RABO0312456789"'
+has 'role "medical_trainee" requires a BIG number'
+has 'cannot remove the BIG number of a person holding role "medical_trainee"'
+has 'e-mail address or BIG number already registered'
+has 'Another person already uses e-mail address i.wolters@umc-oostnederland.nl'
+has 'invalid BIG number: "89012345602"'
+has "only a licensee administrator can create an account on someone's behalf"
+has 'membership overlaps an existing one'
+has 'invalid e-mail address: "jan@@example.nl"'
+has 'invalid Dutch postcode: "7547 SS"'
+has 'role_agreement rows cannot be changed'
+lacks 'NOT EXPECTED'
+refused=$(grep -cE '^outcome +\| refused$' "$out")
+[ "$refused" -eq 12 ] || fail "12 attempts refused, saw $refused"
+for state in 23514 22P02 23505 42501 23P01 55000; do
+    grep -qE "^sqlstate +\| $state\$" "$out" || fail "no refusal with SQLSTATE $state"
+done
+grep -qE '^ +49 \| +68 \| card +\| +16$' "$out" \
+    || fail 'after the refusals: still 49 people, 68 memberships, the school still pays by card'
+
+# the demo is meant to take well under a minute (not under valgrind)
+if [ "${DCPF_VALGRIND:-0}" != 1 ] && [ "$elapsed" -gt 60 ]; then
+    fail "tools/demo took ${elapsed}s (limit 60s)"
+fi
+
+if [ "$failures" -gt 0 ]; then
+    echo "$failures check(s) failed; tools/demo output was:"
+    cat "$out"
+    exit 1
+fi
+echo "tools/demo ran in ${elapsed}s; all expected facts present"
