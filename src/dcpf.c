@@ -16,9 +16,10 @@ PG_MODULE_MAGIC;
 
 void		_PG_init(void);
 
-/* Register settings; later modules add shared memory and hooks here. */
+/* Register settings, then the identity's callbacks and hook. */
 void
 _PG_init(void)
 {
 	dcpf_define_gucs();
+	dcpf_identity_init();
 }

@@ -8,6 +8,8 @@
 
 #include "postgres.h"
 
+#include "utils/uuid.h"
+
 /* guc.c */
 typedef enum DcpfCheckDigitMode
 {
@@ -37,5 +39,24 @@ extern char *dcpf_char_at(const char *p, const char *end);
 /* scan.c: Luhn and the 11-test, usable by other modules */
 extern bool dcpf_luhn_ok(const char *digits, int len);
 extern bool dcpf_bsn_digits_ok(const char *digits9);
+
+/* identity.c: the verified identity of the current request */
+typedef enum DcpfIdentityScope
+{
+	DCPF_SCOPE_TRANSACTION = 0,
+	DCPF_SCOPE_SESSION
+} DcpfIdentityScope;
+
+extern void dcpf_identity_init(void);
+extern void dcpf_identity_clear(void);
+extern void dcpf_identity_set(const pg_uuid_t *person, const pg_uuid_t *licensee,
+							  const char *role, const char *purpose, const char *method,
+							  DcpfIdentityScope scope);
+extern void dcpf_check_role_gate(const pg_uuid_t *person, const pg_uuid_t *licensee,
+								 const char *role);
+extern Oid	dcpf_extension_owner(void);
+extern bool dcpf_current_user_has_role(const char *rolename);
+extern char *dcpf_spi_as_owner(const char *sql, int nargs, Oid *argtypes, Datum *values,
+							   const char *nulls, bool read_only);
 
 #endif							/* DCPF_H */

@@ -7,7 +7,8 @@ SELECT has_schema('dcpf');
 SELECT tables_are('dcpf', ARRAY[
     'role', 'product', 'licensee', 'billing_profile', 'licence',
     'person', 'person_phone', 'person_address', 'person_preference', 'membership',
-    'role_agreement', 'role_agreement_acceptance', 'policy_document', 'policy_acknowledgement']);
+    'role_agreement', 'role_agreement_acceptance', 'policy_document', 'policy_acknowledgement',
+    'identity_assumption']);
 SELECT types_are('dcpf', ARRAY['big_number', 'iban', 'email', 'billing_text', 'country_code', 'phone_number']);
 
 -- primary keys

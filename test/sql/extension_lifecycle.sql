@@ -38,8 +38,12 @@ SELECT pg_describe_object(d.classid, d.objid, 0) AS outside_dcpf
    AND coalesce(c.relnamespace, p.pronamespace, t.typnamespace) <> 'dcpf'::regnamespace;
 DROP EXTENSION dcpf;
 
--- nothing left, nothing lost
-SELECT * FROM catalog_now EXCEPT SELECT * FROM catalog_before ORDER BY 1, 2;
+-- nothing left, nothing lost; but for the four group roles, which are
+-- cluster-wide (shared by every database using dcpf) and kept by design
+SELECT * FROM catalog_now EXCEPT SELECT * FROM catalog_before
+ EXCEPT SELECT 'role', r FROM unnest(ARRAY['dcpf_app', 'dcpf_service', 'dcpf_maintenance', 'dcpf_reporting']) r
+ ORDER BY 1, 2;
+SELECT rolname, rolcanlogin, rolsuper, rolbypassrls FROM pg_roles WHERE rolname LIKE 'dcpf\_%' ORDER BY 1;
 SELECT * FROM catalog_before EXCEPT SELECT * FROM catalog_now ORDER BY 1, 2;
 
 -- it installs again, and is not relocatable

@@ -2,7 +2,8 @@
 -- clear error and changes nothing. Constraint violations are shown terse
 -- (the failing row holds timestamps); dcpf's own errors in full.
 SET client_min_messages = warning;
-CREATE EXTENSION IF NOT EXISTS dcpf;
+DROP EXTENSION IF EXISTS dcpf CASCADE;
+CREATE EXTENSION dcpf;
 RESET client_min_messages;
 SET timezone = 'Europe/Amsterdam';
 SET datestyle = 'ISO, YMD';

@@ -1,0 +1,473 @@
+/*-------------------------------------------------------------------------
+ * identity.c
+ *    The verified identity of the current request: who the end user is,
+ *    in which licensee and role, for which purpose.
+ *
+ * The identity lives in this backend's private memory, never in a GUC or a
+ * table that a session could write. Only C code sets it, after a check:
+ * dcpf.act_as (a trusted back-end, member of dcpf_service) here, and token
+ * authentication. Everything else reads it through STABLE accessors.
+ *
+ * Scope: by default the identity belongs to the current transaction and is
+ * cleared at commit and abort, so it cannot leak to the next client of a
+ * transaction-pooled connection. On request it lasts for the session, until
+ * DISCARD ALL, RESET ALL, dcpf.clear_identity() or a new identity. An
+ * identity set in a (sub)transaction that aborts is cleared in every scope:
+ * the record of how it was established was rolled back with it, so it fails
+ * closed.
+ *
+ * The accessors are PARALLEL RESTRICTED: parallel workers do not share this
+ * memory, so expressions that read the identity run in the leader.
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_authid.h"
+#include "catalog/pg_namespace.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "nodes/parsenodes.h"
+#include "tcop/utility.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/syscache.h"
+#include "utils/timestamp.h"
+#include "utils/uuid.h"
+
+#include "dcpf.h"
+
+#define IDENTITY_NAME_MAX 64
+
+/* The one identity of this backend. */
+typedef struct DcpfIdentity
+{
+	bool		valid;
+	DcpfIdentityScope scope;
+	pg_uuid_t	person;
+	bool		has_licensee;
+	pg_uuid_t	licensee;
+	char		role[IDENTITY_NAME_MAX];
+	char		purpose[IDENTITY_NAME_MAX];
+	char		method[IDENTITY_NAME_MAX];	/* act_as, token, … */
+	TimestampTz established_at;
+	SubTransactionId subid;		/* (sub)transaction that set it */
+} DcpfIdentity;
+
+static DcpfIdentity identity;
+
+static ProcessUtility_hook_type prev_ProcessUtility = NULL;
+
+/* Forget the identity, whatever its scope. */
+void
+dcpf_identity_clear(void)
+{
+	explicit_bzero(&identity, sizeof(identity));
+}
+
+/* Install an identity; the caller has verified it. */
+void
+dcpf_identity_set(const pg_uuid_t *person, const pg_uuid_t *licensee,
+				  const char *role, const char *purpose, const char *method,
+				  DcpfIdentityScope scope)
+{
+	dcpf_identity_clear();
+	identity.person = *person;
+	if (licensee)
+	{
+		identity.has_licensee = true;
+		identity.licensee = *licensee;
+	}
+	strlcpy(identity.role, role ? role : "", sizeof(identity.role));
+	strlcpy(identity.purpose, purpose ? purpose : "", sizeof(identity.purpose));
+	strlcpy(identity.method, method, sizeof(identity.method));
+	identity.scope = scope;
+	identity.established_at = GetCurrentTimestamp();
+	identity.subid = GetCurrentSubTransactionId();
+	identity.valid = true;
+}
+
+/* Clear a transaction-scoped identity at the end of its transaction. */
+static void
+identity_xact_callback(XactEvent event, void *arg)
+{
+	if (!identity.valid)
+		return;
+	switch (event)
+	{
+		case XACT_EVENT_ABORT:
+		case XACT_EVENT_PARALLEL_ABORT:
+			/* whatever its scope: the act that set it was rolled back */
+			if (identity.subid != InvalidSubTransactionId)
+				dcpf_identity_clear();
+			break;
+		case XACT_EVENT_COMMIT:
+		case XACT_EVENT_PARALLEL_COMMIT:
+		case XACT_EVENT_PREPARE:
+			if (identity.scope == DCPF_SCOPE_TRANSACTION)
+				dcpf_identity_clear();
+			else
+				identity.subid = InvalidSubTransactionId;	/* now committed */
+			break;
+		default:
+			break;
+	}
+}
+
+/* Follow the identity through savepoints: cleared when its savepoint aborts. */
+static void
+identity_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+						  SubTransactionId parentSubid, void *arg)
+{
+	if (!identity.valid || identity.subid != mySubid)
+		return;
+	if (event == SUBXACT_EVENT_ABORT_SUB)
+		dcpf_identity_clear();
+	else if (event == SUBXACT_EVENT_COMMIT_SUB)
+		identity.subid = parentSubid;
+}
+
+/* DISCARD ALL and RESET ALL also forget a session identity. */
+static void
+identity_process_utility(PlannedStmt *pstmt, const char *queryString,
+						 bool readOnlyTree, ProcessUtilityContext context,
+						 ParamListInfo params, QueryEnvironment *queryEnv,
+						 DestReceiver *dest, QueryCompletion *qc)
+{
+	Node	   *node = pstmt->utilityStmt;
+
+	if (IsA(node, DiscardStmt) && ((DiscardStmt *) node)->target == DISCARD_ALL)
+		dcpf_identity_clear();
+	else if (IsA(node, VariableSetStmt) && ((VariableSetStmt *) node)->kind == VAR_RESET_ALL)
+		dcpf_identity_clear();
+
+	if (prev_ProcessUtility)
+		prev_ProcessUtility(pstmt, queryString, readOnlyTree, context, params,
+							queryEnv, dest, qc);
+	else
+		standard_ProcessUtility(pstmt, queryString, readOnlyTree, context,
+								params, queryEnv, dest, qc);
+}
+
+/* Register the callbacks and the utility hook (from _PG_init). */
+void
+dcpf_identity_init(void)
+{
+	RegisterXactCallback(identity_xact_callback, NULL);
+	RegisterSubXactCallback(identity_subxact_callback, NULL);
+	prev_ProcessUtility = ProcessUtility_hook;
+	ProcessUtility_hook = identity_process_utility;
+}
+
+/* The owner of schema dcpf, i.e. of the extension, as whom checks run. */
+Oid
+dcpf_extension_owner(void)
+{
+	Oid			nsp = get_namespace_oid("dcpf", false);
+	HeapTuple	tup = SearchSysCache1(NAMESPACEOID, ObjectIdGetDatum(nsp));
+	Oid			owner;
+
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for namespace %u", nsp);
+	owner = ((Form_pg_namespace) GETSTRUCT(tup))->nspowner;
+	ReleaseSysCache(tup);
+	return owner;
+}
+
+/* True when the current user has the privileges of the named role. */
+bool
+dcpf_current_user_has_role(const char *rolename)
+{
+	Oid			role = get_role_oid(rolename, true);
+
+	return OidIsValid(role) && has_privs_of_role(GetUserId(), role);
+}
+
+/*
+ * Run one SQL statement with typed parameters as the extension owner and
+ * return the first column of its first row as text (palloc'd in the caller's
+ * context), or NULL. The statement text is a constant of ours; user values
+ * travel only as parameters.
+ */
+char *
+dcpf_spi_as_owner(const char *sql, int nargs, Oid *argtypes, Datum *values,
+				  const char *nulls, bool read_only)
+{
+	Oid			save_userid;
+	int			save_sec_context;
+	char	   *volatile result = NULL;
+	MemoryContext caller = CurrentMemoryContext;
+
+	GetUserIdAndSecContext(&save_userid, &save_sec_context);
+	SetUserIdAndSecContext(dcpf_extension_owner(),
+						   save_sec_context | SECURITY_LOCAL_USERID_CHANGE);
+	PG_TRY();
+	{
+		int			rc;
+
+		if (SPI_connect() != SPI_OK_CONNECT)
+			elog(ERROR, "SPI_connect failed");
+		rc = SPI_execute_with_args(sql, nargs, argtypes, values, nulls, read_only, 1);
+		if (rc < 0)
+			elog(ERROR, "SPI_execute_with_args failed: %s", SPI_result_code_string(rc));
+		if (SPI_processed > 0 && SPI_tuptable != NULL)
+		{
+			char	   *value = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+
+			if (value)
+			{
+				MemoryContext spi = MemoryContextSwitchTo(caller);
+
+				result = pstrdup(value);
+				MemoryContextSwitchTo(spi);
+			}
+		}
+		SPI_finish();
+	}
+	PG_FINALLY();
+	{
+		SetUserIdAndSecContext(save_userid, save_sec_context);
+	}
+	PG_END_TRY();
+	return result;
+}
+
+/*
+ * Check that a person may act in a licensee and role now: active account,
+ * current membership, active licence, accepted EURA. Raises the error that
+ * says what is missing; returns normally when all holds.
+ */
+void
+dcpf_check_role_gate(const pg_uuid_t *person, const pg_uuid_t *licensee, const char *role)
+{
+	Oid			argtypes[3] = {UUIDOID, UUIDOID, TEXTOID};
+	Datum		values[3];
+	char	   *verdict;
+
+	values[0] = UUIDPGetDatum(person);
+	values[1] = UUIDPGetDatum(licensee);
+	values[2] = CStringGetTextDatum(role);
+	verdict = dcpf_spi_as_owner("SELECT dcpf.role_gate($1, $2, $3)", 3, argtypes,
+								values, NULL, true);
+	if (verdict == NULL)
+		elog(ERROR, "dcpf.role_gate returned no verdict");
+	if (strcmp(verdict, "ok") == 0)
+		return;
+
+	if (strcmp(verdict, "unknown_person") == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
+				 errmsg("identity refused: unknown person"),
+				 errdetail("No person with that id exists.")));
+	if (strcmp(verdict, "deactivated") == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
+				 errmsg("identity refused: account deactivated"),
+				 errdetail("A deactivated account cannot act in any role.")));
+	if (strcmp(verdict, "no_membership") == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
+				 errmsg("identity refused: no current membership in role \"%s\"", role),
+				 errdetail("The person holds no membership in role \"%s\" of that licensee valid now.", role)));
+	if (strcmp(verdict, "no_licence") == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
+				 errmsg("identity refused: the licensee holds no active licence"),
+				 errdetail("Roles are used through a licence on a product; none is active today.")));
+	if (strncmp(verdict, "no_agreement:", 13) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("role \"%s\" has no End User Role Agreement in force", role),
+				 errdetail("No EURA is published for role \"%s\" in product %s, so the role cannot be used.",
+						   role, verdict + 13),
+				 errhint("A platform administrator must publish one with dcpf.publish_role_agreement.")));
+	if (strncmp(verdict, "not_accepted:", 13) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("role \"%s\" requires accepting its End User Role Agreement", role),
+				 errdetail("The agreement in force has not been accepted by this person."),
+				 errhint("Accept %s with dcpf.accept_role_agreement.", verdict + 13)));
+	elog(ERROR, "unexpected role gate verdict \"%s\"", verdict);
+}
+
+/* Record an assumed identity (dcpf.act_as) in dcpf.identity_assumption. */
+static void
+record_assumption(const pg_uuid_t *person, const pg_uuid_t *licensee,
+				  const char *role, const char *reason, bool session_scope)
+{
+	Oid			argtypes[6] = {TEXTOID, UUIDOID, UUIDOID, TEXTOID, TEXTOID, BOOLOID};
+	Datum		values[6];
+
+	values[0] = CStringGetTextDatum(GetUserNameFromId(GetUserId(), false));
+	values[1] = UUIDPGetDatum(person);
+	values[2] = UUIDPGetDatum(licensee);
+	values[3] = CStringGetTextDatum(role);
+	values[4] = CStringGetTextDatum(reason);
+	values[5] = BoolGetDatum(session_scope);
+	(void) dcpf_spi_as_owner(
+		"INSERT INTO dcpf.identity_assumption "
+		"(database_role, person_id, licensee_id, role_code, reason, session_scope, client_address, application_name) "
+		"VALUES ($1, $2, $3, $4, $5, $6, pg_catalog.inet_client_addr(), "
+		"pg_catalog.current_setting('application_name')) RETURNING id",
+		6, argtypes, values, NULL, false);
+}
+
+/*
+ * dcpf.act_as(person, licensee, role, reason, session_scope): for trusted
+ * back-ends that authenticated the user themselves. Only members of
+ * dcpf_service; the role gate applies; every use is recorded.
+ */
+PG_FUNCTION_INFO_V1(dcpf_act_as);
+Datum
+dcpf_act_as(PG_FUNCTION_ARGS)
+{
+	pg_uuid_t  *person;
+	pg_uuid_t  *licensee;
+	char	   *role;
+	char	   *reason;
+	bool		session_scope;
+
+	if (!dcpf_current_user_has_role("dcpf_service"))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied to assume an identity"),
+				 errdetail("Only members of dcpf_service may call dcpf.act_as; role \"%s\" is not one.",
+						   GetUserNameFromId(GetUserId(), false)),
+				 errhint("Applications prove the user with a token and dcpf.authenticate.")));
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("person, licensee and role are required")));
+	reason = PG_ARGISNULL(3) ? "" : text_to_cstring(PG_GETARG_TEXT_PP(3));
+	if (strspn(reason, " \t\r\n") == strlen(reason))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("a reason is required to assume an identity"),
+				 errdetail("Every use of dcpf.act_as is recorded with its reason.")));
+
+	person = PG_GETARG_UUID_P(0);
+	licensee = PG_GETARG_UUID_P(1);
+	role = text_to_cstring(PG_GETARG_TEXT_PP(2));
+	session_scope = PG_ARGISNULL(4) ? false : PG_GETARG_BOOL(4);
+
+	if (strlen(role) >= IDENTITY_NAME_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("role name too long"),
+				 errdetail("A role code has at most %d characters.", IDENTITY_NAME_MAX - 1)));
+
+	/* an old identity never survives a failed attempt at a new one */
+	dcpf_identity_clear();
+	dcpf_check_role_gate(person, licensee, role);
+	record_assumption(person, licensee, role, reason, session_scope);
+	dcpf_identity_set(person, licensee, role, NULL, "act_as",
+					  session_scope ? DCPF_SCOPE_SESSION : DCPF_SCOPE_TRANSACTION);
+	PG_RETURN_UUID_P(person);
+}
+
+/* dcpf.clear_identity(): forget the current identity. */
+PG_FUNCTION_INFO_V1(dcpf_clear_identity);
+Datum
+dcpf_clear_identity(PG_FUNCTION_ARGS)
+{
+	dcpf_identity_clear();
+	PG_RETURN_VOID();
+}
+
+/* dcpf.current_person(): the verified person, or NULL. */
+PG_FUNCTION_INFO_V1(dcpf_current_person);
+Datum
+dcpf_current_person(PG_FUNCTION_ARGS)
+{
+	pg_uuid_t  *result;
+
+	if (!identity.valid)
+		PG_RETURN_NULL();
+	result = palloc(sizeof(pg_uuid_t));
+	*result = identity.person;
+	PG_RETURN_UUID_P(result);
+}
+
+/* dcpf.current_licensee(): the active licensee, or NULL. */
+PG_FUNCTION_INFO_V1(dcpf_current_licensee);
+Datum
+dcpf_current_licensee(PG_FUNCTION_ARGS)
+{
+	pg_uuid_t  *result;
+
+	if (!identity.valid || !identity.has_licensee)
+		PG_RETURN_NULL();
+	result = palloc(sizeof(pg_uuid_t));
+	*result = identity.licensee;
+	PG_RETURN_UUID_P(result);
+}
+
+/* dcpf.current_role(): the active application role, or NULL. */
+PG_FUNCTION_INFO_V1(dcpf_current_role);
+Datum
+dcpf_current_role(PG_FUNCTION_ARGS)
+{
+	if (!identity.valid || identity.role[0] == '\0')
+		PG_RETURN_NULL();
+	PG_RETURN_TEXT_P(cstring_to_text(identity.role));
+}
+
+/* dcpf.current_purpose(): the declared purpose of processing, or NULL. */
+PG_FUNCTION_INFO_V1(dcpf_current_purpose);
+Datum
+dcpf_current_purpose(PG_FUNCTION_ARGS)
+{
+	if (!identity.valid || identity.purpose[0] == '\0')
+		PG_RETURN_NULL();
+	PG_RETURN_TEXT_P(cstring_to_text(identity.purpose));
+}
+
+/* dcpf.identity(): the whole identity as one row (NULLs when none). */
+PG_FUNCTION_INFO_V1(dcpf_identity);
+Datum
+dcpf_identity(PG_FUNCTION_ARGS)
+{
+	TupleDesc	tupdesc;
+	Datum		values[7];
+	bool		nulls[7] = {true, true, true, true, true, true, true};
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	if (identity.valid)
+	{
+		pg_uuid_t  *person = palloc(sizeof(pg_uuid_t));
+
+		*person = identity.person;
+		values[0] = UUIDPGetDatum(person);
+		nulls[0] = false;
+		if (identity.has_licensee)
+		{
+			pg_uuid_t  *licensee = palloc(sizeof(pg_uuid_t));
+
+			*licensee = identity.licensee;
+			values[1] = UUIDPGetDatum(licensee);
+			nulls[1] = false;
+		}
+		if (identity.role[0])
+		{
+			values[2] = CStringGetTextDatum(identity.role);
+			nulls[2] = false;
+		}
+		if (identity.purpose[0])
+		{
+			values[3] = CStringGetTextDatum(identity.purpose);
+			nulls[3] = false;
+		}
+		values[4] = CStringGetTextDatum(identity.method);
+		nulls[4] = false;
+		values[5] = CStringGetTextDatum(identity.scope == DCPF_SCOPE_SESSION ? "session" : "transaction");
+		nulls[5] = false;
+		values[6] = TimestampTzGetDatum(identity.established_at);
+		nulls[6] = false;
+	}
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(tupdesc), values, nulls)));
+}
