@@ -336,16 +336,17 @@ BEGIN
 END
 $$;
 
--- Preferences: a few people changed the defaults.
-UPDATE dcpf.person_preference pp
-   SET language = 'en', start_page = 'epa_overview', favourites = '{epa_overview,feedback,assessments}'
-  FROM sample_person sp WHERE sp.id = pp.person_id AND sp.ord IN (8, 28);
-UPDATE dcpf.person_preference pp
-   SET start_page = 'portfolio', notification_digest = 'daily', favourites = '{portfolio,reflections}'
-  FROM sample_person sp WHERE sp.id = pp.person_id AND sp.ord IN (9, 12, 38, 42);
-UPDATE dcpf.person_preference pp
-   SET notify_deadlines = false, notification_digest = 'weekly', marketing_email = true
-  FROM sample_person sp WHERE sp.id = pp.person_id AND sp.ord IN (3, 35);
+-- Preferences: a few people changed the defaults (a person without a row
+-- has the defaults).
+INSERT INTO dcpf.person_preference (person_id, language, start_page, favourites)
+SELECT sp.id, 'en', 'epa_overview', '{epa_overview,feedback,assessments}'
+  FROM sample_person sp WHERE sp.ord IN (8, 28);
+INSERT INTO dcpf.person_preference (person_id, start_page, notification_digest, favourites)
+SELECT sp.id, 'portfolio', 'daily', '{portfolio,reflections}'
+  FROM sample_person sp WHERE sp.ord IN (9, 12, 38, 42);
+INSERT INTO dcpf.person_preference (person_id, notify_deadlines, notification_digest, marketing_email)
+SELECT sp.id, false, 'weekly', true
+  FROM sample_person sp WHERE sp.ord IN (3, 35);
 
 ---------------------------------------------------------------------------
 -- EURA: one agreement per role of product dcpf; newer versions for the

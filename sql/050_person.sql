@@ -146,7 +146,7 @@ CREATE TABLE dcpf.person_preference (
     marketing_email            boolean NOT NULL DEFAULT false,
     updated_at                 timestamptz NOT NULL DEFAULT now()
 );
-COMMENT ON TABLE dcpf.person_preference IS 'a person''s preferences: language, start page, favourites, notifications, marketing (validated, not free-form)';
+COMMENT ON TABLE dcpf.person_preference IS 'a person''s preferences: language, start page, favourites, notifications, marketing (validated, not free-form); a person without a row has the column defaults';
 COMMENT ON COLUMN dcpf.person_preference.person_id IS 'whose preferences';
 COMMENT ON COLUMN dcpf.person_preference.language IS 'interface language, nl or en';
 COMMENT ON COLUMN dcpf.person_preference.start_page IS 'page shown after login';

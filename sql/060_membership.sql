@@ -44,7 +44,7 @@ COMMENT ON COLUMN dcpf.membership.created_at IS 'when the membership was recorde
 COMMENT ON COLUMN dcpf.membership.created_by IS 'the administrator who granted it, if any';
 
 CREATE FUNCTION dcpf.membership_check() RETURNS trigger
-    LANGUAGE plpgsql
+    LANGUAGE plpgsql SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -85,12 +85,12 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION dcpf.membership_check() IS
-    'trigger: refuses a membership whose role requires a BIG number the person lacks, or that overlaps another of the same person, licensee and role';
+    'trigger: refuses a membership whose role requires a BIG number the person lacks, or that overlaps another of the same person, licensee and role (SECURITY DEFINER: it must see every row, whatever the caller may see)';
 CREATE TRIGGER membership_check BEFORE INSERT OR UPDATE ON dcpf.membership
     FOR EACH ROW EXECUTE FUNCTION dcpf.membership_check();
 
 CREATE FUNCTION dcpf.person_big_number_check() RETURNS trigger
-    LANGUAGE plpgsql
+    LANGUAGE plpgsql SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -111,7 +111,8 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION dcpf.person_big_number_check() IS
-    'trigger: refuses removing the BIG number of a person who holds a role that requires one';
+    'trigger: refuses removing the BIG number of a person who holds a role that requires one (SECURITY DEFINER: it must see every membership)';
 CREATE TRIGGER person_big_number_check BEFORE UPDATE OF big_number ON dcpf.person
     FOR EACH ROW WHEN (OLD.big_number IS NOT NULL AND NEW.big_number IS NULL)
     EXECUTE FUNCTION dcpf.person_big_number_check();
+

@@ -172,7 +172,6 @@ BEGIN
             create_person.name_use, create_person.job_title, create_person.academic_titles,
             create_person.created_by, create_person.on_behalf_of_licensee)
     RETURNING id INTO new_id;
-    INSERT INTO dcpf.person_preference (person_id) VALUES (new_id);
     RETURN new_id;
 EXCEPTION WHEN unique_violation THEN
     RAISE EXCEPTION 'e-mail address or BIG number already registered'
@@ -182,7 +181,7 @@ EXCEPTION WHEN unique_violation THEN
 END
 $$;
 COMMENT ON FUNCTION dcpf.create_person(text, text, text, text, text, text, text, text, text, text, text[], uuid, uuid) IS
-    'creates a person (with default preferences) and returns the id; when created_by is given the account is recorded as created on the person''s behalf by that licensee administrator';
+    'creates a person and returns the id; when created_by is given the account is recorded as created on the person''s behalf by that licensee administrator';
 
 CREATE FUNCTION dcpf.add_phone(person uuid, kind text, number text, is_primary boolean DEFAULT false)
     RETURNS uuid

@@ -42,12 +42,13 @@ CREATE TABLE dcpf.identity_assumption (
     assumed_at        timestamptz NOT NULL DEFAULT now(),
     database_role     text NOT NULL,
     person_id         uuid NOT NULL REFERENCES dcpf.person (id) ON DELETE CASCADE,
-    licensee_id       uuid NOT NULL REFERENCES dcpf.licensee (id),
-    role_code         text NOT NULL REFERENCES dcpf.role (code),
+    licensee_id       uuid REFERENCES dcpf.licensee (id),
+    role_code         text REFERENCES dcpf.role (code),
     reason            text NOT NULL CONSTRAINT identity_assumption_reason_given CHECK (length(btrim(reason)) BETWEEN 1 AND 500),
     session_scope     boolean NOT NULL,
     client_address    inet,
-    application_name  text
+    application_name  text,
+    CONSTRAINT identity_assumption_licensee_with_role CHECK ((licensee_id IS NULL) = (role_code IS NULL))
 );
 CREATE INDEX identity_assumption_person_idx ON dcpf.identity_assumption (person_id, assumed_at);
 COMMENT ON TABLE dcpf.identity_assumption IS
@@ -56,8 +57,8 @@ COMMENT ON COLUMN dcpf.identity_assumption.id IS 'record identifier';
 COMMENT ON COLUMN dcpf.identity_assumption.assumed_at IS 'when the identity was assumed';
 COMMENT ON COLUMN dcpf.identity_assumption.database_role IS 'the database role (member of dcpf_service) that assumed it';
 COMMENT ON COLUMN dcpf.identity_assumption.person_id IS 'the person acted as';
-COMMENT ON COLUMN dcpf.identity_assumption.licensee_id IS 'the licensee acted in';
-COMMENT ON COLUMN dcpf.identity_assumption.role_code IS 'the application role acted in';
+COMMENT ON COLUMN dcpf.identity_assumption.licensee_id IS 'the licensee acted in (NULL: the person alone)';
+COMMENT ON COLUMN dcpf.identity_assumption.role_code IS 'the application role acted in (NULL: the person alone)';
 COMMENT ON COLUMN dcpf.identity_assumption.reason IS 'the reason the back-end gave';
 COMMENT ON COLUMN dcpf.identity_assumption.session_scope IS 'true when the identity was to last for the session';
 COMMENT ON COLUMN dcpf.identity_assumption.client_address IS 'address of the database client';
@@ -84,6 +85,9 @@ BEGIN
         RETURN 'unknown_person';
     ELSIF account_status <> 'active' THEN
         RETURN 'deactivated';
+    END IF;
+    IF role_gate.licensee IS NULL AND role_gate.role IS NULL THEN
+        RETURN 'ok';        -- the person alone: own data, accepting agreements
     END IF;
     IF NOT EXISTS (SELECT 1 FROM dcpf.membership m
                     WHERE m.person_id = role_gate.person AND m.licensee_id = role_gate.licensee
@@ -123,7 +127,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION dcpf.role_gate(uuid, uuid, text) IS
-    'whether a person may act in a licensee and role now: ok, or what is missing (unknown_person, deactivated, no_membership, no_licence, no_agreement:<product>, not_accepted:<agreement>); used by dcpf.act_as and dcpf.authenticate';
+    'whether a person may act in a licensee and role now (or, with both NULL, as the person alone): ok, or what is missing (unknown_person, deactivated, no_membership, no_licence, no_agreement:<product>, not_accepted:<agreement>); used by dcpf.act_as and dcpf.authenticate';
 REVOKE EXECUTE ON FUNCTION dcpf.role_gate(uuid, uuid, text) FROM PUBLIC;
 
 CREATE FUNCTION dcpf.act_as(person uuid, licensee uuid, role text, reason text, session_scope boolean DEFAULT false)
@@ -131,7 +135,7 @@ CREATE FUNCTION dcpf.act_as(person uuid, licensee uuid, role text, reason text, 
     AS 'MODULE_PATHNAME', 'dcpf_act_as'
     LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION dcpf.act_as(uuid, uuid, text, text, boolean) IS
-    'for trusted back-ends (members of dcpf_service) that authenticated the user themselves: act as that person in a licensee and role, after the role gate; always recorded in dcpf.identity_assumption; for the transaction unless session_scope';
+    'for trusted back-ends (members of dcpf_service) that authenticated the user themselves: act as that person in a licensee and role (or, with both NULL, as the person alone), after the role gate; always recorded in dcpf.identity_assumption; for the transaction unless session_scope';
 REVOKE EXECUTE ON FUNCTION dcpf.act_as(uuid, uuid, text, text, boolean) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION dcpf.act_as(uuid, uuid, text, text, boolean) TO dcpf_service;
 

@@ -248,11 +248,17 @@ dcpf_check_role_gate(const pg_uuid_t *person, const pg_uuid_t *licensee, const c
 	Datum		values[3];
 	char	   *verdict;
 
+	char		nulls[3] = {' ', ' ', ' '};
+
 	values[0] = UUIDPGetDatum(person);
-	values[1] = UUIDPGetDatum(licensee);
-	values[2] = CStringGetTextDatum(role);
+	values[1] = licensee ? UUIDPGetDatum(licensee) : (Datum) 0;
+	values[2] = role ? CStringGetTextDatum(role) : (Datum) 0;
+	if (!licensee)
+		nulls[1] = 'n';
+	if (!role)
+		nulls[2] = 'n';
 	verdict = dcpf_spi_as_owner("SELECT dcpf.role_gate($1, $2, $3)", 3, argtypes,
-								values, NULL, true);
+								values, nulls, true);
 	if (verdict == NULL)
 		elog(ERROR, "dcpf.role_gate returned no verdict");
 	if (strcmp(verdict, "ok") == 0)
@@ -302,24 +308,31 @@ record_assumption(const pg_uuid_t *person, const pg_uuid_t *licensee,
 	Oid			argtypes[6] = {TEXTOID, UUIDOID, UUIDOID, TEXTOID, TEXTOID, BOOLOID};
 	Datum		values[6];
 
+	char		nulls[6] = {' ', ' ', ' ', ' ', ' ', ' '};
+
 	values[0] = CStringGetTextDatum(GetUserNameFromId(GetUserId(), false));
 	values[1] = UUIDPGetDatum(person);
-	values[2] = UUIDPGetDatum(licensee);
-	values[3] = CStringGetTextDatum(role);
+	values[2] = licensee ? UUIDPGetDatum(licensee) : (Datum) 0;
+	values[3] = role ? CStringGetTextDatum(role) : (Datum) 0;
 	values[4] = CStringGetTextDatum(reason);
 	values[5] = BoolGetDatum(session_scope);
+	if (!licensee)
+		nulls[2] = 'n';
+	if (!role)
+		nulls[3] = 'n';
 	(void) dcpf_spi_as_owner(
 		"INSERT INTO dcpf.identity_assumption "
 		"(database_role, person_id, licensee_id, role_code, reason, session_scope, client_address, application_name) "
 		"VALUES ($1, $2, $3, $4, $5, $6, pg_catalog.inet_client_addr(), "
 		"pg_catalog.current_setting('application_name')) RETURNING id",
-		6, argtypes, values, NULL, false);
+		6, argtypes, values, nulls, false);
 }
 
 /*
  * dcpf.act_as(person, licensee, role, reason, session_scope): for trusted
  * back-ends that authenticated the user themselves. Only members of
- * dcpf_service; the role gate applies; every use is recorded.
+ * dcpf_service; the role gate applies; every use is recorded. Without
+ * licensee and role the identity is the person alone (own data only).
  */
 PG_FUNCTION_INFO_V1(dcpf_act_as);
 Datum
@@ -338,10 +351,15 @@ dcpf_act_as(PG_FUNCTION_ARGS)
 				 errdetail("Only members of dcpf_service may call dcpf.act_as; role \"%s\" is not one.",
 						   GetUserNameFromId(GetUserId(), false)),
 				 errhint("Applications prove the user with a token and dcpf.authenticate.")));
-	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
+	if (PG_ARGISNULL(0))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("person, licensee and role are required")));
+				 errmsg("a person is required")));
+	if (PG_ARGISNULL(1) != PG_ARGISNULL(2))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("licensee and role go together"),
+				 errdetail("Give both to act in a role, or neither to act only as the person (own data, accepting agreements).")));
 	reason = PG_ARGISNULL(3) ? "" : text_to_cstring(PG_GETARG_TEXT_PP(3));
 	if (strspn(reason, " \t\r\n") == strlen(reason))
 		ereport(ERROR,
@@ -350,11 +368,11 @@ dcpf_act_as(PG_FUNCTION_ARGS)
 				 errdetail("Every use of dcpf.act_as is recorded with its reason.")));
 
 	person = PG_GETARG_UUID_P(0);
-	licensee = PG_GETARG_UUID_P(1);
-	role = text_to_cstring(PG_GETARG_TEXT_PP(2));
+	licensee = PG_ARGISNULL(1) ? NULL : PG_GETARG_UUID_P(1);
+	role = PG_ARGISNULL(2) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(2));
 	session_scope = PG_ARGISNULL(4) ? false : PG_GETARG_BOOL(4);
 
-	if (strlen(role) >= IDENTITY_NAME_MAX)
+	if (role && strlen(role) >= IDENTITY_NAME_MAX)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("role name too long"),

@@ -1,0 +1,158 @@
+-- 095_policies.sql: who sees and changes what. Row-level security is forced
+-- on every table (090); these policies open exactly what each application
+-- role needs, for dcpf_app (and dcpf_service, a member of it), and only for a
+-- verified identity (src/identity.c). No policy names dcpf_maintenance or
+-- dcpf_reporting: they see no table rows. Nobody but the owner may DELETE or
+-- TRUNCATE.
+--
+--   everyone with an identity   the catalogues (roles, products, agreements, policy documents)
+--   the person themself         their own person row, phones, addresses, preferences,
+--                               memberships, acceptances, acknowledgements
+--   licensee_admin              their licensee, its billing and licences, the people and
+--                               memberships of their licensee; creates accounts on
+--                               someone's behalf; grants memberships
+--   privacy_officer             the people and memberships of their licensee (read)
+--   platform_support            nothing but what a licensee admin granted it: a membership
+--                               that must end within 30 days
+
+-- Helpers for policies: STABLE, SECURITY DEFINER (they must see memberships
+-- whatever the caller may), pinned search_path, never LEAKPROOF.
+
+CREATE FUNCTION dcpf.acting_in(role text) RETURNS boolean
+    LANGUAGE sql STABLE PARALLEL RESTRICTED
+    SET search_path = pg_catalog, pg_temp
+RETURN dcpf.current_role() = acting_in.role AND dcpf.current_licensee() IS NOT NULL;
+COMMENT ON FUNCTION dcpf.acting_in(text) IS
+    'true when the verified identity acts in the given application role (in its licensee)';
+
+CREATE FUNCTION dcpf.staff_of_current_licensee_sees(person uuid) RETURNS boolean
+    LANGUAGE sql STABLE SECURITY DEFINER PARALLEL RESTRICTED
+    SET search_path = pg_catalog, pg_temp
+RETURN dcpf.current_role() IN ('licensee_admin', 'privacy_officer')
+   AND EXISTS (SELECT 1 FROM dcpf.membership m
+                WHERE m.person_id = staff_of_current_licensee_sees.person
+                  AND m.licensee_id = dcpf.current_licensee()
+                  AND (m.valid_until IS NULL OR m.valid_until > now()));
+COMMENT ON FUNCTION dcpf.staff_of_current_licensee_sees(uuid) IS
+    'true when the identity is a licensee admin or privacy officer and the person holds a current or future membership in that licensee';
+REVOKE EXECUTE ON FUNCTION dcpf.staff_of_current_licensee_sees(uuid) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION dcpf.staff_of_current_licensee_sees(uuid) TO dcpf_app;
+
+CREATE FUNCTION dcpf.my_licensees() RETURNS uuid[]
+    LANGUAGE sql STABLE SECURITY DEFINER PARALLEL RESTRICTED
+    SET search_path = pg_catalog, pg_temp
+RETURN ARRAY(SELECT DISTINCT m.licensee_id FROM dcpf.membership m
+              WHERE m.person_id = dcpf.current_person()
+                AND (m.valid_until IS NULL OR m.valid_until > now()));
+COMMENT ON FUNCTION dcpf.my_licensees() IS 'the licensees in which the verified person holds a current or future membership';
+REVOKE EXECUTE ON FUNCTION dcpf.my_licensees() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION dcpf.my_licensees() TO dcpf_app;
+
+-- catalogues: readable by every verified identity
+CREATE POLICY role_read ON dcpf.role FOR SELECT TO dcpf_app USING (dcpf.current_person() IS NOT NULL);
+CREATE POLICY product_read ON dcpf.product FOR SELECT TO dcpf_app USING (dcpf.current_person() IS NOT NULL);
+CREATE POLICY role_agreement_read ON dcpf.role_agreement FOR SELECT TO dcpf_app USING (dcpf.current_person() IS NOT NULL);
+CREATE POLICY policy_document_read ON dcpf.policy_document FOR SELECT TO dcpf_app USING (dcpf.current_person() IS NOT NULL);
+GRANT SELECT ON dcpf.role, dcpf.product, dcpf.role_agreement, dcpf.policy_document TO dcpf_app;
+
+-- licensees: members see their own licensees; the admin may rename
+CREATE POLICY licensee_member_read ON dcpf.licensee FOR SELECT TO dcpf_app
+    USING (id = ANY (dcpf.my_licensees()));
+CREATE POLICY licensee_admin_update ON dcpf.licensee FOR UPDATE TO dcpf_app
+    USING (dcpf.acting_in('licensee_admin') AND id = dcpf.current_licensee())
+    WITH CHECK (dcpf.acting_in('licensee_admin') AND id = dcpf.current_licensee());
+GRANT SELECT ON dcpf.licensee TO dcpf_app;
+GRANT UPDATE (name) ON dcpf.licensee TO dcpf_app;
+
+-- billing and licences: the licensee's admin only
+CREATE POLICY billing_profile_admin ON dcpf.billing_profile FOR ALL TO dcpf_app
+    USING (dcpf.acting_in('licensee_admin') AND licensee_id = dcpf.current_licensee())
+    WITH CHECK (dcpf.acting_in('licensee_admin') AND licensee_id = dcpf.current_licensee());
+GRANT SELECT, INSERT, UPDATE ON dcpf.billing_profile TO dcpf_app;
+CREATE POLICY licence_admin_read ON dcpf.licence FOR SELECT TO dcpf_app
+    USING (dcpf.acting_in('licensee_admin') AND licensee_id = dcpf.current_licensee());
+GRANT SELECT ON dcpf.licence TO dcpf_app;
+
+-- persons
+CREATE POLICY person_self_read ON dcpf.person FOR SELECT TO dcpf_app
+    USING (id = dcpf.current_person());
+CREATE POLICY person_staff_read ON dcpf.person FOR SELECT TO dcpf_app
+    USING (dcpf.staff_of_current_licensee_sees(id)
+           OR (dcpf.acting_in('licensee_admin') AND created_for_licensee = dcpf.current_licensee()));
+CREATE POLICY person_self_update ON dcpf.person FOR UPDATE TO dcpf_app
+    USING (id = dcpf.current_person() AND status = 'active')
+    WITH CHECK (id = dcpf.current_person());
+CREATE POLICY person_admin_update ON dcpf.person FOR UPDATE TO dcpf_app
+    USING (dcpf.acting_in('licensee_admin') AND dcpf.staff_of_current_licensee_sees(id))
+    WITH CHECK (dcpf.acting_in('licensee_admin') AND dcpf.staff_of_current_licensee_sees(id));
+CREATE POLICY person_admin_create ON dcpf.person FOR INSERT TO dcpf_app
+    WITH CHECK (dcpf.acting_in('licensee_admin')
+                AND created_for_licensee = dcpf.current_licensee()
+                AND created_by = dcpf.current_person()
+                AND status = 'active');
+GRANT SELECT ON dcpf.person TO dcpf_app;
+GRANT INSERT (given_names, initials, tussenvoegsel, surname, partner_tussenvoegsel, partner_surname, name_use,
+              email, big_number, job_title, academic_titles, created_by, created_for_licensee)
+    ON dcpf.person TO dcpf_app;
+GRANT UPDATE (given_names, initials, tussenvoegsel, surname, partner_tussenvoegsel, partner_surname, name_use,
+              email, big_number, job_title, academic_titles, photo, photo_type)
+    ON dcpf.person TO dcpf_app;
+
+-- a person's own contact details and preferences: theirs alone
+CREATE POLICY person_phone_self ON dcpf.person_phone FOR ALL TO dcpf_app
+    USING (person_id = dcpf.current_person()) WITH CHECK (person_id = dcpf.current_person());
+CREATE POLICY person_address_self ON dcpf.person_address FOR ALL TO dcpf_app
+    USING (person_id = dcpf.current_person()) WITH CHECK (person_id = dcpf.current_person());
+CREATE POLICY person_preference_self ON dcpf.person_preference FOR ALL TO dcpf_app
+    USING (person_id = dcpf.current_person()) WITH CHECK (person_id = dcpf.current_person());
+GRANT SELECT, INSERT, UPDATE ON dcpf.person_phone, dcpf.person_address TO dcpf_app;
+GRANT SELECT, INSERT, UPDATE ON dcpf.person_preference TO dcpf_app;
+
+-- memberships: one's own; the licensee's staff read, its admin grants and ends
+CREATE POLICY membership_self_read ON dcpf.membership FOR SELECT TO dcpf_app
+    USING (person_id = dcpf.current_person());
+CREATE POLICY membership_staff_read ON dcpf.membership FOR SELECT TO dcpf_app
+    USING ((dcpf.acting_in('licensee_admin') OR dcpf.acting_in('privacy_officer'))
+           AND licensee_id = dcpf.current_licensee());
+CREATE POLICY membership_admin_grant ON dcpf.membership FOR INSERT TO dcpf_app
+    WITH CHECK (dcpf.acting_in('licensee_admin') AND licensee_id = dcpf.current_licensee()
+                AND created_by = dcpf.current_person()
+                AND (role_code <> 'platform_support'
+                     OR (valid_until IS NOT NULL AND valid_until <= valid_from + interval '30 days')));
+CREATE POLICY membership_admin_end ON dcpf.membership FOR UPDATE TO dcpf_app
+    USING (dcpf.acting_in('licensee_admin') AND licensee_id = dcpf.current_licensee())
+    WITH CHECK (dcpf.acting_in('licensee_admin') AND licensee_id = dcpf.current_licensee()
+                AND (role_code <> 'platform_support'
+                     OR (valid_until IS NOT NULL AND valid_until <= valid_from + interval '30 days')));
+GRANT SELECT ON dcpf.membership TO dcpf_app;
+GRANT INSERT (person_id, licensee_id, role_code, valid_from, valid_until, created_by) ON dcpf.membership TO dcpf_app;
+GRANT UPDATE (valid_until) ON dcpf.membership TO dcpf_app;
+
+-- acceptances and acknowledgements: one's own; the admin reads its members'
+CREATE POLICY role_agreement_acceptance_self ON dcpf.role_agreement_acceptance FOR SELECT TO dcpf_app
+    USING (person_id = dcpf.current_person());
+CREATE POLICY role_agreement_acceptance_self_insert ON dcpf.role_agreement_acceptance FOR INSERT TO dcpf_app
+    WITH CHECK (person_id = dcpf.current_person());
+CREATE POLICY role_agreement_acceptance_admin_read ON dcpf.role_agreement_acceptance FOR SELECT TO dcpf_app
+    USING (dcpf.acting_in('licensee_admin') AND dcpf.staff_of_current_licensee_sees(person_id));
+CREATE POLICY policy_acknowledgement_self ON dcpf.policy_acknowledgement FOR SELECT TO dcpf_app
+    USING (person_id = dcpf.current_person());
+CREATE POLICY policy_acknowledgement_self_insert ON dcpf.policy_acknowledgement FOR INSERT TO dcpf_app
+    WITH CHECK (person_id = dcpf.current_person());
+GRANT SELECT ON dcpf.role_agreement_acceptance, dcpf.policy_acknowledgement TO dcpf_app;
+GRANT INSERT (agreement_id, person_id, method, client_address, user_agent) ON dcpf.role_agreement_acceptance TO dcpf_app;
+GRANT INSERT (document_id, person_id, method, client_address) ON dcpf.policy_acknowledgement TO dcpf_app;
+
+-- the entry points the application may call; the policies above decide
+GRANT EXECUTE ON FUNCTION
+    dcpf.set_billing_profile(uuid, text, text, text, text, text, text, text, text, date, text, text, text, text, text, text),
+    dcpf.create_person(text, text, text, text, text, text, text, text, text, text, text[], uuid, uuid),
+    dcpf.add_phone(uuid, text, text, boolean),
+    dcpf.set_address(uuid, text, text, integer, text, text, text, text),
+    dcpf.grant_membership(uuid, uuid, text, timestamptz, timestamptz, uuid),
+    dcpf.end_membership(uuid, timestamptz),
+    dcpf.accept_role_agreement(uuid, uuid, text, inet, text),
+    dcpf.acknowledge_policy(uuid, uuid, text, inet),
+    dcpf.current_role_agreement(uuid, text, timestamptz),
+    dcpf.has_accepted_role_agreement(uuid, uuid, text)
+TO dcpf_app;
