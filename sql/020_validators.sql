@@ -177,3 +177,9 @@ CREATE FUNCTION dcpf.name_sort_key(surname text, tussenvoegsel text, given_names
     LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION dcpf.name_sort_key(text, text, text, text) IS
     'a sort key that files a name under its surname without the tussenvoegsel ("van den Berg" under B), then tussenvoegsel, then given names';
+
+CREATE FUNCTION dcpf.name_part_is_valid(value text, kind text) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'dcpf_name_part_is_valid'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+COMMENT ON FUNCTION dcpf.name_part_is_valid(text, text) IS
+    'true when value is a valid name part of the kind: name (given names or surname: 1-120 characters, trimmed, no digit, @, control character or double space), tussenvoegsel (1-4 lower-case words of letters and apostrophes, at most 20 characters) or initials (J.W., Th., IJ.); unknown kinds are false; never raises';

@@ -5,20 +5,17 @@
 CREATE TABLE dcpf.person (
     id                    uuid PRIMARY KEY DEFAULT gen_random_uuid(),
     given_names           text CONSTRAINT person_given_names_format
-                          CHECK (given_names = btrim(given_names) AND length(given_names) BETWEEN 1 AND 120
-                                 AND given_names !~ '[0-9@]|\s\s'),
+                          CHECK (dcpf.name_part_is_valid(given_names, 'name')),
     initials              text CONSTRAINT person_initials_format
-                          CHECK (initials ~ '^(IJ\.|[[:upper:]][[:lower:]]{0,2}\.)+$'),
+                          CHECK (dcpf.name_part_is_valid(initials, 'initials')),
     tussenvoegsel         text CONSTRAINT person_tussenvoegsel_format
-                          CHECK (tussenvoegsel ~ '^[[:lower:]'']+( [[:lower:]'']+){0,3}$' AND length(tussenvoegsel) <= 20),
+                          CHECK (dcpf.name_part_is_valid(tussenvoegsel, 'tussenvoegsel')),
     surname               text NOT NULL CONSTRAINT person_surname_format
-                          CHECK (surname = btrim(surname) AND length(surname) BETWEEN 1 AND 120
-                                 AND surname !~ '[0-9@]|\s\s'),
+                          CHECK (dcpf.name_part_is_valid(surname, 'name')),
     partner_tussenvoegsel text CONSTRAINT person_partner_tussenvoegsel_format
-                          CHECK (partner_tussenvoegsel ~ '^[[:lower:]'']+( [[:lower:]'']+){0,3}$' AND length(partner_tussenvoegsel) <= 20),
+                          CHECK (dcpf.name_part_is_valid(partner_tussenvoegsel, 'tussenvoegsel')),
     partner_surname       text CONSTRAINT person_partner_surname_format
-                          CHECK (partner_surname = btrim(partner_surname) AND length(partner_surname) BETWEEN 1 AND 120
-                                 AND partner_surname !~ '[0-9@]|\s\s'),
+                          CHECK (dcpf.name_part_is_valid(partner_surname, 'name')),
     name_use              char(1) NOT NULL DEFAULT 'E'
                           CONSTRAINT person_name_use_known CHECK (name_use IN ('E', 'P', 'V', 'N')),
     email                 dcpf.email NOT NULL,

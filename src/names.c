@@ -329,3 +329,136 @@ dcpf_name_sort_key(PG_FUNCTION_ARGS)
 	append_sort_part(&key, given ? given : initials ? initials_normalise(initials) : NULL);
 	PG_RETURN_TEXT_P(cstring_to_text_with_len(key.data, key.len));
 }
+
+/*
+ * Name-part checks for the person table's constraints, as byte scans: they
+ * replace regular expressions on the hot path of every insert. ASCII is
+ * checked exactly; a multibyte character counts as a letter of either case
+ * (names such as "Émile" or "Ölçer" must pass).
+ */
+
+/* True for ASCII whitespace. */
+static inline bool
+name_is_space(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+
+/* A given name or surname: 1-120 characters, trimmed, no digit, '@', control character or double space. */
+static bool
+personal_name_ok(const unsigned char *s, int len)
+{
+	int			chars = 0;
+	int			i;
+
+	if (len == 0 || name_is_space(s[0]) || name_is_space(s[len - 1]))
+		return false;
+	for (i = 0; i < len; i++)
+	{
+		unsigned char c = s[i];
+
+		if ((c & 0xC0) != 0x80)
+			chars++;
+		if ((c >= '0' && c <= '9') || c == '@' || c < 0x20 || c == 0x7F)
+			return false;
+		if (name_is_space(c) && i + 1 < len && name_is_space(s[i + 1]))
+			return false;
+	}
+	return chars <= 120;
+}
+
+/* A tussenvoegsel: 1-4 lower-case words (letters and apostrophes) separated by single spaces, at most 20 characters. */
+static bool
+tussenvoegsel_ok(const unsigned char *s, int len)
+{
+	int			words = 1;
+	int			chars = 0;
+	bool		in_word = false;
+	int			i;
+
+	for (i = 0; i < len; i++)
+	{
+		unsigned char c = s[i];
+
+		if ((c & 0xC0) != 0x80)
+			chars++;
+		if (c == ' ')
+		{
+			if (!in_word)
+				return false;	/* leading or double space */
+			in_word = false;
+			words++;
+			continue;
+		}
+		if (!((c >= 'a' && c <= 'z') || c == '\'' || c >= 0x80))
+			return false;
+		in_word = true;
+	}
+	return in_word && words <= 4 && chars <= 20;
+}
+
+/* Initials: one or more of "IJ." or an upper-case letter, up to two lower-case letters and a dot. */
+static bool
+initials_ok(const unsigned char *s, int len)
+{
+	int			i = 0;
+
+	if (len == 0)
+		return false;
+	while (i < len)
+	{
+		int			lower = 0;
+
+		if (i + 2 < len && s[i] == 'I' && s[i + 1] == 'J' && s[i + 2] == '.')
+		{
+			i += 3;
+			continue;
+		}
+		/* the capital: an ASCII upper-case letter or one multibyte character */
+		if (s[i] >= 'A' && s[i] <= 'Z')
+			i++;
+		else if (s[i] >= 0xC0)
+			for (i++; i < len && (s[i] & 0xC0) == 0x80; i++)
+				;
+		else
+			return false;
+		/* up to two lower-case letters */
+		while (i < len && s[i] != '.')
+		{
+			if (s[i] >= 'a' && s[i] <= 'z')
+				i++;
+			else if (s[i] >= 0xC0)
+				for (i++; i < len && (s[i] & 0xC0) == 0x80; i++)
+					;
+			else
+				return false;
+			if (++lower > 2)
+				return false;
+		}
+		if (i >= len)
+			return false;		/* no closing dot */
+		i++;					/* the dot */
+	}
+	return true;
+}
+
+/* dcpf.name_part_is_valid(value, kind): kind is name, tussenvoegsel or initials; never raises. */
+PG_FUNCTION_INFO_V1(dcpf_name_part_is_valid);
+Datum
+dcpf_name_part_is_valid(PG_FUNCTION_ARGS)
+{
+	text	   *value = PG_GETARG_TEXT_PP(0);
+	text	   *kind = PG_GETARG_TEXT_PP(1);
+	const unsigned char *s = (const unsigned char *) VARDATA_ANY(value);
+	int			len = VARSIZE_ANY_EXHDR(value);
+	const char *k = VARDATA_ANY(kind);
+	int			klen = VARSIZE_ANY_EXHDR(kind);
+
+	if (klen == 4 && memcmp(k, "name", 4) == 0)
+		PG_RETURN_BOOL(personal_name_ok(s, len));
+	if (klen == 13 && memcmp(k, "tussenvoegsel", 13) == 0)
+		PG_RETURN_BOOL(tussenvoegsel_ok(s, len));
+	if (klen == 8 && memcmp(k, "initials", 8) == 0)
+		PG_RETURN_BOOL(initials_ok(s, len));
+	PG_RETURN_BOOL(false);
+}
