@@ -267,26 +267,31 @@ dcpf_check_role_gate(const pg_uuid_t *person, const pg_uuid_t *licensee, const c
 	if (strcmp(verdict, "unknown_person") == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
+				 errhidestmt(true),
 				 errmsg("identity refused: unknown person"),
 				 errdetail("No person with that id exists.")));
 	if (strcmp(verdict, "deactivated") == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
+				 errhidestmt(true),
 				 errmsg("identity refused: account deactivated"),
 				 errdetail("A deactivated account cannot act in any role.")));
 	if (strcmp(verdict, "no_membership") == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
+				 errhidestmt(true),
 				 errmsg("identity refused: no current membership in role \"%s\"", role),
 				 errdetail("The person holds no membership in role \"%s\" of that licensee valid now.", role)));
 	if (strcmp(verdict, "no_licence") == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
+				 errhidestmt(true),
 				 errmsg("identity refused: the licensee holds no active licence"),
 				 errdetail("Roles are used through a licence on a product; none is active today.")));
 	if (strncmp(verdict, "no_agreement:", 13) == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errhidestmt(true),
 				 errmsg("role \"%s\" has no End User Role Agreement in force", role),
 				 errdetail("No EURA is published for role \"%s\" in product %s, so the role cannot be used.",
 						   role, verdict + 13),
@@ -294,6 +299,7 @@ dcpf_check_role_gate(const pg_uuid_t *person, const pg_uuid_t *licensee, const c
 	if (strncmp(verdict, "not_accepted:", 13) == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errhidestmt(true),
 				 errmsg("role \"%s\" requires accepting its End User Role Agreement", role),
 				 errdetail("The agreement in force has not been accepted by this person."),
 				 errhint("Accept %s with dcpf.accept_role_agreement.", verdict + 13)));
