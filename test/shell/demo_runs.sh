@@ -127,10 +127,19 @@ has 'membership overlaps an existing one'
 has 'invalid e-mail address: "jan@@example.nl"'
 has 'invalid Dutch postcode: "7547 SS"'
 has 'role_agreement rows cannot be changed'
+# 8. verified identity
+has '8. Verified identity: tokens, the EURA gate, licensee isolation'
+has 'token refused: bad_signature'
+has 'token refused: unsupported_alg'
+has 'token refused: expired'
+has 'token refused: wrong_client'
+has 'requires accepting its End User Role Agreement'
+has ' medical_trainee | token  | transaction'
+
 lacks 'NOT EXPECTED'
 refused=$(grep -cE '^outcome +\| refused$' "$out")
-[ "$refused" -eq 12 ] || fail "12 attempts refused, saw $refused"
-for state in 23514 22P02 23505 42501 23P01 55000; do
+[ "$refused" -eq 17 ] || fail "17 attempts refused (12 bad inputs, 5 bad tokens), saw $refused"
+for state in 23514 22P02 23505 42501 23P01 55000 28000; do
     grep -qE "^sqlstate +\| $state\$" "$out" || fail "no refusal with SQLSTATE $state"
 done
 grep -qE '^ +49 \| +68 \| card +\| +16$' "$out" \
