@@ -18,12 +18,22 @@
 -- Helpers for policies: STABLE, SECURITY DEFINER (they must see memberships
 -- whatever the caller may), pinned search_path, never LEAKPROOF.
 
+-- SQL-standard bodies (RETURN …) are parsed when created, so no search_path
+-- can change what they call. The policies wrap every identity call in a
+-- scalar subquery, (SELECT dcpf.current_person()): the planner makes it an
+-- InitPlan, evaluated once per statement and usable as an index condition,
+-- instead of a call per row.
 CREATE FUNCTION dcpf.acting_in(role text) RETURNS boolean
     LANGUAGE sql STABLE PARALLEL RESTRICTED
-    SET search_path = pg_catalog, pg_temp
 RETURN dcpf.current_role() = acting_in.role AND dcpf.current_licensee() IS NOT NULL;
 COMMENT ON FUNCTION dcpf.acting_in(text) IS
     'true when the verified identity acts in the given application role (in its licensee)';
+
+CREATE FUNCTION dcpf.licensee_if_acting_in(VARIADIC roles text[]) RETURNS uuid
+    LANGUAGE sql STABLE PARALLEL RESTRICTED
+RETURN CASE WHEN dcpf.current_role() = ANY (licensee_if_acting_in.roles) THEN dcpf.current_licensee() END;
+COMMENT ON FUNCTION dcpf.licensee_if_acting_in(text[]) IS
+    'the licensee of the verified identity when it acts in one of the given roles, else NULL: for policies of the form licensee_id = dcpf.licensee_if_acting_in(''licensee_admin''), which use an index';
 
 CREATE FUNCTION dcpf.staff_of_current_licensee_sees(person uuid) RETURNS boolean
     LANGUAGE sql STABLE SECURITY DEFINER PARALLEL RESTRICTED
@@ -49,46 +59,46 @@ REVOKE EXECUTE ON FUNCTION dcpf.my_licensees() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION dcpf.my_licensees() TO dcpf_app;
 
 -- catalogues: readable by every verified identity
-CREATE POLICY role_read ON dcpf.role FOR SELECT TO dcpf_app USING (dcpf.current_person() IS NOT NULL);
-CREATE POLICY product_read ON dcpf.product FOR SELECT TO dcpf_app USING (dcpf.current_person() IS NOT NULL);
-CREATE POLICY role_agreement_read ON dcpf.role_agreement FOR SELECT TO dcpf_app USING (dcpf.current_person() IS NOT NULL);
-CREATE POLICY policy_document_read ON dcpf.policy_document FOR SELECT TO dcpf_app USING (dcpf.current_person() IS NOT NULL);
+CREATE POLICY role_read ON dcpf.role FOR SELECT TO dcpf_app USING ((SELECT dcpf.current_person()) IS NOT NULL);
+CREATE POLICY product_read ON dcpf.product FOR SELECT TO dcpf_app USING ((SELECT dcpf.current_person()) IS NOT NULL);
+CREATE POLICY role_agreement_read ON dcpf.role_agreement FOR SELECT TO dcpf_app USING ((SELECT dcpf.current_person()) IS NOT NULL);
+CREATE POLICY policy_document_read ON dcpf.policy_document FOR SELECT TO dcpf_app USING ((SELECT dcpf.current_person()) IS NOT NULL);
 GRANT SELECT ON dcpf.role, dcpf.product, dcpf.role_agreement, dcpf.policy_document TO dcpf_app;
 
 -- licensees: members see their own licensees; the admin may rename
 CREATE POLICY licensee_member_read ON dcpf.licensee FOR SELECT TO dcpf_app
-    USING (id = ANY (dcpf.my_licensees()));
+    USING (id = ANY ((SELECT dcpf.my_licensees())::uuid[]));
 CREATE POLICY licensee_admin_update ON dcpf.licensee FOR UPDATE TO dcpf_app
-    USING (dcpf.acting_in('licensee_admin') AND id = dcpf.current_licensee())
-    WITH CHECK (dcpf.acting_in('licensee_admin') AND id = dcpf.current_licensee());
+    USING (id = (SELECT dcpf.licensee_if_acting_in('licensee_admin')))
+    WITH CHECK (id = (SELECT dcpf.licensee_if_acting_in('licensee_admin')));
 GRANT SELECT ON dcpf.licensee TO dcpf_app;
 GRANT UPDATE (name) ON dcpf.licensee TO dcpf_app;
 
 -- billing and licences: the licensee's admin only
 CREATE POLICY billing_profile_admin ON dcpf.billing_profile FOR ALL TO dcpf_app
-    USING (dcpf.acting_in('licensee_admin') AND licensee_id = dcpf.current_licensee())
-    WITH CHECK (dcpf.acting_in('licensee_admin') AND licensee_id = dcpf.current_licensee());
+    USING (licensee_id = (SELECT dcpf.licensee_if_acting_in('licensee_admin')))
+    WITH CHECK (licensee_id = (SELECT dcpf.licensee_if_acting_in('licensee_admin')));
 GRANT SELECT, INSERT, UPDATE ON dcpf.billing_profile TO dcpf_app;
 CREATE POLICY licence_admin_read ON dcpf.licence FOR SELECT TO dcpf_app
-    USING (dcpf.acting_in('licensee_admin') AND licensee_id = dcpf.current_licensee());
+    USING (licensee_id = (SELECT dcpf.licensee_if_acting_in('licensee_admin')));
 GRANT SELECT ON dcpf.licence TO dcpf_app;
 
 -- persons
 CREATE POLICY person_self_read ON dcpf.person FOR SELECT TO dcpf_app
-    USING (id = dcpf.current_person());
+    USING (id = (SELECT dcpf.current_person()));
 CREATE POLICY person_staff_read ON dcpf.person FOR SELECT TO dcpf_app
     USING (dcpf.staff_of_current_licensee_sees(id)
-           OR (dcpf.acting_in('licensee_admin') AND created_for_licensee = dcpf.current_licensee()));
+           OR ((SELECT dcpf.acting_in('licensee_admin')) AND created_for_licensee = (SELECT dcpf.current_licensee())));
 CREATE POLICY person_self_update ON dcpf.person FOR UPDATE TO dcpf_app
-    USING (id = dcpf.current_person() AND status = 'active')
-    WITH CHECK (id = dcpf.current_person());
+    USING (id = (SELECT dcpf.current_person()) AND status = 'active')
+    WITH CHECK (id = (SELECT dcpf.current_person()));
 CREATE POLICY person_admin_update ON dcpf.person FOR UPDATE TO dcpf_app
-    USING (dcpf.acting_in('licensee_admin') AND dcpf.staff_of_current_licensee_sees(id))
-    WITH CHECK (dcpf.acting_in('licensee_admin') AND dcpf.staff_of_current_licensee_sees(id));
+    USING ((SELECT dcpf.acting_in('licensee_admin')) AND dcpf.staff_of_current_licensee_sees(id))
+    WITH CHECK ((SELECT dcpf.acting_in('licensee_admin')) AND dcpf.staff_of_current_licensee_sees(id));
 CREATE POLICY person_admin_create ON dcpf.person FOR INSERT TO dcpf_app
-    WITH CHECK (dcpf.acting_in('licensee_admin')
-                AND created_for_licensee = dcpf.current_licensee()
-                AND created_by = dcpf.current_person()
+    WITH CHECK ((SELECT dcpf.acting_in('licensee_admin'))
+                AND created_for_licensee = (SELECT dcpf.current_licensee())
+                AND created_by = (SELECT dcpf.current_person())
                 AND status = 'active');
 GRANT SELECT ON dcpf.person TO dcpf_app;
 GRANT INSERT (given_names, initials, tussenvoegsel, surname, partner_tussenvoegsel, partner_surname, name_use,
@@ -100,28 +110,27 @@ GRANT UPDATE (given_names, initials, tussenvoegsel, surname, partner_tussenvoegs
 
 -- a person's own contact details and preferences: theirs alone
 CREATE POLICY person_phone_self ON dcpf.person_phone FOR ALL TO dcpf_app
-    USING (person_id = dcpf.current_person()) WITH CHECK (person_id = dcpf.current_person());
+    USING (person_id = (SELECT dcpf.current_person())) WITH CHECK (person_id = (SELECT dcpf.current_person()));
 CREATE POLICY person_address_self ON dcpf.person_address FOR ALL TO dcpf_app
-    USING (person_id = dcpf.current_person()) WITH CHECK (person_id = dcpf.current_person());
+    USING (person_id = (SELECT dcpf.current_person())) WITH CHECK (person_id = (SELECT dcpf.current_person()));
 CREATE POLICY person_preference_self ON dcpf.person_preference FOR ALL TO dcpf_app
-    USING (person_id = dcpf.current_person()) WITH CHECK (person_id = dcpf.current_person());
+    USING (person_id = (SELECT dcpf.current_person())) WITH CHECK (person_id = (SELECT dcpf.current_person()));
 GRANT SELECT, INSERT, UPDATE ON dcpf.person_phone, dcpf.person_address TO dcpf_app;
 GRANT SELECT, INSERT, UPDATE ON dcpf.person_preference TO dcpf_app;
 
 -- memberships: one's own; the licensee's staff read, its admin grants and ends
 CREATE POLICY membership_self_read ON dcpf.membership FOR SELECT TO dcpf_app
-    USING (person_id = dcpf.current_person());
+    USING (person_id = (SELECT dcpf.current_person()));
 CREATE POLICY membership_staff_read ON dcpf.membership FOR SELECT TO dcpf_app
-    USING ((dcpf.acting_in('licensee_admin') OR dcpf.acting_in('privacy_officer'))
-           AND licensee_id = dcpf.current_licensee());
+    USING (licensee_id = (SELECT dcpf.licensee_if_acting_in('licensee_admin', 'privacy_officer')));
 CREATE POLICY membership_admin_grant ON dcpf.membership FOR INSERT TO dcpf_app
-    WITH CHECK (dcpf.acting_in('licensee_admin') AND licensee_id = dcpf.current_licensee()
-                AND created_by = dcpf.current_person()
+    WITH CHECK (licensee_id = (SELECT dcpf.licensee_if_acting_in('licensee_admin'))
+                AND created_by = (SELECT dcpf.current_person())
                 AND (role_code <> 'platform_support'
                      OR (valid_until IS NOT NULL AND valid_until <= valid_from + interval '30 days')));
 CREATE POLICY membership_admin_end ON dcpf.membership FOR UPDATE TO dcpf_app
-    USING (dcpf.acting_in('licensee_admin') AND licensee_id = dcpf.current_licensee())
-    WITH CHECK (dcpf.acting_in('licensee_admin') AND licensee_id = dcpf.current_licensee()
+    USING (licensee_id = (SELECT dcpf.licensee_if_acting_in('licensee_admin')))
+    WITH CHECK (licensee_id = (SELECT dcpf.licensee_if_acting_in('licensee_admin'))
                 AND (role_code <> 'platform_support'
                      OR (valid_until IS NOT NULL AND valid_until <= valid_from + interval '30 days')));
 GRANT SELECT ON dcpf.membership TO dcpf_app;
@@ -130,15 +139,15 @@ GRANT UPDATE (valid_until) ON dcpf.membership TO dcpf_app;
 
 -- acceptances and acknowledgements: one's own; the admin reads its members'
 CREATE POLICY role_agreement_acceptance_self ON dcpf.role_agreement_acceptance FOR SELECT TO dcpf_app
-    USING (person_id = dcpf.current_person());
+    USING (person_id = (SELECT dcpf.current_person()));
 CREATE POLICY role_agreement_acceptance_self_insert ON dcpf.role_agreement_acceptance FOR INSERT TO dcpf_app
-    WITH CHECK (person_id = dcpf.current_person());
+    WITH CHECK (person_id = (SELECT dcpf.current_person()));
 CREATE POLICY role_agreement_acceptance_admin_read ON dcpf.role_agreement_acceptance FOR SELECT TO dcpf_app
-    USING (dcpf.acting_in('licensee_admin') AND dcpf.staff_of_current_licensee_sees(person_id));
+    USING ((SELECT dcpf.acting_in('licensee_admin')) AND dcpf.staff_of_current_licensee_sees(person_id));
 CREATE POLICY policy_acknowledgement_self ON dcpf.policy_acknowledgement FOR SELECT TO dcpf_app
-    USING (person_id = dcpf.current_person());
+    USING (person_id = (SELECT dcpf.current_person()));
 CREATE POLICY policy_acknowledgement_self_insert ON dcpf.policy_acknowledgement FOR INSERT TO dcpf_app
-    WITH CHECK (person_id = dcpf.current_person());
+    WITH CHECK (person_id = (SELECT dcpf.current_person()));
 GRANT SELECT ON dcpf.role_agreement_acceptance, dcpf.policy_acknowledgement TO dcpf_app;
 GRANT INSERT (agreement_id, person_id, method, client_address, user_agent) ON dcpf.role_agreement_acceptance TO dcpf_app;
 GRANT INSERT (document_id, person_id, method, client_address) ON dcpf.policy_acknowledgement TO dcpf_app;
