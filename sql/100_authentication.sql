@@ -290,11 +290,11 @@ BEGIN
         RETURN jsonb_build_object('verdict', 'malformed_claim', 'detail', 'The "dcpf_purpose" claim is not a purpose code.');
     END IF;
     RETURN jsonb_build_object('verdict', 'ok', 'person', person, 'licensee', licensee, 'role', role,
-                              'purpose', purpose, 'subject', claims ->> 'sub');
+                              'purpose', purpose, 'subject', claims ->> 'sub', 'exp', exp_s);
 END
 $$;
 COMMENT ON FUNCTION dcpf.token_verdict(text, jsonb) IS
-    'checks the claims of a token whose signature verified: exp (required), nbf, iat, lifetime, aud, client (azp/client_id), sub linked to a person, dcpf_licensee/dcpf_role/dcpf_purpose; returns {"verdict": "ok", person, licensee, role, purpose} or the refusal with a detail; used by dcpf.authenticate';
+    'checks the claims of a token whose signature verified: exp (required), nbf, iat, lifetime, aud, client (azp/client_id), sub linked to a person, dcpf_licensee/dcpf_role/dcpf_purpose; returns {"verdict": "ok", person, licensee, role, purpose, subject, exp} or the refusal with a detail; used by dcpf.authenticate';
 
 CREATE FUNCTION dcpf.issuer_jwks(issuer text)
     RETURNS jsonb
@@ -317,7 +317,34 @@ CREATE FUNCTION dcpf.authenticate(token text, session_scope boolean DEFAULT fals
 COMMENT ON FUNCTION dcpf.authenticate(text, boolean) IS
     'verifies a signed token (compact JWS) from a registered issuer, checks its claims and the role gate, and makes its person the identity of this transaction (or session); returns the person; every refusal raises a 28000-class error without echoing the token';
 
+CREATE FUNCTION dcpf.forget_cached_tokens() RETURNS void
+    AS 'MODULE_PATHNAME', 'dcpf_forget_cached_tokens'
+    LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION dcpf.forget_cached_tokens() IS
+    'empties this backend''s cache of verified tokens (see dcpf.token_cache_seconds), so the next authenticate checks everything again';
+
+CREATE FUNCTION dcpf.invalidate_token_caches() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'dcpf_invalidate_token_caches'
+    LANGUAGE C;
+COMMENT ON FUNCTION dcpf.invalidate_token_caches() IS
+    'trigger: after a change to anything a token verdict depends on, every backend empties its cache of verified tokens at commit';
+DO $$
+DECLARE
+    t text;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['identity_issuer', 'issuer_key', 'identity_link', 'membership', 'licence',
+                             'role_agreement', 'role_agreement_acceptance'] LOOP
+        EXECUTE format('CREATE TRIGGER %I AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON dcpf.%I
+                        FOR EACH STATEMENT EXECUTE FUNCTION dcpf.invalidate_token_caches()',
+                       t || '_invalidates_tokens', t);
+    END LOOP;
+END
+$$;
+CREATE TRIGGER person_status_invalidates_tokens AFTER UPDATE OF status ON dcpf.person
+    FOR EACH STATEMENT EXECUTE FUNCTION dcpf.invalidate_token_caches();
+
 REVOKE EXECUTE ON FUNCTION
+    dcpf.invalidate_token_caches(),
     dcpf.register_issuer(text, jsonb, text[], uuid, text[], interval, interval),
     dcpf.retire_issuer_key(text, text),
     dcpf.link_identity(uuid, text, text),

@@ -11,18 +11,34 @@
  * signature verified. Every refusal clears any previous identity, raises a
  * class 28 error whose statement (holding the token) is kept out of the
  * server log, and logs one line with the reason and the token's hash.
+ *
+ * A verified token is cached in this backend, keyed by its SHA-256, for
+ * dcpf.token_cache_seconds (and never past its exp): the same token again
+ * costs a hash lookup. The cache holds only what the identity needs, in
+ * TopMemoryContext, at most TOKEN_CACHE_MAX entries (emptied when full).
+ * Whatever could change a verdict (issuers, keys, links, memberships,
+ * licences, agreements and acceptances, account status) fires a trigger
+ * that invalidates dcpf.issuer_key's relcache entry at commit; every backend
+ * receives that invalidation and empties its token cache, so a retired key or
+ * an ended membership takes effect in all sessions at once.
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
 #include <openssl/evp.h>
 
+#include "catalog/namespace.h"
+#include "commands/trigger.h"
 #include "common/jsonapi.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "mb/pg_wchar.h"
 #include "utils/builtins.h"
+#include "utils/hsearch.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
 #include "utils/jsonb.h"
+#include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 #include "utils/uuid.h"
 
@@ -44,6 +60,144 @@ token_hash_hex(const char *token, int len, unsigned char *digest32)
 	for (i = 0; i < 32; i++)
 		snprintf(hex + 2 * i, 3, "%02x", digest32[i]);
 	return hex;
+}
+
+#define TOKEN_CACHE_MAX 1024
+
+/* A verified token, remembered by its hash. */
+typedef struct TokenCacheEntry
+{
+	unsigned char hash[32];		/* key: SHA-256 of the token */
+	TimestampTz valid_until;
+	pg_uuid_t	person;
+	bool		has_licensee;
+	pg_uuid_t	licensee;
+	char		role[64];
+	char		purpose[64];
+} TokenCacheEntry;
+
+static HTAB *token_cache = NULL;
+static Oid	token_cache_anchor = InvalidOid;	/* dcpf.issuer_key */
+static bool token_cache_callback_registered = false;
+
+/* Relcache invalidation of the anchor (or of everything) empties the cache. */
+static void
+token_cache_relcache_callback(Datum arg, Oid relid)
+{
+	if (token_cache != NULL && (relid == InvalidOid || relid == token_cache_anchor))
+	{
+		hash_destroy(token_cache);
+		token_cache = NULL;
+	}
+}
+
+/* Learn the anchor relation and register the callback, once per backend. */
+static void
+token_cache_prepare(void)
+{
+	if (!OidIsValid(token_cache_anchor))
+		token_cache_anchor = get_relname_relid("issuer_key", get_namespace_oid("dcpf", false));
+	if (!token_cache_callback_registered)
+	{
+		CacheRegisterRelcacheCallback(token_cache_relcache_callback, (Datum) 0);
+		token_cache_callback_registered = true;
+	}
+}
+
+/* The cache, created on first use; emptied when it is full. */
+static HTAB *
+token_cache_table(void)
+{
+	HASHCTL		ctl;
+
+	if (token_cache != NULL && hash_get_num_entries(token_cache) < TOKEN_CACHE_MAX)
+		return token_cache;
+	if (token_cache != NULL)
+		hash_destroy(token_cache);
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = 32;
+	ctl.entrysize = sizeof(TokenCacheEntry);
+	ctl.hcxt = TopMemoryContext;
+	token_cache = hash_create("dcpf verified tokens", TOKEN_CACHE_MAX, &ctl,
+							  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	return token_cache;
+}
+
+/* A cached, still valid verification of this token, or NULL. */
+static TokenCacheEntry *
+token_cache_lookup(const unsigned char *digest)
+{
+	TokenCacheEntry *entry;
+
+	if (dcpf_token_cache_seconds <= 0 || token_cache == NULL)
+		return NULL;
+	entry = hash_search(token_cache, digest, HASH_FIND, NULL);
+	if (entry == NULL)
+		return NULL;
+	if (GetCurrentTimestamp() >= entry->valid_until)
+	{
+		hash_search(token_cache, digest, HASH_REMOVE, NULL);
+		return NULL;
+	}
+	return entry;
+}
+
+/* Remember a verified token until min(now + cache seconds, its exp). */
+static void
+token_cache_store(const unsigned char *digest, double exp_epoch, const pg_uuid_t *person,
+				  const pg_uuid_t *licensee, const char *role, const char *purpose)
+{
+	TimestampTz until;
+	TimestampTz exp_ts;
+	TokenCacheEntry *entry;
+	bool		found;
+
+	if (dcpf_token_cache_seconds <= 0)
+		return;
+	token_cache_prepare();
+	until = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), (int64) dcpf_token_cache_seconds * 1000);
+	exp_ts = (TimestampTz) ((exp_epoch - ((POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY)) * USECS_PER_SEC);
+	if (exp_ts < until)
+		until = exp_ts;
+	entry = hash_search(token_cache_table(), digest, HASH_ENTER, &found);
+	entry->valid_until = until;
+	entry->person = *person;
+	entry->has_licensee = licensee != NULL;
+	if (licensee)
+		entry->licensee = *licensee;
+	strlcpy(entry->role, role ? role : "", sizeof(entry->role));
+	strlcpy(entry->purpose, purpose ? purpose : "", sizeof(entry->purpose));
+}
+
+/*
+ * Trigger: something a token verdict depends on changed. Invalidate the
+ * anchor's relcache entry; at commit every backend empties its token cache.
+ */
+PG_FUNCTION_INFO_V1(dcpf_invalidate_token_caches);
+Datum
+dcpf_invalidate_token_caches(PG_FUNCTION_ARGS)
+{
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("dcpf_invalidate_token_caches must be called as a trigger")));
+	token_cache_prepare();
+	if (OidIsValid(token_cache_anchor))
+		CacheInvalidateRelcacheByRelid(token_cache_anchor);
+	return PointerGetDatum(NULL);
+}
+
+/* Forget every cached token (dcpf.forget_cached_tokens). */
+PG_FUNCTION_INFO_V1(dcpf_forget_cached_tokens);
+Datum
+dcpf_forget_cached_tokens(PG_FUNCTION_ARGS)
+{
+	if (token_cache != NULL)
+	{
+		hash_destroy(token_cache);
+		token_cache = NULL;
+	}
+	PG_RETURN_VOID();
 }
 
 /* Refuse: log one line, raise a class 28 (or given) error, statement hidden. */
@@ -195,6 +349,21 @@ dcpf_authenticate(PG_FUNCTION_ARGS)
 	len = VARSIZE_ANY_EXHDR(token_text);
 	hash = token_hash_hex(token, len, digest);
 
+	/* seen and verified shortly before: the identity without the checks */
+	{
+		TokenCacheEntry *hit = token_cache_lookup(digest);
+
+		if (hit != NULL)
+		{
+			dcpf_identity_set(&hit->person, hit->has_licensee ? &hit->licensee : NULL,
+							  hit->role[0] ? hit->role : NULL, hit->purpose[0] ? hit->purpose : NULL,
+							  "token", session_scope ? DCPF_SCOPE_SESSION : DCPF_SCOPE_TRANSACTION);
+			person = palloc(sizeof(pg_uuid_t));
+			*person = hit->person;
+			PG_RETURN_UUID_P(person);
+		}
+	}
+
 	if (len > DCPF_JWS_DEFAULT_MAX_BYTES)
 		refuse(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION, hash, NULL, "token too large",
 			   psprintf("The token has %d bytes; at most %d are accepted.", len, DCPF_JWS_DEFAULT_MAX_BYTES));
@@ -270,6 +439,14 @@ dcpf_authenticate(PG_FUNCTION_ARGS)
 	/* the role gate raises its own errors; it clears nothing we set yet */
 	dcpf_check_role_gate(person, licensee, role);
 	record_authentication(issuer, jsonb_string_member(verdict, "subject"), person, licensee, role, digest);
+	{
+		JsonbValue *exp = getKeyJsonValueFromContainer(&verdict->root, "exp", 3, NULL);
+
+		if (exp != NULL && exp->type == jbvNumeric)
+			token_cache_store(digest,
+							  DatumGetFloat8(DirectFunctionCall1(numeric_float8, NumericGetDatum(exp->val.numeric))),
+							  person, licensee, role, purpose);
+	}
 	dcpf_identity_set(person, licensee, role, purpose, "token",
 					  session_scope ? DCPF_SCOPE_SESSION : DCPF_SCOPE_TRANSACTION);
 	PG_RETURN_UUID_P(person);

@@ -18,6 +18,7 @@ typedef enum DcpfCheckDigitMode
 } DcpfCheckDigitMode;
 
 extern int	dcpf_big_check_digit_mode;
+extern int	dcpf_token_cache_seconds;
 extern void dcpf_define_gucs(void);
 
 /*

@@ -13,6 +13,7 @@
 #include "dcpf.h"
 
 int			dcpf_big_check_digit_mode = DCPF_CHECK_DIGIT_ERROR;
+int			dcpf_token_cache_seconds = 30;
 
 static const struct config_enum_entry check_digit_options[] = {
 	{"error", DCPF_CHECK_DIGIT_ERROR, false},
@@ -35,6 +36,18 @@ dcpf_define_gucs(void)
 							 PGC_SUSET,
 							 0,
 							 NULL, NULL, NULL);
+
+	DefineCustomIntVariable("dcpf.token_cache_seconds",
+							"How long a backend reuses a verified token without checking it again.",
+							"A token seen again within this many seconds (and before it expires) skips "
+							"signature, claim and role-gate checks. Changes to issuers, keys, links, "
+							"memberships, licences, agreements or account status empty every backend's "
+							"cache at commit. 0 turns the cache off.",
+							&dcpf_token_cache_seconds,
+							30, 0, 300,
+							PGC_SUSET,
+							GUC_UNIT_S,
+							NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("dcpf");
 }

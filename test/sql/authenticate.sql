@@ -127,6 +127,20 @@ SELECT dcpf.retire_issuer_key('https://sso.umc.example', 'umc-2026-1');
 SELECT dcpf.register_issuer('https://sso.umc.example', jsonb_build_object('keys', jsonb_build_array(:'hs_secret'::jsonb)),
                             '{dcpf}', '00000000-0000-4000-8000-00000000a001', '{portfolio-web}') AS active_keys;
 SELECT kid, status, retired_at IS NOT NULL AS retired FROM dcpf.issuer_key ORDER BY kid;
+-- the token cache: a verified token is reused without a second check or
+-- event; a change to a membership empties every backend's cache at commit
+SELECT count(*) AS events_before FROM dcpf.authentication_event \gset
+SELECT dcpf.authenticate(:'good_hs') IS NOT NULL AS first, dcpf.authenticate(:'good_hs') IS NOT NULL AS again;
+SELECT count(*) - :events_before AS new_events FROM dcpf.authentication_event;
+UPDATE dcpf.membership SET valid_until = now() - interval '1 second'
+ WHERE person_id = '00000000-0000-4000-8000-000000000101' AND role_code = 'medical_trainee';
+SELECT dcpf.authenticate(:'good_hs');
+UPDATE dcpf.membership SET valid_until = NULL
+ WHERE person_id = '00000000-0000-4000-8000-000000000101' AND role_code = 'medical_trainee';
+SET dcpf.token_cache_seconds = 0;
+SELECT dcpf.authenticate(:'good_hs') IS NOT NULL AS uncached_1, dcpf.authenticate(:'good_hs') IS NOT NULL AS uncached_2;
+SELECT count(*) - :events_before AS new_events_without_cache FROM dcpf.authentication_event;
+RESET dcpf.token_cache_seconds;
 UPDATE dcpf.identity_issuer SET status = 'disabled';
 SELECT dcpf.authenticate(:'good_hs');
 
