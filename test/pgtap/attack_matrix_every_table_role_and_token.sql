@@ -1,0 +1,506 @@
+-- The attack matrix: every table of schema dcpf (discovered from pg_class, so
+-- a new table joins automatically and fails until it has an expectation) x
+-- SELECT / INSERT / UPDATE / DELETE x every application role x {own licensee,
+-- other licensee}, against an explicit expectation table written from
+-- doc/reference/access.md; then forged, expired and misdirected tokens for
+-- every role (each must raise and leave no identity); then identities set in
+-- rolled-back subtransactions and savepoints must not survive them.
+BEGIN;
+SET LOCAL client_min_messages = warning;
+SET LOCAL timezone = 'UTC';
+
+CREATE ROLE dcpf_t_mx_svc NOLOGIN IN ROLE dcpf_service;
+CREATE ROLE dcpf_t_mx_app NOLOGIN IN ROLE dcpf_app;
+
+-- ---------------------------------------------------------------------------
+-- Data: licensees A and B, each with an active licence, every role's EURA
+-- published; one person per (licensee, application role), who accepted it.
+-- ---------------------------------------------------------------------------
+CREATE TEMP TABLE lic (tag text PRIMARY KEY, id uuid NOT NULL, issuer text NOT NULL);
+INSERT INTO lic VALUES ('A', '00000000-0000-4000-8000-0000000a0a01', 'https://sso.a.example'),
+                       ('B', '00000000-0000-4000-8000-0000000b0b01', 'https://sso.b.example');
+INSERT INTO dcpf.licensee (id, name, kind) VALUES
+    ('00000000-0000-4000-8000-0000000a0a01', 'Matrix Licensee A', 'academic_hospital'),
+    ('00000000-0000-4000-8000-0000000b0b01', 'Matrix Licensee B', 'nursing_school');
+INSERT INTO dcpf.product (id, code, name) VALUES ('00000000-0000-4000-8000-0000000c0c01', 'dcpf-mx', 'DCPF matrix');
+INSERT INTO dcpf.licence (licensee_id, product_id, starts_on)
+SELECT id, '00000000-0000-4000-8000-0000000c0c01', '2020-01-01' FROM lic;
+INSERT INTO dcpf.role_agreement (product_id, role_code, version, title, body, effective_from)
+SELECT '00000000-0000-4000-8000-0000000c0c01', code, 1, 'EURA ' || code, 'Ik accepteer de rolgebonden rechten van ' || code || '.', '2020-01-01'
+  FROM dcpf.role;
+INSERT INTO dcpf.policy_document (id, kind, version, title, body, effective_from, material_change) VALUES
+    ('00000000-0000-4000-8000-0000000d0d01', 'privacy_statement', '1.0', 'Privacyverklaring',
+     'Wij verwerken uw gegevens alleen voor het portfolio.', '2020-01-01', true);
+INSERT INTO dcpf.billing_profile (licensee_id, address_line1, postcode, city, contact_name, contact_email, payment_method) VALUES
+    ('00000000-0000-4000-8000-0000000a0a01', 'Postbus 1', '7500 AA', 'Enschede', 'Crediteuren A', 'a@billing.example', 'invoice'),
+    ('00000000-0000-4000-8000-0000000b0b01', 'Postbus 2', '7500 AB', 'Enschede', 'Crediteuren B', 'b@billing.example', 'invoice');
+
+-- the actors: every application role in A and in B
+CREATE TEMP TABLE actor AS
+SELECT l.tag, l.id AS licensee_id, l.issuer, r.code AS role_code, r.requires_big,
+       gen_random_uuid() AS person_id, 'sub-' || r.code || '-' || lower(l.tag) AS subject
+  FROM lic l CROSS JOIN dcpf.role r;
+-- valid BIG numbers for the roles that require one
+CREATE TEMP TABLE bigs AS
+SELECT n::text AS big, row_number() OVER (ORDER BY n) AS i
+  FROM generate_series(89012345600::bigint, 89012349999) n WHERE dcpf.big_is_valid(n::text);
+INSERT INTO dcpf.person (id, email, surname, initials, big_number)
+SELECT a.person_id, replace(a.role_code, '_', '.') || '.' || lower(a.tag) || '@matrix.example', 'Matrix', 'M.',
+       CASE WHEN a.requires_big THEN b.big END
+  FROM (SELECT *, row_number() OVER (ORDER BY tag, role_code) AS i FROM actor) a JOIN bigs b USING (i);
+INSERT INTO dcpf.membership (person_id, licensee_id, role_code, valid_from, valid_until)
+SELECT person_id, licensee_id, role_code,
+       CASE WHEN role_code = 'platform_support' THEN now() - interval '1 day' ELSE '2024-01-01' END,
+       CASE WHEN role_code = 'platform_support' THEN now() + interval '20 days' END
+  FROM actor;
+INSERT INTO dcpf.role_agreement_acceptance (agreement_id, person_id, method)
+SELECT ra.id, a.person_id, 'click_through'
+  FROM actor a JOIN dcpf.role_agreement ra ON ra.role_code = a.role_code AND ra.product_id = '00000000-0000-4000-8000-0000000c0c01';
+INSERT INTO dcpf.policy_acknowledgement (document_id, person_id, method)
+SELECT '00000000-0000-4000-8000-0000000d0d01', person_id, 'click_through' FROM actor;
+INSERT INTO dcpf.person_phone (person_id, kind, number)
+SELECT person_id, 'mobile', '+3161' || lpad((row_number() OVER (ORDER BY tag, role_code))::text, 7, '0') FROM actor;
+INSERT INTO dcpf.person_address (person_id, kind, street, house_number, postcode, city)
+SELECT person_id, 'home', 'Matrixstraat', row_number() OVER (ORDER BY tag, role_code), '7511 AA', 'Enschede' FROM actor;
+INSERT INTO dcpf.person_preference (person_id) SELECT person_id FROM actor;
+
+-- a person in A holding every role without having accepted any EURA
+CREATE TEMP TABLE no_eura AS SELECT '00000000-0000-4000-8000-0000000e0e01'::uuid AS person_id, 'sub-no-eura' AS subject;
+INSERT INTO dcpf.person (id, email, surname, initials, big_number)
+SELECT person_id, 'no.eura@matrix.example', 'Zonder', 'Z.', (SELECT big FROM bigs ORDER BY i DESC LIMIT 1) FROM no_eura;
+INSERT INTO dcpf.membership (person_id, licensee_id, role_code, valid_from, valid_until)
+SELECT n.person_id, l.id, r.code,
+       CASE WHEN r.code = 'platform_support' THEN now() - interval '1 day' ELSE '2024-01-01' END,
+       CASE WHEN r.code = 'platform_support' THEN now() + interval '20 days' END
+  FROM no_eura n CROSS JOIN dcpf.role r JOIN lic l ON l.tag = 'A';
+
+-- where each person belongs (for the matrix's scope), readable by the test roles
+CREATE TEMP TABLE person_home AS
+SELECT person_id, licensee_id FROM actor
+UNION ALL SELECT person_id, (SELECT id FROM lic WHERE tag = 'A') FROM no_eura;
+
+-- test-only keys (never use outside tests): issuer A has an EC P-256 key, an
+-- HMAC key and an old HMAC key that gets retired; issuer B its own HMAC key;
+-- "other" keys of the same types are never registered.
+CREATE TEMP TABLE k (name text PRIMARY KEY, jwk jsonb NOT NULL);
+INSERT INTO k VALUES
+    ('ec_private', '{"kty":"EC","kid":"a-ec-1","crv":"P-256","x":"pD1ZIRsBmrjym9WsM601kFW0zg_5b4g98anDoDOAH_U","y":"mxCZts_Gji1fyUNKiF5mlaW_kEQA3hkr9UEJ6vNi1EQ","d":"6yYXJot7D7OnCViKBUiB9duFvI188Mp_EQUTE99q-SQ"}'),
+    ('ec_public', '{"kty":"EC","kid":"a-ec-1","crv":"P-256","x":"pD1ZIRsBmrjym9WsM601kFW0zg_5b4g98anDoDOAH_U","y":"mxCZts_Gji1fyUNKiF5mlaW_kEQA3hkr9UEJ6vNi1EQ"}'),
+    ('ec_other', '{"kty":"EC","kid":"a-ec-other","crv":"P-256","x":"vaU6FH0IPaydExTspBVKXw0M-oqv_3GXx4LbHeHOAuk","y":"mwOBNzX4H92BE-2AInfQQVBJowOZ3I4cnfOKaMTQUrg","d":"c2CfpjpQtVEOaOPD2vbnzWD9Go3hiZK5yaWHhsLnhEk"}'),
+    ('hs_a', '{"kty":"oct","kid":"a-hs-1","alg":"HS256","k":"dGVzdC1vbmx5LWhtYWMta2V5LWZvci1kY3BmLXRlc3RzIQ"}'),
+    ('hs_a_old', '{"kty":"oct","kid":"a-hs-old","alg":"HS256","k":"dGVzdC1vbmx5LW9sZC1obWFjLWtleS1mb3ItZGNwZi1tYXRyaXg"}'),
+    -- same kid as the registered HMAC key, another secret
+    ('hs_a_other', '{"kty":"oct","kid":"a-hs-1","alg":"HS256","k":"dGVzdC1vbmx5LWZvcmdlZC1obWFjLWtleS1ub3QtcmVnaXN0ZXJlZA"}'),
+    ('hs_b', '{"kty":"oct","kid":"b-hs-1","alg":"HS256","k":"dGVzdC1vbmx5LWhtYWMta2V5LWZvci1saWNlbnNlZS1iLW1hdHJpeA"}');
+DO $$ BEGIN
+PERFORM dcpf.register_issuer('https://sso.a.example',
+           jsonb_build_object('keys', jsonb_build_array((SELECT jwk FROM k WHERE name = 'ec_public'),
+                                                        (SELECT jwk FROM k WHERE name = 'hs_a'),
+                                                        (SELECT jwk FROM k WHERE name = 'hs_a_old'))),
+           '{dcpf}', (SELECT id FROM lic WHERE tag = 'A'), '{portfolio-web}', '60 seconds', '1 hour');
+PERFORM dcpf.retire_issuer_key('https://sso.a.example', 'a-hs-old');
+PERFORM dcpf.register_issuer('https://sso.b.example', jsonb_build_object('keys', jsonb_build_array((SELECT jwk FROM k WHERE name = 'hs_b'))),
+           '{dcpf}', (SELECT id FROM lic WHERE tag = 'B'), '{portfolio-web}', '60 seconds', '1 hour');
+PERFORM dcpf.link_identity(person_id, issuer, subject) FROM actor;
+PERFORM dcpf.link_identity(person_id, 'https://sso.a.example', subject) FROM no_eura;
+END $$;
+CREATE TEMP TABLE issuer_home AS SELECT issuer, id AS licensee_id FROM lic;
+
+CREATE FUNCTION pg_temp.b64url(value text) RETURNS text LANGUAGE sql IMMUTABLE
+RETURN translate(rtrim(encode(convert_to(value, 'UTF8'), 'base64'), '='), E'+/\n', '-_');
+CREATE FUNCTION pg_temp.claims(a actor, extra jsonb DEFAULT '{}') RETURNS jsonb LANGUAGE sql VOLATILE
+RETURN jsonb_build_object('iss', a.issuer, 'sub', a.subject, 'aud', 'dcpf', 'azp', 'portfolio-web',
+                          'iat', floor(extract(epoch FROM now())), 'exp', floor(extract(epoch FROM now())) + 300,
+                          'dcpf_licensee', a.licensee_id, 'dcpf_role', a.role_code) || extra;
+CREATE FUNCTION pg_temp.key(name text) RETURNS jsonb LANGUAGE sql STABLE RETURN (SELECT jwk FROM k WHERE k.name = key.name);
+
+-- every actor authenticates once (so authentication_event has rows of both licensees)
+DO $$ BEGIN
+PERFORM dcpf.authenticate(dcpf.jws_sign(pg_temp.claims(a), pg_temp.key(CASE a.tag WHEN 'A' THEN 'ec_private' ELSE 'hs_b' END),
+                                        CASE a.tag WHEN 'A' THEN 'ES256' ELSE 'HS256' END))
+   FROM actor a;
+PERFORM dcpf.clear_identity();
+-- and every actor has been assumed once (identity_assumption has rows of both)
+PERFORM dcpf.act_as(person_id, licensee_id, role_code, 'matrix setup') FROM actor;
+PERFORM dcpf.clear_identity();
+END $$;
+
+-- ---------------------------------------------------------------------------
+-- The expectation table (doc/reference/access.md). scope_expr: the licensee a
+-- row belongs to (NULL: a catalogue, the same for every licensee);
+-- person_expr: whose row it is. Rules per op and role ('*' = every other
+-- role): denied (42501), none (0 rows), self (the actor's rows), all (every row
+-- of the scope), allowed (an INSERT passes privileges and policy; a unique
+-- key may then conflict, 23505).
+-- ---------------------------------------------------------------------------
+CREATE TEMP TABLE table_expectation (
+    tbl text PRIMARY KEY, scope_expr text, person_expr text, update_col text, insert_sql text);
+INSERT INTO table_expectation VALUES
+ ('role', NULL, NULL, 'name_en', $$INSERT INTO dcpf.role (code, name_nl, name_en, description) VALUES ('hacker', 'Hacker', 'Hacker', 'x')$$),
+ ('product', NULL, NULL, 'name', $$INSERT INTO dcpf.product (code, name) VALUES ('evil', 'Evil product')$$),
+ ('role_agreement', NULL, NULL, 'title', $$INSERT INTO dcpf.role_agreement (product_id, role_code, version, title, body, effective_from) VALUES ('{product}', 'professional', 99, 'Fake', 'Ik accepteer alles wat er staat.', now())$$),
+ ('policy_document', NULL, NULL, 'title', $$INSERT INTO dcpf.policy_document (kind, version, title, body, effective_from, material_change) VALUES ('terms_of_use', '9.9', 'Fake', 'Ik accepteer alles wat er staat.', now(), false)$$),
+ ('licensee', 't.id', NULL, 'name', $$INSERT INTO dcpf.licensee (name, kind) VALUES ('Evil licensee', 'other')$$),
+ ('billing_profile', 't.licensee_id', NULL, 'contact_name', $$INSERT INTO dcpf.billing_profile (licensee_id, address_line1, postcode, city, contact_name, contact_email, payment_method) VALUES ('{lic}', 'Postbus 9', '7500 AA', 'Enschede', 'Evil', 'evil@billing.example', 'invoice')$$),
+ ('licence', 't.licensee_id', NULL, 'seats', $$INSERT INTO dcpf.licence (licensee_id, product_id, starts_on) VALUES ('{lic}', '{product}', '2020-01-01')$$),
+ ('person', '(SELECT h.licensee_id FROM pg_temp.person_home h WHERE h.person_id = t.id)', 't.id', 'job_title',
+  $$INSERT INTO dcpf.person (email, surname, initials, created_by, created_for_licensee) VALUES ('matrix.new@example.nl', 'Nieuw', 'N.', '{actor}', '{lic}')$$),
+ ('person_phone', '(SELECT h.licensee_id FROM pg_temp.person_home h WHERE h.person_id = t.person_id)', 't.person_id', 'kind',
+  $$INSERT INTO dcpf.person_phone (person_id, kind, number) VALUES ('{self}', 'work', '+31699999999')$$),
+ ('person_address', '(SELECT h.licensee_id FROM pg_temp.person_home h WHERE h.person_id = t.person_id)', 't.person_id', 'city',
+  $$INSERT INTO dcpf.person_address (person_id, kind, street, house_number, postcode, city) VALUES ('{self}', 'postal', 'Postbus', 1, '7500 AA', 'Enschede')$$),
+ ('person_preference', '(SELECT h.licensee_id FROM pg_temp.person_home h WHERE h.person_id = t.person_id)', 't.person_id', 'language',
+  $$INSERT INTO dcpf.person_preference (person_id) VALUES ('{self}')$$),
+ ('membership', 't.licensee_id', 't.person_id', 'valid_until',
+  $$INSERT INTO dcpf.membership (person_id, licensee_id, role_code, created_by) VALUES ('{prof}', '{lic}', 'assessor', '{actor}')$$),
+ ('role_agreement_acceptance', '(SELECT h.licensee_id FROM pg_temp.person_home h WHERE h.person_id = t.person_id)', 't.person_id', 'method',
+  $$INSERT INTO dcpf.role_agreement_acceptance (agreement_id, person_id, method) VALUES ('{agreement}', '{self}', 'click_through')$$),
+ ('policy_acknowledgement', '(SELECT h.licensee_id FROM pg_temp.person_home h WHERE h.person_id = t.person_id)', 't.person_id', 'method',
+  $$INSERT INTO dcpf.policy_acknowledgement (document_id, person_id, method) VALUES ('{doc}', '{self}', 'click_through')$$),
+ ('identity_assumption', '(SELECT h.licensee_id FROM pg_temp.person_home h WHERE h.person_id = t.person_id)', 't.person_id', 'reason',
+  $$INSERT INTO dcpf.identity_assumption (database_role, person_id, licensee_id, role_code, reason, session_scope) VALUES ('x', '{self}', '{lic}', 'licensee_admin', 'forged', false)$$),
+ ('identity_issuer', 't.licensee_id', NULL, 'status',
+  $$INSERT INTO dcpf.identity_issuer (issuer, audiences, licensee_id) VALUES ('https://evil.example', '{dcpf}', '{lic}')$$),
+ ('issuer_key', '(SELECT h.licensee_id FROM pg_temp.issuer_home h WHERE h.issuer = t.issuer)', NULL, 'status',
+  $$INSERT INTO dcpf.issuer_key (issuer, kid, kty, thumbprint, jwk) VALUES ('{issuer}', 'evil', 'oct', 'x', '{"kty":"oct","k":"ZXZpbC1ldmlsLWV2aWwtZXZpbC1ldmlsLWV2aWwtZXZpbC1ldmls"}')$$),
+ ('identity_link', '(SELECT h.licensee_id FROM pg_temp.person_home h WHERE h.person_id = t.person_id)', 't.person_id', 'subject',
+  $$INSERT INTO dcpf.identity_link (issuer, subject, person_id) VALUES ('{issuer}', 'evil-subject', '{self}')$$),
+ ('authentication_event', '(SELECT h.licensee_id FROM pg_temp.person_home h WHERE h.person_id = t.person_id)', 't.person_id', 'subject',
+  $$INSERT INTO dcpf.authentication_event (issuer, subject, person_id, token_sha256) VALUES ('{issuer}', 'forged', '{self}', '\x00')$$);
+
+CREATE TEMP TABLE op_rule (tbl text, op text, role_code text, rule text, PRIMARY KEY (tbl, op, role_code));
+INSERT INTO op_rule VALUES
+ -- catalogues: every identity reads; nobody writes
+ ('role', 'SELECT', '*', 'all'), ('role', 'INSERT', '*', 'denied'), ('role', 'UPDATE', '*', 'denied'), ('role', 'DELETE', '*', 'denied'),
+ ('product', 'SELECT', '*', 'all'), ('product', 'INSERT', '*', 'denied'), ('product', 'UPDATE', '*', 'denied'), ('product', 'DELETE', '*', 'denied'),
+ ('role_agreement', 'SELECT', '*', 'all'), ('role_agreement', 'INSERT', '*', 'denied'), ('role_agreement', 'UPDATE', '*', 'denied'), ('role_agreement', 'DELETE', '*', 'denied'),
+ ('policy_document', 'SELECT', '*', 'all'), ('policy_document', 'INSERT', '*', 'denied'), ('policy_document', 'UPDATE', '*', 'denied'), ('policy_document', 'DELETE', '*', 'denied'),
+ -- licensee: members read theirs; the admin renames it
+ ('licensee', 'SELECT', '*', 'all'), ('licensee', 'INSERT', '*', 'denied'), ('licensee', 'UPDATE', '*', 'none'),
+ ('licensee', 'UPDATE', 'licensee_admin', 'all'), ('licensee', 'DELETE', '*', 'denied'),
+ -- billing: the admin only
+ ('billing_profile', 'SELECT', '*', 'none'), ('billing_profile', 'SELECT', 'licensee_admin', 'all'),
+ ('billing_profile', 'INSERT', '*', 'denied'), ('billing_profile', 'INSERT', 'licensee_admin', 'allowed'),
+ ('billing_profile', 'UPDATE', '*', 'none'), ('billing_profile', 'UPDATE', 'licensee_admin', 'all'),
+ ('billing_profile', 'DELETE', '*', 'denied'),
+ -- licences: the admin reads
+ ('licence', 'SELECT', '*', 'none'), ('licence', 'SELECT', 'licensee_admin', 'all'),
+ ('licence', 'INSERT', '*', 'denied'), ('licence', 'UPDATE', '*', 'denied'), ('licence', 'DELETE', '*', 'denied'),
+ -- person: self; admin and privacy officer read their licensee's people; admin changes them and creates accounts
+ ('person', 'SELECT', '*', 'self'), ('person', 'SELECT', 'licensee_admin', 'all'), ('person', 'SELECT', 'privacy_officer', 'all'),
+ ('person', 'INSERT', '*', 'denied'), ('person', 'INSERT', 'licensee_admin', 'allowed'),
+ ('person', 'UPDATE', '*', 'self'), ('person', 'UPDATE', 'licensee_admin', 'all'),
+ ('person', 'DELETE', '*', 'denied'),
+ -- contact details and preferences: the person alone
+ ('person_phone', 'SELECT', '*', 'self'), ('person_phone', 'INSERT', '*', 'allowed'), ('person_phone', 'UPDATE', '*', 'self'), ('person_phone', 'DELETE', '*', 'denied'),
+ ('person_address', 'SELECT', '*', 'self'), ('person_address', 'INSERT', '*', 'allowed'), ('person_address', 'UPDATE', '*', 'self'), ('person_address', 'DELETE', '*', 'denied'),
+ ('person_preference', 'SELECT', '*', 'self'), ('person_preference', 'INSERT', '*', 'allowed'), ('person_preference', 'UPDATE', '*', 'self'), ('person_preference', 'DELETE', '*', 'denied'),
+ -- membership: own; admin and privacy officer read the licensee's; admin grants and ends
+ ('membership', 'SELECT', '*', 'self'), ('membership', 'SELECT', 'licensee_admin', 'all'), ('membership', 'SELECT', 'privacy_officer', 'all'),
+ ('membership', 'INSERT', '*', 'denied'), ('membership', 'INSERT', 'licensee_admin', 'allowed'),
+ ('membership', 'UPDATE', '*', 'none'), ('membership', 'UPDATE', 'licensee_admin', 'all'),
+ ('membership', 'DELETE', '*', 'denied'),
+ -- acceptances: own (read, record); the admin reads its people's
+ ('role_agreement_acceptance', 'SELECT', '*', 'self'), ('role_agreement_acceptance', 'SELECT', 'licensee_admin', 'all'),
+ ('role_agreement_acceptance', 'INSERT', '*', 'allowed'), ('role_agreement_acceptance', 'UPDATE', '*', 'denied'), ('role_agreement_acceptance', 'DELETE', '*', 'denied'),
+ ('policy_acknowledgement', 'SELECT', '*', 'self'), ('policy_acknowledgement', 'INSERT', '*', 'allowed'),
+ ('policy_acknowledgement', 'UPDATE', '*', 'denied'), ('policy_acknowledgement', 'DELETE', '*', 'denied'),
+ -- the record of assumed identities and the issuer registry: nobody in the application
+ ('identity_assumption', 'SELECT', '*', 'denied'), ('identity_assumption', 'INSERT', '*', 'denied'),
+ ('identity_assumption', 'UPDATE', '*', 'denied'), ('identity_assumption', 'DELETE', '*', 'denied'),
+ ('identity_issuer', 'SELECT', '*', 'denied'), ('identity_issuer', 'INSERT', '*', 'denied'),
+ ('identity_issuer', 'UPDATE', '*', 'denied'), ('identity_issuer', 'DELETE', '*', 'denied'),
+ ('issuer_key', 'SELECT', '*', 'denied'), ('issuer_key', 'INSERT', '*', 'denied'),
+ ('issuer_key', 'UPDATE', '*', 'denied'), ('issuer_key', 'DELETE', '*', 'denied'),
+ ('identity_link', 'SELECT', '*', 'denied'), ('identity_link', 'INSERT', '*', 'denied'),
+ ('identity_link', 'UPDATE', '*', 'denied'), ('identity_link', 'DELETE', '*', 'denied'),
+ -- authentication events: the person reads their own
+ ('authentication_event', 'SELECT', '*', 'self'), ('authentication_event', 'INSERT', '*', 'denied'),
+ ('authentication_event', 'UPDATE', '*', 'denied'), ('authentication_event', 'DELETE', '*', 'denied');
+
+-- every table of the schema, discovered
+CREATE TEMP TABLE dcpf_table AS
+SELECT c.relname::text AS tbl FROM pg_class c
+ WHERE c.relnamespace = 'dcpf'::regnamespace AND c.relkind IN ('r', 'p');
+
+-- the probes, with their expected outcome computed here (as the superuser,
+-- who sees every row): expected is 'denied', 'allowed' or a row count
+CREATE TEMP TABLE probe (
+    n serial PRIMARY KEY, role_code text, actor_id uuid, licensee_id uuid, tbl text, op text, scope text,
+    sql text, expected text, description text);
+CREATE FUNCTION pg_temp.build_probes() RETURNS void LANGUAGE plpgsql AS $f$
+DECLARE
+    a record; o record; e record; s record; r text; expected text; q text; cnt bigint; ops text[] := '{SELECT,INSERT,UPDATE,DELETE}';
+    the_op text;
+BEGIN
+    FOR a IN SELECT * FROM actor WHERE tag = 'A' ORDER BY role_code LOOP
+        FOR e IN SELECT t.tbl, x.* FROM dcpf_table t JOIN table_expectation x USING (tbl) ORDER BY t.tbl LOOP
+            FOREACH the_op IN ARRAY ops LOOP
+                r := coalesce((SELECT rule FROM op_rule WHERE tbl = e.tbl AND op_rule.op = the_op AND role_code = a.role_code),
+                              (SELECT rule FROM op_rule WHERE tbl = e.tbl AND op_rule.op = the_op AND role_code = '*'));
+                FOR s IN SELECT 'own' AS scope, a.licensee_id AS lic, a.person_id AS self,
+                                (SELECT person_id FROM actor WHERE tag = a.tag AND role_code = 'professional') AS prof
+                         UNION ALL
+                         SELECT 'other', b.licensee_id, b.person_id,
+                                (SELECT person_id FROM actor WHERE tag = b.tag AND role_code = 'professional')
+                           FROM actor b WHERE b.tag = 'B' AND b.role_code = a.role_code LOOP
+                    q := CASE the_op
+                        WHEN 'SELECT' THEN format('SELECT count(*) FROM dcpf.%I t WHERE %s', e.tbl,
+                                                  CASE WHEN e.scope_expr IS NULL THEN 'true' ELSE format('%s = %L', e.scope_expr, s.lic) END)
+                        WHEN 'UPDATE' THEN format('UPDATE dcpf.%I t SET %I = t.%I WHERE %s', e.tbl, e.update_col, e.update_col,
+                                                  CASE WHEN e.scope_expr IS NULL THEN 'true' ELSE format('%s = %L', e.scope_expr, s.lic) END)
+                        WHEN 'DELETE' THEN format('DELETE FROM dcpf.%I t WHERE %s', e.tbl,
+                                                  CASE WHEN e.scope_expr IS NULL THEN 'true' ELSE format('%s = %L', e.scope_expr, s.lic) END)
+                        ELSE replace(replace(replace(replace(replace(replace(replace(replace(e.insert_sql,
+                                 '{lic}', s.lic::text), '{self}', s.self::text), '{actor}', a.person_id::text),
+                                 '{prof}', s.prof::text), '{product}', '00000000-0000-4000-8000-0000000c0c01'),
+                                 '{doc}', '00000000-0000-4000-8000-0000000d0d01'),
+                                 '{agreement}', (SELECT id::text FROM dcpf.role_agreement WHERE role_code = 'professional'
+                                                   AND product_id = '00000000-0000-4000-8000-0000000c0c01')),
+                                 '{issuer}', (SELECT issuer FROM lic WHERE id = s.lic))
+                        END;
+                    -- what the rule means for this scope
+                    IF r = 'denied' THEN
+                        expected := 'denied';
+                    ELSIF s.scope = 'other' AND e.scope_expr IS NOT NULL THEN
+                        -- nothing of the other licensee: not seen, not changed, not created
+                        expected := CASE WHEN the_op IN ('SELECT', 'UPDATE') THEN '0' ELSE 'denied' END;
+                    ELSIF r = 'allowed' THEN
+                        expected := 'allowed';
+                    ELSIF r = 'none' THEN
+                        expected := '0';
+                    ELSIF the_op IN ('SELECT', 'UPDATE') AND r IN ('all', 'self') THEN
+                        EXECUTE format('SELECT count(*) FROM dcpf.%I t WHERE %s AND %s', e.tbl,
+                                       CASE WHEN e.scope_expr IS NULL THEN 'true' ELSE format('%s = %L', e.scope_expr, s.lic) END,
+                                       CASE WHEN r = 'self' THEN format('%s = %L', e.person_expr, a.person_id) ELSE 'true' END)
+                            INTO cnt;
+                        expected := cnt::text;
+                    ELSE
+                        RAISE EXCEPTION 'no meaning for rule % on % %', r, the_op, e.tbl;
+                    END IF;
+                    INSERT INTO probe (role_code, actor_id, licensee_id, tbl, op, scope, sql, expected, description)
+                    VALUES (a.role_code, a.person_id, a.licensee_id, e.tbl, the_op, s.scope, q, expected,
+                            format('%s %s as %s, %s licensee%s: %s', the_op, e.tbl, a.role_code, s.scope,
+                                   CASE WHEN e.scope_expr IS NULL THEN ' (catalogue)' ELSE '' END,
+                                   CASE expected WHEN 'denied' THEN 'refused (42501)'
+                                                 WHEN 'allowed' THEN 'passes privileges and policy'
+                                                 ELSE expected || ' row(s)' END));
+                END LOOP;
+            END LOOP;
+        END LOOP;
+    END LOOP;
+END
+$f$;
+DO $$ BEGIN PERFORM pg_temp.build_probes(); END $$;
+
+-- tokens: for every role of A, each forgery (minted here: jws_sign is owner only)
+CREATE TEMP TABLE token_case (n serial PRIMARY KEY, variant text, role_code text, good text, token text, expected_states text[]);
+CREATE FUNCTION pg_temp.build_tokens() RETURNS void LANGUAGE plpgsql AS $f$
+DECLARE
+    a actor; good text; hdr text; pay text; sig text; now_s bigint := floor(extract(epoch FROM now()));
+    c28 text[] := '{28000}';
+BEGIN
+    FOR a IN SELECT * FROM actor WHERE tag = 'A' ORDER BY role_code LOOP
+        good := dcpf.jws_sign(pg_temp.claims(a), pg_temp.key('ec_private'), 'ES256');
+        hdr := split_part(good, '.', 1); pay := split_part(good, '.', 2); sig := split_part(good, '.', 3);
+        INSERT INTO token_case (variant, role_code, good, token, expected_states) VALUES
+         ('no token (NULL)', a.role_code, good, NULL, c28),
+         ('empty token', a.role_code, good, '', '{28000,22P02}'),
+         ('malformed token', a.role_code, good, 'x.y.z', '{28000,22P02}'),
+         ('oversized token', a.role_code, good, repeat('a', 9000), '{28000,54000}'),
+         ('expired', a.role_code, good, dcpf.jws_sign(pg_temp.claims(a, jsonb_build_object('iat', now_s - 4000, 'exp', now_s - 3600)), pg_temp.key('ec_private'), 'ES256'), c28),
+         ('not yet valid', a.role_code, good, dcpf.jws_sign(pg_temp.claims(a, jsonb_build_object('nbf', now_s + 1800)), pg_temp.key('ec_private'), 'ES256'), c28),
+         ('issued in the future', a.role_code, good, dcpf.jws_sign(pg_temp.claims(a, jsonb_build_object('iat', now_s + 1800, 'exp', now_s + 2000)), pg_temp.key('ec_private'), 'ES256'), c28),
+         ('no expiry', a.role_code, good, dcpf.jws_sign(pg_temp.claims(a) - 'exp', pg_temp.key('ec_private'), 'ES256'), c28),
+         ('wrong issuer', a.role_code, good, dcpf.jws_sign(pg_temp.claims(a, '{"iss":"https://evil.example"}'), pg_temp.key('ec_private'), 'ES256'), c28),
+         ('issuer of the other licensee', a.role_code, good, dcpf.jws_sign(pg_temp.claims(a, '{"iss":"https://sso.b.example"}'), pg_temp.key('ec_private'), 'ES256'), c28),
+         ('wrong audience', a.role_code, good, dcpf.jws_sign(pg_temp.claims(a, '{"aud":"another-app"}'), pg_temp.key('ec_private'), 'ES256'), c28),
+         ('unknown kid (unregistered EC key)', a.role_code, good, dcpf.jws_sign(pg_temp.claims(a), pg_temp.key('ec_other'), 'ES256'), c28),
+         ('unregistered HMAC secret under a registered kid', a.role_code, good, dcpf.jws_sign(pg_temp.claims(a), pg_temp.key('hs_a_other'), 'HS256'), c28),
+         ('tampered header', a.role_code, good, pg_temp.b64url('{"alg":"ES256","kid":"a-ec-1","typ":"JWT","x":1}') || '.' || pay || '.' || sig, c28),
+         ('tampered payload', a.role_code, good, hdr || '.' || pg_temp.b64url(pg_temp.claims(a, jsonb_build_object('dcpf_role', CASE WHEN a.role_code = 'licensee_admin' THEN 'privacy_officer' ELSE 'licensee_admin' END))::text) || '.' || sig, c28),
+         ('tampered signature', a.role_code, good, hdr || '.' || pay || '.' || overlay(sig PLACING CASE WHEN substr(sig, 5, 1) = 'A' THEN 'B' ELSE 'A' END FROM 5 FOR 1), c28),
+         ('alg none', a.role_code, good, pg_temp.b64url('{"alg":"none","typ":"JWT"}') || '.' || pay || '.', c28),
+         ('alg None (other spelling)', a.role_code, good, pg_temp.b64url('{"alg":"None","typ":"JWT"}') || '.' || pay || '.', c28),
+         ('HS/EC confusion: HS256 keyed with the EC public key, EC kid', a.role_code, good,
+          dcpf.jws_sign(pg_temp.claims(a), jsonb_build_object('kty', 'oct', 'kid', 'a-ec-1', 'k', pg_temp.b64url(pg_temp.key('ec_public')::text)), 'HS256'), c28),
+         ('retired key', a.role_code, good, dcpf.jws_sign(pg_temp.claims(a), pg_temp.key('hs_a_old'), 'HS256'), c28),
+         ('token for another client (azp)', a.role_code, good, dcpf.jws_sign(pg_temp.claims(a, '{"azp":"mobile-app"}'), pg_temp.key('ec_private'), 'ES256'), c28),
+         ('token selecting the other licensee', a.role_code, good,
+          dcpf.jws_sign(pg_temp.claims(a, jsonb_build_object('dcpf_licensee', (SELECT id FROM lic WHERE tag = 'B'))), pg_temp.key('ec_private'), 'ES256'), c28),
+         ('unknown subject', a.role_code, good, dcpf.jws_sign(pg_temp.claims(a, '{"sub":"sub-nobody"}'), pg_temp.key('ec_private'), 'ES256'), c28),
+         ('role not held', a.role_code, good,
+          dcpf.jws_sign(pg_temp.claims(a, jsonb_build_object('dcpf_role', CASE WHEN a.role_code = 'trainer' THEN 'assessor' ELSE 'trainer' END)), pg_temp.key('ec_private'), 'ES256'), c28),
+         -- identity.md: a role gate refusal for a missing acceptance is 42501
+         ('role without accepted EURA', a.role_code, good,
+          dcpf.jws_sign(pg_temp.claims(a, '{"sub":"sub-no-eura"}'), pg_temp.key('ec_private'), 'ES256'), '{28000,42501}');
+    END LOOP;
+END
+$f$;
+DO $$ BEGIN PERFORM pg_temp.build_tokens(); END $$;
+CREATE TEMP TABLE good_token AS SELECT good FROM token_case WHERE role_code = 'licensee_admin' LIMIT 1;
+
+SELECT plan(
+      (SELECT count(*)::int FROM dcpf_table)                 -- every table has an expectation
+    + (SELECT count(*)::int FROM probe)                      -- the matrix
+    + (SELECT count(*)::int FROM actor WHERE tag = 'A') * 3  -- good tokens, as controls
+    + (SELECT count(*)::int FROM token_case) * 3             -- forgeries
+    + (SELECT count(*)::int FROM actor WHERE tag = 'A') * 4  -- rolled-back subtransactions
+    + 6                                                      -- explicit savepoints
+);
+-- pgTAP keeps its state in temp tables: let the test roles use them and ours
+DO $$ BEGIN
+    EXECUTE format('GRANT USAGE ON SCHEMA %I TO PUBLIC', pg_my_temp_schema()::regnamespace);
+    EXECUTE format('GRANT ALL ON ALL TABLES IN SCHEMA %I TO PUBLIC', pg_my_temp_schema()::regnamespace);
+    EXECUTE format('GRANT ALL ON ALL SEQUENCES IN SCHEMA %I TO PUBLIC', pg_my_temp_schema()::regnamespace);
+END $$;
+REVOKE ALL ON k FROM PUBLIC;   -- private keys stay with the superuser
+RESET client_min_messages;
+
+SELECT ok(x.tbl IS NOT NULL, format('table dcpf.%s has an expectation in the attack matrix', t.tbl))
+  FROM dcpf_table t LEFT JOIN table_expectation x USING (tbl) ORDER BY t.tbl;
+
+-- ---------------------------------------------------------------------------
+-- The matrix, run by a trusted back-end (member of dcpf_service) acting as
+-- each person of A in their role. Every probe runs in a subtransaction that is
+-- always rolled back, so writes that were allowed leave nothing behind.
+-- ---------------------------------------------------------------------------
+CREATE FUNCTION pg_temp.run_matrix() RETURNS SETOF text LANGUAGE plpgsql AS $f$
+DECLARE
+    p record; cur_role text; outcome text; msg text; cnt bigint; pass boolean;
+BEGIN
+    FOR p IN SELECT * FROM pg_temp.probe ORDER BY role_code, n LOOP
+        IF cur_role IS DISTINCT FROM p.role_code THEN
+            PERFORM dcpf.act_as(p.actor_id, p.licensee_id, p.role_code, 'attack matrix');
+            cur_role := p.role_code;
+        END IF;
+        outcome := NULL; msg := NULL; cnt := NULL;
+        BEGIN
+            IF p.op = 'SELECT' THEN
+                EXECUTE p.sql INTO cnt;
+            ELSE
+                EXECUTE p.sql;
+                GET DIAGNOSTICS cnt = ROW_COUNT;
+            END IF;
+            outcome := 'ok';
+            RAISE EXCEPTION 'undo' USING ERRCODE = 'ZX001';
+        EXCEPTION
+            WHEN SQLSTATE 'ZX001' THEN NULL;
+            WHEN OTHERS THEN outcome := SQLSTATE; msg := SQLERRM;
+        END;
+        pass := CASE p.expected
+                    WHEN 'denied' THEN outcome = '42501'
+                    WHEN 'allowed' THEN (outcome = 'ok' AND cnt = 1) OR outcome = '23505'
+                    ELSE outcome = 'ok' AND cnt = p.expected::bigint END;
+        RETURN NEXT ok(coalesce(pass, false), p.description);
+        IF NOT coalesce(pass, false) THEN
+            RETURN NEXT diag(format('    expected %s; got %s %s %s%s    sql: %s', p.expected, outcome,
+                                    coalesce(cnt::text || ' row(s)', ''), coalesce(msg, ''), E'\n', p.sql));
+        END IF;
+        -- a probe's rolled-back subtransaction must not take the identity with it
+        IF dcpf.current_person() IS DISTINCT FROM p.actor_id THEN
+            RETURN NEXT diag('identity lost after probe ' || p.description);
+            cur_role := NULL;
+        END IF;
+    END LOOP;
+    PERFORM dcpf.clear_identity();
+END
+$f$;
+SET LOCAL ROLE dcpf_t_mx_svc;
+SELECT * FROM pg_temp.run_matrix();
+RESET ROLE;
+
+-- ---------------------------------------------------------------------------
+-- Tokens, presented by the application's role (dcpf_app only). Before each
+-- forgery the role's good token is accepted, so the refusal must also clear
+-- the identity that was there.
+-- ---------------------------------------------------------------------------
+CREATE FUNCTION pg_temp.run_tokens() RETURNS SETOF text LANGUAGE plpgsql AS $f$
+DECLARE
+    t record; a record; state text; msg text; who uuid; seen bigint;
+BEGIN
+    -- controls: each role's good token works, so the refusals below mean something
+    FOR a IN SELECT DISTINCT ON (role_code) c.role_code, c.good, x.person_id
+               FROM pg_temp.token_case c JOIN pg_temp.actor x ON x.tag = 'A' AND x.role_code = c.role_code
+              ORDER BY role_code LOOP
+        RETURN NEXT is(dcpf.authenticate(a.good), a.person_id, format('good token for %s: accepted', a.role_code));
+        RETURN NEXT is(dcpf.current_role(), a.role_code, format('good token for %s: acts in that role', a.role_code));
+        SELECT count(*) INTO seen FROM dcpf.person;
+        RETURN NEXT ok(seen >= 1, format('good token for %s: sees at least their own person row', a.role_code));
+        PERFORM dcpf.clear_identity();
+    END LOOP;
+    FOR t IN SELECT * FROM pg_temp.token_case ORDER BY role_code, n LOOP
+        PERFORM dcpf.authenticate(t.good);
+        state := NULL; msg := NULL;
+        BEGIN
+            PERFORM dcpf.authenticate(t.token);
+            state := 'accepted';
+        EXCEPTION WHEN OTHERS THEN
+            state := SQLSTATE; msg := SQLERRM;
+        END;
+        RETURN NEXT ok(state = ANY (t.expected_states), format('token %s (%s): refused with %s', t.variant, t.role_code,
+                                                               array_to_string(t.expected_states, ' or ')));
+        IF NOT state = ANY (t.expected_states) THEN
+            RETURN NEXT diag(format('    got %s: %s', state, msg));
+        END IF;
+        who := dcpf.current_person();
+        RETURN NEXT ok(who IS NULL, format('token %s (%s): no identity afterwards', t.variant, t.role_code));
+        SELECT count(*) INTO seen FROM dcpf.person;
+        RETURN NEXT is(seen, 0::bigint, format('token %s (%s): dcpf.person shows nothing afterwards', t.variant, t.role_code));
+        PERFORM dcpf.clear_identity();
+    END LOOP;
+END
+$f$;
+SET LOCAL ROLE dcpf_t_mx_app;
+SELECT * FROM pg_temp.run_tokens();
+RESET ROLE;
+
+-- ---------------------------------------------------------------------------
+-- Identities do not outlive the subtransaction or savepoint that set them.
+-- ---------------------------------------------------------------------------
+CREATE FUNCTION pg_temp.run_rollbacks() RETURNS SETOF text LANGUAGE plpgsql AS $f$
+DECLARE
+    a record; seen_inside bigint; seen bigint; sess boolean;
+BEGIN
+    FOR a IN SELECT DISTINCT ON (role_code) c.role_code, c.good FROM pg_temp.token_case c ORDER BY role_code LOOP
+        FOREACH sess IN ARRAY '{false,true}'::boolean[] LOOP
+            BEGIN
+                PERFORM dcpf.authenticate(a.good, session_scope => sess);
+                SELECT count(*) INTO seen_inside FROM dcpf.person;
+                RAISE EXCEPTION 'undo' USING ERRCODE = 'ZX001';
+            EXCEPTION WHEN SQLSTATE 'ZX001' THEN NULL;
+            END;
+            SELECT count(*) INTO seen FROM dcpf.person;
+            RETURN NEXT ok(dcpf.current_person() IS NULL AND seen_inside >= 1,
+                           format('%s: identity (%s scope) set in a rolled-back subtransaction is gone', a.role_code,
+                                  CASE WHEN sess THEN 'session' ELSE 'transaction' END));
+            RETURN NEXT is(seen, 0::bigint, format('%s: after the rollback (%s scope) dcpf.person shows nothing', a.role_code,
+                                                   CASE WHEN sess THEN 'session' ELSE 'transaction' END));
+        END LOOP;
+    END LOOP;
+END
+$f$;
+SET LOCAL ROLE dcpf_t_mx_app;
+SELECT * FROM pg_temp.run_rollbacks();
+
+-- the same with explicit savepoints
+SAVEPOINT s1;
+SELECT dcpf.authenticate((SELECT good FROM good_token)) IS NOT NULL AS authenticated \gset
+SELECT ok((SELECT count(*) FROM dcpf.person) > 1, 'savepoint: the admin sees the people of A inside the savepoint');
+ROLLBACK TO SAVEPOINT s1;
+SELECT ok(dcpf.current_person() IS NULL, 'savepoint: ROLLBACK TO SAVEPOINT clears the identity set inside it');
+SELECT is((SELECT count(*) FROM dcpf.person), 0::bigint, 'savepoint: after ROLLBACK TO SAVEPOINT dcpf.person shows nothing');
+SAVEPOINT s2;
+SELECT dcpf.authenticate((SELECT good FROM good_token), session_scope => true) IS NOT NULL AS authenticated \gset
+RELEASE SAVEPOINT s2;
+SELECT ok(dcpf.current_person() IS NOT NULL, 'savepoint: a released savepoint keeps the identity');
+SAVEPOINT s3;
+SELECT dcpf.clear_identity();
+SELECT ok(dcpf.current_person() IS NULL, 'savepoint: clear_identity forgets a session-scoped identity');
+ROLLBACK TO SAVEPOINT s3;
+SELECT is((SELECT count(*) FROM dcpf.person), 0::bigint, 'savepoint: rolling back past clear_identity does not bring the identity back');
+RESET ROLE;
+
+SELECT * FROM finish();
+ROLLBACK;
+

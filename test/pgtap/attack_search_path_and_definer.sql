@@ -1,0 +1,302 @@
+-- Attacks around the policies rather than through them: search_path hijacks
+-- of SECURITY DEFINER code (CVE-2018-1058 style), leaky functions and
+-- operators in WHERE, views that would run with another role's rights, SET
+-- ROLE and reserved settings, parallel query, and plans cached across an
+-- identity change.
+BEGIN;
+SET LOCAL client_min_messages = warning;
+
+CREATE ROLE dcpf_t_sp_svc NOLOGIN IN ROLE dcpf_service;
+CREATE ROLE dcpf_t_sp_app NOLOGIN IN ROLE dcpf_app;
+CREATE ROLE dcpf_t_sp_viewer NOLOGIN IN ROLE dcpf_app;    -- an application login that may create views
+CREATE ROLE dcpf_t_sp_evil NOLOGIN;                       -- no dcpf role at all; owns a schema
+GRANT dcpf_t_sp_evil TO dcpf_t_sp_svc, dcpf_t_sp_app;     -- so both can SET ROLE to it and back
+
+-- data: licensees A and B, each with a licence and every EURA, people who accepted theirs
+INSERT INTO dcpf.licensee (id, name, kind) VALUES
+    ('00000000-0000-4000-8000-0000000a1a01', 'Search path A', 'academic_hospital'),
+    ('00000000-0000-4000-8000-0000000b1b01', 'Search path B', 'nursing_school');
+INSERT INTO dcpf.product (id, code, name) VALUES ('00000000-0000-4000-8000-0000000c1c01', 'dcpf-sp', 'DCPF search path');
+INSERT INTO dcpf.licence (licensee_id, product_id, starts_on)
+SELECT l, '00000000-0000-4000-8000-0000000c1c01', '2020-01-01'
+  FROM unnest('{00000000-0000-4000-8000-0000000a1a01,00000000-0000-4000-8000-0000000b1b01}'::uuid[]) l;
+INSERT INTO dcpf.role_agreement (product_id, role_code, version, title, body, effective_from)
+SELECT '00000000-0000-4000-8000-0000000c1c01', code, 1, 'EURA ' || code, 'Ik accepteer de rolgebonden rechten van ' || code || '.', '2020-01-01'
+  FROM dcpf.role;
+INSERT INTO dcpf.billing_profile (licensee_id, address_line1, postcode, city, contact_name, contact_email, payment_method) VALUES
+    ('00000000-0000-4000-8000-0000000a1a01', 'Postbus 1', '7500 AA', 'Enschede', 'Crediteuren A', 'a@billing.example', 'invoice'),
+    ('00000000-0000-4000-8000-0000000b1b01', 'Postbus 2', '7500 AB', 'Enschede', 'Crediteuren B', 'b@billing.example', 'invoice');
+INSERT INTO dcpf.person (id, email, surname, initials, big_number) VALUES
+    ('00000000-0000-4000-8000-00000000a101', 'trainee.a@sp.example', 'Aa', 'T.', '89012345601'),
+    ('00000000-0000-4000-8000-00000000a102', 'admin.a@sp.example', 'Ab', 'A.', NULL),
+    ('00000000-0000-4000-8000-00000000a103', 'prof.a@sp.example', 'Ac', 'P.', NULL),
+    ('00000000-0000-4000-8000-00000000b101', 'trainee.b@sp.example', 'Ba', 'T.', '89012345628'),
+    ('00000000-0000-4000-8000-00000000b102', 'admin.b@sp.example', 'Bb', 'A.', NULL);
+INSERT INTO dcpf.membership (person_id, licensee_id, role_code, valid_from) VALUES
+    ('00000000-0000-4000-8000-00000000a101', '00000000-0000-4000-8000-0000000a1a01', 'medical_trainee', '2024-01-01'),
+    ('00000000-0000-4000-8000-00000000a102', '00000000-0000-4000-8000-0000000a1a01', 'licensee_admin', '2024-01-01'),
+    ('00000000-0000-4000-8000-00000000a103', '00000000-0000-4000-8000-0000000a1a01', 'professional', '2024-01-01'),
+    ('00000000-0000-4000-8000-00000000b101', '00000000-0000-4000-8000-0000000b1b01', 'medical_trainee', '2024-01-01'),
+    ('00000000-0000-4000-8000-00000000b102', '00000000-0000-4000-8000-0000000b1b01', 'licensee_admin', '2024-01-01');
+INSERT INTO dcpf.role_agreement_acceptance (agreement_id, person_id, method)
+SELECT a.id, m.person_id, 'click_through'
+  FROM dcpf.membership m JOIN dcpf.role_agreement a ON a.role_code = m.role_code AND a.product_id = '00000000-0000-4000-8000-0000000c1c01'
+ WHERE m.person_id::text LIKE '00000000-0000-4000-8000-00000000_1%';
+INSERT INTO dcpf.person_phone (person_id, kind, number) VALUES
+    ('00000000-0000-4000-8000-00000000a101', 'mobile', '+31611111111'),
+    ('00000000-0000-4000-8000-00000000a102', 'mobile', '+31611111112'),
+    ('00000000-0000-4000-8000-00000000b101', 'mobile', '+31622222221');
+
+-- the attacker's schema and shadowing objects; every one of them records that it ran
+CREATE SCHEMA evil AUTHORIZATION dcpf_t_sp_evil;
+GRANT USAGE ON SCHEMA evil TO PUBLIC;
+CREATE TEMP TABLE seen_by_leak (tbl text, value text);
+GRANT ALL ON seen_by_leak TO PUBLIC;
+SET LOCAL ROLE dcpf_t_sp_evil;
+CREATE TABLE evil.hijack_log (what text, by_role text DEFAULT current_user);
+GRANT ALL ON evil.hijack_log TO PUBLIC;
+CREATE FUNCTION evil.now() RETURNS timestamptz LANGUAGE plpgsql
+AS $$ BEGIN INSERT INTO evil.hijack_log (what) VALUES ('now()'); RETURN '2000-01-01'; END $$;
+CREATE FUNCTION evil.current_setting(text) RETURNS text LANGUAGE plpgsql
+AS $$ BEGIN INSERT INTO evil.hijack_log (what) VALUES ('current_setting'); RETURN ''; END $$;
+CREATE FUNCTION evil.pg_advisory_xact_lock(bigint) RETURNS void LANGUAGE plpgsql
+AS $$ BEGIN INSERT INTO evil.hijack_log (what) VALUES ('pg_advisory_xact_lock'); END $$;
+CREATE FUNCTION evil.hashtextextended(text, bigint) RETURNS bigint LANGUAGE plpgsql
+AS $$ BEGIN INSERT INTO evil.hijack_log (what) VALUES ('hashtextextended'); RETURN 0; END $$;
+CREATE FUNCTION evil.tstzrange(timestamptz, timestamptz) RETURNS tstzrange LANGUAGE plpgsql
+AS $$ BEGIN INSERT INTO evil.hijack_log (what) VALUES ('tstzrange'); RETURN 'empty'; END $$;
+CREATE FUNCTION evil.uuid_eq(uuid, uuid) RETURNS boolean LANGUAGE plpgsql
+AS $$ BEGIN INSERT INTO evil.hijack_log (what) VALUES ('= (uuid, uuid)'); RETURN true; END $$;
+CREATE OPERATOR evil.= (LEFTARG = uuid, RIGHTARG = uuid, FUNCTION = evil.uuid_eq);
+CREATE FUNCTION evil.text_eq(text, text) RETURNS boolean LANGUAGE plpgsql
+AS $$ BEGIN INSERT INTO evil.hijack_log (what) VALUES ('= (text, text)'); RETURN true; END $$;
+CREATE OPERATOR evil.= (LEFTARG = text, RIGHTARG = text, FUNCTION = evil.text_eq);
+-- a leaky operator for the WHERE attacks
+CREATE FUNCTION evil.leaky_eq(text, text) RETURNS boolean LANGUAGE plpgsql COST 0.0001
+AS $$ BEGIN INSERT INTO seen_by_leak VALUES ('operator', $1); RETURN true; END $$;
+CREATE OPERATOR evil.=== (LEFTARG = text, RIGHTARG = text, FUNCTION = evil.leaky_eq);
+-- tables named like dcpf's, granting everything to everyone
+CREATE TABLE evil.membership (id uuid, person_id uuid, licensee_id uuid, role_code text, valid_from timestamptz, valid_until timestamptz);
+CREATE TABLE evil.person (id uuid, status text, big_number text);
+CREATE TABLE evil.role (code text, requires_big boolean);
+INSERT INTO evil.membership SELECT gen_random_uuid(), p, '00000000-0000-4000-8000-0000000a1a01', 'licensee_admin', '2000-01-01', NULL
+  FROM unnest('{00000000-0000-4000-8000-00000000b101,00000000-0000-4000-8000-00000000b102}'::uuid[]) p;
+GRANT SELECT ON ALL TABLES IN SCHEMA evil TO PUBLIC;
+GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA evil TO PUBLIC;
+RESET ROLE;
+-- and in pg_temp: a table named membership listing B's people as members of A, and a now()
+CREATE TEMP TABLE membership AS SELECT * FROM evil.membership;
+CREATE TEMP TABLE person AS SELECT * FROM evil.person;
+CREATE FUNCTION pg_temp.now() RETURNS timestamptz LANGUAGE plpgsql
+AS $$ BEGIN INSERT INTO evil.hijack_log (what) VALUES ('pg_temp.now()'); RETURN '2000-01-01'; END $$;
+CREATE FUNCTION pg_temp.rows_or_denied(sql text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE r text;
+BEGIN
+    EXECUTE format('SELECT coalesce(string_agg(x::text, '','' ORDER BY x::text), '''') FROM (%s) s(x)', sql) INTO r;
+    RETURN r;
+EXCEPTION WHEN OTHERS THEN RETURN SQLSTATE;
+END $$;
+CREATE FUNCTION pg_temp.leak(tbl text, value text) RETURNS boolean LANGUAGE plpgsql COST 0.0001
+AS $$ BEGIN INSERT INTO seen_by_leak VALUES (tbl, value); RETURN true; END $$;
+
+-- the SECURITY DEFINER functions, and which of them PUBLIC may execute (none)
+CREATE TEMP TABLE definer AS
+SELECT p.oid::regprocedure AS fn, p.proconfig, p.prorettype = 'trigger'::regtype AS is_trigger
+  FROM pg_proc p WHERE p.pronamespace = 'dcpf'::regnamespace AND p.prosecdef;
+CREATE TEMP TABLE definer_public_intended (fn text);   -- intentionally empty: no definer is PUBLIC
+
+SELECT plan(3 * (SELECT count(*)::int FROM definer) + 53);
+DO $$ BEGIN
+    EXECUTE format('GRANT USAGE ON SCHEMA %I TO PUBLIC', pg_my_temp_schema()::regnamespace);
+    EXECUTE format('GRANT ALL ON ALL TABLES IN SCHEMA %I TO PUBLIC', pg_my_temp_schema()::regnamespace);
+    EXECUTE format('GRANT ALL ON ALL SEQUENCES IN SCHEMA %I TO PUBLIC', pg_my_temp_schema()::regnamespace);
+END $$;
+RESET client_min_messages;
+
+-- ---------------------------------------------------------------------------
+-- 1. SECURITY DEFINER: pinned search_path, not PUBLIC, not hijackable
+-- ---------------------------------------------------------------------------
+SELECT ok(proconfig @> ARRAY['search_path=pg_catalog, pg_temp'], format('%s pins search_path=pg_catalog, pg_temp', fn))
+  FROM definer ORDER BY fn::text;
+SELECT ok(has_function_privilege('public', fn::oid, 'EXECUTE') = EXISTS (SELECT 1 FROM definer_public_intended i WHERE i.fn = d.fn::text),
+          format('%s: EXECUTE for PUBLIC only if intended (it is not)', fn))
+  FROM definer d ORDER BY fn::text;
+SET LOCAL ROLE dcpf_t_sp_evil;
+CREATE FUNCTION pg_temp.try_call(fn regprocedure) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+    EXECUTE format('SELECT %s(%s)', fn::oid::regproc,
+                   (SELECT string_agg('NULL::' || format_type(t, NULL), ', ')
+                      FROM unnest((SELECT proargtypes::oid[] FROM pg_proc WHERE oid = fn)) t));
+    RETURN 'ran';
+EXCEPTION WHEN OTHERS THEN RETURN SQLSTATE;
+END $$;
+SELECT ok(pg_temp.try_call(fn) IN ('42501', '0A000'),
+          format('%s: a role without dcpf privileges cannot call it (%s)', fn, CASE WHEN is_trigger THEN 'trigger' ELSE 'not granted' END))
+  FROM definer ORDER BY fn::text;
+RESET ROLE;
+
+-- control: the shadowing objects do take effect for unpinned code
+SET LOCAL search_path = evil, pg_catalog, public;
+SELECT now() AS hijacked_now, '00000000-0000-4000-8000-00000000a101'::uuid = '00000000-0000-4000-8000-00000000b101'::uuid AS hijacked_eq \gset
+RESET search_path;
+SELECT ok((SELECT count(DISTINCT what) FROM evil.hijack_log) = 2,
+          'control: with evil first in search_path, unqualified now() and = (uuid, uuid) run the attacker''s objects');
+TRUNCATE evil.hijack_log;
+
+-- the attack: the app, acting as admin of A, puts pg_temp and evil first.
+-- pgTAP itself must not run under that search_path (its own unqualified
+-- operators would be hijacked), so results are collected first, asserted after.
+CREATE FUNCTION pg_temp.outcome(sql text) RETURNS text LANGUAGE plpgsql
+AS $$ BEGIN EXECUTE sql; RETURN 'ok'; EXCEPTION WHEN OTHERS THEN RETURN SQLSTATE; END $$;
+GRANT EXECUTE ON FUNCTION pg_temp.outcome(text) TO PUBLIC;
+SET LOCAL ROLE dcpf_t_sp_svc;
+SELECT dcpf.act_as('00000000-0000-4000-8000-00000000a102', '00000000-0000-4000-8000-0000000a1a01', 'licensee_admin', 'search path test') IS NOT NULL AS acting \gset
+SET LOCAL search_path = pg_temp, evil, public, pg_catalog;
+SELECT string_agg(email::text, ',' ORDER BY email::text) AS hj_people FROM dcpf.person \gset
+SELECT string_agg(name, ',') AS hj_licensees FROM dcpf.licensee \gset
+SELECT pg_temp.outcome($$SELECT dcpf.grant_membership('00000000-0000-4000-8000-00000000a103', '00000000-0000-4000-8000-0000000a1a01', 'assessor',
+                                                      granted_by => '00000000-0000-4000-8000-00000000a102')$$) AS hj_grant \gset
+SELECT pg_temp.outcome($$SELECT dcpf.grant_membership('00000000-0000-4000-8000-00000000a103', '00000000-0000-4000-8000-0000000a1a01', 'assessor',
+                                                      granted_by => '00000000-0000-4000-8000-00000000a102')$$) AS hj_overlap \gset
+SELECT pg_temp.outcome($$SELECT dcpf.grant_membership('00000000-0000-4000-8000-00000000a103', '00000000-0000-4000-8000-0000000a1a01', 'medical_trainee',
+                                                      granted_by => '00000000-0000-4000-8000-00000000a102')$$) AS hj_big \gset
+SELECT dcpf.act_as('00000000-0000-4000-8000-00000000a101', '00000000-0000-4000-8000-0000000a1a01', 'medical_trainee', 'search path test') IS NOT NULL AS acting \gset
+SELECT pg_temp.outcome($$UPDATE dcpf.person SET big_number = NULL WHERE id = '00000000-0000-4000-8000-00000000a101'$$) AS hj_unbig \gset
+RESET search_path;
+RESET ROLE;
+SELECT is(:'hj_people'::text, 'admin.a@sp.example,prof.a@sp.example,trainee.a@sp.example',
+    'hijack: admin A still sees exactly the people of A (staff_of_current_licensee_sees ignores shadow now, =, membership)');
+SELECT is(:'hj_licensees'::text, 'Search path A', 'hijack: my_licensees ignores the shadow membership table');
+SELECT is(:'hj_grant'::text, 'ok', 'hijack: a grant runs membership_check with evil first in search_path');
+SELECT is(:'hj_overlap'::text, '23P01', 'hijack: membership_check still finds the overlap (shadow tstzrange, &&, advisory lock ignored)');
+SELECT is(:'hj_big'::text, '23514', 'hijack: membership_check still reads the real role and person (BIG required)');
+SELECT is(:'hj_unbig'::text, '23514', 'hijack: person_big_number_check still sees the real memberships');
+SELECT is((SELECT count(*) FROM evil.hijack_log), 0::bigint, 'hijack: no shadowing function or operator ever ran inside dcpf code');
+SELECT is((SELECT string_agg(DISTINCT what || ' as ' || by_role, ', ') FROM evil.hijack_log), NULL, 'hijack: the log names nothing');
+
+-- ---------------------------------------------------------------------------
+-- 2. Leaky functions and operators in WHERE see only admitted rows
+-- ---------------------------------------------------------------------------
+SET LOCAL ROLE dcpf_t_sp_svc;
+SELECT dcpf.act_as('00000000-0000-4000-8000-00000000a101', '00000000-0000-4000-8000-0000000a1a01', 'medical_trainee', 'leak test') IS NOT NULL AS acting \gset
+SELECT is((SELECT count(*) FROM dcpf.person WHERE pg_temp.leak('person', email::text)), 1::bigint, 'leak, trainee A: person query returns their row only');
+SELECT is((SELECT count(*) FROM dcpf.membership WHERE pg_temp.leak('membership', person_id::text)), 1::bigint, 'leak, trainee A: one membership');
+SELECT is((SELECT count(*) FROM dcpf.billing_profile WHERE pg_temp.leak('billing_profile', contact_name::text)), 0::bigint, 'leak, trainee A: no billing');
+SELECT is((SELECT count(*) FROM dcpf.person_phone WHERE pg_temp.leak('person_phone', number::text)), 1::bigint, 'leak, trainee A: one phone');
+SELECT is((SELECT count(*) FROM dcpf.person WHERE email::text OPERATOR(evil.===) 'x'), 1::bigint, 'leaky operator, trainee A: one person');
+SELECT is((SELECT count(*) FROM dcpf.person_phone WHERE number::text OPERATOR(evil.===) 'x'), 1::bigint, 'leaky operator, trainee A: one phone');
+RESET ROLE;
+SELECT set_eq('SELECT DISTINCT value FROM seen_by_leak WHERE tbl = ''person''', ARRAY['trainee.a@sp.example'], 'leak: the function saw only the trainee''s e-mail');
+SELECT set_eq('SELECT DISTINCT value FROM seen_by_leak WHERE tbl = ''membership''', ARRAY['00000000-0000-4000-8000-00000000a101'], 'leak: only the trainee''s membership');
+SELECT is((SELECT count(*) FROM seen_by_leak WHERE tbl = 'billing_profile'), 0::bigint, 'leak: no billing contact reached the function');
+SELECT set_eq('SELECT DISTINCT value FROM seen_by_leak WHERE tbl = ''person_phone''', ARRAY['+31611111111'], 'leak: only the trainee''s phone');
+SELECT set_eq('SELECT DISTINCT value FROM seen_by_leak WHERE tbl = ''operator''', ARRAY['trainee.a@sp.example', '+31611111111'], 'leaky operator: saw only the trainee''s values');
+TRUNCATE seen_by_leak;
+SET LOCAL ROLE dcpf_t_sp_svc;
+SELECT dcpf.act_as('00000000-0000-4000-8000-00000000a102', '00000000-0000-4000-8000-0000000a1a01', 'licensee_admin', 'leak test') IS NOT NULL AS acting \gset
+SELECT is((SELECT count(*) FROM dcpf.person WHERE pg_temp.leak('person', email::text)), 3::bigint, 'leak, admin A: the three people of A');
+SELECT is((SELECT count(*) FROM dcpf.membership WHERE pg_temp.leak('membership', person_id::text)), 4::bigint, 'leak, admin A: A''s four memberships (with the assessor grant)');
+SELECT is((SELECT count(*) FROM dcpf.billing_profile WHERE pg_temp.leak('billing_profile', contact_name::text)), 1::bigint, 'leak, admin A: A''s billing');
+SELECT is((SELECT count(*) FROM dcpf.person_phone WHERE pg_temp.leak('person_phone', number::text)), 1::bigint, 'leak, admin A: only their own phone');
+RESET ROLE;
+SELECT is((SELECT count(*) FROM seen_by_leak WHERE value LIKE '%.b@%' OR value LIKE '%b1__' OR value LIKE '%B' OR value LIKE '+3162%'
+                                                OR value = '00000000-0000-4000-8000-00000000a101' AND tbl = 'person_phone'),
+          0::bigint, 'leak, admin A: nothing of B and no member''s phone reached the function');
+SELECT set_eq('SELECT DISTINCT value FROM seen_by_leak WHERE tbl = ''billing_profile''', ARRAY['Crediteuren A'], 'leak, admin A: only A''s billing contact');
+
+-- ---------------------------------------------------------------------------
+-- 3. Views that would run with another role's rights
+-- ---------------------------------------------------------------------------
+CREATE SCHEMA viewz;
+GRANT USAGE, CREATE ON SCHEMA viewz TO dcpf_t_sp_evil, dcpf_t_sp_viewer;
+GRANT USAGE ON SCHEMA viewz TO dcpf_t_sp_app, dcpf_t_sp_svc;
+SET LOCAL ROLE dcpf_t_sp_evil;       -- no dcpf privileges: its view runs with none
+CREATE VIEW viewz.evil_people AS SELECT id, email::text AS email FROM dcpf.person;
+GRANT SELECT ON viewz.evil_people TO PUBLIC;
+RESET ROLE;
+SET LOCAL ROLE dcpf_t_sp_viewer;     -- an application login: its view runs as dcpf_app
+CREATE VIEW viewz.app_people AS SELECT id, email::text AS email FROM dcpf.person;
+CREATE VIEW viewz.invoker_people WITH (security_invoker = true) AS SELECT id, email::text AS email FROM dcpf.person;
+GRANT SELECT ON viewz.app_people, viewz.invoker_people TO PUBLIC;
+RESET ROLE;
+SET LOCAL ROLE dcpf_t_sp_svc;
+SELECT dcpf.clear_identity() IS NULL AS cleared \gset
+SELECT throws_ok('SELECT count(*) FROM viewz.evil_people', '42501', NULL, 'view owned by a role without dcpf rights: refused, even for the application');
+SELECT is((SELECT count(*) FROM viewz.app_people), 0::bigint, 'view owned by an app login, no identity: no rows');
+SELECT dcpf.act_as('00000000-0000-4000-8000-00000000a101', '00000000-0000-4000-8000-0000000a1a01', 'medical_trainee', 'view test') IS NOT NULL AS acting \gset
+SELECT set_eq('SELECT email FROM viewz.app_people', ARRAY['trainee.a@sp.example'], 'view owned by an app login: the trainee sees only themself through it');
+SELECT set_eq('SELECT email FROM viewz.invoker_people', ARRAY['trainee.a@sp.example'], 'security_invoker view: the trainee sees only themself');
+SET LOCAL ROLE dcpf_t_sp_evil;
+SELECT throws_ok('SELECT count(*) FROM viewz.invoker_people', '42501', NULL, 'security_invoker view, selected by a role without dcpf rights: refused');
+SELECT ok(pg_temp.rows_or_denied('SELECT email FROM viewz.app_people') IN ('42501', 'trainee.a@sp.example'),
+    'owner''s-rights view selected by another role: refused, or no more than the current identity may see');
+RESET ROLE;
+SET LOCAL ROLE dcpf_t_sp_svc;
+SELECT dcpf.clear_identity() IS NULL AS cleared \gset
+SET LOCAL ROLE dcpf_t_sp_evil;
+SELECT ok(pg_temp.rows_or_denied('SELECT email FROM viewz.app_people') IN ('42501', ''),
+    'owner''s-rights view selected by another role without identity: refused or no rows');
+RESET ROLE;
+
+-- ---------------------------------------------------------------------------
+-- 4. SET ROLE and reserved settings from the application's login
+-- ---------------------------------------------------------------------------
+SET LOCAL SESSION AUTHORIZATION dcpf_t_sp_app;
+SELECT throws_ok('SET ROLE dcpf_service', '42501', NULL, 'app login: SET ROLE dcpf_service is refused');
+SELECT throws_ok('SET ROLE dcpf_maintenance', '42501', NULL, 'app login: SET ROLE dcpf_maintenance is refused');
+SELECT throws_ok('SET ROLE postgres', '42501', NULL, 'app login: SET ROLE postgres is refused');
+SELECT throws_ok($$SELECT set_config('dcpf.current_person', '00000000-0000-4000-8000-00000000a102', true)$$, '42602', NULL,
+    'app login: set_config(''dcpf.current_person'') is refused (reserved prefix)');
+SELECT throws_ok($$SET dcpf.current_person = '00000000-0000-4000-8000-00000000a102'$$, '42602', NULL, 'app login: SET dcpf.current_person is refused (reserved prefix)');
+SELECT throws_ok($$SELECT dcpf.act_as('00000000-0000-4000-8000-00000000a102', '00000000-0000-4000-8000-0000000a1a01', 'licensee_admin', 'x')$$,
+    '42501', NULL, 'app login: dcpf.act_as is refused');
+SELECT is((SELECT count(*) FROM dcpf.person), 0::bigint, 'app login: after all that, still no identity and no rows');
+RESET SESSION AUTHORIZATION;
+
+-- ---------------------------------------------------------------------------
+-- 5. Parallel query gives the same RLS-filtered answer
+-- ---------------------------------------------------------------------------
+SET LOCAL ROLE dcpf_t_sp_svc;
+SELECT dcpf.act_as('00000000-0000-4000-8000-00000000a102', '00000000-0000-4000-8000-0000000a1a01', 'licensee_admin', 'parallel test') IS NOT NULL AS acting \gset
+SELECT count(*) AS serial_people FROM dcpf.person \gset
+SELECT count(*) AS serial_members FROM dcpf.membership \gset
+SET LOCAL force_parallel_mode = on;
+SET LOCAL parallel_setup_cost = 0;
+SET LOCAL parallel_tuple_cost = 0;
+SET LOCAL min_parallel_table_scan_size = 0;
+SET LOCAL max_parallel_workers_per_gather = 2;
+SELECT is((SELECT count(*) FROM dcpf.person), :serial_people::bigint, 'parallel: admin A counts the same people as without parallelism');
+SELECT is((SELECT count(*) FROM dcpf.person), 3::bigint, 'parallel: and that is the three people of A');
+SELECT is((SELECT count(*) FROM dcpf.membership), :serial_members::bigint, 'parallel: same memberships as without parallelism');
+SELECT is((SELECT count(*) FROM dcpf.person_phone), 1::bigint, 'parallel: admin A still sees only their own phone');
+RESET force_parallel_mode;
+RESET parallel_setup_cost;
+RESET parallel_tuple_cost;
+RESET min_parallel_table_scan_size;
+RESET max_parallel_workers_per_gather;
+
+-- ---------------------------------------------------------------------------
+-- 6. Prepared statements and PL/pgSQL plans follow the current identity
+-- ---------------------------------------------------------------------------
+SET LOCAL plan_cache_mode = force_generic_plan;
+PREPARE probe AS SELECT count(*) FROM dcpf.person;
+PREPARE probe_ids AS SELECT id FROM dcpf.person;
+CREATE FUNCTION pg_temp.visible_people() RETURNS bigint LANGUAGE plpgsql STABLE
+AS $$ DECLARE n bigint; BEGIN SELECT count(*) INTO n FROM dcpf.person; RETURN n; END $$;
+SELECT results_eq('probe', 'VALUES (3::bigint)', 'prepared: under admin A it counts the three people of A');
+SELECT is(pg_temp.visible_people(), 3::bigint, 'plpgsql plan: under admin A three people');
+SELECT dcpf.act_as('00000000-0000-4000-8000-00000000a101', '00000000-0000-4000-8000-0000000a1a01', 'medical_trainee', 'plan test') IS NOT NULL AS acting \gset
+SELECT results_eq('probe', 'VALUES (1::bigint)', 'prepared: the same statement under trainee A counts one');
+SELECT results_eq('probe_ids', $$VALUES ('00000000-0000-4000-8000-00000000a101'::uuid)$$, 'prepared: and it is the trainee''s row');
+SELECT is(pg_temp.visible_people(), 1::bigint, 'plpgsql plan: under trainee A one person');
+SELECT dcpf.act_as('00000000-0000-4000-8000-00000000b102', '00000000-0000-4000-8000-0000000b1b01', 'licensee_admin', 'plan test') IS NOT NULL AS acting \gset
+SELECT results_eq('probe_ids', $$VALUES ('00000000-0000-4000-8000-00000000b101'::uuid), ('00000000-0000-4000-8000-00000000b102'::uuid)$$,
+    'prepared: under admin B it returns B''s people only');
+SELECT is(pg_temp.visible_people(), 2::bigint, 'plpgsql plan: under admin B two people');
+SELECT dcpf.clear_identity() IS NULL AS cleared \gset
+SELECT results_eq('probe', 'VALUES (0::bigint)', 'prepared: with the identity cleared it counts nothing');
+SELECT is(pg_temp.visible_people(), 0::bigint, 'plpgsql plan: with the identity cleared nothing');
+RESET ROLE;
+
+SELECT * FROM finish();
+ROLLBACK;
