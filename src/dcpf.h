@@ -60,4 +60,40 @@ extern bool dcpf_current_user_has_role(const char *rolename);
 extern char *dcpf_spi_as_owner(const char *sql, int nargs, Oid *argtypes, Datum *values,
 							   const char *nulls, bool read_only);
 
+/* guc.c: login settings */
+extern int	dcpf_scrypt_log_n;
+extern int	dcpf_password_min_length;
+extern int	dcpf_token_lifetime;
+extern char *dcpf_issuer;
+extern char *dcpf_platform_key_file;
+
+/*
+ * password.c: scrypt password hashes in PHC string format
+ * ($scrypt$ln=17,r=8,p=1$salt$hash). dcpf_password_verify returns whether the
+ * password matches; *weaker (when not NULL) says the hash has a lower cost
+ * than dcpf.scrypt_log_n. Raises 22023 for a malformed PHC string.
+ */
+extern char *dcpf_password_hash(const char *password, int len, int log_n);
+extern bool dcpf_password_verify(const char *password, int len, const char *phc, bool *weaker);
+/* the same work as a verification, against nothing: for unknown accounts */
+extern void dcpf_password_dummy_work(const char *password, int len);
+/* raises 42501 unless the caller is the owner, a superuser, or the person */
+extern void dcpf_check_may_manage(const pg_uuid_t *person);
+
+/* login.c: the platform key (raises 55000 when it is not configured) */
+extern void dcpf_platform_secret(unsigned char *out32);
+
+/*
+ * totp.c: RFC 6238 codes. dcpf_totp_accepts accepts a code for the
+ * steps now-1 .. now+1 that are later than last_step (-1: none) and returns
+ * the accepted step, or -1.
+ */
+extern int64 dcpf_totp_accepts(const unsigned char *secret, int secret_len, const char *code,
+							   int64 last_step);
+extern unsigned char *dcpf_totp_open(const unsigned char *sealed, int sealed_len,
+									 const pg_uuid_t *person, int *secret_len);
+/* a TOTP or recovery code for the person's second factor, consumed when right */
+extern bool dcpf_second_factor_ok(const pg_uuid_t *person, const char *code);
+extern void dcpf_recovery_code_hash(const char *code, unsigned char *out32);
+
 #endif							/* DCPF_H */

@@ -14,6 +14,11 @@
 
 int			dcpf_big_check_digit_mode = DCPF_CHECK_DIGIT_ERROR;
 int			dcpf_token_cache_seconds = 30;
+int			dcpf_scrypt_log_n = 17;
+int			dcpf_password_min_length = 12;
+int			dcpf_token_lifetime = 900;
+char	   *dcpf_issuer = NULL;
+char	   *dcpf_platform_key_file = NULL;
 
 static const struct config_enum_entry check_digit_options[] = {
 	{"error", DCPF_CHECK_DIGIT_ERROR, false},
@@ -48,6 +53,54 @@ dcpf_define_gucs(void)
 							PGC_SUSET,
 							GUC_UNIT_S,
 							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("dcpf.scrypt_log_n",
+							"The scrypt cost of new password hashes, as log2 of N (r = 8, p = 1).",
+							"17 (N = 2^17, 128 MB) follows OWASP guidance. A stored hash with a lower cost "
+							"is re-hashed at the next successful login. Tests may lower it to 14 to run fast.",
+							&dcpf_scrypt_log_n,
+							17, 14, 20,
+							PGC_SUSET,
+							0,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("dcpf.password_min_length",
+							"The fewest characters a new password may have.",
+							NULL,
+							&dcpf_password_min_length,
+							12, 8, 128,
+							PGC_SUSET,
+							0,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("dcpf.token_lifetime",
+							"How long a token issued by dcpf.login is valid.",
+							NULL,
+							&dcpf_token_lifetime,
+							900, 60, 86400,
+							PGC_SIGHUP,
+							GUC_UNIT_S,
+							NULL, NULL, NULL);
+
+	DefineCustomStringVariable("dcpf.issuer",
+							   "The iss claim of tokens issued by dcpf.login, and the issuer name "
+							   "dcpf.register_platform_issuer registers.",
+							   NULL,
+							   &dcpf_issuer,
+							   "dcpf",
+							   PGC_SIGHUP,
+							   0,
+							   NULL, NULL, NULL);
+
+	DefineCustomStringVariable("dcpf.platform_key_file",
+							   "File holding the platform's private Ed25519 key (PEM), which signs the "
+							   "tokens of dcpf.login and protects TOTP secrets.",
+							   "Readable by the server user only (mode 0600). Empty: dcpf.login is unavailable.",
+							   &dcpf_platform_key_file,
+							   "",
+							   PGC_SIGHUP,
+							   GUC_SUPERUSER_ONLY,
+							   NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("dcpf");
 }

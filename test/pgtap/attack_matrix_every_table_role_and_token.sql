@@ -166,7 +166,11 @@ INSERT INTO table_expectation VALUES
  ('identity_link', '(SELECT h.licensee_id FROM pg_temp.person_home h WHERE h.person_id = t.person_id)', 't.person_id', 'subject',
   $$INSERT INTO dcpf.identity_link (issuer, subject, person_id) VALUES ('{issuer}', 'evil-subject', '{self}')$$),
  ('authentication_event', '(SELECT h.licensee_id FROM pg_temp.person_home h WHERE h.person_id = t.person_id)', 't.person_id', 'subject',
-  $$INSERT INTO dcpf.authentication_event (issuer, subject, person_id, token_sha256) VALUES ('{issuer}', 'forged', '{self}', '\x00')$$);
+  $$INSERT INTO dcpf.authentication_event (issuer, subject, person_id, token_sha256) VALUES ('{issuer}', 'forged', '{self}', '\x00')$$),
+ ('person_credential', '(SELECT h.licensee_id FROM pg_temp.person_home h WHERE h.person_id = t.person_id)', 't.person_id', 'password_phc',
+  $$INSERT INTO dcpf.person_credential (person_id) VALUES ('{self}')$$),
+ ('login_attempt', '(SELECT h.licensee_id FROM pg_temp.person_home h WHERE h.person_id = t.person_id)', 't.person_id', 'outcome',
+  $$INSERT INTO dcpf.login_attempt (person_id, email_sha256, outcome) VALUES ('{self}', sha256('forged'), 'success')$$);
 
 CREATE TEMP TABLE op_rule (tbl text, op text, role_code text, rule text, PRIMARY KEY (tbl, op, role_code));
 INSERT INTO op_rule VALUES
@@ -216,7 +220,12 @@ INSERT INTO op_rule VALUES
  ('identity_link', 'UPDATE', '*', 'denied'), ('identity_link', 'DELETE', '*', 'denied'),
  -- authentication events: the person reads their own
  ('authentication_event', 'SELECT', '*', 'self'), ('authentication_event', 'INSERT', '*', 'denied'),
- ('authentication_event', 'UPDATE', '*', 'denied'), ('authentication_event', 'DELETE', '*', 'denied');
+ ('authentication_event', 'UPDATE', '*', 'denied'), ('authentication_event', 'DELETE', '*', 'denied'),
+ -- credentials: nobody in the application; login attempts: own, and the admin reads its people's
+ ('person_credential', 'SELECT', '*', 'denied'), ('person_credential', 'INSERT', '*', 'denied'),
+ ('person_credential', 'UPDATE', '*', 'denied'), ('person_credential', 'DELETE', '*', 'denied'),
+ ('login_attempt', 'SELECT', '*', 'self'), ('login_attempt', 'SELECT', 'licensee_admin', 'all'),
+ ('login_attempt', 'INSERT', '*', 'denied'), ('login_attempt', 'UPDATE', '*', 'denied'), ('login_attempt', 'DELETE', '*', 'denied');
 
 -- every table of the schema, discovered
 CREATE TEMP TABLE dcpf_table AS

@@ -8,7 +8,7 @@ SELECT tables_are('dcpf', ARRAY[
     'role', 'product', 'licensee', 'billing_profile', 'licence',
     'person', 'person_phone', 'person_address', 'person_preference', 'membership',
     'role_agreement', 'role_agreement_acceptance', 'policy_document', 'policy_acknowledgement',
-    'identity_assumption', 'identity_issuer', 'issuer_key', 'identity_link', 'authentication_event']);
+    'identity_assumption', 'identity_issuer', 'issuer_key', 'identity_link', 'authentication_event', 'person_credential', 'login_attempt']);
 SELECT types_are('dcpf', ARRAY['big_number', 'iban', 'email', 'billing_text', 'country_code', 'phone_number']);
 
 -- primary keys
