@@ -135,10 +135,16 @@ has 'token refused: expired'
 has 'token refused: wrong_client'
 has 'requires accepting its End User Role Agreement'
 has ' medical_trainee | token  | transaction'
+# 9. password login
+has '9. dcpf as its own identity provider: password login'
+has '$scrypt$ln=17,r=8,p=1$'
+has ' wrong_password  | M. Nijhuis   | 192.0.2.44'
+has ' unknown_account | (no account) | 192.0.2.44'
+has ' success         | M. Nijhuis   | 192.0.2.44'
 
 lacks 'NOT EXPECTED'
 refused=$(grep -cE '^outcome +\| refused$' "$out")
-[ "$refused" -eq 17 ] || fail "17 attempts refused (12 bad inputs, 5 bad tokens), saw $refused"
+[ "$refused" -eq 17 ] || fail "17 attempts refused in the expanded listings (12 bad inputs, 5 bad tokens), saw $refused"
 for state in 23514 22P02 23505 42501 23P01 55000 28000; do
     grep -qE "^sqlstate +\| $state\$" "$out" || fail "no refusal with SQLSTATE $state"
 done
