@@ -21,12 +21,7 @@ extern int	dcpf_big_check_digit_mode;
 extern int	dcpf_token_cache_seconds;
 extern void dcpf_define_gucs(void);
 
-/*
- * validate.c: BIG register numbers. dcpf_big_parse writes exactly 11 digits
- * (no terminating NUL) to out11 and returns true, or returns false and, when
- * reason is not NULL, points it to a palloc'd sentence saying why.
- */
-extern bool dcpf_big_parse(const char *in, char *out11, const char **reason);
+/* validate.c: BIG register numbers */
 extern bool dcpf_big_check_digit_ok(const char *digits11);
 
 /*

@@ -164,24 +164,6 @@ big_check_digit_reason(const char *digits11)
 					digits11[0], big_expected_check_digit(digits11));
 }
 
-/* Parse a NUL-terminated BIG number: format only, not the check digit. */
-bool
-dcpf_big_parse(const char *in, char *out11, const char **reason)
-{
-	const char *end = in + strlen(in);
-	BigScan		scan;
-	BigProblem	problem = big_scan(in, end, &scan);
-
-	if (problem != BIG_OK)
-	{
-		if (reason)
-			*reason = big_format_reason(in, end, problem, &scan);
-		return false;
-	}
-	memcpy(out11, scan.digits, BIG_DIGITS);
-	return true;
-}
-
 /*
  * Validate a BIG number as typed (len bytes, NUL-terminated) and return its 11 digits as
  * text. Format errors always raise; a check-digit mismatch raises or warns
