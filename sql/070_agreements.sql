@@ -9,7 +9,7 @@ AS $$
 BEGIN
     RAISE EXCEPTION '% rows cannot be changed', TG_TABLE_NAME
         USING ERRCODE = 'object_not_in_prerequisite_state',
-              DETAIL = format('Rows of dcpf.%s are a record of what was published or agreed; they are never updated.', TG_TABLE_NAME),
+              DETAIL = format('Rows of dcpf.%s are a record (of what was published, agreed or done); they are never updated.', TG_TABLE_NAME),
               HINT = TG_ARGV[0];
 END
 $$;
