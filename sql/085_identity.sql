@@ -130,6 +130,35 @@ COMMENT ON FUNCTION dcpf.role_gate(uuid, uuid, text) IS
     'whether a person may act in a licensee and role now (or, with both NULL, as the person alone): ok, or what is missing (unknown_person, deactivated, no_membership, no_licence, no_agreement:<product>, not_accepted:<agreement>); used by dcpf.act_as and dcpf.authenticate';
 REVOKE EXECUTE ON FUNCTION dcpf.role_gate(uuid, uuid, text) FROM PUBLIC;
 
+-- A verified token is cached for a few seconds (dcpf.token_cache_seconds).
+-- Changes to the rows the gate reads empty every cache at commit; this covers
+-- what changes by the clock alone, so a cached identity never outlives them.
+CREATE FUNCTION dcpf.role_gate_holds_until(person uuid, licensee uuid, role text)
+    RETURNS timestamptz
+    LANGUAGE sql STABLE
+    SET search_path = pg_catalog, pg_temp
+BEGIN ATOMIC
+    SELECT min(t) FROM (
+        -- the membership in use ends
+        SELECT m.valid_until FROM dcpf.membership m
+         WHERE m.person_id = role_gate_holds_until.person AND m.licensee_id = role_gate_holds_until.licensee
+           AND m.role_code = role_gate_holds_until.role AND m.valid_until > now()
+        UNION ALL
+        -- a licence of the licensee starts or ends (a day early: dates are read in the session's time zone)
+        SELECT d::timestamptz - interval '1 day' FROM dcpf.licence l,
+               LATERAL (VALUES (l.starts_on), (l.ends_on + 1)) AS b(d)
+         WHERE l.licensee_id = role_gate_holds_until.licensee AND d IS NOT NULL
+           AND d::timestamptz - interval '1 day' > now()
+        UNION ALL
+        -- a new version of an agreement for the role comes into force
+        SELECT a.effective_from FROM dcpf.role_agreement a
+         WHERE a.role_code = role_gate_holds_until.role AND a.effective_from > now()
+    ) AS upcoming(t);
+END;
+COMMENT ON FUNCTION dcpf.role_gate_holds_until(uuid, uuid, text) IS
+    'the earliest future moment at which dcpf.role_gate may answer differently by the clock alone (a membership ends, a licence starts or ends, an agreement version comes into force), or NULL; a cached token never outlives it';
+REVOKE EXECUTE ON FUNCTION dcpf.role_gate_holds_until(uuid, uuid, text) FROM PUBLIC;
+
 CREATE FUNCTION dcpf.act_as(person uuid, licensee uuid, role text, reason text, session_scope boolean DEFAULT false)
     RETURNS uuid
     AS 'MODULE_PATHNAME', 'dcpf_act_as'

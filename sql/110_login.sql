@@ -60,7 +60,11 @@ CREATE TRIGGER login_attempt_immutable BEFORE UPDATE ON dcpf.login_attempt
 CREATE POLICY login_attempt_self ON dcpf.login_attempt FOR SELECT TO dcpf_app
     USING (person_id = (SELECT dcpf.current_person()));
 CREATE POLICY login_attempt_licensee_admin ON dcpf.login_attempt FOR SELECT TO dcpf_app
-    USING ((SELECT dcpf.acting_in('licensee_admin')) AND dcpf.staff_of_current_licensee_sees(person_id));
+    USING ((SELECT dcpf.licensee_if_acting_in('licensee_admin')) IS NOT NULL
+                AND EXISTS (SELECT FROM dcpf.membership m
+                             WHERE m.person_id = login_attempt.person_id
+                               AND m.licensee_id = (SELECT dcpf.licensee_if_acting_in('licensee_admin'))
+                               AND (m.valid_until IS NULL OR m.valid_until > now())));
 GRANT SELECT ON dcpf.login_attempt TO dcpf_app;
 
 -- Owner-only helpers: not SECURITY DEFINER, revoked from PUBLIC; src/*.c

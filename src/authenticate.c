@@ -20,7 +20,10 @@
  * licences, agreements and acceptances, account status) fires a trigger
  * that invalidates dcpf.issuer_key's relcache entry at commit; every backend
  * receives that invalidation and empties its token cache, so a retired key or
- * an ended membership takes effect in all sessions at once.
+ * an ended membership takes effect in all sessions at once. What changes by
+ * the clock alone (a membership's valid_until passing, a licence ending, a
+ * new agreement version coming into force) caps the entry's lifetime too
+ * (dcpf.role_gate_holds_until).
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -142,10 +145,44 @@ token_cache_lookup(const unsigned char *digest)
 	return entry;
 }
 
-/* Remember a verified token until min(now + cache seconds, its exp). */
+/* Unix epoch seconds as a TimestampTz. */
+static TimestampTz
+epoch_to_timestamptz(double epoch)
+{
+	return (TimestampTz) ((epoch - ((POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY)) * USECS_PER_SEC);
+}
+
+/*
+ * When the role gate may answer differently by the clock alone
+ * (dcpf.role_gate_holds_until), or DT_NOEND when nothing is scheduled.
+ */
+static TimestampTz
+role_gate_holds_until(const pg_uuid_t *person, const pg_uuid_t *licensee, const char *role)
+{
+	Oid			argtypes[3] = {UUIDOID, UUIDOID, TEXTOID};
+	Datum		values[3];
+	char	   *epoch;
+
+	if (licensee == NULL || role == NULL)
+		return DT_NOEND;		/* the person alone: only changes to rows matter */
+	values[0] = UUIDPGetDatum(person);
+	values[1] = UUIDPGetDatum(licensee);
+	values[2] = CStringGetTextDatum(role);
+	epoch = dcpf_spi_as_owner("SELECT EXTRACT(epoch FROM dcpf.role_gate_holds_until($1, $2, $3))",
+							  3, argtypes, values, NULL, true);
+	if (epoch == NULL)
+		return DT_NOEND;
+	return epoch_to_timestamptz(DatumGetFloat8(DirectFunctionCall1(float8in, CStringGetDatum(epoch))));
+}
+
+/*
+ * Remember a verified token until the earliest of: now + cache seconds, its
+ * exp, and the moment its role gate may change by the clock alone.
+ */
 static void
-token_cache_store(const unsigned char *digest, double exp_epoch, const pg_uuid_t *person,
-				  const pg_uuid_t *licensee, const char *role, const char *purpose)
+token_cache_store(const unsigned char *digest, double exp_epoch, TimestampTz gate_until,
+				  const pg_uuid_t *person, const pg_uuid_t *licensee, const char *role,
+				  const char *purpose)
 {
 	TimestampTz until;
 	TimestampTz exp_ts;
@@ -156,9 +193,13 @@ token_cache_store(const unsigned char *digest, double exp_epoch, const pg_uuid_t
 		return;
 	token_cache_prepare();
 	until = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), (int64) dcpf_token_cache_seconds * 1000);
-	exp_ts = (TimestampTz) ((exp_epoch - ((POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY)) * USECS_PER_SEC);
+	exp_ts = epoch_to_timestamptz(exp_epoch);
 	if (exp_ts < until)
 		until = exp_ts;
+	if (gate_until < until)
+		until = gate_until;
+	if (until <= GetCurrentTimestamp())
+		return;
 	entry = hash_search(token_cache_table(), digest, HASH_ENTER, &found);
 	entry->valid_until = until;
 	entry->person = *person;
@@ -442,9 +483,10 @@ dcpf_authenticate(PG_FUNCTION_ARGS)
 	{
 		JsonbValue *exp = getKeyJsonValueFromContainer(&verdict->root, "exp", 3, NULL);
 
-		if (exp != NULL && exp->type == jbvNumeric)
+		if (exp != NULL && exp->type == jbvNumeric && dcpf_token_cache_seconds > 0)
 			token_cache_store(digest,
 							  DatumGetFloat8(DirectFunctionCall1(numeric_float8, NumericGetDatum(exp->val.numeric))),
+							  role_gate_holds_until(person, licensee, role),
 							  person, licensee, role, purpose);
 	}
 	dcpf_identity_set(person, licensee, role, purpose, "token",

@@ -165,7 +165,7 @@ SELECT pg_temp.outcome($$UPDATE dcpf.person SET big_number = NULL WHERE id = '00
 RESET search_path;
 RESET ROLE;
 SELECT is(:'hj_people'::text, 'admin.a@sp.example,prof.a@sp.example,trainee.a@sp.example',
-    'hijack: admin A still sees exactly the people of A (staff_of_current_licensee_sees ignores shadow now, =, membership)');
+    'hijack: admin A still sees exactly the people of A (the staff policies ignore shadow now, =, membership)');
 SELECT is(:'hj_licensees'::text, 'Search path A', 'hijack: my_licensees ignores the shadow membership table');
 SELECT is(:'hj_grant'::text, 'ok', 'hijack: a grant runs membership_check with evil first in search_path');
 SELECT is(:'hj_overlap'::text, '23P01', 'hijack: membership_check still finds the overlap (shadow tstzrange, &&, advisory lock ignored)');
