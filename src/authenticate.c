@@ -48,20 +48,39 @@
 #include "dcpf.h"
 #include "jose.h"
 
-/* SHA-256 of the token as hex, to name it in logs without keeping it. */
-static char *
-token_hash_hex(const char *token, int len, unsigned char *digest32)
+/*
+ * SHA-256 of the token: the cache key, and its name in logs and events.
+ * The digest is fetched from the provider once per backend: an implicit
+ * fetch on every call cost more than the cache lookup it serves.
+ */
+static void
+token_digest(const char *token, int len, unsigned char *digest32)
 {
+	static EVP_MD *sha256 = NULL;
 	unsigned int dlen = 0;
-	char	   *hex = palloc(65);
-	int			i;
 
-	if (!EVP_Digest(token, len, digest32, &dlen, EVP_sha256(), NULL) || dlen != 32)
+	if (sha256 == NULL)
+		sha256 = EVP_MD_fetch(NULL, "SHA2-256", NULL);
+	if (sha256 == NULL || !EVP_Digest(token, len, digest32, &dlen, sha256, NULL) || dlen != 32)
 		ereport(ERROR,
 				(errcode(ERRCODE_INTERNAL_ERROR),
 				 errmsg("could not hash the token")));
+}
+
+/* The digest as lower-case hex, to name a token in the log without keeping it. */
+static char *
+digest_hex(const unsigned char *digest32)
+{
+	static const char hexdigits[] = "0123456789abcdef";
+	char	   *hex = palloc(65);
+	int			i;
+
 	for (i = 0; i < 32; i++)
-		snprintf(hex + 2 * i, 3, "%02x", digest32[i]);
+	{
+		hex[2 * i] = hexdigits[digest32[i] >> 4];
+		hex[2 * i + 1] = hexdigits[digest32[i] & 0x0f];
+	}
+	hex[64] = '\0';
 	return hex;
 }
 
@@ -243,14 +262,14 @@ dcpf_forget_cached_tokens(PG_FUNCTION_ARGS)
 
 /* Refuse: log one line, raise a class 28 (or given) error, statement hidden. */
 static void pg_attribute_noreturn()
-refuse(int sqlstate, const char *hash, const char *issuer, const char *reason,
+refuse(int sqlstate, const unsigned char *digest, const char *issuer, const char *reason,
 	   const char *detail)
 {
 	dcpf_identity_clear();
 	ereport(LOG,
 			(errmsg("dcpf: authentication refused: %s", reason),
 			 errdetail_log("issuer \"%s\", token sha256 %s%s%s", issuer ? issuer : "(unknown)",
-						   hash, detail ? ": " : "", detail ? detail : ""),
+						   digest_hex(digest), detail ? ": " : "", detail ? detail : ""),
 			 errhidestmt(true)));
 	ereport(ERROR,
 			(errcode(sqlstate),
@@ -359,7 +378,6 @@ dcpf_authenticate(PG_FUNCTION_ARGS)
 	int			len;
 	bool		session_scope = PG_ARGISNULL(1) ? false : PG_GETARG_BOOL(1);
 	unsigned char digest[32];
-	char	   *hash;
 	char	   *issuer;
 	char	   *config_text;
 	Jsonb	   *config;
@@ -388,7 +406,7 @@ dcpf_authenticate(PG_FUNCTION_ARGS)
 	token_text = PG_GETARG_TEXT_PP(0);
 	token = VARDATA_ANY(token_text);
 	len = VARSIZE_ANY_EXHDR(token_text);
-	hash = token_hash_hex(token, len, digest);
+	token_digest(token, len, digest);
 
 	/* seen and verified shortly before: the identity without the checks */
 	{
@@ -406,28 +424,28 @@ dcpf_authenticate(PG_FUNCTION_ARGS)
 	}
 
 	if (len > DCPF_JWS_DEFAULT_MAX_BYTES)
-		refuse(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION, hash, NULL, "token too large",
+		refuse(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION, digest, NULL, "token too large",
 			   psprintf("The token has %d bytes; at most %d are accepted.", len, DCPF_JWS_DEFAULT_MAX_BYTES));
 
 	issuer = peek_issuer(token, len);
 	if (issuer == NULL)
-		refuse(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION, hash, NULL, "no issuer",
+		refuse(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION, digest, NULL, "no issuer",
 			   "The token is not a compact JWS whose payload is a JSON object with a string \"iss\".");
 
 	values[0] = CStringGetTextDatum(issuer);
 	config_text = dcpf_spi_as_owner("SELECT dcpf.issuer_jwks($1)", 1, argtypes, values, NULL, true);
 	if (config_text == NULL)
-		refuse(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION, hash, issuer, "unknown issuer",
+		refuse(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION, digest, issuer, "unknown issuer",
 			   "No identity provider with the token's issuer is registered.");
 	config = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(config_text)));
 	status = jsonb_string_member(config, "status");
 	if (status == NULL || strcmp(status, "active") != 0)
-		refuse(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION, hash, issuer, "issuer disabled",
+		refuse(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION, digest, issuer, "issuer disabled",
 			   "The token's identity provider is registered but disabled.");
 	keys_value = getKeyJsonValueFromContainer(&config->root, "keys", 4, NULL);
 	if (keys_value == NULL || keys_value->type != jbvBinary ||
 		JsonContainerSize(keys_value->val.binary.data) == 0)
-		refuse(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION, hash, issuer, "issuer has no active key",
+		refuse(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION, digest, issuer, "issuer has no active key",
 			   "Every key of the token's identity provider has been retired.");
 
 	/* {"keys": [...]} as a Jsonb of its own, for the key set parser */
@@ -451,7 +469,7 @@ dcpf_authenticate(PG_FUNCTION_ARGS)
 	if (!dcpf_jws_verify(token, len, keys, DCPF_JWS_DEFAULT_MAX_BYTES, &result))
 	{
 		dcpf_jwks_free(keys);
-		refuse(dcpf_jws_refusal_sqlstate(result.refusal), hash, issuer,
+		refuse(dcpf_jws_refusal_sqlstate(result.refusal), digest, issuer,
 			   dcpf_jws_refusal_name(result.refusal), result.detail);
 	}
 
@@ -464,7 +482,7 @@ dcpf_authenticate(PG_FUNCTION_ARGS)
 	verdict = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(verdict_text)));
 	verdict_code = jsonb_string_member(verdict, "verdict");
 	if (verdict_code == NULL || strcmp(verdict_code, "ok") != 0)
-		refuse(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION, hash, issuer,
+		refuse(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION, digest, issuer,
 			   verdict_code ? verdict_code : "no verdict", jsonb_string_member(verdict, "detail"));
 
 	person = verdict_uuid(verdict, "person");
@@ -474,7 +492,7 @@ dcpf_authenticate(PG_FUNCTION_ARGS)
 	if (person == NULL)
 		elog(ERROR, "dcpf.token_verdict accepted a token without a person");
 	if (role && strlen(role) >= 64)
-		refuse(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION, hash, issuer, "malformed_claim",
+		refuse(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION, digest, issuer, "malformed_claim",
 			   "The \"dcpf_role\" claim is too long.");
 
 	/* the role gate raises its own errors; it clears nothing we set yet */
