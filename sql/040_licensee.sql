@@ -36,11 +36,11 @@ CREATE TABLE dcpf.billing_profile (
     country            dcpf.country_code NOT NULL DEFAULT 'NL',
     contact_name       dcpf.billing_text NOT NULL,
     contact_email      dcpf.email NOT NULL,
-    contact_phone      dcpf.phone_number,
+    contact_phone_encrypted bytea,
     invoice_reference  dcpf.billing_text,
     payment_method     text NOT NULL
                        CONSTRAINT billing_payment_method_known CHECK (payment_method IN ('direct_debit', 'invoice', 'card')),
-    iban               dcpf.iban,
+    iban_encrypted     bytea,
     mandate_reference  text CONSTRAINT billing_mandate_reference_format
                        CHECK (mandate_reference ~ '^[A-Za-z0-9+?/:().,''-]{1,35}$'),
     mandate_signed_on  date,
@@ -51,14 +51,18 @@ CREATE TABLE dcpf.billing_profile (
     CONSTRAINT billing_postcode_valid CHECK (dcpf.postcode_is_valid(postcode, country)),
     CONSTRAINT billing_direct_debit_needs_mandate CHECK (
         payment_method <> 'direct_debit'
-        OR (iban IS NOT NULL AND mandate_reference IS NOT NULL AND mandate_signed_on IS NOT NULL)),
+        OR (iban_encrypted IS NOT NULL AND mandate_reference IS NOT NULL AND mandate_signed_on IS NOT NULL)),
     CONSTRAINT billing_iban_only_for_direct_debit CHECK (
         payment_method = 'direct_debit'
-        OR (iban IS NULL AND mandate_reference IS NULL AND mandate_signed_on IS NULL)),
+        OR (iban_encrypted IS NULL AND mandate_reference IS NULL AND mandate_signed_on IS NULL)),
     CONSTRAINT billing_card_details_only_for_card CHECK (
         payment_method = 'card' OR (card_type IS NULL AND card_bank IS NULL)),
     CONSTRAINT billing_card_needs_type CHECK (payment_method <> 'card' OR card_type IS NOT NULL)
 );
+CREATE TRIGGER billing_profile_iban_sealed BEFORE INSERT OR UPDATE ON dcpf.billing_profile
+    FOR EACH ROW EXECUTE FUNCTION dcpf.sealed_column('iban', 'iban_encrypted', 'licensee_id', 'licensee_id');
+CREATE TRIGGER billing_profile_contact_phone_sealed BEFORE INSERT OR UPDATE ON dcpf.billing_profile
+    FOR EACH ROW EXECUTE FUNCTION dcpf.sealed_column('contact_phone', 'contact_phone_encrypted', 'licensee_id', 'licensee_id');
 COMMENT ON TABLE dcpf.billing_profile IS
     'billing data of a licensee: address, contacts, the licensee''s IBAN only with a direct-debit mandate; for card payment only the card type and bank, never a card number';
 COMMENT ON COLUMN dcpf.billing_profile.licensee_id IS 'the licensee billed';
@@ -69,10 +73,10 @@ COMMENT ON COLUMN dcpf.billing_profile.city IS 'city';
 COMMENT ON COLUMN dcpf.billing_profile.country IS 'ISO 3166-1 alpha-2 country';
 COMMENT ON COLUMN dcpf.billing_profile.contact_name IS 'billing contact person';
 COMMENT ON COLUMN dcpf.billing_profile.contact_email IS 'billing contact e-mail';
-COMMENT ON COLUMN dcpf.billing_profile.contact_phone IS 'billing contact phone (E.164)';
+COMMENT ON COLUMN dcpf.billing_profile.contact_phone_encrypted IS 'billing contact phone (E.164), encrypted under the licensee''s data key';
 COMMENT ON COLUMN dcpf.billing_profile.invoice_reference IS 'purchase order or cost centre to quote on invoices';
 COMMENT ON COLUMN dcpf.billing_profile.payment_method IS 'direct_debit, invoice or card';
-COMMENT ON COLUMN dcpf.billing_profile.iban IS 'the licensee''s account, only with a direct-debit mandate';
+COMMENT ON COLUMN dcpf.billing_profile.iban_encrypted IS 'the licensee''s IBAN, only with a direct-debit mandate, encrypted under the licensee''s data key (dcpf.billing_profile_decrypted shows it)';
 COMMENT ON COLUMN dcpf.billing_profile.mandate_reference IS 'SEPA mandate reference (max 35 characters of the SEPA set)';
 COMMENT ON COLUMN dcpf.billing_profile.mandate_signed_on IS 'date the SEPA mandate was signed';
 COMMENT ON COLUMN dcpf.billing_profile.card_type IS 'card scheme when paying by card; never the card number';

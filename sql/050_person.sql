@@ -19,7 +19,8 @@ CREATE TABLE dcpf.person (
     name_use              char(1) NOT NULL DEFAULT 'E'
                           CONSTRAINT person_name_use_known CHECK (name_use IN ('E', 'P', 'V', 'N')),
     email                 dcpf.email NOT NULL,
-    big_number            dcpf.big_number,
+    big_number_encrypted  bytea,
+    big_number_hmac       bytea,
     job_title             text CONSTRAINT person_job_title_length CHECK (length(btrim(job_title)) BETWEEN 1 AND 120),
     academic_titles       text[] NOT NULL DEFAULT '{}'
                           CONSTRAINT person_academic_titles_known CHECK (
@@ -52,10 +53,12 @@ CREATE TABLE dcpf.person (
     CONSTRAINT person_on_behalf_needs_licensee CHECK (created_by IS NULL OR created_for_licensee IS NOT NULL)
 );
 CREATE UNIQUE INDEX person_email_unique ON dcpf.person (email);
-CREATE UNIQUE INDEX person_big_number_unique ON dcpf.person (big_number);
+CREATE UNIQUE INDEX person_big_number_unique ON dcpf.person (big_number_hmac);
+CREATE TRIGGER person_big_number_sealed BEFORE INSERT OR UPDATE ON dcpf.person
+    FOR EACH ROW EXECUTE FUNCTION dcpf.sealed_column('big_number', 'big_number_encrypted', 'id', 'id', 'big_number_hmac');
 CREATE INDEX person_sort_key_idx ON dcpf.person (sort_key);
 COMMENT ON TABLE dcpf.person IS
-    'a natural person using the platform: name in Dutch parts, e-mail (the user name), BIG number, profile and status';
+    'a natural person using the platform: name in Dutch parts, e-mail (the user name), BIG number (encrypted), profile and status';
 COMMENT ON COLUMN dcpf.person.id IS 'person identifier (pseudonymous key used everywhere else)';
 COMMENT ON COLUMN dcpf.person.given_names IS 'given names (voornamen) as written';
 COMMENT ON COLUMN dcpf.person.initials IS 'initials with dots, e.g. J.W. or Th. (IJ. as one initial)';
@@ -65,7 +68,8 @@ COMMENT ON COLUMN dcpf.person.partner_tussenvoegsel IS 'surname prefix of the pa
 COMMENT ON COLUMN dcpf.person.partner_surname IS 'partner''s surname, for name use P, V or N';
 COMMENT ON COLUMN dcpf.person.name_use IS 'name use as in the BRP: E own, P partner, V partner then own, N own then partner';
 COMMENT ON COLUMN dcpf.person.email IS 'e-mail address, the user name: normalised, unique case-insensitively';
-COMMENT ON COLUMN dcpf.person.big_number IS 'BIG register number; required while the person holds a role that requires it';
+COMMENT ON COLUMN dcpf.person.big_number_encrypted IS 'BIG register number, encrypted under the person''s data key (dcpf.person_decrypted shows it); required while the person holds a role that requires it';
+COMMENT ON COLUMN dcpf.person.big_number_hmac IS 'blind index of the BIG number (HMAC under the blind-index key, set by the server): uniqueness and dcpf.person_by_big_number';
 COMMENT ON COLUMN dcpf.person.job_title IS 'job title (functie)';
 COMMENT ON COLUMN dcpf.person.academic_titles IS 'academic titles from a fixed list (titulatuur), prefix and suffix forms';
 COMMENT ON COLUMN dcpf.person.photo IS 'profile photo, JPEG, PNG or WebP, at most 512 KiB';
@@ -82,17 +86,21 @@ CREATE TABLE dcpf.person_phone (
     id          uuid PRIMARY KEY DEFAULT gen_random_uuid(),
     person_id   uuid NOT NULL REFERENCES dcpf.person (id) ON DELETE CASCADE,
     kind        text NOT NULL CONSTRAINT person_phone_kind_known CHECK (kind IN ('mobile', 'work', 'home', 'pager')),
-    number      dcpf.phone_number NOT NULL,
+    number_encrypted  bytea NOT NULL,
+    number_hmac       bytea NOT NULL,
     is_primary  boolean NOT NULL DEFAULT false,
     created_at  timestamptz NOT NULL DEFAULT now(),
-    CONSTRAINT person_phone_unique UNIQUE (person_id, number)
+    CONSTRAINT person_phone_unique UNIQUE (person_id, number_hmac)
 );
+CREATE TRIGGER person_phone_number_sealed BEFORE INSERT OR UPDATE ON dcpf.person_phone
+    FOR EACH ROW EXECUTE FUNCTION dcpf.sealed_column('number', 'number_encrypted', 'id', 'person_id', 'number_hmac');
 CREATE UNIQUE INDEX person_phone_one_primary ON dcpf.person_phone (person_id) WHERE is_primary;
-COMMENT ON TABLE dcpf.person_phone IS 'a person''s telephone numbers in E.164 form';
+COMMENT ON TABLE dcpf.person_phone IS 'a person''s telephone numbers in E.164 form, encrypted';
 COMMENT ON COLUMN dcpf.person_phone.id IS 'phone entry identifier';
 COMMENT ON COLUMN dcpf.person_phone.person_id IS 'whose number it is';
 COMMENT ON COLUMN dcpf.person_phone.kind IS 'mobile, work, home or pager';
-COMMENT ON COLUMN dcpf.person_phone.number IS 'number in E.164 form';
+COMMENT ON COLUMN dcpf.person_phone.number_encrypted IS 'the number in E.164 form, encrypted under the person''s data key (dcpf.person_phone_decrypted shows it)';
+COMMENT ON COLUMN dcpf.person_phone.number_hmac IS 'blind index of the number (set by the server): one entry per number and person';
 COMMENT ON COLUMN dcpf.person_phone.is_primary IS 'the number to use first; at most one per person';
 COMMENT ON COLUMN dcpf.person_phone.created_at IS 'when the number was added';
 
@@ -100,26 +108,21 @@ CREATE TABLE dcpf.person_address (
     id                   uuid PRIMARY KEY DEFAULT gen_random_uuid(),
     person_id            uuid NOT NULL REFERENCES dcpf.person (id) ON DELETE CASCADE,
     kind                 text NOT NULL CONSTRAINT person_address_kind_known CHECK (kind IN ('home', 'work', 'postal')),
-    street               text NOT NULL CONSTRAINT person_address_street_length CHECK (length(btrim(street)) BETWEEN 1 AND 120),
-    house_number         integer CONSTRAINT person_address_house_number_positive CHECK (house_number BETWEEN 1 AND 99999),
-    house_number_suffix  text CONSTRAINT person_address_suffix_format CHECK (house_number_suffix ~ '^[A-Za-z0-9]{1,4}$'),
-    postcode             text NOT NULL,
-    city                 text NOT NULL CONSTRAINT person_address_city_length CHECK (length(btrim(city)) BETWEEN 1 AND 80),
+    address_encrypted    bytea NOT NULL,
     country              dcpf.country_code NOT NULL DEFAULT 'NL',
     created_at           timestamptz NOT NULL DEFAULT now(),
-    CONSTRAINT person_address_postcode_valid CHECK (dcpf.postcode_is_valid(postcode, country)),
-    CONSTRAINT person_address_nl_needs_number CHECK (country <> 'NL' OR house_number IS NOT NULL),
+    updated_at           timestamptz NOT NULL DEFAULT now(),
     CONSTRAINT person_address_one_per_kind UNIQUE (person_id, kind)
 );
-COMMENT ON TABLE dcpf.person_address IS 'a person''s addresses, one per kind';
+CREATE TRIGGER person_address_sealed BEFORE INSERT OR UPDATE ON dcpf.person_address
+    FOR EACH ROW EXECUTE FUNCTION dcpf.sealed_column('address', 'address_encrypted', 'id', 'person_id');
+COMMENT ON TABLE dcpf.person_address IS 'a person''s addresses, one per kind, encrypted but for kind and country';
 COMMENT ON COLUMN dcpf.person_address.id IS 'address identifier';
 COMMENT ON COLUMN dcpf.person_address.person_id IS 'whose address it is';
 COMMENT ON COLUMN dcpf.person_address.kind IS 'home, work or postal';
-COMMENT ON COLUMN dcpf.person_address.street IS 'street name';
-COMMENT ON COLUMN dcpf.person_address.house_number IS 'house number (required in NL)';
-COMMENT ON COLUMN dcpf.person_address.house_number_suffix IS 'house number addition (huisnummertoevoeging), e.g. A or 2';
-COMMENT ON COLUMN dcpf.person_address.postcode IS 'postcode in canonical form (NL: 1234 AB)';
-COMMENT ON COLUMN dcpf.person_address.city IS 'city (woonplaats)';
+COMMENT ON COLUMN dcpf.person_address.address_encrypted IS
+    'street, house number, suffix, postcode and city as a JSON object, encrypted under the person''s data key (dcpf.person_address_decrypted shows them; dcpf.set_address validates them)';
+COMMENT ON COLUMN dcpf.person_address.updated_at IS 'when the address was last set';
 COMMENT ON COLUMN dcpf.person_address.country IS 'ISO 3166-1 alpha-2 country';
 COMMENT ON COLUMN dcpf.person_address.created_at IS 'when the address was added';
 

@@ -54,7 +54,7 @@ DECLARE
 BEGIN
     SELECT r.requires_big INTO needs_big FROM dcpf.role r WHERE r.code = NEW.role_code;
     IF needs_big THEN
-        SELECT p.big_number IS NOT NULL INTO has_big FROM dcpf.person p WHERE p.id = NEW.person_id;
+        SELECT p.big_number_encrypted IS NOT NULL INTO has_big FROM dcpf.person p WHERE p.id = NEW.person_id;
         IF NOT has_big THEN
             RAISE EXCEPTION 'role "%" requires a BIG number', NEW.role_code
                 USING ERRCODE = 'check_violation',
@@ -112,7 +112,7 @@ END
 $$;
 COMMENT ON FUNCTION dcpf.person_big_number_check() IS
     'trigger: refuses removing the BIG number of a person who holds a role that requires one (SECURITY DEFINER: it must see every membership)';
-CREATE TRIGGER person_big_number_check BEFORE UPDATE OF big_number ON dcpf.person
-    FOR EACH ROW WHEN (OLD.big_number IS NOT NULL AND NEW.big_number IS NULL)
+CREATE TRIGGER person_big_number_check BEFORE UPDATE OF big_number_encrypted ON dcpf.person
+    FOR EACH ROW WHEN (OLD.big_number_encrypted IS NOT NULL AND NEW.big_number_encrypted IS NULL)
     EXECUTE FUNCTION dcpf.person_big_number_check();
 

@@ -72,27 +72,31 @@ BEGIN
     END IF;
     INSERT INTO dcpf.billing_profile AS b
         (licensee_id, address_line1, address_line2, postcode, city, country, contact_name, contact_email,
-         contact_phone, invoice_reference, payment_method, iban, mandate_reference, mandate_signed_on,
+         contact_phone_encrypted, invoice_reference, payment_method, iban_encrypted, mandate_reference, mandate_signed_on,
          card_type, card_bank)
     VALUES (set_billing_profile.licensee, set_billing_profile.address_line1, set_billing_profile.address_line2,
             dcpf.postcode_normalize(set_billing_profile.postcode, set_billing_profile.country),
             set_billing_profile.city, set_billing_profile.country, set_billing_profile.contact_name,
-            set_billing_profile.contact_email, dcpf.phone_normalize(set_billing_profile.contact_phone),
+            set_billing_profile.contact_email,
+            dcpf.encrypt(dcpf.phone_normalize(set_billing_profile.contact_phone)::text, 'billing_profile', 'contact_phone',
+                         set_billing_profile.licensee, set_billing_profile.licensee),
             set_billing_profile.invoice_reference, set_billing_profile.payment_method,
-            set_billing_profile.iban, set_billing_profile.mandate_reference, set_billing_profile.mandate_signed_on,
+            dcpf.encrypt(set_billing_profile.iban::dcpf.iban::text, 'billing_profile', 'iban',
+                         set_billing_profile.licensee, set_billing_profile.licensee),
+            set_billing_profile.mandate_reference, set_billing_profile.mandate_signed_on,
             set_billing_profile.card_type, set_billing_profile.card_bank)
     ON CONFLICT (licensee_id) DO UPDATE SET
         address_line1 = EXCLUDED.address_line1, address_line2 = EXCLUDED.address_line2,
         postcode = EXCLUDED.postcode, city = EXCLUDED.city, country = EXCLUDED.country,
         contact_name = EXCLUDED.contact_name, contact_email = EXCLUDED.contact_email,
-        contact_phone = EXCLUDED.contact_phone, invoice_reference = EXCLUDED.invoice_reference,
-        payment_method = EXCLUDED.payment_method, iban = EXCLUDED.iban,
+        contact_phone_encrypted = EXCLUDED.contact_phone_encrypted, invoice_reference = EXCLUDED.invoice_reference,
+        payment_method = EXCLUDED.payment_method, iban_encrypted = EXCLUDED.iban_encrypted,
         mandate_reference = EXCLUDED.mandate_reference, mandate_signed_on = EXCLUDED.mandate_signed_on,
         card_type = EXCLUDED.card_type, card_bank = EXCLUDED.card_bank;
 END
 $$;
 COMMENT ON FUNCTION dcpf.set_billing_profile(uuid, text, text, text, text, text, text, text, text, date, text, text, text, text, text, text) IS
-    'creates or replaces a licensee''s billing profile; normalises postcode and phone; refuses card numbers anywhere and an IBAN without a direct-debit mandate';
+    'creates or replaces a licensee''s billing profile; normalises postcode and phone; encrypts IBAN and contact phone; refuses card numbers anywhere and an IBAN without a direct-debit mandate';
 
 CREATE FUNCTION dcpf.create_product(code text, name text, description text DEFAULT NULL)
     RETURNS uuid
@@ -144,7 +148,8 @@ CREATE FUNCTION dcpf.create_person(
 AS $$
 DECLARE
     norm_email text := dcpf.email_normalize(create_person.email);
-    new_id uuid;
+    new_id uuid := gen_random_uuid();
+    big dcpf.big_number := create_person.big_number;   -- validated here, before anything is written
 BEGIN
     IF create_person.created_by IS NOT NULL AND create_person.on_behalf_of_licensee IS NULL THEN
         RAISE EXCEPTION 'an account created on someone''s behalf needs the licensee it is created for'
@@ -162,12 +167,12 @@ BEGIN
                   DETAIL = format('Person %s holds no current licensee_admin membership in licensee %s.',
                                   create_person.created_by, create_person.on_behalf_of_licensee);
     END IF;
-    INSERT INTO dcpf.person (email, surname, given_names, initials, tussenvoegsel, big_number,
+    INSERT INTO dcpf.person (id, email, surname, given_names, initials, tussenvoegsel, big_number_encrypted,
                              partner_surname, partner_tussenvoegsel, name_use, job_title, academic_titles,
                              created_by, created_for_licensee)
-    VALUES (norm_email, btrim(create_person.surname), nullif(btrim(create_person.given_names), ''),
+    VALUES (new_id, norm_email, btrim(create_person.surname), nullif(btrim(create_person.given_names), ''),
             nullif(btrim(create_person.initials), ''), nullif(lower(btrim(create_person.tussenvoegsel)), ''),
-            create_person.big_number,
+            dcpf.encrypt(big::text, 'person', 'big_number', new_id, new_id),
             nullif(btrim(create_person.partner_surname), ''), nullif(lower(btrim(create_person.partner_tussenvoegsel)), ''),
             create_person.name_use, create_person.job_title, create_person.academic_titles,
             create_person.created_by, create_person.on_behalf_of_licensee)
@@ -181,39 +186,111 @@ EXCEPTION WHEN unique_violation THEN
 END
 $$;
 COMMENT ON FUNCTION dcpf.create_person(text, text, text, text, text, text, text, text, text, text, text[], uuid, uuid) IS
-    'creates a person and returns the id; when created_by is given the account is recorded as created on the person''s behalf by that licensee administrator';
+    'creates a person and returns the id; the BIG number is validated and stored encrypted; when created_by is given the account is recorded as created on the person''s behalf by that licensee administrator';
+
+CREATE FUNCTION dcpf.set_big_number(person uuid, big_number text)
+    RETURNS void
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    big dcpf.big_number := set_big_number.big_number;   -- validated here
+BEGIN
+    UPDATE dcpf.person p
+       SET big_number_encrypted = dcpf.encrypt(big::text, 'person', 'big_number', p.id, p.id),
+           updated_at = now()
+     WHERE p.id = set_big_number.person;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'no person % that you may change', set_big_number.person
+            USING ERRCODE = 'no_data_found';
+    END IF;
+EXCEPTION WHEN unique_violation THEN
+    RAISE EXCEPTION 'BIG number already registered'
+        USING ERRCODE = 'unique_violation',
+              DETAIL = 'Another person already has this BIG number.';
+END
+$$;
+COMMENT ON FUNCTION dcpf.set_big_number(uuid, text) IS
+    'sets (validated, encrypted) or with NULL removes a person''s BIG number; row-level security decides who may';
 
 CREATE FUNCTION dcpf.add_phone(person uuid, kind text, number text, is_primary boolean DEFAULT false)
     RETURNS uuid
     LANGUAGE sql
     SET search_path = pg_catalog, pg_temp
 AS $$
-    INSERT INTO dcpf.person_phone (person_id, kind, number, is_primary)
-    VALUES (add_phone.person, add_phone.kind, dcpf.phone_normalize(add_phone.number), add_phone.is_primary)
+    INSERT INTO dcpf.person_phone (id, person_id, kind, number_encrypted, is_primary)
+    SELECT n.id, add_phone.person, add_phone.kind,
+           dcpf.encrypt(dcpf.phone_normalize(add_phone.number)::text, 'person_phone', 'number', n.id, add_phone.person),
+           add_phone.is_primary
+      FROM (SELECT gen_random_uuid() AS id) n
     RETURNING id;
 $$;
 COMMENT ON FUNCTION dcpf.add_phone(uuid, text, text, boolean) IS
-    'adds a phone number (normalised to E.164) to a person and returns its id';
+    'adds a phone number (normalised to E.164, stored encrypted) to a person and returns its id';
 
 CREATE FUNCTION dcpf.set_address(person uuid, kind text, street text, house_number integer, postcode text, city text,
                                  house_number_suffix text DEFAULT NULL, country text DEFAULT 'NL')
     RETURNS uuid
-    LANGUAGE sql
+    LANGUAGE plpgsql
     SET search_path = pg_catalog, pg_temp
 AS $$
-    INSERT INTO dcpf.person_address AS pa
-        (person_id, kind, street, house_number, house_number_suffix, postcode, city, country)
-    VALUES (set_address.person, set_address.kind, btrim(set_address.street), set_address.house_number,
-            set_address.house_number_suffix, dcpf.postcode_normalize(set_address.postcode, set_address.country),
-            btrim(set_address.city), set_address.country)
-    ON CONFLICT (person_id, kind) DO UPDATE SET
-        street = EXCLUDED.street, house_number = EXCLUDED.house_number,
-        house_number_suffix = EXCLUDED.house_number_suffix, postcode = EXCLUDED.postcode,
-        city = EXCLUDED.city, country = EXCLUDED.country
-    RETURNING id;
+DECLARE
+    the_street text := btrim(set_address.street);
+    the_city text := btrim(set_address.city);
+    the_country text := upper(btrim(coalesce(set_address.country, 'NL')));
+    the_postcode text;
+    address_id uuid;
+    sealed jsonb;
+BEGIN
+    -- the rules the table cannot check once the values are encrypted
+    IF the_street IS NULL OR length(the_street) NOT BETWEEN 1 AND 120 THEN
+        RAISE EXCEPTION 'invalid street'
+            USING ERRCODE = 'check_violation', DETAIL = 'A street name has 1 to 120 characters.';
+    END IF;
+    IF the_city IS NULL OR length(the_city) NOT BETWEEN 1 AND 80 THEN
+        RAISE EXCEPTION 'invalid city'
+            USING ERRCODE = 'check_violation', DETAIL = 'A city name has 1 to 80 characters.';
+    END IF;
+    IF set_address.house_number IS NOT NULL AND set_address.house_number NOT BETWEEN 1 AND 99999 THEN
+        RAISE EXCEPTION 'invalid house number %', set_address.house_number
+            USING ERRCODE = 'check_violation', DETAIL = 'A house number is between 1 and 99999.';
+    END IF;
+    IF the_country = 'NL' AND set_address.house_number IS NULL THEN
+        RAISE EXCEPTION 'a Dutch address needs a house number'
+            USING ERRCODE = 'check_violation';
+    END IF;
+    IF set_address.house_number_suffix IS NOT NULL AND set_address.house_number_suffix !~ '^[A-Za-z0-9]{1,4}$' THEN
+        RAISE EXCEPTION 'invalid house number suffix "%"', set_address.house_number_suffix
+            USING ERRCODE = 'check_violation', DETAIL = 'A suffix (huisnummertoevoeging) is 1 to 4 letters or digits.';
+    END IF;
+    the_postcode := dcpf.postcode_normalize(set_address.postcode, the_country);
+    IF NOT dcpf.postcode_is_valid(the_postcode, the_country) THEN
+        RAISE EXCEPTION 'invalid postcode "%"', set_address.postcode
+            USING ERRCODE = 'check_violation';
+    END IF;
+    sealed := jsonb_build_object('street', the_street, 'house_number', set_address.house_number,
+                                 'house_number_suffix', set_address.house_number_suffix,
+                                 'postcode', the_postcode, 'city', the_city);
+    -- the ciphertext is bound to the row: reuse the row of this kind when there is one
+    SELECT a.id INTO address_id FROM dcpf.person_address a
+     WHERE a.person_id = set_address.person AND a.kind = set_address.kind
+       FOR UPDATE;
+    IF address_id IS NULL THEN
+        address_id := gen_random_uuid();
+        INSERT INTO dcpf.person_address (id, person_id, kind, address_encrypted, country)
+        VALUES (address_id, set_address.person, set_address.kind,
+                dcpf.encrypt(sealed::text, 'person_address', 'address', address_id, set_address.person), the_country);
+    ELSE
+        UPDATE dcpf.person_address a
+           SET address_encrypted = dcpf.encrypt(sealed::text, 'person_address', 'address', address_id, set_address.person),
+               country = the_country, updated_at = now()
+         WHERE a.id = address_id;
+    END IF;
+    RETURN address_id;
+END
 $$;
 COMMENT ON FUNCTION dcpf.set_address(uuid, text, text, integer, text, text, text, text) IS
-    'sets a person''s address of one kind (home, work, postal), normalising the postcode, and returns its id';
+    'sets a person''s address of one kind (home, work, postal): validated, postcode normalised, stored encrypted; returns its id';
 
 CREATE FUNCTION dcpf.grant_membership(person uuid, licensee uuid, role text,
                                       valid_from timestamptz DEFAULT now(), valid_until timestamptz DEFAULT NULL,

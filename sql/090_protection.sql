@@ -23,6 +23,12 @@ ALTER TABLE dcpf.role FORCE ROW LEVEL SECURITY;
 ALTER TABLE dcpf.role ENABLE ROW LEVEL SECURITY;
 ALTER TABLE dcpf.product FORCE ROW LEVEL SECURITY;
 ALTER TABLE dcpf.product ENABLE ROW LEVEL SECURITY;
+ALTER TABLE dcpf.master_key_generation FORCE ROW LEVEL SECURITY;
+ALTER TABLE dcpf.master_key_generation ENABLE ROW LEVEL SECURITY;
+ALTER TABLE dcpf.data_key FORCE ROW LEVEL SECURITY;
+ALTER TABLE dcpf.data_key ENABLE ROW LEVEL SECURITY;
+ALTER TABLE dcpf.key_rotation_run FORCE ROW LEVEL SECURITY;
+ALTER TABLE dcpf.key_rotation_run ENABLE ROW LEVEL SECURITY;
 ALTER TABLE dcpf.licensee FORCE ROW LEVEL SECURITY;
 ALTER TABLE dcpf.licensee ENABLE ROW LEVEL SECURITY;
 ALTER TABLE dcpf.billing_profile FORCE ROW LEVEL SECURITY;
@@ -52,6 +58,12 @@ ALTER TABLE dcpf.policy_acknowledgement ENABLE ROW LEVEL SECURITY;
 -- with CREATE EXTENSION and are not dumped.
 SELECT pg_catalog.pg_extension_config_dump('dcpf.role', 'WHERE NOT builtin');
 SELECT pg_catalog.pg_extension_config_dump('dcpf.product', '');
+-- the wrapped data keys and the generations' check values must travel with
+-- the data they protect (the master keys never do: they are not in tables)
+SELECT pg_catalog.pg_extension_config_dump('dcpf.master_key_generation', '');
+SELECT pg_catalog.pg_extension_config_dump('dcpf.data_key', '');
+SELECT pg_catalog.pg_extension_config_dump('dcpf.key_rotation_run', '');
+SELECT pg_catalog.pg_extension_config_dump('dcpf.key_rotation_run_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('dcpf.licensee', '');
 SELECT pg_catalog.pg_extension_config_dump('dcpf.billing_profile', '');
 SELECT pg_catalog.pg_extension_config_dump('dcpf.licence', '');
@@ -73,6 +85,7 @@ REVOKE EXECUTE ON FUNCTION
     dcpf.create_product(text, text, text),
     dcpf.create_licence(uuid, text, date, date, integer),
     dcpf.create_person(text, text, text, text, text, text, text, text, text, text, text[], uuid, uuid),
+    dcpf.set_big_number(uuid, text),
     dcpf.add_phone(uuid, text, text, boolean),
     dcpf.set_address(uuid, text, text, integer, text, text, text, text),
     dcpf.grant_membership(uuid, uuid, text, timestamptz, timestamptz, uuid),

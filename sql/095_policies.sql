@@ -111,11 +111,11 @@ CREATE POLICY person_admin_create ON dcpf.person FOR INSERT TO dcpf_app
                 AND created_by = (SELECT dcpf.current_person())
                 AND status = 'active');
 GRANT SELECT ON dcpf.person TO dcpf_app;
-GRANT INSERT (given_names, initials, tussenvoegsel, surname, partner_tussenvoegsel, partner_surname, name_use,
-              email, big_number, job_title, academic_titles, created_by, created_for_licensee)
+GRANT INSERT (id, given_names, initials, tussenvoegsel, surname, partner_tussenvoegsel, partner_surname, name_use,
+              email, big_number_encrypted, job_title, academic_titles, created_by, created_for_licensee)
     ON dcpf.person TO dcpf_app;
 GRANT UPDATE (given_names, initials, tussenvoegsel, surname, partner_tussenvoegsel, partner_surname, name_use,
-              email, big_number, job_title, academic_titles, photo, photo_type)
+              email, big_number_encrypted, job_title, academic_titles, photo, photo_type)
     ON dcpf.person TO dcpf_app;
 
 -- a person's own contact details and preferences: theirs alone
@@ -170,6 +170,7 @@ GRANT INSERT (document_id, person_id, method, client_address) ON dcpf.policy_ack
 GRANT EXECUTE ON FUNCTION
     dcpf.set_billing_profile(uuid, text, text, text, text, text, text, text, text, date, text, text, text, text, text, text),
     dcpf.create_person(text, text, text, text, text, text, text, text, text, text, text[], uuid, uuid),
+    dcpf.set_big_number(uuid, text),
     dcpf.add_phone(uuid, text, text, boolean),
     dcpf.set_address(uuid, text, text, integer, text, text, text, text),
     dcpf.grant_membership(uuid, uuid, text, timestamptz, timestamptz, uuid),

@@ -8,7 +8,7 @@ CREATE TABLE dcpf.person_credential (
     person_id              uuid PRIMARY KEY REFERENCES dcpf.person (id) ON DELETE CASCADE,
     password_phc           text CONSTRAINT person_credential_phc_format CHECK (password_phc ~ '^\$scrypt\$ln=[0-9]+,r=[0-9]+,p=[0-9]+\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+$'),
     password_changed_at    timestamptz,
-    totp_secret_encrypted  bytea CONSTRAINT person_credential_totp_secret_size CHECK (octet_length(totp_secret_encrypted) = 48),
+    totp_secret_encrypted  bytea CONSTRAINT person_credential_totp_secret_size CHECK (octet_length(totp_secret_encrypted) = 66),
     totp_confirmed_at      timestamptz,
     totp_last_step         bigint,
     recovery_code_hashes   bytea[],
@@ -20,7 +20,7 @@ COMMENT ON TABLE dcpf.person_credential IS
 COMMENT ON COLUMN dcpf.person_credential.person_id IS 'the person';
 COMMENT ON COLUMN dcpf.person_credential.password_phc IS 'scrypt hash in PHC string format $scrypt$ln=…,r=…,p=…$salt$hash; NULL: no password';
 COMMENT ON COLUMN dcpf.person_credential.password_changed_at IS 'when the password was last set (not when it was re-hashed)';
-COMMENT ON COLUMN dcpf.person_credential.totp_secret_encrypted IS 'the TOTP secret sealed with AES-256-GCM under a key derived from the platform key, bound to the person (nonce || ciphertext || tag)';
+COMMENT ON COLUMN dcpf.person_credential.totp_secret_encrypted IS 'the 20-byte TOTP secret encrypted under the person''s data key (dcpf ciphertext, 66 bytes), bound to this row';
 COMMENT ON COLUMN dcpf.person_credential.totp_confirmed_at IS 'when the second factor was confirmed with a code; NULL: not in force';
 COMMENT ON COLUMN dcpf.person_credential.totp_last_step IS 'the 30-second step of the last accepted code: no code of that step or earlier is accepted again';
 COMMENT ON COLUMN dcpf.person_credential.recovery_code_hashes IS 'SHA-256 of each unused recovery code (normal form: lower case, no dash)';

@@ -11,6 +11,7 @@
 #include "fmgr.h"
 
 #include "dcpf.h"
+#include "keys.h"
 
 PG_MODULE_MAGIC;
 
@@ -22,4 +23,5 @@ _PG_init(void)
 {
 	dcpf_define_gucs();
 	dcpf_identity_init();
+	dcpf_keys_init();
 }

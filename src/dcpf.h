@@ -75,9 +75,6 @@ extern void dcpf_password_dummy_work(const char *password, int len);
 /* raises 42501 unless the caller is the owner, a superuser, or the person */
 extern void dcpf_check_may_manage(const pg_uuid_t *person);
 
-/* login.c: the platform key (raises 55000 when it is not configured) */
-extern void dcpf_platform_secret(unsigned char *out32);
-
 /*
  * totp.c: RFC 6238 codes. dcpf_totp_accepts accepts a code for the
  * steps now-1 .. now+1 that are later than last_step (-1: none) and returns

@@ -11,6 +11,7 @@
 #include "utils/guc.h"
 
 #include "dcpf.h"
+#include "keys.h"
 
 int			dcpf_big_check_digit_mode = DCPF_CHECK_DIGIT_ERROR;
 int			dcpf_token_cache_seconds = 30;
@@ -19,6 +20,8 @@ int			dcpf_password_min_length = 12;
 int			dcpf_token_lifetime = 900;
 char	   *dcpf_issuer = NULL;
 char	   *dcpf_platform_key_file = NULL;
+char	   *dcpf_master_key_file = NULL;
+char	   *dcpf_master_key_command = NULL;
 
 static const struct config_enum_entry check_digit_options[] = {
 	{"error", DCPF_CHECK_DIGIT_ERROR, false},
@@ -94,9 +97,30 @@ dcpf_define_gucs(void)
 
 	DefineCustomStringVariable("dcpf.platform_key_file",
 							   "File holding the platform's private Ed25519 key (PEM), which signs the "
-							   "tokens of dcpf.login and protects TOTP secrets.",
+							   "tokens of dcpf.login.",
 							   "Readable by the server user only (mode 0600). Empty: dcpf.login is unavailable.",
 							   &dcpf_platform_key_file,
+							   "",
+							   PGC_SIGHUP,
+							   GUC_SUPERUSER_ONLY,
+							   NULL, NULL, NULL);
+
+	DefineCustomStringVariable("dcpf.master_key_file",
+							   "File holding the master key generations and the blind-index key.",
+							   "Lines \"master <generation> <64 hex digits>\" and \"blind <64 hex digits>\"; "
+							   "readable by the server user only. Empty: see dcpf.master_key_command.",
+							   &dcpf_master_key_file,
+							   "",
+							   PGC_SIGHUP,
+							   GUC_SUPERUSER_ONLY,
+							   NULL, NULL, NULL);
+
+	DefineCustomStringVariable("dcpf.master_key_command",
+							   "Command whose standard output gives the master keys, in the format of "
+							   "dcpf.master_key_file.",
+							   "Run by each backend that needs the keys; exit status 0. Set this or "
+							   "dcpf.master_key_file, not both.",
+							   &dcpf_master_key_command,
 							   "",
 							   PGC_SIGHUP,
 							   GUC_SUPERUSER_ONLY,

@@ -40,6 +40,7 @@
 #include "utils/uuid.h"
 
 #include "dcpf.h"
+#include "keys.h"
 
 #define IDENTITY_NAME_MAX 64
 
@@ -67,6 +68,8 @@ void
 dcpf_identity_clear(void)
 {
 	explicit_bzero(&identity, sizeof(identity));
+	/* what the old identity could decrypt says nothing about the next one */
+	dcpf_keys_forget_permissions();
 }
 
 /* Install an identity; the caller has verified it. */

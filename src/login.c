@@ -112,16 +112,6 @@ platform_key_get(void)
 	return platform_key;
 }
 
-/* The raw 32-byte private key, as input keying material for HKDF (totp.c). */
-void
-dcpf_platform_secret(unsigned char *out32)
-{
-	size_t		len = 32;
-
-	if (EVP_PKEY_get_raw_private_key(platform_key_get(), out32, &len) != 1 || len != 32)
-		ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("could not read the platform key")));
-}
-
 /* The public JWK of the platform key, as JSON text. */
 static char *
 platform_public_jwk_text(void)

@@ -5,11 +5,9 @@
  *    and single-use recovery codes.
  *
  * The 20-byte secret is shown once (base32, with an otpauth:// URI) and
- * stored sealed with AES-256-GCM under a key derived by HKDF-SHA256 from the
- * platform key (dcpf.platform_key_file), with the person's id as associated
- * data: a sealed secret copied to another person does not open. The sealed
- * form is nonce (12) || ciphertext || tag (16). Per-person data keys replace
- * the platform-derived key when column encryption arrives.
+ * stored encrypted under the person's data key (crypto.c), bound to their
+ * row of dcpf.person_credential: a sealed secret copied to another person
+ * does not open, and shredding the person's key destroys it.
  *
  * An accepted code's step is stored: a code is never accepted twice, nor an
  * older one after a newer. Recovery codes are stored as SHA-256 hashes and
@@ -18,11 +16,8 @@
  */
 #include "postgres.h"
 
-#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/kdf.h>
-#include <openssl/params.h>
 
 #include "catalog/pg_type_d.h"
 #include "fmgr.h"
@@ -33,11 +28,10 @@
 #include "utils/uuid.h"
 
 #include "dcpf.h"
+#include "keys.h"
 
 #define TOTP_SECRET_LEN 20
 #define TOTP_STEP 30
-#define GCM_NONCE_LEN 12
-#define GCM_TAG_LEN 16
 #define RECOVERY_CODES 10
 
 static const char base32_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
@@ -191,103 +185,18 @@ dcpf_recovery_code_hash(const char *code, unsigned char *out32)
 	OPENSSL_cleanse(norm, n);
 }
 
-/* The AES-256 key for TOTP secrets: HKDF-SHA256 of the platform key. */
-static void
-totp_key(unsigned char *key32)
-{
-	unsigned char ikm[32];
-	EVP_KDF    *kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
-	EVP_KDF_CTX *ctx;
-	OSSL_PARAM	params[4];
-	static const char info[] = "dcpf totp secret v1";
-	int			ok;
-
-	if (kdf == NULL)
-		ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("could not fetch HKDF")));
-	ctx = EVP_KDF_CTX_new(kdf);
-	EVP_KDF_free(kdf);
-	if (ctx == NULL)
-		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
-	dcpf_platform_secret(ikm);
-	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, "SHA256", 0);
-	params[1] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, ikm, sizeof(ikm));
-	params[2] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, (void *) info, sizeof(info) - 1);
-	params[3] = OSSL_PARAM_construct_end();
-	ok = EVP_KDF_derive(ctx, key32, 32, params);
-	EVP_KDF_CTX_free(ctx);
-	OPENSSL_cleanse(ikm, sizeof(ikm));
-	if (ok != 1)
-		ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("HKDF failed")));
-}
-
-/* AES-256-GCM seal (encrypt) or open; returns false when the tag does not verify. */
-static bool
-gcm(bool seal, const unsigned char *key, const unsigned char *nonce, const pg_uuid_t *person,
-	const unsigned char *in, int in_len, unsigned char *out, unsigned char *tag)
-{
-	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
-	int			len = 0;
-	bool		ok;
-
-	if (ctx == NULL)
-		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
-	ok = EVP_CipherInit_ex2(ctx, EVP_aes_256_gcm(), key, nonce, seal ? 1 : 0, NULL) == 1 &&
-		EVP_CipherUpdate(ctx, NULL, &len, person->data, UUID_LEN) == 1 &&
-		EVP_CipherUpdate(ctx, out, &len, in, in_len) == 1;
-	if (ok && !seal)
-		ok = EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, GCM_TAG_LEN, tag) == 1;
-	if (ok)
-		ok = EVP_CipherFinal_ex(ctx, out + len, &len) == 1;
-	if (ok && seal)
-		ok = EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, GCM_TAG_LEN, tag) == 1;
-	EVP_CIPHER_CTX_free(ctx);
-	if (!ok && seal)
-		ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("could not encrypt the TOTP secret")));
-	return ok;
-}
-
-/* Seal a secret for a person: nonce || ciphertext || tag, as bytea. */
+/* Seal a secret under the person's data key, bound to their credential row. */
 static bytea *
 totp_seal(const unsigned char *secret, int len, const pg_uuid_t *person)
 {
-	unsigned char key[32];
-	bytea	   *result = palloc(VARHDRSZ + GCM_NONCE_LEN + len + GCM_TAG_LEN);
-	unsigned char *p = (unsigned char *) VARDATA(result);
-
-	SET_VARSIZE(result, VARHDRSZ + GCM_NONCE_LEN + len + GCM_TAG_LEN);
-	if (!pg_strong_random(p, GCM_NONCE_LEN))
-		ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("could not generate a nonce")));
-	totp_key(key);
-	gcm(true, key, p, person, secret, len, p + GCM_NONCE_LEN, p + GCM_NONCE_LEN + len);
-	OPENSSL_cleanse(key, sizeof(key));
-	return result;
+	return dcpf_seal("person_credential", "totp_secret", person, person, secret, len);
 }
 
-/* Open a sealed secret (raw bytes of the bytea); raise 28000 when it does not open. */
+/* Open a sealed secret (raw bytes of the bytea); raises when it does not open. */
 unsigned char *
 dcpf_totp_open(const unsigned char *sealed, int sealed_len, const pg_uuid_t *person, int *secret_len)
 {
-	unsigned char key[32];
-	int			len = sealed_len - GCM_NONCE_LEN - GCM_TAG_LEN;
-	unsigned char *secret;
-	unsigned char tag[GCM_TAG_LEN];
-	bool		ok;
-
-	if (len <= 0)
-		ereport(ERROR, (errcode(ERRCODE_DATA_CORRUPTED), errmsg("sealed TOTP secret too short")));
-	secret = palloc(len);
-	memcpy(tag, sealed + GCM_NONCE_LEN + len, GCM_TAG_LEN);
-	totp_key(key);
-	ok = gcm(false, key, sealed, person, sealed + GCM_NONCE_LEN, len, secret, tag);
-	OPENSSL_cleanse(key, sizeof(key));
-	if (!ok)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_CORRUPTED),
-				 errmsg("the TOTP secret does not open"),
-				 errdetail("It was sealed for another person or under another platform key."),
-				 errhint("Remove the second factor with a recovery code or as the owner, and enrol again.")));
-	*secret_len = len;
-	return secret;
+	return dcpf_open(sealed, sealed_len, "person_credential", "totp_secret", person, person, false, secret_len);
 }
 
 /* Percent-encode for a URI component (RFC 3986 unreserved kept). */

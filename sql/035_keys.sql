@@ -1,0 +1,344 @@
+-- 035_keys.sql: encryption at rest. Master key generations (their keys stay
+-- in the key file, never in a table), one data key per person or licensee
+-- (stored only wrapped), the encrypt/decrypt functions, key rotation and
+-- crypto-shredding. See doc/guides/keys.md for the key hierarchy.
+
+CREATE TABLE dcpf.master_key_generation (
+    generation     integer PRIMARY KEY CONSTRAINT master_key_generation_positive CHECK (generation > 0),
+    check_value    bytea NOT NULL CONSTRAINT master_key_generation_check_value_size CHECK (octet_length(check_value) = 16),
+    registered_at  timestamptz NOT NULL DEFAULT now(),
+    retired_at     timestamptz
+);
+COMMENT ON TABLE dcpf.master_key_generation IS
+    'master key generations that have wrapped data keys: a check value of each key (never the key) and when it was retired';
+COMMENT ON COLUMN dcpf.master_key_generation.generation IS 'generation number, as in the key file ("master <generation> <key>")';
+COMMENT ON COLUMN dcpf.master_key_generation.check_value IS
+    'first 16 bytes of HMAC-SHA256 under the key of a fixed text: tells a wrong key in the key file from damaged data';
+COMMENT ON COLUMN dcpf.master_key_generation.registered_at IS 'when the generation first wrapped a data key';
+COMMENT ON COLUMN dcpf.master_key_generation.retired_at IS
+    'when dcpf.retire_master_key retired it: no data key is wrapped by it any more and it is never used again';
+
+CREATE TABLE dcpf.data_key (
+    id            uuid PRIMARY KEY,
+    subject_id    uuid NOT NULL CONSTRAINT data_key_one_per_subject UNIQUE,
+    wrapped       bytea CONSTRAINT data_key_wrapped_format
+                  CHECK (octet_length(wrapped) = 65 AND get_byte(wrapped, 0) = 1),
+    generation    integer GENERATED ALWAYS AS (
+                      (get_byte(wrapped, 1) << 24) | (get_byte(wrapped, 2) << 16)
+                      | (get_byte(wrapped, 3) << 8) | get_byte(wrapped, 4)) STORED,
+    created_at    timestamptz NOT NULL DEFAULT now(),
+    rewrapped_at  timestamptz,
+    shredded_at   timestamptz,
+    shred_reason  text,
+    CONSTRAINT data_key_shredded_iff_destroyed CHECK ((wrapped IS NULL) = (shredded_at IS NOT NULL)),
+    CONSTRAINT data_key_shred_needs_reason CHECK (shredded_at IS NULL OR length(btrim(shred_reason)) > 0)
+);
+CREATE INDEX data_key_generation_idx ON dcpf.data_key (generation) WHERE wrapped IS NOT NULL;
+COMMENT ON TABLE dcpf.data_key IS
+    'one random AES-256 data key per person or licensee, stored only wrapped by a master key generation; destroyed by crypto-shredding';
+COMMENT ON COLUMN dcpf.data_key.id IS 'data key id, written in the header of every ciphertext made with it';
+COMMENT ON COLUMN dcpf.data_key.subject_id IS 'the person or licensee whose data the key protects (no foreign key: the record outlives an erased person)';
+COMMENT ON COLUMN dcpf.data_key.wrapped IS
+    'the key wrapped with AES-256-GCM: format 1, generation (4 bytes), nonce, ciphertext, tag; NULL once shredded';
+COMMENT ON COLUMN dcpf.data_key.generation IS 'the master key generation that wrapped it (read from the wrapped key)';
+COMMENT ON COLUMN dcpf.data_key.created_at IS 'when the key was made (at the subject''s first encrypted value)';
+COMMENT ON COLUMN dcpf.data_key.rewrapped_at IS 'when key rotation last re-wrapped it';
+COMMENT ON COLUMN dcpf.data_key.shredded_at IS 'when the key was destroyed: everything encrypted under it is unreadable from then on';
+COMMENT ON COLUMN dcpf.data_key.shred_reason IS 'why the key was destroyed (e.g. the erasure request it carried out)';
+
+CREATE TABLE dcpf.key_rotation_run (
+    id                 bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    target_generation  integer NOT NULL,
+    started_at         timestamptz NOT NULL DEFAULT clock_timestamp(),
+    keys_total         bigint NOT NULL CONSTRAINT key_rotation_run_total_nonnegative CHECK (keys_total >= 0),
+    keys_done          bigint NOT NULL DEFAULT 0 CONSTRAINT key_rotation_run_done_nonnegative CHECK (keys_done >= 0),
+    batches            integer NOT NULL DEFAULT 0,
+    updated_at         timestamptz NOT NULL DEFAULT clock_timestamp(),
+    finished_at        timestamptz,
+    status             text NOT NULL DEFAULT 'running'
+                       CONSTRAINT key_rotation_run_status_known CHECK (status IN ('running', 'done', 'paused', 'interrupted')),
+    CONSTRAINT key_rotation_run_finished_when_not_running CHECK ((status = 'running') = (finished_at IS NULL))
+);
+COMMENT ON TABLE dcpf.key_rotation_run IS 'one row per run of dcpf.rotate_master_key, with its progress (committed per batch)';
+COMMENT ON COLUMN dcpf.key_rotation_run.id IS 'run number';
+COMMENT ON COLUMN dcpf.key_rotation_run.target_generation IS 'the generation the run re-wraps data keys into';
+COMMENT ON COLUMN dcpf.key_rotation_run.started_at IS 'when the run started';
+COMMENT ON COLUMN dcpf.key_rotation_run.keys_total IS 'data keys wrapped by another generation when the run started';
+COMMENT ON COLUMN dcpf.key_rotation_run.keys_done IS 're-wrapped so far';
+COMMENT ON COLUMN dcpf.key_rotation_run.batches IS 'batches committed so far';
+COMMENT ON COLUMN dcpf.key_rotation_run.updated_at IS 'when the last batch committed';
+COMMENT ON COLUMN dcpf.key_rotation_run.finished_at IS 'when the run ended (done, paused at max_batches, or found interrupted by the next run)';
+COMMENT ON COLUMN dcpf.key_rotation_run.status IS 'running, done, paused (max_batches reached) or interrupted (it stopped without finishing)';
+
+-- the C functions -----------------------------------------------------------
+
+CREATE FUNCTION dcpf.encrypt(value text, table_name text, column_name text, row_id uuid, subject uuid)
+    RETURNS bytea
+    AS 'MODULE_PATHNAME', 'dcpf_encrypt'
+    LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
+COMMENT ON FUNCTION dcpf.encrypt(text, text, text, uuid, uuid) IS
+    'encrypts text with AES-256-GCM under the subject''s data key (made when absent), bound to table, column, row and subject';
+CREATE FUNCTION dcpf.encrypt(value bytea, table_name text, column_name text, row_id uuid, subject uuid)
+    RETURNS bytea
+    AS 'MODULE_PATHNAME', 'dcpf_encrypt'
+    LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
+COMMENT ON FUNCTION dcpf.encrypt(bytea, text, text, uuid, uuid) IS
+    'encrypts bytes (e.g. an attachment) like dcpf.encrypt(text, ...)';
+
+CREATE FUNCTION dcpf.decrypt_text(ciphertext bytea, table_name text, column_name text, row_id uuid, subject uuid)
+    RETURNS text
+    AS 'MODULE_PATHNAME', 'dcpf_decrypt_text'
+    LANGUAGE C STABLE STRICT PARALLEL RESTRICTED;
+COMMENT ON FUNCTION dcpf.decrypt_text(bytea, text, text, uuid, uuid) IS
+    'decrypts a value made by dcpf.encrypt(text, ...) for the same table, column, row and subject; refused unless the caller may see the subject''s rows of that table';
+CREATE FUNCTION dcpf.decrypt(ciphertext bytea, table_name text, column_name text, row_id uuid, subject uuid)
+    RETURNS bytea
+    AS 'MODULE_PATHNAME', 'dcpf_decrypt_bytea'
+    LANGUAGE C STABLE STRICT PARALLEL RESTRICTED;
+COMMENT ON FUNCTION dcpf.decrypt(bytea, text, text, uuid, uuid) IS
+    'decrypts a value made by dcpf.encrypt(bytea, ...), with the checks of dcpf.decrypt_text';
+
+CREATE FUNCTION dcpf.ciphertext_info(ciphertext bytea,
+                                     OUT format_version integer, OUT algorithm text,
+                                     OUT key_id uuid, OUT plaintext_bytes integer)
+    AS 'MODULE_PATHNAME', 'dcpf_ciphertext_info'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION dcpf.ciphertext_info(bytea) IS
+    'the header of a ciphertext (format, algorithm, data key id, plaintext length), for diagnostics; decrypts nothing';
+
+CREATE FUNCTION dcpf.sealed_column() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'dcpf_sealed_column'
+    LANGUAGE C;
+COMMENT ON FUNCTION dcpf.sealed_column() IS
+    'BEFORE INSERT OR UPDATE trigger (column label, ciphertext column, row column, subject column [, blind index column]): refuses a ciphertext that does not open for this row and computes its blind index';
+
+CREATE FUNCTION dcpf.person_by_big_number(big_number dcpf.big_number)
+    RETURNS uuid
+    AS 'MODULE_PATHNAME', 'dcpf_person_by_big_number'
+    LANGUAGE C STABLE STRICT PARALLEL RESTRICTED;
+COMMENT ON FUNCTION dcpf.person_by_big_number(dcpf.big_number) IS
+    'the person with this BIG number among those the caller may see, found through the blind index; NULL when none';
+
+CREATE FUNCTION dcpf.master_key_generations(OUT generation integer, OUT is_current boolean)
+    RETURNS SETOF record
+    AS 'MODULE_PATHNAME', 'dcpf_master_key_generations'
+    LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION dcpf.master_key_generations() IS
+    'the generations the key source holds now (read afresh), the highest marked current; never the keys';
+
+CREATE FUNCTION dcpf.rewrap_data_key(key_id uuid, subject uuid, wrapped bytea)
+    RETURNS bytea
+    AS 'MODULE_PATHNAME', 'dcpf_rewrap_data_key'
+    LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
+COMMENT ON FUNCTION dcpf.rewrap_data_key(uuid, uuid, bytea) IS
+    'for key rotation: the same data key wrapped by the current master key generation (the key itself never leaves the server process)';
+
+CREATE FUNCTION dcpf.forget_data_keys() RETURNS void
+    AS 'MODULE_PATHNAME', 'dcpf_forget_data_keys'
+    LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION dcpf.forget_data_keys() IS
+    'wipes the data keys this backend has unwrapped in the current transaction (they are wiped at its end anyway)';
+
+-- administration ------------------------------------------------------------
+
+CREATE VIEW dcpf.master_key_status AS
+SELECT coalesce(s.generation, g.generation) AS generation,
+       s.generation IS NOT NULL AS in_key_source,
+       coalesce(s.is_current, false) AS is_current,
+       g.registered_at,
+       g.retired_at,
+       (SELECT count(*) FROM dcpf.data_key k
+         WHERE k.wrapped IS NOT NULL AND k.generation = coalesce(s.generation, g.generation)) AS data_keys
+  FROM dcpf.master_key_generations() s
+  FULL JOIN dcpf.master_key_generation g ON g.generation = s.generation;
+COMMENT ON VIEW dcpf.master_key_status IS
+    'per master key generation: whether the key source holds it, whether it is current, when it was registered and retired, and how many data keys it still wraps';
+
+CREATE FUNCTION dcpf.rotate_master_key_batch(batch_size integer DEFAULT 1000)
+    RETURNS integer
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    target integer;
+    done integer;
+BEGIN
+    IF batch_size IS NULL OR batch_size < 1 OR batch_size > 100000 THEN
+        RAISE EXCEPTION 'batch_size must be between 1 and 100000'
+            USING ERRCODE = 'invalid_parameter_value', DETAIL = format('It was %s.', coalesce(batch_size::text, 'NULL'));
+    END IF;
+    SELECT s.generation INTO target FROM dcpf.master_key_generations() s WHERE s.is_current;
+    WITH batch AS (
+        SELECT k.id FROM dcpf.data_key k
+         WHERE k.wrapped IS NOT NULL AND k.generation <> target
+         ORDER BY k.id
+         LIMIT batch_size
+           FOR UPDATE SKIP LOCKED
+    )
+    UPDATE dcpf.data_key k
+       SET wrapped = dcpf.rewrap_data_key(k.id, k.subject_id, k.wrapped), rewrapped_at = now()
+      FROM batch WHERE k.id = batch.id;
+    GET DIAGNOSTICS done = ROW_COUNT;
+    RETURN done;
+END
+$$;
+COMMENT ON FUNCTION dcpf.rotate_master_key_batch(integer) IS
+    're-wraps up to batch_size data keys still wrapped by an older generation into the current one (skipping locked rows) and returns how many; for use inside a transaction or from a scheduler';
+
+CREATE PROCEDURE dcpf.rotate_master_key(batch_size integer DEFAULT 1000, max_batches integer DEFAULT NULL)
+    LANGUAGE plpgsql
+AS $$
+DECLARE
+    target integer;
+    run bigint;
+    total bigint;
+    done bigint := 0;
+    n integer;
+    batches integer := 0;
+    started timestamptz := clock_timestamp();
+    rate numeric;
+    idle integer := 0;
+BEGIN
+    IF max_batches IS NOT NULL AND max_batches < 1 THEN
+        RAISE EXCEPTION 'max_batches must be at least 1'
+            USING ERRCODE = 'invalid_parameter_value', DETAIL = format('It was %s.', max_batches);
+    END IF;
+    SELECT s.generation INTO target FROM dcpf.master_key_generations() s WHERE s.is_current;
+    UPDATE dcpf.key_rotation_run r SET status = 'interrupted', finished_at = r.updated_at
+     WHERE r.status = 'running';
+    SELECT count(*) INTO total FROM dcpf.data_key k WHERE k.wrapped IS NOT NULL AND k.generation <> target;
+    INSERT INTO dcpf.key_rotation_run (target_generation, keys_total) VALUES (target, total) RETURNING id INTO run;
+    COMMIT;
+    LOOP
+        n := dcpf.rotate_master_key_batch(batch_size);
+        done := done + n;
+        batches := batches + 1;
+        UPDATE dcpf.key_rotation_run r SET keys_done = done, batches = rotate_master_key.batches,
+               updated_at = clock_timestamp()
+         WHERE r.id = run;
+        COMMIT;
+        rate := done / greatest(extract(epoch FROM clock_timestamp() - started), 0.001);
+        IF n > 0 THEN
+            RAISE NOTICE 'rotate_master_key: % of % data keys re-wrapped into generation % (%/s, about % s left)',
+                done, total, target, round(rate), round(greatest(total - done, 0) / greatest(rate, 1));
+        END IF;
+        IF n = 0 THEN
+            -- nothing left, or only rows locked by other transactions
+            EXIT WHEN NOT EXISTS (SELECT FROM dcpf.data_key k WHERE k.wrapped IS NOT NULL AND k.generation <> target);
+            idle := idle + 1;
+            IF idle > 50 THEN
+                UPDATE dcpf.key_rotation_run r SET status = 'paused', finished_at = clock_timestamp() WHERE r.id = run;
+                COMMIT;
+                RAISE NOTICE 'rotate_master_key: the remaining data keys stay locked by other transactions; call again later';
+                RETURN;
+            END IF;
+            PERFORM pg_sleep(0.1);
+        END IF;
+        IF max_batches IS NOT NULL AND batches >= max_batches
+           AND EXISTS (SELECT FROM dcpf.data_key k WHERE k.wrapped IS NOT NULL AND k.generation <> target) THEN
+            UPDATE dcpf.key_rotation_run r SET status = 'paused', finished_at = clock_timestamp() WHERE r.id = run;
+            COMMIT;
+            RAISE NOTICE 'rotate_master_key: paused after % batches; call again to resume', batches;
+            RETURN;
+        END IF;
+    END LOOP;
+    UPDATE dcpf.key_rotation_run r SET status = 'done', finished_at = clock_timestamp() WHERE r.id = run;
+    COMMIT;
+    RAISE NOTICE 'rotate_master_key: done, % data keys re-wrapped into generation %', done, target;
+END
+$$;
+COMMENT ON PROCEDURE dcpf.rotate_master_key(integer, integer) IS
+    're-wraps every data key into the current master key generation in committed batches, with progress in dcpf.key_rotation_run and NOTICEs; resumable; CALL it outside a transaction block';
+
+CREATE FUNCTION dcpf.retire_master_key(generation integer)
+    RETURNS timestamptz
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    still bigint;
+    at timestamptz;
+BEGIN
+    IF EXISTS (SELECT FROM dcpf.master_key_generations() s
+                WHERE s.generation = retire_master_key.generation AND s.is_current) THEN
+        RAISE EXCEPTION 'master key generation % is the current one', retire_master_key.generation
+            USING ERRCODE = 'object_in_use',
+                  DETAIL = 'New data keys are wrapped by it.',
+                  HINT = 'Add a newer generation to the key source and rotate first.';
+    END IF;
+    -- keep the rows still wrapped by it from changing while we decide
+    LOCK TABLE dcpf.data_key IN SHARE MODE;
+    SELECT count(*) INTO still FROM dcpf.data_key k
+     WHERE k.wrapped IS NOT NULL AND k.generation = retire_master_key.generation;
+    IF still > 0 THEN
+        RAISE EXCEPTION 'master key generation % still wraps % data keys', retire_master_key.generation, still
+            USING ERRCODE = 'object_in_use',
+                  HINT = 'CALL dcpf.rotate_master_key() first.';
+    END IF;
+    INSERT INTO dcpf.master_key_generation AS g (generation, check_value, retired_at)
+    VALUES (retire_master_key.generation, '\x00000000000000000000000000000000', now())
+    ON CONFLICT ON CONSTRAINT master_key_generation_pkey
+        DO UPDATE SET retired_at = coalesce(g.retired_at, EXCLUDED.retired_at)
+    RETURNING g.retired_at INTO at;
+    RETURN at;
+END
+$$;
+COMMENT ON FUNCTION dcpf.retire_master_key(integer) IS
+    'retires a master key generation that wraps no data key any more: it is refused from then on, and its key can be removed from the key source (which makes older backups unreadable for it)';
+
+CREATE FUNCTION dcpf.shred_person_key(person uuid, reason text)
+    RETURNS timestamptz
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    at timestamptz;
+BEGIN
+    IF reason IS NULL OR length(btrim(reason)) = 0 THEN
+        RAISE EXCEPTION 'shredding a key needs a reason'
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'Say why, e.g. the erasure request it carries out.';
+    END IF;
+    IF person IS NULL OR NOT (EXISTS (SELECT FROM dcpf.person p WHERE p.id = shred_person_key.person)
+                              OR EXISTS (SELECT FROM dcpf.data_key k WHERE k.subject_id = shred_person_key.person)) THEN
+        RAISE EXCEPTION 'no person with id %', person
+            USING ERRCODE = 'no_data_found';
+    END IF;
+    SELECT k.shredded_at INTO at FROM dcpf.data_key k
+     WHERE k.subject_id = shred_person_key.person FOR UPDATE;
+    IF at IS NOT NULL THEN
+        RAISE NOTICE 'the key of person % was already shredded at %', person, at;
+        RETURN at;
+    END IF;
+    -- with no key yet, a destroyed one is recorded, so nothing is ever encrypted for them again
+    INSERT INTO dcpf.data_key AS k (id, subject_id, wrapped, shredded_at, shred_reason)
+    VALUES (gen_random_uuid(), shred_person_key.person, NULL, now(), btrim(shred_person_key.reason))
+    ON CONFLICT ON CONSTRAINT data_key_one_per_subject
+        DO UPDATE SET wrapped = NULL, shredded_at = EXCLUDED.shredded_at, shred_reason = EXCLUDED.shred_reason
+    RETURNING k.shredded_at INTO at;
+    PERFORM dcpf.forget_data_keys();
+    RETURN at;
+END
+$$;
+COMMENT ON FUNCTION dcpf.shred_person_key(uuid, text) IS
+    'crypto-shredding: destroys the person''s data key, so every ciphertext of theirs (tables, audit payloads, replicas, later restores of backups once the wrapping generation is retired) is unreadable; returns when';
+
+-- who may call what: encrypting and decrypting are for the application (the
+-- decrypt functions check the caller's entitlement themselves); keys are
+-- managed by the extension owner alone
+REVOKE EXECUTE ON FUNCTION
+    dcpf.encrypt(text, text, text, uuid, uuid),
+    dcpf.encrypt(bytea, text, text, uuid, uuid),
+    dcpf.decrypt_text(bytea, text, text, uuid, uuid),
+    dcpf.decrypt(bytea, text, text, uuid, uuid),
+    dcpf.person_by_big_number(dcpf.big_number),
+    dcpf.sealed_column(),
+    dcpf.master_key_generations(),
+    dcpf.rewrap_data_key(uuid, uuid, bytea),
+    dcpf.forget_data_keys(),
+    dcpf.rotate_master_key_batch(integer),
+    dcpf.retire_master_key(integer),
+    dcpf.shred_person_key(uuid, text)
+FROM PUBLIC;
+REVOKE EXECUTE ON PROCEDURE dcpf.rotate_master_key(integer, integer) FROM PUBLIC;
+REVOKE ALL ON dcpf.master_key_status FROM PUBLIC;

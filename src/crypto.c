@@ -1,0 +1,585 @@
+/*-------------------------------------------------------------------------
+ * crypto.c
+ *    Column encryption: AES-256-GCM under per-subject data keys (keys.c),
+ *    bound to table, column, row and subject; blind indexes.
+ *
+ * A ciphertext (bytea) is
+ *
+ *     format (1 byte, 1) | algorithm (1 byte, 1 = AES-256-GCM) |
+ *     data key id (16 bytes) | nonce (12 random bytes) | ciphertext | tag (16)
+ *
+ * and its associated data is the 30-byte header followed by the table label,
+ * the column label (each preceded by its length), the row's uuid and the
+ * subject's uuid. A ciphertext copied to another row, column, table or
+ * subject, or altered in any byte, does not open: the tag fails and the
+ * caller gets an error, never garbage.
+ *
+ * Decryption for SQL callers is refused unless the caller may see the
+ * subject's rows of that table under row-level security (checked once per
+ * transaction, table and subject, as the caller), or is a superuser or the
+ * extension owner. The data key of a shredded subject is gone: decryption
+ * says when the data was erased.
+ *
+ * A blind index is HMAC-SHA256 under the separate "blind" key of
+ * "<table>.<column>" NUL value, truncated to 16 bytes: equal values give
+ * equal indexes, and nothing else can be learnt without the key.
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include "access/htup_details.h"
+#include "catalog/pg_type_d.h"
+#include "commands/trigger.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "mb/pg_wchar.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/datum.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+
+#include "dcpf.h"
+#include "keys.h"
+
+#define CT_FORMAT 1
+#define CT_ALGORITHM_AES_256_GCM 1
+#define CT_HEADER_LEN (2 + UUID_LEN + DCPF_NONCE_LEN)
+#define CT_OVERHEAD (CT_HEADER_LEN + DCPF_TAG_LEN)
+#define LABEL_MAX 63
+#define AAD_MAX (CT_HEADER_LEN + 2 * (1 + LABEL_MAX) + 2 * UUID_LEN)
+
+/* Refuse a table or column label that is not a lower-case SQL identifier. */
+static void
+check_label(const char *label, const char *what)
+{
+	size_t		len = strlen(label);
+	size_t		i;
+
+	for (i = 0; i < len; i++)
+	{
+		char		c = label[i];
+
+		if (!((c >= 'a' && c <= 'z') || c == '_' || (i > 0 && c >= '0' && c <= '9')))
+			break;
+	}
+	if (len == 0 || len > LABEL_MAX || i < len)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid %s label \"%s\"", what, label),
+				 errdetail("A label is a lower-case identifier of 1 to %d characters, such as person_phone.",
+						   LABEL_MAX)));
+}
+
+/* Build the associated data; returns its length. */
+static int
+build_aad(unsigned char *aad, const unsigned char *header, const char *table, const char *column,
+		  const pg_uuid_t *row, const pg_uuid_t *subject)
+{
+	int			n = 0;
+	int			tl = strlen(table);
+	int			cl = strlen(column);
+
+	memcpy(aad, header, CT_HEADER_LEN);
+	n = CT_HEADER_LEN;
+	aad[n++] = (unsigned char) tl;
+	memcpy(aad + n, table, tl);
+	n += tl;
+	aad[n++] = (unsigned char) cl;
+	memcpy(aad + n, column, cl);
+	n += cl;
+	memcpy(aad + n, row->data, UUID_LEN);
+	n += UUID_LEN;
+	memcpy(aad + n, subject->data, UUID_LEN);
+	n += UUID_LEN;
+	return n;
+}
+
+/* Encrypt a value for a subject, bound to table, column and row (see keys.h). */
+bytea *
+dcpf_seal(const char *table, const char *column, const pg_uuid_t *row, const pg_uuid_t *subject,
+		  const unsigned char *plain, int len)
+{
+	DcpfDataKey *key;
+	EVP_CIPHER_CTX *ctx;
+	bytea	   *result;
+	unsigned char *p;
+	unsigned char aad[AAD_MAX];
+	int			aad_len;
+	int			outl;
+	bool		ok;
+
+	check_label(table, "table");
+	check_label(column, "column");
+	if ((Size) len > MaxAllocSize - VARHDRSZ - CT_OVERHEAD)
+		ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED), errmsg("value too large to encrypt")));
+	key = dcpf_data_key_for_subject(subject);
+	result = palloc(VARHDRSZ + CT_OVERHEAD + len);
+	SET_VARSIZE(result, VARHDRSZ + CT_OVERHEAD + len);
+	p = (unsigned char *) VARDATA(result);
+	p[0] = CT_FORMAT;
+	p[1] = CT_ALGORITHM_AES_256_GCM;
+	memcpy(p + 2, dcpf_data_key_id(key)->data, UUID_LEN);
+	if (!pg_strong_random(p + 2 + UUID_LEN, DCPF_NONCE_LEN))
+		ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("could not generate a nonce")));
+	aad_len = build_aad(aad, p, table, column, row, subject);
+
+	ctx = dcpf_data_key_cipher(key, true);
+	ok = EVP_CipherInit_ex2(ctx, NULL, NULL, p + 2 + UUID_LEN, 1, NULL) == 1 &&
+		EVP_CipherUpdate(ctx, NULL, &outl, aad, aad_len) == 1 &&
+		(len == 0 || EVP_CipherUpdate(ctx, p + CT_HEADER_LEN, &outl, plain, len) == 1) &&
+		EVP_CipherFinal_ex(ctx, p + CT_HEADER_LEN + len, &outl) == 1 &&
+		EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, DCPF_TAG_LEN, p + CT_HEADER_LEN + len) == 1;
+	if (!ok)
+		ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("AES-256-GCM encryption failed")));
+	return result;
+}
+
+/* Refuse a ciphertext that does not authenticate. */
+static void pg_attribute_noreturn()
+does_not_authenticate(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_DATA_CORRUPTED),
+			 errmsg("ciphertext does not authenticate"),
+			 errdetail("It was altered, or it belongs to another table, column, row or subject.")));
+	pg_unreachable();
+}
+
+/* Parse and check a ciphertext's header; returns the data key id. */
+static const unsigned char *
+check_header(const unsigned char *sealed, int sealed_len)
+{
+	if (sealed_len < CT_OVERHEAD)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("not a dcpf ciphertext"),
+				 errdetail("It is %d bytes long; a ciphertext has at least %d.", sealed_len, CT_OVERHEAD)));
+	if (sealed[0] != CT_FORMAT)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("unknown ciphertext format version %d", sealed[0]),
+				 errdetail("This version of dcpf reads format version %d.", CT_FORMAT)));
+	if (sealed[1] != CT_ALGORITHM_AES_256_GCM)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("unknown ciphertext algorithm %d", sealed[1]),
+				 errdetail("Algorithm 1 (AES-256-GCM) is the only one.")));
+	return sealed + 2;
+}
+
+/* Refuse unless the caller may see the subject's rows of the table. */
+static void check_read_permission(DcpfDataKey *key, const char *table);
+
+/* Open a ciphertext (see keys.h). The result is palloc'd, NUL-terminated. */
+unsigned char *
+dcpf_open(const unsigned char *sealed, int sealed_len, const char *table, const char *column,
+		  const pg_uuid_t *row, const pg_uuid_t *subject, bool check_entitlement, int *len)
+{
+	pg_uuid_t	key_id;
+	DcpfDataKey *key;
+	EVP_CIPHER_CTX *ctx;
+	unsigned char aad[AAD_MAX];
+	int			aad_len;
+	int			n = sealed_len - CT_OVERHEAD;
+	unsigned char *out;
+	unsigned char tag[DCPF_TAG_LEN];
+	int			outl;
+	bool		ok;
+
+	check_label(table, "table");
+	check_label(column, "column");
+	memcpy(key_id.data, check_header(sealed, sealed_len), UUID_LEN);
+	key = dcpf_data_key_by_id(&key_id);
+	if (memcmp(dcpf_data_key_subject(key)->data, subject->data, UUID_LEN) != 0)
+		does_not_authenticate();
+	if (check_entitlement)
+		check_read_permission(key, table);
+
+	aad_len = build_aad(aad, sealed, table, column, row, subject);
+	memcpy(tag, sealed + CT_HEADER_LEN + n, DCPF_TAG_LEN);
+	out = palloc(n + 1);
+	ctx = dcpf_data_key_cipher(key, false);
+	ok = EVP_CipherInit_ex2(ctx, NULL, NULL, sealed + 2 + UUID_LEN, 0, NULL) == 1 &&
+		EVP_CipherUpdate(ctx, NULL, &outl, aad, aad_len) == 1 &&
+		(n == 0 || EVP_CipherUpdate(ctx, out, &outl, sealed + CT_HEADER_LEN, n) == 1) &&
+		EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, DCPF_TAG_LEN, tag) == 1 &&
+		EVP_CipherFinal_ex(ctx, out + n, &outl) == 1;
+	if (!ok)
+	{
+		OPENSSL_cleanse(out, n);
+		pfree(out);
+		does_not_authenticate();
+	}
+	out[n] = '\0';
+	*len = n;
+	return out;
+}
+
+/*
+ * Who may decrypt what: the caller must see a row of the table about the
+ * subject under row-level security. One statement per table label, run as
+ * the caller; its answer is cached with the data key for the transaction.
+ */
+static DcpfSavedQuery rule_person = {
+	"SELECT EXISTS (SELECT FROM dcpf.person t WHERE t.id OPERATOR(pg_catalog.=) $1)", 1, {UUIDOID}
+};
+static DcpfSavedQuery rule_person_phone = {
+	"SELECT EXISTS (SELECT FROM dcpf.person_phone t WHERE t.person_id OPERATOR(pg_catalog.=) $1)", 1, {UUIDOID}
+};
+static DcpfSavedQuery rule_person_address = {
+	"SELECT EXISTS (SELECT FROM dcpf.person_address t WHERE t.person_id OPERATOR(pg_catalog.=) $1)", 1, {UUIDOID}
+};
+static DcpfSavedQuery rule_billing_profile = {
+	"SELECT EXISTS (SELECT FROM dcpf.billing_profile t WHERE t.licensee_id OPERATOR(pg_catalog.=) $1)", 1, {UUIDOID}
+};
+
+static struct
+{
+	const char *table;
+	DcpfSavedQuery *rule;
+}			read_rules[] =
+{
+	{"person", &rule_person},
+	{"person_phone", &rule_person_phone},
+	{"person_address", &rule_person_address},
+	{"billing_profile", &rule_billing_profile},
+};
+
+static void
+check_read_permission(DcpfDataKey *key, const char *table)
+{
+	int			allowed = dcpf_data_key_permission(key, table);
+
+	if (allowed < 0)
+	{
+		DcpfSavedQuery *rule = NULL;
+		Datum		args[1];
+		Datum		out[1];
+		bool		isnull[1];
+		int			i;
+
+		for (i = 0; i < lengthof(read_rules); i++)
+			if (strcmp(read_rules[i].table, table) == 0)
+				rule = read_rules[i].rule;
+		args[0] = UUIDPGetDatum(dcpf_data_key_subject(key));
+		allowed = rule != NULL && dcpf_saved_query(rule, false, args, NULL, true, 1, out, isnull) &&
+			!isnull[0] && DatumGetBool(out[0]);
+		dcpf_data_key_set_permission(key, table, allowed);
+	}
+	if (!allowed)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied to decrypt %s data of this subject", table),
+				 errdetail("The current identity may not see the subject's rows of dcpf.%s.", table)));
+}
+
+/* Per call site: whether the calling user needs the entitlement check. */
+typedef struct CallerCache
+{
+	Oid			userid;
+	bool		trusted;
+} CallerCache;
+
+static bool
+caller_trusted(FunctionCallInfo fcinfo)
+{
+	CallerCache *cache = (CallerCache *) fcinfo->flinfo->fn_extra;
+	Oid			userid = GetUserId();
+
+	if (cache == NULL)
+	{
+		cache = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(CallerCache));
+		cache->userid = InvalidOid;
+		fcinfo->flinfo->fn_extra = cache;
+	}
+	if (cache->userid != userid)
+	{
+		cache->trusted = dcpf_keys_caller_is_trusted();
+		cache->userid = userid;
+	}
+	return cache->trusted;
+}
+
+/* dcpf.encrypt(value text|bytea, table, column, row, subject) */
+PG_FUNCTION_INFO_V1(dcpf_encrypt);
+Datum
+dcpf_encrypt(PG_FUNCTION_ARGS)
+{
+	bytea	   *value = PG_GETARG_BYTEA_PP(0);
+	char	   *table = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	char	   *column = text_to_cstring(PG_GETARG_TEXT_PP(2));
+
+	PG_RETURN_BYTEA_P(dcpf_seal(table, column, PG_GETARG_UUID_P(3), PG_GETARG_UUID_P(4),
+								(unsigned char *) VARDATA_ANY(value), VARSIZE_ANY_EXHDR(value)));
+}
+
+/* Shared by the decrypt functions: open for an SQL caller. */
+static unsigned char *
+open_for_caller(FunctionCallInfo fcinfo, int *len)
+{
+	bytea	   *sealed = PG_GETARG_BYTEA_PP(0);
+	char	   *table = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	char	   *column = text_to_cstring(PG_GETARG_TEXT_PP(2));
+
+	return dcpf_open((unsigned char *) VARDATA_ANY(sealed), VARSIZE_ANY_EXHDR(sealed), table, column,
+					 PG_GETARG_UUID_P(3), PG_GETARG_UUID_P(4), !caller_trusted(fcinfo), len);
+}
+
+/* dcpf.decrypt_text(ciphertext, table, column, row, subject) */
+PG_FUNCTION_INFO_V1(dcpf_decrypt_text);
+Datum
+dcpf_decrypt_text(PG_FUNCTION_ARGS)
+{
+	int			len;
+	unsigned char *plain = open_for_caller(fcinfo, &len);
+	text	   *result;
+
+	if (!pg_verify_mbstr(GetDatabaseEncoding(), (const char *) plain, len, true))
+	{
+		OPENSSL_cleanse(plain, len);
+		ereport(ERROR,
+				(errcode(ERRCODE_CHARACTER_NOT_IN_REPERTOIRE),
+				 errmsg("decrypted value is not text in the database encoding"),
+				 errhint("It was encrypted as bytes: use dcpf.decrypt.")));
+	}
+	result = cstring_to_text_with_len((const char *) plain, len);
+	OPENSSL_cleanse(plain, len);
+	PG_RETURN_TEXT_P(result);
+}
+
+/* dcpf.decrypt(ciphertext, table, column, row, subject) returns bytea */
+PG_FUNCTION_INFO_V1(dcpf_decrypt_bytea);
+Datum
+dcpf_decrypt_bytea(PG_FUNCTION_ARGS)
+{
+	int			len;
+	unsigned char *plain = open_for_caller(fcinfo, &len);
+	bytea	   *result = palloc(VARHDRSZ + len);
+
+	SET_VARSIZE(result, VARHDRSZ + len);
+	memcpy(VARDATA(result), plain, len);
+	OPENSSL_cleanse(plain, len);
+	PG_RETURN_BYTEA_P(result);
+}
+
+/* dcpf.ciphertext_info(ciphertext): the header, for diagnostics; never decrypts. */
+PG_FUNCTION_INFO_V1(dcpf_ciphertext_info);
+Datum
+dcpf_ciphertext_info(PG_FUNCTION_ARGS)
+{
+	bytea	   *sealed = PG_GETARG_BYTEA_PP(0);
+	const unsigned char *p = (unsigned char *) VARDATA_ANY(sealed);
+	int			len = VARSIZE_ANY_EXHDR(sealed);
+	TupleDesc	tupdesc;
+	Datum		values[4];
+	bool		nulls[4] = {false, false, false, false};
+	pg_uuid_t  *key_id = palloc(sizeof(pg_uuid_t));
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	memcpy(key_id->data, check_header(p, len), UUID_LEN);
+	values[0] = Int32GetDatum(p[0]);
+	values[1] = CStringGetTextDatum("AES-256-GCM");
+	values[2] = UUIDPGetDatum(key_id);
+	values[3] = Int32GetDatum(len - CT_OVERHEAD);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(tupdesc), values, nulls)));
+}
+
+/* The blind index of a value: HMAC-SHA256("<table>.<column>" NUL value), 16 bytes. */
+static bytea *
+blind_index(const char *purpose, const unsigned char *value, int len)
+{
+	unsigned char key[DCPF_KEY_LEN];
+	unsigned char mac[EVP_MAX_MD_SIZE];
+	size_t		maclen = 0;
+	int			plen = strlen(purpose);
+	unsigned char *msg = palloc(plen + 1 + len);
+	bytea	   *result;
+	bool		ok;
+
+	memcpy(msg, purpose, plen + 1);
+	memcpy(msg + plen + 1, value, len);
+	dcpf_blind_key(key);
+	ok = EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, key, DCPF_KEY_LEN, msg, plen + 1 + len,
+				   mac, sizeof(mac), &maclen) != NULL && maclen >= DCPF_BLIND_INDEX_LEN;
+	OPENSSL_cleanse(key, sizeof(key));
+	OPENSSL_cleanse(msg, plen + 1 + len);
+	pfree(msg);
+	if (!ok)
+		ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("could not compute a blind index")));
+	result = palloc(VARHDRSZ + DCPF_BLIND_INDEX_LEN);
+	SET_VARSIZE(result, VARHDRSZ + DCPF_BLIND_INDEX_LEN);
+	memcpy(VARDATA(result), mac, DCPF_BLIND_INDEX_LEN);
+	OPENSSL_cleanse(mac, sizeof(mac));
+	return result;
+}
+
+/* The attribute number of a trigger argument's column, of the expected type. */
+static int
+trigger_column(Relation rel, const char *name, Oid type)
+{
+	int			attnum = SPI_fnumber(RelationGetDescr(rel), name);
+
+	if (attnum <= 0 || TupleDescAttr(RelationGetDescr(rel), attnum - 1)->atttypid != type)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("dcpf.sealed_column: table \"%s\" has no column \"%s\" of type %s",
+						RelationGetRelationName(rel), name, format_type_be(type))));
+	return attnum;
+}
+
+/*
+ * dcpf.sealed_column(): BEFORE INSERT OR UPDATE row trigger with arguments
+ * (column_label, ciphertext_column, row_column, subject_column
+ * [, blind_index_column]). Checks that a written ciphertext opens for this
+ * table, column, row and subject, so nothing copied from elsewhere or forged
+ * is stored, and computes the blind index from the plaintext (the writer
+ * cannot choose it). Writes by the extension owner or a superuser are
+ * trusted (see below).
+ */
+PG_FUNCTION_INFO_V1(dcpf_sealed_column);
+Datum
+dcpf_sealed_column(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	Trigger    *trigger;
+	Relation	rel;
+	TupleDesc	desc;
+	HeapTuple	newtup;
+	int			ct_att, row_att, subject_att, blind_att = 0;
+	Datum		ct;
+	bool		ct_null, row_null, subject_null;
+	Datum		row, subject;
+	char	   *table;
+	int			len;
+	unsigned char *plain;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(trigdata->tg_event) ||
+		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) || TRIGGER_FIRED_BY_DELETE(trigdata->tg_event))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("dcpf.sealed_column must be a BEFORE INSERT OR UPDATE row trigger")));
+	trigger = trigdata->tg_trigger;
+	if (trigger->tgnargs != 4 && trigger->tgnargs != 5)
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("dcpf.sealed_column takes 4 or 5 arguments"),
+				 errdetail("column label, ciphertext column, row column, subject column [, blind index column]")));
+	rel = trigdata->tg_relation;
+	desc = RelationGetDescr(rel);
+	newtup = TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ? trigdata->tg_newtuple : trigdata->tg_trigtuple;
+	ct_att = trigger_column(rel, trigger->tgargs[1], BYTEAOID);
+	row_att = trigger_column(rel, trigger->tgargs[2], UUIDOID);
+	subject_att = trigger_column(rel, trigger->tgargs[3], UUIDOID);
+	if (trigger->tgnargs == 5)
+		blind_att = trigger_column(rel, trigger->tgargs[4], BYTEAOID);
+
+	ct = heap_getattr(newtup, ct_att, desc, &ct_null);
+	row = heap_getattr(newtup, row_att, desc, &row_null);
+	subject = heap_getattr(newtup, subject_att, desc, &subject_null);
+
+	if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
+	{
+		HeapTuple	old = trigdata->tg_trigtuple;
+		int			atts[4] = {ct_att, row_att, subject_att, blind_att};
+		bool		same = true;
+		int			i;
+
+		for (i = 0; i < 4 && same; i++)
+		{
+			bool		n1, n2;
+			Datum		d1, d2;
+			Form_pg_attribute att;
+
+			if (atts[i] == 0)
+				continue;
+			att = TupleDescAttr(desc, atts[i] - 1);
+			d1 = heap_getattr(old, atts[i], desc, &n1);
+			d2 = heap_getattr(newtup, atts[i], desc, &n2);
+			same = (n1 == n2) && (n1 || datumIsEqual(d1, d2, att->attbyval, att->attlen));
+		}
+		if (same)
+			return PointerGetDatum(newtup);
+	}
+
+	/*
+	 * The extension owner and superusers are trusted with what they write:
+	 * pg_restore loads rows before or after the data keys they need, with
+	 * the blind index the dump holds. Without one, it is computed.
+	 */
+	if (dcpf_keys_caller_is_trusted())
+	{
+		bool		blind_null = true;
+
+		if (blind_att)
+			(void) heap_getattr(newtup, blind_att, desc, &blind_null);
+		if (!ct_null && (!blind_att || !blind_null))
+			return PointerGetDatum(newtup);
+	}
+
+	if (ct_null)
+	{
+		if (blind_att)
+		{
+			bool		isnull = true;
+			Datum		v = (Datum) 0;
+
+			newtup = heap_modify_tuple_by_cols(newtup, desc, 1, &blind_att, &v, &isnull);
+		}
+		return PointerGetDatum(newtup);
+	}
+	if (row_null || subject_null)
+		ereport(ERROR,
+				(errcode(ERRCODE_NOT_NULL_VIOLATION),
+				 errmsg("an encrypted value needs its row and subject"),
+				 errdetail("Column \"%s\" or \"%s\" of \"%s\" is null.", trigger->tgargs[2],
+						   trigger->tgargs[3], RelationGetRelationName(rel))));
+
+	table = RelationGetRelationName(rel);
+	{
+		bytea	   *b = DatumGetByteaPP(ct);
+
+		plain = dcpf_open((unsigned char *) VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b), table, trigger->tgargs[0],
+						  DatumGetUUIDP(row), DatumGetUUIDP(subject), false, &len);
+	}
+	if (blind_att)
+	{
+		char	   *purpose = psprintf("%s.%s", table, trigger->tgargs[0]);
+		bool		isnull = false;
+		Datum		v = PointerGetDatum(blind_index(purpose, plain, len));
+
+		newtup = heap_modify_tuple_by_cols(newtup, desc, 1, &blind_att, &v, &isnull);
+	}
+	OPENSSL_cleanse(plain, len);
+	pfree(plain);
+	return PointerGetDatum(newtup);
+}
+
+static DcpfSavedQuery q_person_by_big = {
+	"SELECT p.id FROM dcpf.person p WHERE p.big_number_hmac OPERATOR(pg_catalog.=) $1", 1, {BYTEAOID}
+};
+
+/*
+ * dcpf.person_by_big_number(big): the id of the person with this BIG number
+ * among those the caller may see (row-level security applies), or NULL. The
+ * blind index is computed here and never shown.
+ */
+PG_FUNCTION_INFO_V1(dcpf_person_by_big_number);
+Datum
+dcpf_person_by_big_number(PG_FUNCTION_ARGS)
+{
+	text	   *big = PG_GETARG_TEXT_PP(0);
+	Datum		args[1];
+	Datum		out[1];
+	bool		isnull[1];
+
+	args[0] = PointerGetDatum(blind_index("person.big_number", (unsigned char *) VARDATA_ANY(big),
+										  VARSIZE_ANY_EXHDR(big)));
+	if (!dcpf_saved_query(&q_person_by_big, false, args, NULL, true, 1, out, isnull) || isnull[0])
+		PG_RETURN_NULL();
+	PG_RETURN_DATUM(out[0]);
+}

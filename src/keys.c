@@ -1,0 +1,1010 @@
+/*-------------------------------------------------------------------------
+ * keys.c
+ *    The key hierarchy: master key generations and per-subject data keys.
+ *
+ * Master keys come from the superuser-only setting dcpf.master_key_file (a
+ * file readable by the server user only) or dcpf.master_key_command (its
+ * standard output), in this format:
+ *
+ *     # comments and blank lines are ignored
+ *     master 1 <64 hex digits>
+ *     master 2 <64 hex digits>
+ *     blind <64 hex digits>
+ *
+ * The highest generation wraps new data keys; older ones only unwrap. The
+ * "blind" key computes blind indexes (crypto.c). The keys live in static
+ * memory of this backend, are re-read when the file changes (checked once
+ * per transaction) and wiped when replaced. They never appear in SQL text,
+ * settings, logs or tables: dcpf.master_key_generation keeps only a check
+ * value (HMAC-SHA256 of a constant) so that a wrong key in the file is told
+ * apart from damaged data.
+ *
+ * A data key is 32 random bytes, stored in dcpf.data_key wrapped with
+ * AES-256-GCM: format byte, generation (4 bytes, big-endian), nonce,
+ * ciphertext, tag; the associated data binds it to its key id, subject and
+ * generation. Unwrapped keys are cached for the current transaction only
+ * and wiped at its end (and when a subtransaction aborts, since a key
+ * created in it is gone).
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include "access/xact.h"
+#include "catalog/pg_type_d.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "port.h"
+#include "storage/fd.h"
+#include "storage/proc.h"
+#include "utils/builtins.h"
+#include "utils/datum.h"
+#include "utils/hsearch.h"
+#include "utils/memutils.h"
+
+#include "dcpf.h"
+#include "keys.h"
+
+#define MAX_GENERATIONS 64
+#define MAX_SOURCE_BYTES 65536
+#define WRAPPED_FORMAT 1
+#define WRAPPED_LEN (1 + 4 + DCPF_NONCE_LEN + DCPF_KEY_LEN + DCPF_TAG_LEN)
+#define WRAP_AAD_LEN (16 + 5 + UUID_LEN + UUID_LEN)
+#define CHECK_VALUE_LEN 16
+#define PERMISSION_SLOTS 8
+
+typedef struct MasterKey
+{
+	int32		generation;
+	bool		verified;		/* check value compared in this backend */
+	unsigned char key[DCPF_KEY_LEN];
+} MasterKey;
+
+struct DcpfDataKey
+{
+	pg_uuid_t	id;				/* hash key */
+	pg_uuid_t	subject;
+	unsigned char key[DCPF_KEY_LEN];
+	EVP_CIPHER_CTX *enc;
+	EVP_CIPHER_CTX *dec;
+	int			npermissions;
+	struct
+	{
+		char		table[NAMEDATALEN];
+		bool		allowed;
+	}			permissions[PERMISSION_SLOTS];
+};
+
+typedef struct SubjectEntry
+{
+	pg_uuid_t	subject;		/* hash key */
+	DcpfDataKey *key;
+} SubjectEntry;
+
+/* master keys: static memory, wiped when replaced */
+static MasterKey master_keys[MAX_GENERATIONS];
+static int	n_master_keys = 0;
+static unsigned char blind_key[DCPF_KEY_LEN];
+static bool have_blind_key = false;
+static bool keys_loaded = false;
+static char *loaded_source = NULL;
+static struct stat loaded_stat;
+static LocalTransactionId stat_checked_lxid = InvalidLocalTransactionId;
+
+/* data keys of the current transaction */
+static MemoryContext key_cxt = NULL;
+static HTAB *keys_by_id = NULL;
+static HTAB *keys_by_subject = NULL;
+static EVP_CIPHER *aes_gcm = NULL;
+
+static const char wrap_label[16] = "dcpf data key v1";
+static const char check_label[] = "dcpf master key check value v1";
+
+/* Refuse for a missing or unusable key source. */
+static void pg_attribute_noreturn()
+key_source_refused(int code, const char *msg, const char *detail)
+{
+	ereport(ERROR,
+			(errcode(code),
+			 errmsg("%s", msg),
+			 detail ? errdetail("%s", detail) : 0,
+			 errhint("Set dcpf.master_key_file (or dcpf.master_key_command) and reload the configuration; "
+					 "see doc/guides/keys.md.")));
+	pg_unreachable();
+}
+
+/* The AES-256-GCM implementation, fetched once per backend. */
+static EVP_CIPHER *
+cipher_get(void)
+{
+	if (aes_gcm == NULL)
+	{
+		aes_gcm = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
+		if (aes_gcm == NULL)
+			ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("could not fetch AES-256-GCM")));
+	}
+	return aes_gcm;
+}
+
+/* Wipe the master keys held by this backend. */
+static void
+master_keys_wipe(void)
+{
+	OPENSSL_cleanse(master_keys, sizeof(master_keys));
+	OPENSSL_cleanse(blind_key, sizeof(blind_key));
+	n_master_keys = 0;
+	have_blind_key = false;
+	keys_loaded = false;
+}
+
+/* Decode 64 hex digits into 32 bytes; false when malformed. */
+static bool
+hex_key(const char *hex, unsigned char *out)
+{
+	int			i;
+
+	if (strlen(hex) != 2 * DCPF_KEY_LEN)
+		return false;
+	for (i = 0; i < 2 * DCPF_KEY_LEN; i++)
+	{
+		char		c = hex[i];
+		int			v;
+
+		if (c >= '0' && c <= '9')
+			v = c - '0';
+		else if (c >= 'a' && c <= 'f')
+			v = c - 'a' + 10;
+		else if (c >= 'A' && c <= 'F')
+			v = c - 'A' + 10;
+		else
+			return false;
+		if (i % 2 == 0)
+			out[i / 2] = (unsigned char) (v << 4);
+		else
+			out[i / 2] |= (unsigned char) v;
+	}
+	return true;
+}
+
+/*
+ * Parse the key source into the static arrays. Returns NULL on success or a
+ * description of the first problem (never quoting key material); *line is
+ * the line it was found on.
+ */
+static const char *
+parse_key_source(char *text, int *line)
+{
+	char	   *save = NULL;
+	char	   *l;
+	int			lineno = 0;
+
+	*line = 0;
+	for (l = text; l != NULL; l = save)
+	{
+		char	   *nl = strchr(l, '\n');
+		char	   *tok;
+		char	   *tsave = NULL;
+
+		save = nl ? nl + 1 : NULL;
+		if (nl)
+			*nl = '\0';
+		lineno++;
+		*line = lineno;
+		tok = strtok_r(l, " \t\r", &tsave);
+		if (tok == NULL || tok[0] == '#')
+			continue;
+		if (strcmp(tok, "master") == 0)
+		{
+			char	   *gen_text = strtok_r(NULL, " \t\r", &tsave);
+			char	   *hex = strtok_r(NULL, " \t\r", &tsave);
+			char	   *end;
+			long		gen;
+			int			i;
+
+			if (gen_text == NULL || hex == NULL || strtok_r(NULL, " \t\r", &tsave) != NULL)
+				return "a master line is \"master <generation> <64 hex digits>\"";
+			errno = 0;
+			gen = strtol(gen_text, &end, 10);
+			if (errno != 0 || *end != '\0' || gen < 1 || gen > PG_INT32_MAX)
+				return "the generation is not a number from 1 to 2147483647";
+			for (i = 0; i < n_master_keys; i++)
+				if (master_keys[i].generation == gen)
+					return "the generation appears twice";
+			if (n_master_keys >= MAX_GENERATIONS)
+				return "more than 64 generations";
+			if (!hex_key(hex, master_keys[n_master_keys].key))
+				return "the key is not 64 hexadecimal digits (256 bits)";
+			master_keys[n_master_keys].generation = (int32) gen;
+			master_keys[n_master_keys].verified = false;
+			n_master_keys++;
+		}
+		else if (strcmp(tok, "blind") == 0)
+		{
+			char	   *hex = strtok_r(NULL, " \t\r", &tsave);
+
+			if (hex == NULL || strtok_r(NULL, " \t\r", &tsave) != NULL)
+				return "a blind line is \"blind <64 hex digits>\"";
+			if (have_blind_key)
+				return "the blind-index key appears twice";
+			if (!hex_key(hex, blind_key))
+				return "the key is not 64 hexadecimal digits (256 bits)";
+			have_blind_key = true;
+		}
+		else
+			return "lines start with \"master\", \"blind\" or \"#\"";
+	}
+	if (n_master_keys == 0)
+	{
+		*line = 0;
+		return "it holds no master key";
+	}
+	return NULL;
+}
+
+/* Read the key file, refusing one that others may read. */
+static char *
+read_key_file(const char *path, struct stat *st, int *len)
+{
+	FILE	   *fp = AllocateFile(path, "r");
+	char	   *buf;
+	size_t		n;
+
+	if (fp == NULL)
+		key_source_refused(ERRCODE_CONFIG_FILE_ERROR, "could not open the master key file",
+						   psprintf("The file named by dcpf.master_key_file cannot be opened: %m."));
+	if (fstat(fileno(fp), st) != 0 || !S_ISREG(st->st_mode))
+	{
+		FreeFile(fp);
+		key_source_refused(ERRCODE_CONFIG_FILE_ERROR, "the master key file is not a regular file", NULL);
+	}
+	if ((st->st_uid == geteuid() && (st->st_mode & (S_IRWXG | S_IRWXO)) != 0) ||
+		(st->st_uid == 0 && (st->st_mode & (S_IWGRP | S_IXGRP | S_IRWXO)) != 0) ||
+		(st->st_uid != geteuid() && st->st_uid != 0))
+	{
+		FreeFile(fp);
+		key_source_refused(ERRCODE_CONFIG_FILE_ERROR, "the master key file is accessible to others",
+						   "It must be owned by the server user with mode 0600 or 0400, "
+						   "or by root with mode 0640 or stricter.");
+	}
+	buf = palloc(MAX_SOURCE_BYTES + 1);
+	n = fread(buf, 1, MAX_SOURCE_BYTES + 1, fp);
+	FreeFile(fp);
+	if (n > MAX_SOURCE_BYTES)
+	{
+		OPENSSL_cleanse(buf, MAX_SOURCE_BYTES + 1);
+		key_source_refused(ERRCODE_CONFIG_FILE_ERROR, "the master key file is too large",
+						   "It may hold at most 64 kB.");
+	}
+	buf[n] = '\0';
+	*len = (int) n;
+	return buf;
+}
+
+/* Run the key command and collect its standard output. */
+static char *
+read_key_command(const char *command, int *len)
+{
+	FILE	   *fp;
+	char	   *buf = palloc(MAX_SOURCE_BYTES + 1);
+	size_t		n;
+	int			rc;
+
+	fflush(NULL);
+	fp = OpenPipeStream(command, "r");
+	if (fp == NULL)
+		key_source_refused(ERRCODE_CONFIG_FILE_ERROR, "could not run the master key command",
+						   psprintf("Running dcpf.master_key_command failed: %m."));
+	n = fread(buf, 1, MAX_SOURCE_BYTES + 1, fp);
+	rc = ClosePipeStream(fp);
+	if (n > MAX_SOURCE_BYTES || rc != 0)
+	{
+		OPENSSL_cleanse(buf, MAX_SOURCE_BYTES + 1);
+		key_source_refused(ERRCODE_CONFIG_FILE_ERROR, "the master key command failed",
+						   rc != 0 ? psprintf("dcpf.master_key_command %s.", wait_result_to_str(rc))
+						   : "Its output is larger than 64 kB.");
+	}
+	buf[n] = '\0';
+	*len = (int) n;
+	return buf;
+}
+
+/*
+ * Load the master keys when not loaded, when the setting changed, when the
+ * key file changed (checked once per transaction) or when forced.
+ */
+static void
+master_keys_load(bool force)
+{
+	bool		use_file = dcpf_master_key_file && dcpf_master_key_file[0];
+	bool		use_command = dcpf_master_key_command && dcpf_master_key_command[0];
+	const char *source = use_file ? dcpf_master_key_file : dcpf_master_key_command;
+	struct stat st;
+	char	   *text;
+	int			len;
+	int			line;
+	const char *problem;
+
+	if (!use_file && !use_command)
+	{
+		master_keys_wipe();
+		key_source_refused(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE, "no master key is configured",
+						   "dcpf.master_key_file and dcpf.master_key_command are both empty, "
+						   "so nothing can be encrypted or decrypted.");
+	}
+	if (use_file && use_command)
+		key_source_refused(ERRCODE_CONFIG_FILE_ERROR, "two master key sources are configured",
+						   "Set either dcpf.master_key_file or dcpf.master_key_command, not both.");
+	if (!force && keys_loaded && strcmp(loaded_source, source) == 0)
+	{
+		if (!use_file || stat_checked_lxid == MyProc->lxid)
+			return;
+		if (stat(source, &st) == 0 && st.st_ino == loaded_stat.st_ino && st.st_size == loaded_stat.st_size &&
+			st.st_mtime == loaded_stat.st_mtime && st.st_ctime == loaded_stat.st_ctime)
+		{
+			stat_checked_lxid = MyProc->lxid;
+			return;
+		}
+	}
+
+	memset(&st, 0, sizeof(st));
+	text = use_file ? read_key_file(source, &st, &len) : read_key_command(source, &len);
+	master_keys_wipe();
+	problem = parse_key_source(text, &line);
+	OPENSSL_cleanse(text, len);
+	pfree(text);
+	if (problem != NULL)
+	{
+		master_keys_wipe();
+		ereport(ERROR,
+				(errcode(ERRCODE_CONFIG_FILE_ERROR),
+				 errmsg("invalid master key %s", use_file ? "file" : "command output"),
+				 line > 0 ? errdetail("Line %d: %s.", line, problem) : errdetail("It is unusable: %s.", problem),
+				 errhint("See doc/guides/keys.md for the format.")));
+	}
+	if (loaded_source)
+		pfree(loaded_source);
+	loaded_source = MemoryContextStrdup(TopMemoryContext, source);
+	loaded_stat = st;
+	stat_checked_lxid = MyProc->lxid;
+	keys_loaded = true;
+}
+
+/* The generation that wraps new data keys: the highest in the key source. */
+static MasterKey *
+master_key_current(void)
+{
+	MasterKey  *best = NULL;
+	int			i;
+
+	master_keys_load(false);
+	for (i = 0; i < n_master_keys; i++)
+		if (best == NULL || master_keys[i].generation > best->generation)
+			best = &master_keys[i];
+	return best;
+}
+
+/* The master key of a generation; raises when the key source lacks it. */
+static MasterKey *
+master_key_get(int32 generation)
+{
+	int			pass;
+
+	for (pass = 0; pass < 2; pass++)
+	{
+		int			i;
+
+		master_keys_load(pass > 0);
+		for (i = 0; i < n_master_keys; i++)
+			if (master_keys[i].generation == generation)
+				return &master_keys[i];
+	}
+	ereport(ERROR,
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("master key generation %d is not available", generation),
+			 errdetail("The data key was wrapped by generation %d, which the key source no longer holds: "
+					   "it was retired, or the key file is incomplete.", generation)));
+	pg_unreachable();
+}
+
+/* The check value of a master key: HMAC-SHA256 of a constant, truncated. */
+static void
+master_key_check_value(const MasterKey *mk, unsigned char *out)
+{
+	unsigned char mac[EVP_MAX_MD_SIZE];
+	size_t		len = 0;
+
+	if (EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, mk->key, DCPF_KEY_LEN,
+				  (const unsigned char *) check_label, strlen(check_label), mac, sizeof(mac), &len) == NULL ||
+		len < CHECK_VALUE_LEN)
+		ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("could not compute a key check value")));
+	memcpy(out, mac, CHECK_VALUE_LEN);
+	OPENSSL_cleanse(mac, sizeof(mac));
+}
+
+static DcpfSavedQuery q_generation_get = {
+	"SELECT g.check_value, g.retired_at FROM dcpf.master_key_generation g "
+	"WHERE g.generation OPERATOR(pg_catalog.=) $1", 1, {INT4OID}
+};
+static DcpfSavedQuery q_generation_register = {
+	"INSERT INTO dcpf.master_key_generation (generation, check_value) VALUES ($1, $2) "
+	"ON CONFLICT (generation) DO NOTHING", 2, {INT4OID, BYTEAOID}
+};
+
+/*
+ * Compare a master key with the check value recorded for its generation
+ * (registering it when wrapping with a new generation); refuse a retired
+ * generation and a key that is not the one recorded.
+ */
+static void
+master_key_verify(MasterKey *mk, bool for_wrapping)
+{
+	unsigned char cv[CHECK_VALUE_LEN];
+	Datum		args[2];
+	Datum		out[2];
+	bool		isnull[2];
+	int			pass;
+
+	if (mk->verified)
+		return;
+	master_key_check_value(mk, cv);
+	args[0] = Int32GetDatum(mk->generation);
+	for (pass = 0; pass < 2; pass++)
+	{
+		if (dcpf_saved_query(&q_generation_get, true, args, NULL, true, 2, out, isnull))
+		{
+			bytea	   *recorded = DatumGetByteaPP(out[0]);
+
+			if (!isnull[1])
+				ereport(ERROR,
+						(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+						 errmsg("master key generation %d is retired", mk->generation),
+						 errdetail("It was retired at %s and may no longer be used.",
+								   timestamptz_to_str(DatumGetTimestampTz(out[1]))),
+						 errhint("Remove it from the key source.")));
+			if (VARSIZE_ANY_EXHDR(recorded) != CHECK_VALUE_LEN ||
+				CRYPTO_memcmp(VARDATA_ANY(recorded), cv, CHECK_VALUE_LEN) != 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_CONFIG_FILE_ERROR),
+						 errmsg("master key generation %d does not match the one in use", mk->generation),
+						 errdetail("The key source holds another key under generation %d than the one that "
+								   "wrapped the data keys.", mk->generation),
+						 errhint("Restore the right key for that generation; never reuse a generation number.")));
+			mk->verified = true;
+			return;
+		}
+		if (!for_wrapping || pass > 0)
+			return;				/* unrecorded: the data key's own tag decides */
+		{
+			bytea	   *b = palloc(VARHDRSZ + CHECK_VALUE_LEN);
+
+			SET_VARSIZE(b, VARHDRSZ + CHECK_VALUE_LEN);
+			memcpy(VARDATA(b), cv, CHECK_VALUE_LEN);
+			args[1] = PointerGetDatum(b);
+			dcpf_saved_query(&q_generation_register, true, args, NULL, false, 0, NULL, NULL);
+		}
+	}
+}
+
+/* One-shot AES-256-GCM under a master key; false when the tag does not verify. */
+static bool
+gcm_oneshot(bool encrypt, const unsigned char *key, const unsigned char *nonce,
+			const unsigned char *aad, int aad_len, const unsigned char *in, int in_len,
+			unsigned char *out, unsigned char *tag)
+{
+	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+	int			len;
+	bool		ok;
+
+	if (ctx == NULL)
+		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+	ok = EVP_CipherInit_ex2(ctx, cipher_get(), key, nonce, encrypt ? 1 : 0, NULL) == 1 &&
+		EVP_CipherUpdate(ctx, NULL, &len, aad, aad_len) == 1 &&
+		EVP_CipherUpdate(ctx, out, &len, in, in_len) == 1;
+	if (ok && !encrypt)
+		ok = EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, DCPF_TAG_LEN, tag) == 1;
+	if (ok)
+		ok = EVP_CipherFinal_ex(ctx, out + len, &len) == 1;
+	if (ok && encrypt)
+		ok = EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, DCPF_TAG_LEN, tag) == 1;
+	EVP_CIPHER_CTX_free(ctx);
+	if (!ok && encrypt)
+		ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("AES-256-GCM encryption failed")));
+	return ok;
+}
+
+/* The associated data of a wrapped key: label, format, generation, key id, subject. */
+static void
+wrap_aad(const unsigned char *head5, const pg_uuid_t *key_id, const pg_uuid_t *subject, unsigned char *aad)
+{
+	memcpy(aad, wrap_label, 16);
+	memcpy(aad + 16, head5, 5);
+	memcpy(aad + 21, key_id->data, UUID_LEN);
+	memcpy(aad + 21 + UUID_LEN, subject->data, UUID_LEN);
+}
+
+/* Wrap a data key under a master key generation into WRAPPED_LEN bytes. */
+static void
+wrap_key(const MasterKey *mk, const pg_uuid_t *key_id, const pg_uuid_t *subject,
+		 const unsigned char *data_key, unsigned char *out)
+{
+	unsigned char aad[WRAP_AAD_LEN];
+	uint32		gen = (uint32) mk->generation;
+
+	out[0] = WRAPPED_FORMAT;
+	out[1] = (unsigned char) (gen >> 24);
+	out[2] = (unsigned char) (gen >> 16);
+	out[3] = (unsigned char) (gen >> 8);
+	out[4] = (unsigned char) gen;
+	if (!pg_strong_random(out + 5, DCPF_NONCE_LEN))
+		ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("could not generate a nonce")));
+	wrap_aad(out, key_id, subject, aad);
+	gcm_oneshot(true, mk->key, out + 5, aad, sizeof(aad), data_key, DCPF_KEY_LEN,
+				out + 5 + DCPF_NONCE_LEN, out + 5 + DCPF_NONCE_LEN + DCPF_KEY_LEN);
+}
+
+/* The generation a wrapped key names; raises for a malformed one. */
+static int32
+wrapped_generation(const unsigned char *wrapped, int len, const pg_uuid_t *key_id)
+{
+	if (len != WRAPPED_LEN || wrapped[0] != WRAPPED_FORMAT)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("data key %s is damaged", DatumGetCString(DirectFunctionCall1(uuid_out, UUIDPGetDatum(key_id)))),
+				 errdetail("A wrapped key is %d bytes starting with format %d.", WRAPPED_LEN, WRAPPED_FORMAT)));
+	return (int32) (((uint32) wrapped[1] << 24) | ((uint32) wrapped[2] << 16) |
+					((uint32) wrapped[3] << 8) | (uint32) wrapped[4]);
+}
+
+/* Unwrap a data key with the generation it names; raises when it does not open. */
+static void
+unwrap_key(const unsigned char *wrapped, int len, const pg_uuid_t *key_id, const pg_uuid_t *subject,
+		   unsigned char *data_key)
+{
+	int32		gen = wrapped_generation(wrapped, len, key_id);
+	MasterKey  *mk = master_key_get(gen);
+	unsigned char aad[WRAP_AAD_LEN];
+	unsigned char tag[DCPF_TAG_LEN];
+
+	master_key_verify(mk, false);
+	wrap_aad(wrapped, key_id, subject, aad);
+	memcpy(tag, wrapped + 5 + DCPF_NONCE_LEN + DCPF_KEY_LEN, DCPF_TAG_LEN);
+	if (!gcm_oneshot(false, mk->key, wrapped + 5, aad, sizeof(aad), wrapped + 5 + DCPF_NONCE_LEN,
+					 DCPF_KEY_LEN, data_key, tag))
+	{
+		OPENSSL_cleanse(data_key, DCPF_KEY_LEN);
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("data key %s does not unwrap",
+						DatumGetCString(DirectFunctionCall1(uuid_out, UUIDPGetDatum(key_id)))),
+				 errdetail("The wrapped key was altered or moved to another subject, or master key "
+						   "generation %d is not the one that wrapped it.", gen)));
+	}
+}
+
+/* Run a saved statement of ours (see keys.h). */
+bool
+dcpf_saved_query(DcpfSavedQuery *query, bool as_owner, Datum *args, const char *nulls,
+				 bool read_only, int ncols, Datum *out, bool *isnull)
+{
+	Oid			save_userid;
+	int			save_sec_context;
+	MemoryContext caller = CurrentMemoryContext;
+	volatile bool found = false;
+
+	GetUserIdAndSecContext(&save_userid, &save_sec_context);
+	if (as_owner)
+		SetUserIdAndSecContext(dcpf_extension_owner(), save_sec_context | SECURITY_LOCAL_USERID_CHANGE);
+	PG_TRY();
+	{
+		int			rc;
+
+		if (SPI_connect() != SPI_OK_CONNECT)
+			elog(ERROR, "SPI_connect failed");
+		if (query->plan == NULL)
+		{
+			SPIPlanPtr	plan = SPI_prepare(query->sql, query->nargs, query->argtypes);
+
+			if (plan == NULL)
+				elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+			if (SPI_keepplan(plan) != 0)
+				elog(ERROR, "SPI_keepplan failed");
+			query->plan = plan;
+		}
+		rc = SPI_execute_plan(query->plan, args, nulls, read_only, 1);
+		if (rc < 0)
+			elog(ERROR, "SPI_execute_plan failed: %s", SPI_result_code_string(rc));
+		if (SPI_processed > 0 && SPI_tuptable != NULL)
+		{
+			TupleDesc	desc = SPI_tuptable->tupdesc;
+			int			i;
+
+			found = true;
+			for (i = 0; i < ncols; i++)
+			{
+				Form_pg_attribute att = TupleDescAttr(desc, i);
+				Datum		d = SPI_getbinval(SPI_tuptable->vals[0], desc, i + 1, &isnull[i]);
+				MemoryContext spi = MemoryContextSwitchTo(caller);
+
+				out[i] = isnull[i] ? (Datum) 0 : datumCopy(d, att->attbyval, att->attlen);
+				MemoryContextSwitchTo(spi);
+			}
+		}
+		SPI_finish();
+	}
+	PG_FINALLY();
+	{
+		SetUserIdAndSecContext(save_userid, save_sec_context);
+	}
+	PG_END_TRY();
+	return found;
+}
+
+/* True for a superuser or the extension owner. */
+bool
+dcpf_keys_caller_is_trusted(void)
+{
+	return superuser() || GetUserId() == dcpf_extension_owner();
+}
+
+/* Forget every cached data key, wiping it. */
+void
+dcpf_keys_forget(void)
+{
+	if (keys_by_id != NULL)
+	{
+		HASH_SEQ_STATUS seq;
+		DcpfDataKey *k;
+
+		hash_seq_init(&seq, keys_by_id);
+		while ((k = hash_seq_search(&seq)) != NULL)
+		{
+			EVP_CIPHER_CTX_free(k->enc);
+			EVP_CIPHER_CTX_free(k->dec);
+			OPENSSL_cleanse(k, sizeof(DcpfDataKey));
+		}
+	}
+	keys_by_id = NULL;
+	keys_by_subject = NULL;
+	if (key_cxt != NULL)
+		MemoryContextReset(key_cxt);
+}
+
+/* Forget only the cached read permissions (the identity changed). */
+void
+dcpf_keys_forget_permissions(void)
+{
+	if (keys_by_id != NULL)
+	{
+		HASH_SEQ_STATUS seq;
+		DcpfDataKey *k;
+
+		hash_seq_init(&seq, keys_by_id);
+		while ((k = hash_seq_search(&seq)) != NULL)
+			k->npermissions = 0;
+	}
+}
+
+/* At the end of a transaction, and when a subtransaction aborts: forget. */
+static void
+keys_xact_callback(XactEvent event, void *arg)
+{
+	dcpf_keys_forget();
+}
+
+static void
+keys_subxact_callback(SubXactEvent event, SubTransactionId mySubid, SubTransactionId parentSubid, void *arg)
+{
+	if (event == SUBXACT_EVENT_ABORT_SUB)
+		dcpf_keys_forget();
+}
+
+/* Register the callbacks (from _PG_init). */
+void
+dcpf_keys_init(void)
+{
+	key_cxt = AllocSetContextCreate(TopMemoryContext, "dcpf data keys", ALLOCSET_SMALL_SIZES);
+	RegisterXactCallback(keys_xact_callback, NULL);
+	RegisterSubXactCallback(keys_subxact_callback, NULL);
+}
+
+/* Put an unwrapped key into the transaction's cache. */
+static DcpfDataKey *
+cache_key(const pg_uuid_t *key_id, const pg_uuid_t *subject, unsigned char *data_key)
+{
+	DcpfDataKey *k;
+	SubjectEntry *s;
+	bool		found;
+
+	if (keys_by_id == NULL)
+	{
+		HASHCTL		ctl;
+
+		ctl.keysize = sizeof(pg_uuid_t);
+		ctl.entrysize = sizeof(DcpfDataKey);
+		ctl.hcxt = key_cxt;
+		keys_by_id = hash_create("dcpf data keys by id", 64, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+		ctl.entrysize = sizeof(SubjectEntry);
+		keys_by_subject = hash_create("dcpf data keys by subject", 64, &ctl,
+									  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	}
+	k = hash_search(keys_by_id, key_id, HASH_ENTER, &found);
+	if (!found)
+	{
+		k->subject = *subject;
+		memcpy(k->key, data_key, DCPF_KEY_LEN);
+		k->enc = NULL;
+		k->dec = NULL;
+		k->npermissions = 0;
+	}
+	OPENSSL_cleanse(data_key, DCPF_KEY_LEN);
+	s = hash_search(keys_by_subject, subject, HASH_ENTER, &found);
+	s->key = k;
+	return k;
+}
+
+/* Raise "erased" for a shredded key. */
+static void pg_attribute_noreturn()
+key_erased(const pg_uuid_t *subject, Datum shredded_at)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_DCPF_DATA_ERASED),
+			 errmsg("the data was erased"),
+			 errdetail("The key of subject %s was destroyed (crypto-shredding) at %s; "
+					   "nothing encrypted under it can be read again.",
+					   DatumGetCString(DirectFunctionCall1(uuid_out, UUIDPGetDatum(subject))),
+					   timestamptz_to_str(DatumGetTimestampTz(shredded_at)))));
+	pg_unreachable();
+}
+
+static DcpfSavedQuery q_key_by_id = {
+	"SELECT k.subject_id, k.wrapped, k.shredded_at FROM dcpf.data_key k WHERE k.id OPERATOR(pg_catalog.=) $1",
+	1, {UUIDOID}
+};
+static DcpfSavedQuery q_key_by_subject = {
+	"SELECT k.id, k.wrapped, k.shredded_at FROM dcpf.data_key k WHERE k.subject_id OPERATOR(pg_catalog.=) $1",
+	1, {UUIDOID}
+};
+static DcpfSavedQuery q_key_insert = {
+	"INSERT INTO dcpf.data_key (id, subject_id, wrapped) VALUES ($1, $2, $3) "
+	"ON CONFLICT (subject_id) DO NOTHING RETURNING id",
+	3, {UUIDOID, UUIDOID, BYTEAOID}
+};
+
+/* Unwrap a key row's wrapped key and cache it. */
+static DcpfDataKey *
+open_key_row(const pg_uuid_t *key_id, const pg_uuid_t *subject, Datum wrapped)
+{
+	bytea	   *w = DatumGetByteaPP(wrapped);
+	unsigned char data_key[DCPF_KEY_LEN];
+
+	unwrap_key((unsigned char *) VARDATA_ANY(w), VARSIZE_ANY_EXHDR(w), key_id, subject, data_key);
+	return cache_key(key_id, subject, data_key);
+}
+
+/* The data key with this id (see keys.h). */
+DcpfDataKey *
+dcpf_data_key_by_id(const pg_uuid_t *key_id)
+{
+	DcpfDataKey *k;
+	Datum		args[1];
+	Datum		out[3];
+	bool		isnull[3];
+
+	if (keys_by_id != NULL && (k = hash_search(keys_by_id, key_id, HASH_FIND, NULL)) != NULL)
+		return k;
+	args[0] = UUIDPGetDatum(key_id);
+	if (!dcpf_saved_query(&q_key_by_id, true, args, NULL, true, 3, out, isnull))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("unknown data key"),
+				 errdetail("No data key has id %s: the ciphertext was altered or comes from another database.",
+						   DatumGetCString(DirectFunctionCall1(uuid_out, UUIDPGetDatum(key_id))))));
+	if (isnull[1])
+		key_erased(DatumGetUUIDP(out[0]), out[2]);
+	return open_key_row(key_id, DatumGetUUIDP(out[0]), out[1]);
+}
+
+/* The subject's data key, created when absent (see keys.h). */
+DcpfDataKey *
+dcpf_data_key_for_subject(const pg_uuid_t *subject)
+{
+	SubjectEntry *s;
+	Datum		args[3];
+	char		nulls[3] = {' ', ' ', ' '};
+	Datum		out[3];
+	bool		isnull[3];
+	pg_uuid_t	key_id;
+	unsigned char data_key[DCPF_KEY_LEN];
+	bytea	   *wrapped;
+	MasterKey  *mk;
+
+	if (keys_by_subject != NULL && (s = hash_search(keys_by_subject, subject, HASH_FIND, NULL)) != NULL)
+		return s->key;
+	args[0] = UUIDPGetDatum(subject);
+	if (dcpf_saved_query(&q_key_by_subject, true, args, nulls, true, 3, out, isnull))
+	{
+		if (isnull[1])
+			key_erased(subject, out[2]);
+		return open_key_row(DatumGetUUIDP(out[0]), subject, out[1]);
+	}
+
+	/* none yet: make one, wrapped by the current generation */
+	mk = master_key_current();
+	master_key_verify(mk, true);
+	if (!pg_strong_random(key_id.data, UUID_LEN) || !pg_strong_random(data_key, DCPF_KEY_LEN))
+		ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("could not generate a data key")));
+	key_id.data[6] = (key_id.data[6] & 0x0f) | 0x40;	/* a version 4 UUID */
+	key_id.data[8] = (key_id.data[8] & 0x3f) | 0x80;
+	wrapped = palloc(VARHDRSZ + WRAPPED_LEN);
+	SET_VARSIZE(wrapped, VARHDRSZ + WRAPPED_LEN);
+	wrap_key(mk, &key_id, subject, data_key, (unsigned char *) VARDATA(wrapped));
+	args[0] = UUIDPGetDatum(&key_id);
+	args[1] = UUIDPGetDatum(subject);
+	args[2] = PointerGetDatum(wrapped);
+	if (dcpf_saved_query(&q_key_insert, true, args, nulls, false, 1, out, isnull))
+		return cache_key(&key_id, subject, data_key);
+
+	/* another transaction made it first */
+	OPENSSL_cleanse(data_key, DCPF_KEY_LEN);
+	args[0] = UUIDPGetDatum(subject);
+	if (dcpf_saved_query(&q_key_by_subject, true, args, nulls, true, 3, out, isnull))
+	{
+		if (isnull[1])
+			key_erased(subject, out[2]);
+		return open_key_row(DatumGetUUIDP(out[0]), subject, out[1]);
+	}
+	ereport(ERROR,
+			(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+			 errmsg("could not serialize access due to concurrent creation of a data key"),
+			 errhint("Retry the transaction.")));
+	pg_unreachable();
+}
+
+const pg_uuid_t *
+dcpf_data_key_id(const DcpfDataKey *key)
+{
+	return &key->id;
+}
+
+const pg_uuid_t *
+dcpf_data_key_subject(const DcpfDataKey *key)
+{
+	return &key->subject;
+}
+
+/* An AES-256-GCM context holding the data key (see keys.h). */
+EVP_CIPHER_CTX *
+dcpf_data_key_cipher(DcpfDataKey *key, bool encrypt)
+{
+	EVP_CIPHER_CTX **slot = encrypt ? &key->enc : &key->dec;
+
+	if (*slot == NULL)
+	{
+		EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+
+		if (ctx == NULL)
+			ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+		if (EVP_CipherInit_ex2(ctx, cipher_get(), key->key, NULL, encrypt ? 1 : 0, NULL) != 1)
+		{
+			EVP_CIPHER_CTX_free(ctx);
+			ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("could not initialise AES-256-GCM")));
+		}
+		*slot = ctx;
+	}
+	return *slot;
+}
+
+/* Cached read permission for a table label (see keys.h). */
+int
+dcpf_data_key_permission(const DcpfDataKey *key, const char *table)
+{
+	int			i;
+
+	for (i = 0; i < key->npermissions; i++)
+		if (strcmp(key->permissions[i].table, table) == 0)
+			return key->permissions[i].allowed ? 1 : 0;
+	return -1;
+}
+
+void
+dcpf_data_key_set_permission(DcpfDataKey *key, const char *table, bool allowed)
+{
+	int			slot = key->npermissions < PERMISSION_SLOTS ? key->npermissions++ : PERMISSION_SLOTS - 1;
+
+	strlcpy(key->permissions[slot].table, table, NAMEDATALEN);
+	key->permissions[slot].allowed = allowed;
+}
+
+/* The blind-index key (see keys.h). */
+void
+dcpf_blind_key(unsigned char *out32)
+{
+	master_keys_load(false);
+	if (!have_blind_key)
+		key_source_refused(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE, "no blind-index key is configured",
+						   "The key source has no \"blind\" line.");
+	memcpy(out32, blind_key, DCPF_KEY_LEN);
+}
+
+/* Refuse unless the caller is a superuser or the extension owner. */
+static void
+require_trusted(const char *what)
+{
+	if (!dcpf_keys_caller_is_trusted())
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied for %s", what),
+				 errdetail("Only the extension owner or a superuser manages keys.")));
+}
+
+/*
+ * dcpf.master_key_generations(): the generations the key source holds (read
+ * afresh), with the one that wraps new keys marked. Never the keys.
+ */
+PG_FUNCTION_INFO_V1(dcpf_master_key_generations);
+Datum
+dcpf_master_key_generations(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	MasterKey  *current;
+	int			i;
+
+	require_trusted("dcpf.master_key_generations");
+	InitMaterializedSRF(fcinfo, 0);
+	master_keys_load(true);
+	current = master_key_current();
+	for (i = 0; i < n_master_keys; i++)
+	{
+		Datum		values[2];
+		bool		nulls[2] = {false, false};
+
+		values[0] = Int32GetDatum(master_keys[i].generation);
+		values[1] = BoolGetDatum(&master_keys[i] == current);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}
+
+/*
+ * dcpf.rewrap_data_key(key_id, subject, wrapped): the same data key wrapped
+ * by the current generation (unchanged when it already is).
+ */
+PG_FUNCTION_INFO_V1(dcpf_rewrap_data_key);
+Datum
+dcpf_rewrap_data_key(PG_FUNCTION_ARGS)
+{
+	pg_uuid_t  *key_id = PG_GETARG_UUID_P(0);
+	pg_uuid_t  *subject = PG_GETARG_UUID_P(1);
+	bytea	   *wrapped = PG_GETARG_BYTEA_PP(2);
+	unsigned char data_key[DCPF_KEY_LEN];
+	MasterKey  *mk;
+	bytea	   *result;
+
+	require_trusted("dcpf.rewrap_data_key");
+	mk = master_key_current();
+	if (wrapped_generation((unsigned char *) VARDATA_ANY(wrapped), VARSIZE_ANY_EXHDR(wrapped), key_id)
+		== mk->generation)
+		PG_RETURN_BYTEA_P(wrapped);
+	unwrap_key((unsigned char *) VARDATA_ANY(wrapped), VARSIZE_ANY_EXHDR(wrapped), key_id, subject, data_key);
+	master_key_verify(mk, true);
+	result = palloc(VARHDRSZ + WRAPPED_LEN);
+	SET_VARSIZE(result, VARHDRSZ + WRAPPED_LEN);
+	wrap_key(mk, key_id, subject, data_key, (unsigned char *) VARDATA(result));
+	OPENSSL_cleanse(data_key, DCPF_KEY_LEN);
+	PG_RETURN_BYTEA_P(result);
+}
+
+/* dcpf.forget_data_keys(): drop this backend's cached data keys, wiped. */
+PG_FUNCTION_INFO_V1(dcpf_forget_data_keys);
+Datum
+dcpf_forget_data_keys(PG_FUNCTION_ARGS)
+{
+	dcpf_keys_forget();
+	PG_RETURN_VOID();
+}
