@@ -47,7 +47,7 @@ COMMENT ON COLUMN dcpf.data_key.shredded_at IS 'when the key was destroyed: ever
 COMMENT ON COLUMN dcpf.data_key.shred_reason IS 'why the key was destroyed (e.g. the erasure request it carried out)';
 
 CREATE TABLE dcpf.key_rotation_run (
-    id                 bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    id                 uuid PRIMARY KEY DEFAULT gen_random_uuid(),
     target_generation  integer NOT NULL,
     started_at         timestamptz NOT NULL DEFAULT clock_timestamp(),
     keys_total         bigint NOT NULL CONSTRAINT key_rotation_run_total_nonnegative CHECK (keys_total >= 0),
@@ -60,7 +60,7 @@ CREATE TABLE dcpf.key_rotation_run (
     CONSTRAINT key_rotation_run_finished_when_not_running CHECK ((status = 'running') = (finished_at IS NULL))
 );
 COMMENT ON TABLE dcpf.key_rotation_run IS 'one row per run of dcpf.rotate_master_key, with its progress (committed per batch)';
-COMMENT ON COLUMN dcpf.key_rotation_run.id IS 'run number';
+COMMENT ON COLUMN dcpf.key_rotation_run.id IS 'run identifier';
 COMMENT ON COLUMN dcpf.key_rotation_run.target_generation IS 'the generation the run re-wraps data keys into';
 COMMENT ON COLUMN dcpf.key_rotation_run.started_at IS 'when the run started';
 COMMENT ON COLUMN dcpf.key_rotation_run.keys_total IS 'data keys wrapped by another generation when the run started';
@@ -153,6 +153,12 @@ SELECT coalesce(s.generation, g.generation) AS generation,
   FULL JOIN dcpf.master_key_generation g ON g.generation = s.generation;
 COMMENT ON VIEW dcpf.master_key_status IS
     'per master key generation: whether the key source holds it, whether it is current, when it was registered and retired, and how many data keys it still wraps';
+COMMENT ON COLUMN dcpf.master_key_status.generation IS 'master key generation number';
+COMMENT ON COLUMN dcpf.master_key_status.in_key_source IS 'whether the key file or command holds this generation now';
+COMMENT ON COLUMN dcpf.master_key_status.is_current IS 'whether this generation wraps new data keys (the highest in the key source)';
+COMMENT ON COLUMN dcpf.master_key_status.registered_at IS 'when the generation first wrapped a data key';
+COMMENT ON COLUMN dcpf.master_key_status.retired_at IS 'when it was retired (dcpf.retire_master_key)';
+COMMENT ON COLUMN dcpf.master_key_status.data_keys IS 'data keys it still wraps (0 before retiring it)';
 
 CREATE FUNCTION dcpf.rotate_master_key_batch(batch_size integer DEFAULT 1000)
     RETURNS integer
@@ -190,7 +196,7 @@ CREATE PROCEDURE dcpf.rotate_master_key(batch_size integer DEFAULT 1000, max_bat
 AS $$
 DECLARE
     target integer;
-    run bigint;
+    run uuid;
     total bigint;
     done bigint := 0;
     n integer;

@@ -63,7 +63,6 @@ SELECT pg_catalog.pg_extension_config_dump('dcpf.product', '');
 SELECT pg_catalog.pg_extension_config_dump('dcpf.master_key_generation', '');
 SELECT pg_catalog.pg_extension_config_dump('dcpf.data_key', '');
 SELECT pg_catalog.pg_extension_config_dump('dcpf.key_rotation_run', '');
-SELECT pg_catalog.pg_extension_config_dump('dcpf.key_rotation_run_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('dcpf.licensee', '');
 SELECT pg_catalog.pg_extension_config_dump('dcpf.billing_profile', '');
 SELECT pg_catalog.pg_extension_config_dump('dcpf.licence', '');

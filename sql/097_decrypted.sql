@@ -59,6 +59,26 @@ COMMENT ON VIEW dcpf.billing_profile_decrypted IS
 COMMENT ON COLUMN dcpf.billing_profile_decrypted.contact_phone IS 'billing contact phone (E.164), decrypted';
 COMMENT ON COLUMN dcpf.billing_profile_decrypted.iban IS 'the licensee''s IBAN (electronic form), decrypted';
 
+-- the columns shown as stored keep the comments of the table's columns
+DO $$
+DECLARE
+    c record;
+BEGIN
+    FOR c IN
+        SELECT v.oid::regclass AS view_name, a.attname, col_description(b.oid, ba.attnum) AS description
+          FROM pg_catalog.pg_class v
+          JOIN pg_catalog.pg_attribute a ON a.attrelid = v.oid AND a.attnum > 0
+          JOIN pg_catalog.pg_class b ON b.relnamespace = v.relnamespace
+               AND b.relname = regexp_replace(v.relname, '_decrypted$', '')
+          JOIN pg_catalog.pg_attribute ba ON ba.attrelid = b.oid AND ba.attname = a.attname
+         WHERE v.relnamespace = 'dcpf'::regnamespace AND v.relkind = 'v' AND v.relname LIKE '%\_decrypted'
+           AND col_description(v.oid, a.attnum) IS NULL
+    LOOP
+        EXECUTE format('COMMENT ON COLUMN %s.%I IS %L', c.view_name, c.attname, c.description);
+    END LOOP;
+END
+$$;
+
 REVOKE ALL ON dcpf.person_decrypted, dcpf.person_phone_decrypted, dcpf.person_address_decrypted,
               dcpf.billing_profile_decrypted FROM PUBLIC;
 GRANT SELECT ON dcpf.person_decrypted, dcpf.person_phone_decrypted, dcpf.person_address_decrypted,

@@ -28,7 +28,9 @@
 #include "postgres.h"
 
 #include <openssl/crypto.h>
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
+#include <openssl/params.h>
 
 #include "access/htup_details.h"
 #include "catalog/pg_type_d.h"
@@ -174,6 +176,40 @@ check_header(const unsigned char *sealed, int sealed_len)
 /* Refuse unless the caller may see the subject's rows of the table. */
 static void check_read_permission(DcpfDataKey *key, const char *table);
 
+/*
+ * Decrypt with a known key into out (sealed_len - CT_OVERHEAD bytes); false
+ * when the tag does not verify. The tag goes in with the nonce, as an
+ * initialisation parameter: one call less through OpenSSL's parameter code.
+ */
+static bool
+open_with_key(DcpfDataKey *key, const unsigned char *sealed, int sealed_len, const char *table,
+			  const char *column, const pg_uuid_t *row, const pg_uuid_t *subject, unsigned char *out)
+{
+	EVP_CIPHER_CTX *ctx;
+	unsigned char aad[AAD_MAX];
+	unsigned char tag[DCPF_TAG_LEN];
+	OSSL_PARAM	params[2];
+	int			aad_len;
+	int			n = sealed_len - CT_OVERHEAD;
+	int			outl;
+	bool		ok;
+
+	if (memcmp(dcpf_data_key_subject(key)->data, subject->data, UUID_LEN) != 0)
+		return false;
+	aad_len = build_aad(aad, sealed, table, column, row, subject);
+	memcpy(tag, sealed + CT_HEADER_LEN + n, DCPF_TAG_LEN);
+	params[0] = OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG, tag, DCPF_TAG_LEN);
+	params[1] = OSSL_PARAM_construct_end();
+	ctx = dcpf_data_key_cipher(key, false);
+	ok = EVP_CipherInit_ex2(ctx, NULL, NULL, sealed + 2 + UUID_LEN, 0, params) == 1 &&
+		EVP_CipherUpdate(ctx, NULL, &outl, aad, aad_len) == 1 &&
+		(n == 0 || EVP_CipherUpdate(ctx, out, &outl, sealed + CT_HEADER_LEN, n) == 1) &&
+		EVP_CipherFinal_ex(ctx, out + n, &outl) == 1;
+	if (!ok)
+		OPENSSL_cleanse(out, n);
+	return ok;
+}
+
 /* Open a ciphertext (see keys.h). The result is palloc'd, NUL-terminated. */
 unsigned char *
 dcpf_open(const unsigned char *sealed, int sealed_len, const char *table, const char *column,
@@ -181,14 +217,7 @@ dcpf_open(const unsigned char *sealed, int sealed_len, const char *table, const 
 {
 	pg_uuid_t	key_id;
 	DcpfDataKey *key;
-	EVP_CIPHER_CTX *ctx;
-	unsigned char aad[AAD_MAX];
-	int			aad_len;
-	int			n = sealed_len - CT_OVERHEAD;
 	unsigned char *out;
-	unsigned char tag[DCPF_TAG_LEN];
-	int			outl;
-	bool		ok;
 
 	check_label(table, "table");
 	check_label(column, "column");
@@ -198,24 +227,14 @@ dcpf_open(const unsigned char *sealed, int sealed_len, const char *table, const 
 		does_not_authenticate();
 	if (check_entitlement)
 		check_read_permission(key, table);
-
-	aad_len = build_aad(aad, sealed, table, column, row, subject);
-	memcpy(tag, sealed + CT_HEADER_LEN + n, DCPF_TAG_LEN);
-	out = palloc(n + 1);
-	ctx = dcpf_data_key_cipher(key, false);
-	ok = EVP_CipherInit_ex2(ctx, NULL, NULL, sealed + 2 + UUID_LEN, 0, NULL) == 1 &&
-		EVP_CipherUpdate(ctx, NULL, &outl, aad, aad_len) == 1 &&
-		(n == 0 || EVP_CipherUpdate(ctx, out, &outl, sealed + CT_HEADER_LEN, n) == 1) &&
-		EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, DCPF_TAG_LEN, tag) == 1 &&
-		EVP_CipherFinal_ex(ctx, out + n, &outl) == 1;
-	if (!ok)
+	out = palloc(sealed_len - CT_OVERHEAD + 1);
+	if (!open_with_key(key, sealed, sealed_len, table, column, row, subject, out))
 	{
-		OPENSSL_cleanse(out, n);
 		pfree(out);
 		does_not_authenticate();
 	}
-	out[n] = '\0';
-	*len = n;
+	out[sealed_len - CT_OVERHEAD] = '\0';
+	*len = sealed_len - CT_OVERHEAD;
 	return out;
 }
 
@@ -277,31 +296,110 @@ check_read_permission(DcpfDataKey *key, const char *table)
 				 errdetail("The current identity may not see the subject's rows of dcpf.%s.", table)));
 }
 
-/* Per call site: whether the calling user needs the entitlement check. */
-typedef struct CallerCache
+/*
+ * Per call site of a decrypt function: the caller's trust, the labels last
+ * seen, and the data key last used with its entitlement already checked
+ * (valid while the transaction's key cache has not been reset, see
+ * dcpf_keys_epoch). Consecutive values of one subject cost no lookup.
+ */
+typedef struct DecryptCache
 {
 	Oid			userid;
 	bool		trusted;
-} CallerCache;
+	int			table_len;
+	int			column_len;
+	char		table[LABEL_MAX + 1];
+	char		column[LABEL_MAX + 1];
+	uint64		epoch;
+	pg_uuid_t	key_id;
+	DcpfDataKey *key;
+} DecryptCache;
 
+/* Take a label argument, checking it only when it differs from the last one. */
 static bool
-caller_trusted(FunctionCallInfo fcinfo)
+cache_label(text *arg, char *label, int *label_len, const char *what)
 {
-	CallerCache *cache = (CallerCache *) fcinfo->flinfo->fn_extra;
+	int			len = VARSIZE_ANY_EXHDR(arg);
+
+	if (len == *label_len && memcmp(VARDATA_ANY(arg), label, len) == 0)
+		return false;
+	{
+		char	   *s = text_to_cstring(arg);
+
+		check_label(s, what);
+		memcpy(label, s, len + 1);
+		*label_len = len;
+		pfree(s);
+	}
+	return true;
+}
+
+/*
+ * Shared by the decrypt functions: check the call, find the data key and
+ * the caller's entitlement, and decrypt into out (palloc'd by the caller
+ * through alloc_out, with room for the plaintext length it is given).
+ */
+static void *
+open_for_caller(FunctionCallInfo fcinfo, int *len, void *(*alloc_out) (int n, unsigned char **data))
+{
+	bytea	   *sealed_arg = PG_GETARG_BYTEA_PP(0);
+	const unsigned char *sealed = (unsigned char *) VARDATA_ANY(sealed_arg);
+	int			sealed_len = VARSIZE_ANY_EXHDR(sealed_arg);
+	pg_uuid_t  *row = PG_GETARG_UUID_P(3);
+	pg_uuid_t  *subject = PG_GETARG_UUID_P(4);
+	DecryptCache *cache = (DecryptCache *) fcinfo->flinfo->fn_extra;
 	Oid			userid = GetUserId();
+	pg_uuid_t	key_id;
+	DcpfDataKey *key;
+	void	   *result;
+	unsigned char *out;
 
 	if (cache == NULL)
 	{
-		cache = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(CallerCache));
-		cache->userid = InvalidOid;
+		cache = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(DecryptCache));
+		cache->table_len = cache->column_len = -1;
 		fcinfo->flinfo->fn_extra = cache;
 	}
 	if (cache->userid != userid)
 	{
 		cache->trusted = dcpf_keys_caller_is_trusted();
 		cache->userid = userid;
+		cache->key = NULL;
 	}
-	return cache->trusted;
+	if (cache_label(PG_GETARG_TEXT_PP(1), cache->table, &cache->table_len, "table"))
+		cache->key = NULL;		/* the entitlement is per table */
+	cache_label(PG_GETARG_TEXT_PP(2), cache->column, &cache->column_len, "column");
+
+	memcpy(key_id.data, check_header(sealed, sealed_len), UUID_LEN);
+	if (cache->key != NULL && cache->epoch == dcpf_keys_epoch() &&
+		memcmp(cache->key_id.data, key_id.data, UUID_LEN) == 0)
+		key = cache->key;
+	else
+	{
+		key = dcpf_data_key_by_id(&key_id);
+		if (memcmp(dcpf_data_key_subject(key)->data, subject->data, UUID_LEN) != 0)
+			does_not_authenticate();
+		if (!cache->trusted)
+			check_read_permission(key, cache->table);
+		cache->key = key;
+		cache->key_id = key_id;
+		cache->epoch = dcpf_keys_epoch();
+	}
+	*len = sealed_len - CT_OVERHEAD;
+	result = alloc_out(*len, &out);
+	if (!open_with_key(key, sealed, sealed_len, cache->table, cache->column, row, subject, out))
+		does_not_authenticate();
+	return result;
+}
+
+static void *
+alloc_varlena(int n, unsigned char **data)
+{
+	struct varlena *v = palloc(VARHDRSZ + n + 1);
+
+	SET_VARSIZE(v, VARHDRSZ + n);
+	*data = (unsigned char *) VARDATA(v);
+	return v;
 }
 
 /* dcpf.encrypt(value text|bytea, table, column, row, subject) */
@@ -317,37 +415,22 @@ dcpf_encrypt(PG_FUNCTION_ARGS)
 								(unsigned char *) VARDATA_ANY(value), VARSIZE_ANY_EXHDR(value)));
 }
 
-/* Shared by the decrypt functions: open for an SQL caller. */
-static unsigned char *
-open_for_caller(FunctionCallInfo fcinfo, int *len)
-{
-	bytea	   *sealed = PG_GETARG_BYTEA_PP(0);
-	char	   *table = text_to_cstring(PG_GETARG_TEXT_PP(1));
-	char	   *column = text_to_cstring(PG_GETARG_TEXT_PP(2));
-
-	return dcpf_open((unsigned char *) VARDATA_ANY(sealed), VARSIZE_ANY_EXHDR(sealed), table, column,
-					 PG_GETARG_UUID_P(3), PG_GETARG_UUID_P(4), !caller_trusted(fcinfo), len);
-}
-
 /* dcpf.decrypt_text(ciphertext, table, column, row, subject) */
 PG_FUNCTION_INFO_V1(dcpf_decrypt_text);
 Datum
 dcpf_decrypt_text(PG_FUNCTION_ARGS)
 {
 	int			len;
-	unsigned char *plain = open_for_caller(fcinfo, &len);
-	text	   *result;
+	text	   *result = open_for_caller(fcinfo, &len, alloc_varlena);
 
-	if (!pg_verify_mbstr(GetDatabaseEncoding(), (const char *) plain, len, true))
+	if (!pg_verify_mbstr(GetDatabaseEncoding(), VARDATA(result), len, true))
 	{
-		OPENSSL_cleanse(plain, len);
+		OPENSSL_cleanse(VARDATA(result), len);
 		ereport(ERROR,
 				(errcode(ERRCODE_CHARACTER_NOT_IN_REPERTOIRE),
 				 errmsg("decrypted value is not text in the database encoding"),
 				 errhint("It was encrypted as bytes: use dcpf.decrypt.")));
 	}
-	result = cstring_to_text_with_len((const char *) plain, len);
-	OPENSSL_cleanse(plain, len);
 	PG_RETURN_TEXT_P(result);
 }
 
@@ -357,13 +440,8 @@ Datum
 dcpf_decrypt_bytea(PG_FUNCTION_ARGS)
 {
 	int			len;
-	unsigned char *plain = open_for_caller(fcinfo, &len);
-	bytea	   *result = palloc(VARHDRSZ + len);
 
-	SET_VARSIZE(result, VARHDRSZ + len);
-	memcpy(VARDATA(result), plain, len);
-	OPENSSL_cleanse(plain, len);
-	PG_RETURN_BYTEA_P(result);
+	PG_RETURN_BYTEA_P(open_for_caller(fcinfo, &len, alloc_varlena));
 }
 
 /* dcpf.ciphertext_info(ciphertext): the header, for diagnostics; never decrypts. */
@@ -438,7 +516,7 @@ trigger_column(Relation rel, const char *name, Oid type)
  * [, blind_index_column]). Checks that a written ciphertext opens for this
  * table, column, row and subject, so nothing copied from elsewhere or forged
  * is stored, and computes the blind index from the plaintext (the writer
- * cannot choose it). Writes by the extension owner or a superuser are
+ * cannot choose it). Inserts by the extension owner or a superuser are
  * trusted (see below).
  */
 PG_FUNCTION_INFO_V1(dcpf_sealed_column);
@@ -507,11 +585,12 @@ dcpf_sealed_column(PG_FUNCTION_ARGS)
 	}
 
 	/*
-	 * The extension owner and superusers are trusted with what they write:
-	 * pg_restore loads rows before or after the data keys they need, with
-	 * the blind index the dump holds. Without one, it is computed.
+	 * Rows the extension owner or a superuser inserts are trusted: pg_restore
+	 * loads them before or after the data keys they need, with the blind
+	 * index the dump holds. Without one, it is computed; updates are always
+	 * checked (an updated ciphertext would keep the old blind index).
 	 */
-	if (dcpf_keys_caller_is_trusted())
+	if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) && dcpf_keys_caller_is_trusted())
 	{
 		bool		blind_null = true;
 

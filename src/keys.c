@@ -102,6 +102,7 @@ static MemoryContext key_cxt = NULL;
 static HTAB *keys_by_id = NULL;
 static HTAB *keys_by_subject = NULL;
 static EVP_CIPHER *aes_gcm = NULL;
+static uint64 cache_epoch = 1;	/* advanced whenever cached keys or permissions go */
 
 static const char wrap_label[16] = "dcpf data key v1";
 static const char check_label[] = "dcpf master key check value v1";
@@ -456,7 +457,8 @@ master_key_verify(MasterKey *mk, bool for_wrapping)
 	args[0] = Int32GetDatum(mk->generation);
 	for (pass = 0; pass < 2; pass++)
 	{
-		if (dcpf_saved_query(&q_generation_get, true, args, NULL, true, 2, out, isnull))
+		/* after registering, a fresh snapshot must see the row */
+		if (dcpf_saved_query(&q_generation_get, true, args, NULL, pass == 0, 2, out, isnull))
 		{
 			bytea	   *recorded = DatumGetByteaPP(out[0]);
 
@@ -671,6 +673,7 @@ dcpf_keys_forget(void)
 	}
 	keys_by_id = NULL;
 	keys_by_subject = NULL;
+	cache_epoch++;
 	if (key_cxt != NULL)
 		MemoryContextReset(key_cxt);
 }
@@ -688,6 +691,14 @@ dcpf_keys_forget_permissions(void)
 		while ((k = hash_seq_search(&seq)) != NULL)
 			k->npermissions = 0;
 	}
+	cache_epoch++;
+}
+
+/* Changes whenever cached keys or permissions are forgotten (see keys.h). */
+uint64
+dcpf_keys_epoch(void)
+{
+	return cache_epoch;
 }
 
 /* At the end of a transaction, and when a subtransaction aborts: forget. */
@@ -850,10 +861,10 @@ dcpf_data_key_for_subject(const pg_uuid_t *subject)
 	if (dcpf_saved_query(&q_key_insert, true, args, nulls, false, 1, out, isnull))
 		return cache_key(&key_id, subject, data_key);
 
-	/* another transaction made it first */
+	/* another transaction made it first: look again with a fresh snapshot */
 	OPENSSL_cleanse(data_key, DCPF_KEY_LEN);
 	args[0] = UUIDPGetDatum(subject);
-	if (dcpf_saved_query(&q_key_by_subject, true, args, nulls, true, 3, out, isnull))
+	if (dcpf_saved_query(&q_key_by_subject, true, args, nulls, false, 3, out, isnull))
 	{
 		if (isnull[1])
 			key_erased(subject, out[2]);

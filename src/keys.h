@@ -50,6 +50,8 @@ extern void dcpf_data_key_set_permission(DcpfDataKey *key, const char *table, bo
 /* forget every cached data key (wiped) or only the cached permissions */
 extern void dcpf_keys_forget(void);
 extern void dcpf_keys_forget_permissions(void);
+/* changes whenever either of those happens: pointers to cached keys die then */
+extern uint64 dcpf_keys_epoch(void);
 /* the blind-index key; raises 55000 when the key source has none */
 extern void dcpf_blind_key(unsigned char *out32);
 /* true for a superuser or the extension owner: no per-row entitlement check */
