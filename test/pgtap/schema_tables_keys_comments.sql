@@ -1,14 +1,19 @@
 -- The people and licensee core: tables, keys, constraints, comments, and
 -- the default protection (RLS forced, nothing for PUBLIC) on every table.
+-- Sensitive columns are stored encrypted (bytea): their validation lives in
+-- the entry functions, and the *_decrypted views give the values back.
 BEGIN;
-SELECT plan(60);
+SELECT plan(114);
 
 SELECT has_schema('dcpf');
 SELECT tables_are('dcpf', ARRAY[
     'role', 'product', 'licensee', 'billing_profile', 'licence',
     'person', 'person_phone', 'person_address', 'person_preference', 'membership',
     'role_agreement', 'role_agreement_acceptance', 'policy_document', 'policy_acknowledgement',
-    'identity_assumption', 'identity_issuer', 'issuer_key', 'identity_link', 'authentication_event', 'person_credential', 'login_attempt']);
+    'identity_assumption', 'identity_issuer', 'issuer_key', 'identity_link', 'authentication_event', 'person_credential', 'login_attempt',
+    'master_key_generation', 'data_key', 'key_rotation_run']);
+SELECT views_are('dcpf', ARRAY['master_key_status', 'person_decrypted', 'person_phone_decrypted', 'person_address_decrypted',
+                               'billing_profile_decrypted']);
 SELECT types_are('dcpf', ARRAY['big_number', 'iban', 'email', 'billing_text', 'country_code', 'phone_number']);
 
 -- primary keys
@@ -18,6 +23,9 @@ SELECT col_is_pk('dcpf', 'membership', 'id', 'membership has a uuid primary key'
 SELECT col_is_pk('dcpf', 'billing_profile', 'licensee_id', 'one billing profile per licensee');
 SELECT col_is_pk('dcpf', 'person_preference', 'person_id', 'one preference row per person');
 SELECT col_is_pk('dcpf', 'role', 'code', 'roles are keyed by code');
+SELECT col_is_pk('dcpf', 'data_key', 'id', 'data keys are keyed by the key id written in every ciphertext');
+SELECT col_is_pk('dcpf', 'master_key_generation', 'generation', 'master key generations are keyed by number');
+SELECT col_is_pk('dcpf', 'key_rotation_run', 'id', 'key rotation runs have a primary key');
 SELECT is_empty($$
     SELECT c.relname FROM pg_class c
      WHERE c.relnamespace = 'dcpf'::regnamespace AND c.relkind = 'r'
@@ -29,16 +37,12 @@ SELECT is_empty($$
        AND a.atttypid <> 'uuid'::regtype$$,
     'every id column is a uuid');
 
--- column types carry the validation
+-- column types carry the validation of what is stored in the clear
 SELECT col_type_is('dcpf', 'person', 'email', 'dcpf.email', 'person.email is dcpf.email');
-SELECT col_type_is('dcpf', 'person', 'big_number', 'dcpf.big_number', 'person.big_number is dcpf.big_number');
 SELECT col_not_null('dcpf', 'person', 'email', 'every person has an e-mail (the user name)');
-SELECT col_is_null('dcpf', 'person', 'big_number', 'BIG number is optional in itself');
 SELECT col_not_null('dcpf', 'person', 'surname', 'every person has a surname');
-SELECT col_type_is('dcpf', 'billing_profile', 'iban', 'dcpf.iban', 'billing IBAN is dcpf.iban');
 SELECT col_type_is('dcpf', 'billing_profile', 'address_line1', 'dcpf.billing_text', 'billing text refuses card numbers');
 SELECT col_type_is('dcpf', 'billing_profile', 'contact_email', 'dcpf.email', 'billing contact e-mail is dcpf.email');
-SELECT col_type_is('dcpf', 'person_phone', 'number', 'dcpf.phone_number', 'phone numbers are E.164');
 SELECT hasnt_column('dcpf', 'billing_profile', 'card_number', 'no column for card numbers exists');
 SELECT is_empty($$
     SELECT c.relname, a.attname FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid
@@ -46,9 +50,114 @@ SELECT is_empty($$
        AND a.attname ~ '(card_?number|pan|cvc|cvv)'$$,
     'no column anywhere is named for card numbers');
 
+-- sensitive values are stored only encrypted: no plaintext column is left ...
+SELECT is_empty($$
+    SELECT t.relname, t.attname
+      FROM (VALUES ('person', 'big_number'), ('person_phone', 'number'),
+                   ('person_address', 'street'), ('person_address', 'house_number'),
+                   ('person_address', 'house_number_suffix'), ('person_address', 'postcode'), ('person_address', 'city'),
+                   ('billing_profile', 'iban'), ('billing_profile', 'contact_phone'),
+                   ('person_credential', 'totp_secret')) AS t (relname, attname)
+      JOIN pg_class c ON c.relname = t.relname AND c.relnamespace = 'dcpf'::regnamespace
+      JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = t.attname AND NOT a.attisdropped$$,
+    'no plaintext column remains for BIG numbers, phone numbers, addresses, IBANs, billing phones or TOTP secrets');
+SELECT col_type_is('dcpf', 'person', 'big_number_encrypted', 'bytea', 'person.big_number_encrypted is a ciphertext (bytea)');
+SELECT col_type_is('dcpf', 'person', 'big_number_hmac', 'bytea', 'person.big_number_hmac is a blind index (bytea)');
+SELECT col_is_null('dcpf', 'person', 'big_number_encrypted', 'BIG number is optional in itself');
+SELECT col_type_is('dcpf', 'person_phone', 'number_encrypted', 'bytea', 'person_phone.number_encrypted is a ciphertext (bytea)');
+SELECT col_not_null('dcpf', 'person_phone', 'number_encrypted', 'a phone entry has a number');
+SELECT col_type_is('dcpf', 'person_phone', 'number_hmac', 'bytea', 'person_phone.number_hmac is a blind index (bytea)');
+SELECT col_type_is('dcpf', 'person_address', 'address_encrypted', 'bytea', 'person_address.address_encrypted is a ciphertext (bytea)');
+SELECT col_not_null('dcpf', 'person_address', 'address_encrypted', 'an address entry has an address');
+SELECT col_type_is('dcpf', 'person_address', 'country', 'dcpf.country_code', 'the address country stays plain, as dcpf.country_code');
+SELECT col_type_is('dcpf', 'billing_profile', 'iban_encrypted', 'bytea', 'billing_profile.iban_encrypted is a ciphertext (bytea)');
+SELECT col_type_is('dcpf', 'billing_profile', 'contact_phone_encrypted', 'bytea', 'billing_profile.contact_phone_encrypted is a ciphertext (bytea)');
+SELECT col_type_is('dcpf', 'person_credential', 'totp_secret_encrypted', 'bytea', 'person_credential.totp_secret_encrypted is a ciphertext (bytea)');
+SELECT is_empty($$
+    SELECT c.relname, a.attname FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid
+     WHERE c.relnamespace = 'dcpf'::regnamespace AND c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped
+       AND (a.attname LIKE '%\_encrypted' OR a.attname LIKE '%\_hmac') AND a.atttypid <> 'bytea'::regtype$$,
+    'every *_encrypted and *_hmac column is bytea');
+-- ... every encrypted column is sealed by a trigger that refuses ciphertext from elsewhere
+SELECT has_trigger('dcpf', 'person', 'person_big_number_sealed', 'person.big_number_encrypted is sealed');
+SELECT has_trigger('dcpf', 'person_phone', 'person_phone_number_sealed', 'person_phone.number_encrypted is sealed');
+SELECT has_trigger('dcpf', 'person_address', 'person_address_sealed', 'person_address.address_encrypted is sealed');
+SELECT has_trigger('dcpf', 'billing_profile', 'billing_profile_iban_sealed', 'billing_profile.iban_encrypted is sealed');
+SELECT has_trigger('dcpf', 'billing_profile', 'billing_profile_contact_phone_sealed', 'billing_profile.contact_phone_encrypted is sealed');
+SELECT trigger_is('dcpf', 'person', 'person_big_number_sealed', 'dcpf', 'sealed_column', 'the sealing trigger is dcpf.sealed_column');
+-- ... the *_decrypted views give the values back, typed as before
+SELECT col_type_is('dcpf', 'person_decrypted', 'big_number', 'text', 'dcpf.person_decrypted.big_number is text');
+SELECT col_type_is('dcpf', 'person_phone_decrypted', 'number', 'text', 'dcpf.person_phone_decrypted.number is text');
+SELECT col_type_is('dcpf', 'person_address_decrypted', 'house_number', 'integer', 'dcpf.person_address_decrypted.house_number is an integer');
+SELECT col_type_is('dcpf', 'billing_profile_decrypted', 'iban', 'text', 'dcpf.billing_profile_decrypted.iban is text');
+SELECT is_empty($$
+    SELECT c.relname FROM pg_class c
+     WHERE c.relnamespace = 'dcpf'::regnamespace AND c.relkind = 'v' AND c.relname LIKE '%\_decrypted'
+       AND NOT coalesce('security_invoker=true' = ANY (c.reloptions), false)$$,
+    'every *_decrypted view is security_invoker');
+-- ... and the entry functions validate what the column types used to
+INSERT INTO dcpf.licensee (id, name, kind) VALUES ('00000000-0000-4000-8000-00000000f0a1', 'Schema Test Ziekenhuis', 'hospital');
+INSERT INTO dcpf.person (id, email, surname, initials) VALUES ('00000000-0000-4000-8000-00000000f001', 'schema.test@example.nl', 'Test', 'T.');
+SELECT throws_ok($$SELECT dcpf.create_person('nieuw.test@example.nl', 'Test', initials => 'N.', big_number => '1234')$$,
+    '22P02', 'invalid BIG number: "1234"', 'create_person refuses an invalid BIG number (dcpf.big_number)');
+SELECT throws_ok($$SELECT dcpf.set_big_number('00000000-0000-4000-8000-00000000f001', '8901-2345-601')$$,
+    '22P02', 'invalid BIG number: "8901-2345-601"', 'set_big_number refuses an invalid BIG number (dcpf.big_number)');
+SELECT lives_ok($$SELECT dcpf.set_big_number('00000000-0000-4000-8000-00000000f001', '8901 2345 601')$$,
+    'set_big_number takes a valid BIG number as typed');
+SELECT is((SELECT big_number FROM dcpf.person_decrypted WHERE id = '00000000-0000-4000-8000-00000000f001'), '89012345601',
+    'dcpf.person_decrypted gives the BIG number back in normal form');
+SELECT is(dcpf.person_by_big_number('89012345601'), '00000000-0000-4000-8000-00000000f001'::uuid,
+    'the blind index finds the person by BIG number');
+SELECT throws_ok($$SELECT dcpf.add_phone('00000000-0000-4000-8000-00000000f001', 'mobile', '612345678')$$,
+    '22P02', 'invalid phone number: "612345678"', 'add_phone refuses what cannot be an E.164 number');
+SELECT lives_ok($$SELECT dcpf.add_phone('00000000-0000-4000-8000-00000000f001', 'mobile', '06-12345678')$$,
+    'add_phone takes a number as typed');
+SELECT is((SELECT number FROM dcpf.person_phone_decrypted WHERE person_id = '00000000-0000-4000-8000-00000000f001'), '+31612345678',
+    'dcpf.person_phone_decrypted gives the number back in E.164');
+SELECT throws_ok($$SELECT dcpf.set_address('00000000-0000-4000-8000-00000000f001', 'home', 'Twekkeler Es', NULL, '7547 SM', 'Enschede')$$,
+    '23514', 'a Dutch address needs a house number', 'set_address refuses a Dutch address without a house number');
+SELECT throws_ok($$SELECT dcpf.set_address('00000000-0000-4000-8000-00000000f001', 'home', 'Twekkeler Es', 0, '7547 SM', 'Enschede')$$,
+    '23514', 'invalid house number 0', 'set_address refuses a house number out of range');
+SELECT throws_ok($$SELECT dcpf.set_address('00000000-0000-4000-8000-00000000f001', 'home', 'Twekkeler Es', 24, '0547 SM', 'Enschede')$$,
+    '22P02', 'invalid Dutch postcode: "0547 SM"', 'set_address refuses an invalid postcode');
+SELECT lives_ok($$SELECT dcpf.set_address('00000000-0000-4000-8000-00000000f001', 'home', ' Twekkeler Es ', 24, '7547sm', 'Enschede')$$,
+    'set_address takes an address as typed');
+SELECT is((SELECT row(street, house_number, postcode, city)::text FROM dcpf.person_address_decrypted
+            WHERE person_id = '00000000-0000-4000-8000-00000000f001'),
+    '("Twekkeler Es",24,"7547 SM",Enschede)', 'dcpf.person_address_decrypted gives the address back trimmed and normalised');
+SELECT throws_ok($$SELECT dcpf.set_billing_profile('00000000-0000-4000-8000-00000000f0a1', 'Postbus 1', '7500 AA', 'Enschede',
+                                                  'Crediteuren', 'facturen@example.nl', 'direct_debit', iban => 'NL91ABNA0417164301',
+                                                  mandate_reference => 'M1', mandate_signed_on => '2024-01-01')$$,
+    '22P02', 'invalid IBAN: "NL91ABNA0417164301"', 'set_billing_profile refuses an invalid IBAN (dcpf.iban)');
+SELECT throws_ok($$SELECT dcpf.set_billing_profile('00000000-0000-4000-8000-00000000f0a1', 'Postbus 1', '7500 AA', 'Enschede',
+                                                  'Crediteuren', 'facturen@example.nl', 'invoice', contact_phone => '12345')$$,
+    '22P02', 'invalid phone number: "12345"', 'set_billing_profile refuses an invalid contact phone');
+SELECT lives_ok($$SELECT dcpf.set_billing_profile('00000000-0000-4000-8000-00000000f0a1', 'Postbus 1', '7500 AA', 'Enschede',
+                                                 'Crediteuren', 'facturen@example.nl', 'direct_debit', iban => 'nl91 abna 0417 1643 00',
+                                                 mandate_reference => 'M1', mandate_signed_on => '2024-01-01',
+                                                 contact_phone => '053 487 2000')$$,
+    'set_billing_profile takes a valid IBAN and phone as typed');
+SELECT is((SELECT row(iban, contact_phone)::text FROM dcpf.billing_profile_decrypted
+            WHERE licensee_id = '00000000-0000-4000-8000-00000000f0a1'), '(NL91ABNA0417164300,+31534872000)',
+    'dcpf.billing_profile_decrypted gives IBAN and phone back in normal form');
+SELECT is_empty($$
+    SELECT 1 FROM dcpf.billing_profile b
+     WHERE position(convert_to('NL91ABNA0417164300', 'UTF8') IN b.iban_encrypted) > 0
+        OR position(convert_to('+31534872000', 'UTF8') IN b.contact_phone_encrypted) > 0
+    UNION ALL
+    SELECT 1 FROM dcpf.person p WHERE position(convert_to('89012345601', 'UTF8') IN p.big_number_encrypted) > 0
+    UNION ALL
+    SELECT 1 FROM dcpf.person_phone ph WHERE position(convert_to('+31612345678', 'UTF8') IN ph.number_encrypted) > 0
+    UNION ALL
+    SELECT 1 FROM dcpf.person_address a WHERE position(convert_to('Twekkeler', 'UTF8') IN a.address_encrypted) > 0$$,
+    'no stored ciphertext holds its value in the clear');
+
 -- uniqueness
 SELECT index_is_unique('dcpf', 'person', 'person_email_unique', 'e-mail is unique');
 SELECT index_is_unique('dcpf', 'person', 'person_big_number_unique', 'BIG number is unique');
+SELECT has_index('dcpf', 'person', 'person_big_number_unique', 'big_number_hmac', 'BIG numbers are unique through their blind index');
+SELECT col_is_unique('dcpf', 'person_phone', ARRAY['person_id', 'number_hmac'], 'a number once per person (by blind index)');
+SELECT col_is_unique('dcpf', 'data_key', 'subject_id', 'one data key per person or licensee');
 SELECT index_is_unique('dcpf', 'licensee', 'licensee_name_unique', 'licensee name is unique');
 SELECT col_is_unique('dcpf', 'product', 'code', 'product code is unique');
 SELECT col_is_unique('dcpf', 'role_agreement', ARRAY['product_id', 'role_code', 'version'], 'one EURA per product, role and version');
@@ -67,6 +176,7 @@ SELECT fk_ok('dcpf', 'person', 'created_for_licensee', 'dcpf', 'licensee', 'id')
 SELECT fk_ok('dcpf', 'role_agreement', 'role_code', 'dcpf', 'role', 'code');
 SELECT fk_ok('dcpf', 'role_agreement_acceptance', 'agreement_id', 'dcpf', 'role_agreement', 'id');
 SELECT fk_ok('dcpf', 'policy_acknowledgement', 'document_id', 'dcpf', 'policy_document', 'id');
+SELECT hasnt_fk('dcpf', 'data_key', 'a data key record has no foreign key: it outlives the person it protected');
 
 -- named CHECK constraints for every rule the brief names
 SELECT has_check('dcpf', 'billing_profile', 'billing_profile checks its payment rules');
@@ -75,6 +185,11 @@ SELECT ok(EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'billing_iban_only
 SELECT ok(EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'person_name_use_known'), 'name use is E/P/V/N');
 SELECT ok(EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'person_photo_size'), 'photo size is limited');
 SELECT ok(EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'membership_period_ordered'), 'membership periods are ordered');
+SELECT ok(EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'data_key_shredded_iff_destroyed'), 'a data key is shredded exactly when its wrapped key is gone');
+SELECT ok(EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'data_key_shred_needs_reason'), 'shredding a data key records why');
+SELECT ok(EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'data_key_wrapped_format'), 'a wrapped data key has its fixed format');
+SELECT ok(EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'key_rotation_run_status_known'), 'key rotation runs have a known status');
+SELECT ok(EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'person_credential_totp_secret_size'), 'a sealed TOTP secret has the size of a dcpf ciphertext');
 SELECT has_trigger('dcpf', 'membership', 'membership_check', 'memberships check BIG requirement and overlap');
 SELECT has_trigger('dcpf', 'role_agreement', 'role_agreement_immutable', 'published EURA versions are immutable');
 
@@ -129,6 +244,21 @@ SELECT is_empty($$
             OR p.proname LIKE 'acknowledge\_%' OR p.proname LIKE 'add\_%')
        AND has_function_privilege('public', p.oid, 'EXECUTE')$$,
     'functions that change data are not executable by PUBLIC');
+SELECT is_empty($$
+    SELECT p.oid::regprocedure FROM pg_proc p
+     WHERE p.pronamespace = 'dcpf'::regnamespace
+       AND p.proname IN ('encrypt', 'decrypt', 'decrypt_text', 'person_by_big_number', 'sealed_column',
+                         'master_key_generations', 'rewrap_data_key', 'forget_data_keys', 'rotate_master_key_batch',
+                         'rotate_master_key', 'retire_master_key', 'shred_person_key')
+       AND has_function_privilege('public', p.oid, 'EXECUTE')$$,
+    'no encryption or key function is executable by PUBLIC');
+SELECT is_empty($$
+    SELECT p.oid::regprocedure FROM pg_proc p
+     WHERE p.pronamespace = 'dcpf'::regnamespace
+       AND p.proname IN ('sealed_column', 'master_key_generations', 'rewrap_data_key', 'forget_data_keys',
+                         'rotate_master_key_batch', 'rotate_master_key', 'retire_master_key', 'shred_person_key')
+       AND has_function_privilege('dcpf_app', p.oid, 'EXECUTE')$$,
+    'keys are managed by the extension owner alone, not by the application role');
 SELECT is_empty($$
     SELECT c.relname FROM pg_class c
      WHERE c.relnamespace = 'dcpf'::regnamespace AND c.relkind = 'r'

@@ -15,9 +15,11 @@ INSERT INTO dcpf.licensee (id, name, kind) VALUES
 INSERT INTO dcpf.product (id, code, name) VALUES ('00000000-0000-4000-8000-00000000b001', 'dcpf', 'DCPF portfolio');
 INSERT INTO dcpf.licence (licensee_id, product_id, starts_on) VALUES
     ('00000000-0000-4000-8000-00000000a001', '00000000-0000-4000-8000-00000000b001', '2020-01-01');
-INSERT INTO dcpf.person (id, email, surname, initials, big_number) VALUES
-    ('00000000-0000-4000-8000-000000000101', 'trainee@example.nl', 'Jansen', 'T.', '89012345601'),
-    ('00000000-0000-4000-8000-000000000102', 'supervisor@example.nl', 'Bakker', 'S.', NULL);
+INSERT INTO dcpf.person (id, email, surname, initials) VALUES
+    ('00000000-0000-4000-8000-000000000101', 'trainee@example.nl', 'Jansen', 'T.'),
+    ('00000000-0000-4000-8000-000000000102', 'supervisor@example.nl', 'Bakker', 'S.');
+-- the trainee's role requires a BIG number (stored encrypted)
+SELECT FROM dcpf.set_big_number('00000000-0000-4000-8000-000000000101', '89012345601');
 INSERT INTO dcpf.membership (person_id, licensee_id, role_code, valid_from) VALUES
     ('00000000-0000-4000-8000-000000000101', '00000000-0000-4000-8000-00000000a001', 'medical_trainee', '2024-01-01'),
     ('00000000-0000-4000-8000-000000000102', '00000000-0000-4000-8000-00000000a001', 'supervisor', '2024-01-01');

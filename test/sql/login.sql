@@ -145,8 +145,13 @@ SELECT secret_base32 AS secret, recovery_codes[1] AS recovery1, recovery_codes[2
        recovery_codes[1] ~ '^[a-z2-7]{5}-[a-z2-7]{5}$' AS recovery_format
   FROM dcpf.enrol_totp(:'anna') \gset
 SELECT :'uri_ok' AS uri_ok, :secret_length AS secret_length, :recovery_codes AS recovery_codes, :'recovery_format' AS recovery_format;
+-- the secret is a dcpf ciphertext (20 bytes inside, 66 in all) under anna's own data key
 SELECT totp_secret_encrypted IS NOT NULL AS sealed,
        position(convert_to(:'secret', 'UTF8') IN totp_secret_encrypted) = 0 AS not_plain,
+       octet_length(totp_secret_encrypted) AS sealed_bytes,
+       (dcpf.ciphertext_info(totp_secret_encrypted)).plaintext_bytes AS secret_bytes,
+       (dcpf.ciphertext_info(totp_secret_encrypted)).key_id
+           = (SELECT k.id FROM dcpf.data_key k WHERE k.subject_id = :'anna') AS under_persons_key,
        totp_confirmed_at IS NULL AS not_yet_confirmed,
        cardinality(recovery_code_hashes) AS recovery_hashes
   FROM dcpf.person_credential WHERE person_id = :'anna';
