@@ -97,6 +97,20 @@ CREATE FUNCTION dcpf.decrypt(ciphertext bytea, table_name text, column_name text
     LANGUAGE C STABLE STRICT PARALLEL RESTRICTED;
 COMMENT ON FUNCTION dcpf.decrypt(bytea, text, text, uuid, uuid) IS
     'decrypts a value made by dcpf.encrypt(bytea, ...), with the checks of dcpf.decrypt_text';
+CREATE FUNCTION dcpf.decrypt_text(ciphertext bytea, table_name text, column_name text, row_id uuid, subject uuid,
+                                  null_if_erased boolean)
+    RETURNS text
+    AS 'MODULE_PATHNAME', 'dcpf_decrypt_text'
+    LANGUAGE C STABLE STRICT PARALLEL RESTRICTED;
+COMMENT ON FUNCTION dcpf.decrypt_text(bytea, text, text, uuid, uuid, boolean) IS
+    'dcpf.decrypt_text that, when null_if_erased, returns NULL instead of raising for a subject whose key was shredded (after the entitlement check); the *_decrypted views use it';
+CREATE FUNCTION dcpf.decrypt(ciphertext bytea, table_name text, column_name text, row_id uuid, subject uuid,
+                             null_if_erased boolean)
+    RETURNS bytea
+    AS 'MODULE_PATHNAME', 'dcpf_decrypt_bytea'
+    LANGUAGE C STABLE STRICT PARALLEL RESTRICTED;
+COMMENT ON FUNCTION dcpf.decrypt(bytea, text, text, uuid, uuid, boolean) IS
+    'dcpf.decrypt that, when null_if_erased, returns NULL instead of raising for a subject whose key was shredded';
 
 CREATE FUNCTION dcpf.ciphertext_info(ciphertext bytea,
                                      OUT format_version integer, OUT algorithm text,
@@ -110,7 +124,7 @@ CREATE FUNCTION dcpf.sealed_column() RETURNS trigger
     AS 'MODULE_PATHNAME', 'dcpf_sealed_column'
     LANGUAGE C;
 COMMENT ON FUNCTION dcpf.sealed_column() IS
-    'BEFORE INSERT OR UPDATE trigger (column label, ciphertext column, row column, subject column [, blind index column]): refuses a ciphertext that does not open for this row and computes its blind index';
+    'BEFORE INSERT OR UPDATE trigger (column label, ciphertext column, row column, subject column, blind index column or , plaintext type): refuses a ciphertext that does not open for this row or whose plaintext is not a canonical value of the type, and computes its blind index';
 
 CREATE FUNCTION dcpf.person_by_big_number(big_number dcpf.big_number)
     RETURNS uuid
@@ -200,8 +214,8 @@ DECLARE
     total bigint;
     done bigint := 0;
     n integer;
-    batches integer := 0;
-    started timestamptz := clock_timestamp();
+    batch_count integer := 0;
+    started timestamptz := pg_catalog.clock_timestamp();
     rate numeric;
     idle integer := 0;
 BEGIN
@@ -212,49 +226,49 @@ BEGIN
     SELECT s.generation INTO target FROM dcpf.master_key_generations() s WHERE s.is_current;
     UPDATE dcpf.key_rotation_run r SET status = 'interrupted', finished_at = r.updated_at
      WHERE r.status = 'running';
-    SELECT count(*) INTO total FROM dcpf.data_key k WHERE k.wrapped IS NOT NULL AND k.generation <> target;
+    SELECT pg_catalog.count(*) INTO total FROM dcpf.data_key k WHERE k.wrapped IS NOT NULL AND k.generation <> target;
     INSERT INTO dcpf.key_rotation_run (target_generation, keys_total) VALUES (target, total) RETURNING id INTO run;
     COMMIT;
     LOOP
         n := dcpf.rotate_master_key_batch(batch_size);
         done := done + n;
-        batches := batches + 1;
-        UPDATE dcpf.key_rotation_run r SET keys_done = done, batches = rotate_master_key.batches,
-               updated_at = clock_timestamp()
+        batch_count := batch_count + 1;
+        UPDATE dcpf.key_rotation_run r SET keys_done = done, batches = batch_count,
+               updated_at = pg_catalog.clock_timestamp()
          WHERE r.id = run;
         COMMIT;
-        rate := done / greatest(extract(epoch FROM clock_timestamp() - started), 0.001);
+        rate := done OPERATOR(pg_catalog./) greatest(pg_catalog.date_part('epoch', pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) started)::numeric, 0.001);
         IF n > 0 THEN
             RAISE NOTICE 'rotate_master_key: % of % data keys re-wrapped into generation % (%/s, about % s left)',
-                done, total, target, round(rate), round(greatest(total - done, 0) / greatest(rate, 1));
+                done, total, target, pg_catalog.round(rate), pg_catalog.round(greatest(total - done, 0) OPERATOR(pg_catalog./) greatest(rate, 1));
         END IF;
         IF n = 0 THEN
             -- nothing left, or only rows locked by other transactions
             EXIT WHEN NOT EXISTS (SELECT FROM dcpf.data_key k WHERE k.wrapped IS NOT NULL AND k.generation <> target);
             idle := idle + 1;
             IF idle > 50 THEN
-                UPDATE dcpf.key_rotation_run r SET status = 'paused', finished_at = clock_timestamp() WHERE r.id = run;
+                UPDATE dcpf.key_rotation_run r SET status = 'paused', finished_at = pg_catalog.clock_timestamp() WHERE r.id = run;
                 COMMIT;
                 RAISE NOTICE 'rotate_master_key: the remaining data keys stay locked by other transactions; call again later';
                 RETURN;
             END IF;
-            PERFORM pg_sleep(0.1);
+            PERFORM pg_catalog.pg_sleep(0.1);
         END IF;
-        IF max_batches IS NOT NULL AND batches >= max_batches
+        IF max_batches IS NOT NULL AND batch_count >= max_batches
            AND EXISTS (SELECT FROM dcpf.data_key k WHERE k.wrapped IS NOT NULL AND k.generation <> target) THEN
-            UPDATE dcpf.key_rotation_run r SET status = 'paused', finished_at = clock_timestamp() WHERE r.id = run;
+            UPDATE dcpf.key_rotation_run r SET status = 'paused', finished_at = pg_catalog.clock_timestamp() WHERE r.id = run;
             COMMIT;
-            RAISE NOTICE 'rotate_master_key: paused after % batches; call again to resume', batches;
+            RAISE NOTICE 'rotate_master_key: paused after % batches; call again to resume', batch_count;
             RETURN;
         END IF;
     END LOOP;
-    UPDATE dcpf.key_rotation_run r SET status = 'done', finished_at = clock_timestamp() WHERE r.id = run;
+    UPDATE dcpf.key_rotation_run r SET status = 'done', finished_at = pg_catalog.clock_timestamp() WHERE r.id = run;
     COMMIT;
     RAISE NOTICE 'rotate_master_key: done, % data keys re-wrapped into generation %', done, target;
 END
 $$;
 COMMENT ON PROCEDURE dcpf.rotate_master_key(integer, integer) IS
-    're-wraps every data key into the current master key generation in committed batches, with progress in dcpf.key_rotation_run and NOTICEs; resumable; CALL it outside a transaction block';
+    're-wraps every data key into the current master key generation in committed batches, with progress in dcpf.key_rotation_run and NOTICEs; resumable; CALL it outside a transaction block (it cannot pin search_path, which would forbid COMMIT: it qualifies every name instead)';
 
 CREATE FUNCTION dcpf.retire_master_key(generation integer)
     RETURNS timestamptz
@@ -299,6 +313,7 @@ CREATE FUNCTION dcpf.shred_person_key(person uuid, reason text)
 AS $$
 DECLARE
     at timestamptz;
+    t record;
 BEGIN
     IF reason IS NULL OR length(btrim(reason)) = 0 THEN
         RAISE EXCEPTION 'shredding a key needs a reason'
@@ -323,6 +338,20 @@ BEGIN
         DO UPDATE SET wrapped = NULL, shredded_at = EXCLUDED.shredded_at, shred_reason = EXCLUDED.shred_reason
     RETURNING k.shredded_at INTO at;
     PERFORM dcpf.forget_data_keys();
+    -- a blind index would still confirm a guessed value: clear the person's
+    -- blind indexes in every table that keeps one (per its sealed_column trigger)
+    FOR t IN
+        SELECT tg.tgrelid::regclass AS tbl,
+               split_part(encode(tg.tgargs, 'escape'), E'\\000', 4) AS subject_column,
+               split_part(encode(tg.tgargs, 'escape'), E'\\000', 5) AS blind_column
+          FROM pg_catalog.pg_trigger tg
+         WHERE tg.tgfoid = 'dcpf.sealed_column()'::regprocedure AND NOT tg.tgisinternal
+    LOOP
+        CONTINUE WHEN t.blind_column = '';
+        EXECUTE format('UPDATE %s SET %I = NULL WHERE %I = $1 AND %I IS NOT NULL',
+                       t.tbl, t.blind_column, t.subject_column, t.blind_column)
+          USING shred_person_key.person;
+    END LOOP;
     RETURN at;
 END
 $$;
@@ -337,6 +366,9 @@ REVOKE EXECUTE ON FUNCTION
     dcpf.encrypt(bytea, text, text, uuid, uuid),
     dcpf.decrypt_text(bytea, text, text, uuid, uuid),
     dcpf.decrypt(bytea, text, text, uuid, uuid),
+    dcpf.decrypt_text(bytea, text, text, uuid, uuid, boolean),
+    dcpf.decrypt(bytea, text, text, uuid, uuid, boolean),
+    dcpf.ciphertext_info(bytea),
     dcpf.person_by_big_number(dcpf.big_number),
     dcpf.sealed_column(),
     dcpf.master_key_generations(),

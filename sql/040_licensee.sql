@@ -60,9 +60,9 @@ CREATE TABLE dcpf.billing_profile (
     CONSTRAINT billing_card_needs_type CHECK (payment_method <> 'card' OR card_type IS NOT NULL)
 );
 CREATE TRIGGER billing_profile_iban_sealed BEFORE INSERT OR UPDATE ON dcpf.billing_profile
-    FOR EACH ROW EXECUTE FUNCTION dcpf.sealed_column('iban', 'iban_encrypted', 'licensee_id', 'licensee_id');
+    FOR EACH ROW EXECUTE FUNCTION dcpf.sealed_column('iban', 'iban_encrypted', 'licensee_id', 'licensee_id', '', 'dcpf.iban');
 CREATE TRIGGER billing_profile_contact_phone_sealed BEFORE INSERT OR UPDATE ON dcpf.billing_profile
-    FOR EACH ROW EXECUTE FUNCTION dcpf.sealed_column('contact_phone', 'contact_phone_encrypted', 'licensee_id', 'licensee_id');
+    FOR EACH ROW EXECUTE FUNCTION dcpf.sealed_column('contact_phone', 'contact_phone_encrypted', 'licensee_id', 'licensee_id', '', 'dcpf.phone_number');
 COMMENT ON TABLE dcpf.billing_profile IS
     'billing data of a licensee: address, contacts, the licensee''s IBAN only with a direct-debit mandate; for card payment only the card type and bank, never a card number';
 COMMENT ON COLUMN dcpf.billing_profile.licensee_id IS 'the licensee billed';

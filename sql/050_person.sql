@@ -55,7 +55,7 @@ CREATE TABLE dcpf.person (
 CREATE UNIQUE INDEX person_email_unique ON dcpf.person (email);
 CREATE UNIQUE INDEX person_big_number_unique ON dcpf.person (big_number_hmac);
 CREATE TRIGGER person_big_number_sealed BEFORE INSERT OR UPDATE ON dcpf.person
-    FOR EACH ROW EXECUTE FUNCTION dcpf.sealed_column('big_number', 'big_number_encrypted', 'id', 'id', 'big_number_hmac');
+    FOR EACH ROW EXECUTE FUNCTION dcpf.sealed_column('big_number', 'big_number_encrypted', 'id', 'id', 'big_number_hmac', 'dcpf.big_number');
 CREATE INDEX person_sort_key_idx ON dcpf.person (sort_key);
 COMMENT ON TABLE dcpf.person IS
     'a natural person using the platform: name in Dutch parts, e-mail (the user name), BIG number (encrypted), profile and status';
@@ -69,7 +69,7 @@ COMMENT ON COLUMN dcpf.person.partner_surname IS 'partner''s surname, for name u
 COMMENT ON COLUMN dcpf.person.name_use IS 'name use as in the BRP: E own, P partner, V partner then own, N own then partner';
 COMMENT ON COLUMN dcpf.person.email IS 'e-mail address, the user name: normalised, unique case-insensitively';
 COMMENT ON COLUMN dcpf.person.big_number_encrypted IS 'BIG register number, encrypted under the person''s data key (dcpf.person_decrypted shows it); required while the person holds a role that requires it';
-COMMENT ON COLUMN dcpf.person.big_number_hmac IS 'blind index of the BIG number (HMAC under the blind-index key, set by the server): uniqueness and dcpf.person_by_big_number';
+COMMENT ON COLUMN dcpf.person.big_number_hmac IS 'blind index of the BIG number (HMAC under the blind-index key, set by the server): uniqueness and dcpf.person_by_big_number; cleared when the person''s key is shredded';
 COMMENT ON COLUMN dcpf.person.job_title IS 'job title (functie)';
 COMMENT ON COLUMN dcpf.person.academic_titles IS 'academic titles from a fixed list (titulatuur), prefix and suffix forms';
 COMMENT ON COLUMN dcpf.person.photo IS 'profile photo, JPEG, PNG or WebP, at most 512 KiB';
@@ -87,20 +87,20 @@ CREATE TABLE dcpf.person_phone (
     person_id   uuid NOT NULL REFERENCES dcpf.person (id) ON DELETE CASCADE,
     kind        text NOT NULL CONSTRAINT person_phone_kind_known CHECK (kind IN ('mobile', 'work', 'home', 'pager')),
     number_encrypted  bytea NOT NULL,
-    number_hmac       bytea NOT NULL,
+    number_hmac       bytea,
     is_primary  boolean NOT NULL DEFAULT false,
     created_at  timestamptz NOT NULL DEFAULT now(),
     CONSTRAINT person_phone_unique UNIQUE (person_id, number_hmac)
 );
 CREATE TRIGGER person_phone_number_sealed BEFORE INSERT OR UPDATE ON dcpf.person_phone
-    FOR EACH ROW EXECUTE FUNCTION dcpf.sealed_column('number', 'number_encrypted', 'id', 'person_id', 'number_hmac');
+    FOR EACH ROW EXECUTE FUNCTION dcpf.sealed_column('number', 'number_encrypted', 'id', 'person_id', 'number_hmac', 'dcpf.phone_number');
 CREATE UNIQUE INDEX person_phone_one_primary ON dcpf.person_phone (person_id) WHERE is_primary;
 COMMENT ON TABLE dcpf.person_phone IS 'a person''s telephone numbers in E.164 form, encrypted';
 COMMENT ON COLUMN dcpf.person_phone.id IS 'phone entry identifier';
 COMMENT ON COLUMN dcpf.person_phone.person_id IS 'whose number it is';
 COMMENT ON COLUMN dcpf.person_phone.kind IS 'mobile, work, home or pager';
 COMMENT ON COLUMN dcpf.person_phone.number_encrypted IS 'the number in E.164 form, encrypted under the person''s data key (dcpf.person_phone_decrypted shows it)';
-COMMENT ON COLUMN dcpf.person_phone.number_hmac IS 'blind index of the number (set by the server): one entry per number and person';
+COMMENT ON COLUMN dcpf.person_phone.number_hmac IS 'blind index of the number (set by the server): one entry per number and person; cleared when the person''s key is shredded';
 COMMENT ON COLUMN dcpf.person_phone.is_primary IS 'the number to use first; at most one per person';
 COMMENT ON COLUMN dcpf.person_phone.created_at IS 'when the number was added';
 
@@ -115,7 +115,7 @@ CREATE TABLE dcpf.person_address (
     CONSTRAINT person_address_one_per_kind UNIQUE (person_id, kind)
 );
 CREATE TRIGGER person_address_sealed BEFORE INSERT OR UPDATE ON dcpf.person_address
-    FOR EACH ROW EXECUTE FUNCTION dcpf.sealed_column('address', 'address_encrypted', 'id', 'person_id');
+    FOR EACH ROW EXECUTE FUNCTION dcpf.sealed_column('address', 'address_encrypted', 'id', 'person_id', '', 'jsonb');
 COMMENT ON TABLE dcpf.person_address IS 'a person''s addresses, one per kind, encrypted but for kind and country';
 COMMENT ON COLUMN dcpf.person_address.id IS 'address identifier';
 COMMENT ON COLUMN dcpf.person_address.person_id IS 'whose address it is';

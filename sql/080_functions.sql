@@ -197,8 +197,7 @@ DECLARE
     big dcpf.big_number := set_big_number.big_number;   -- validated here
 BEGIN
     UPDATE dcpf.person p
-       SET big_number_encrypted = dcpf.encrypt(big::text, 'person', 'big_number', p.id, p.id),
-           updated_at = now()
+       SET big_number_encrypted = dcpf.encrypt(big::text, 'person', 'big_number', p.id, p.id)
      WHERE p.id = set_big_number.person;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'no person % that you may change', set_big_number.person
@@ -262,6 +261,10 @@ BEGIN
     IF set_address.house_number_suffix IS NOT NULL AND set_address.house_number_suffix !~ '^[A-Za-z0-9]{1,4}$' THEN
         RAISE EXCEPTION 'invalid house number suffix "%"', set_address.house_number_suffix
             USING ERRCODE = 'check_violation', DETAIL = 'A suffix (huisnummertoevoeging) is 1 to 4 letters or digits.';
+    END IF;
+    IF set_address.postcode IS NULL OR btrim(set_address.postcode) = '' THEN
+        RAISE EXCEPTION 'an address needs a postcode'
+            USING ERRCODE = 'not_null_violation';
     END IF;
     the_postcode := dcpf.postcode_normalize(set_address.postcode, the_country);
     IF NOT dcpf.postcode_is_valid(the_postcode, the_country) THEN

@@ -2,14 +2,16 @@
 -- them. These views are security_invoker: row-level security of the caller
 -- picks the rows, and dcpf.decrypt_text checks again that the caller may see
 -- the subject's rows of that table, so a ciphertext taken elsewhere does not
--- open through them. Writes go through dcpf.create_person,
+-- open through them. A value whose subject was erased (key shredded) shows
+-- as NULL, so one erased person does not break a listing; dcpf.decrypt_text
+-- itself says the data was erased. Writes go through dcpf.create_person,
 -- dcpf.set_big_number, dcpf.add_phone, dcpf.set_address and
 -- dcpf.set_billing_profile, which validate and encrypt.
 
 CREATE VIEW dcpf.person_decrypted WITH (security_invoker = true) AS
 SELECT p.id, p.given_names, p.initials, p.tussenvoegsel, p.surname, p.partner_tussenvoegsel, p.partner_surname,
        p.name_use, p.email,
-       dcpf.decrypt_text(p.big_number_encrypted, 'person', 'big_number', p.id, p.id) AS big_number,
+       dcpf.decrypt_text(p.big_number_encrypted, 'person', 'big_number', p.id, p.id, null_if_erased => true) AS big_number,
        p.job_title, p.academic_titles, p.photo, p.photo_type, p.status, p.deactivated_at,
        p.created_at, p.created_by, p.created_for_licensee, p.updated_at, p.sort_key
   FROM dcpf.person p;
@@ -19,7 +21,7 @@ COMMENT ON COLUMN dcpf.person_decrypted.big_number IS 'BIG register number, decr
 
 CREATE VIEW dcpf.person_phone_decrypted WITH (security_invoker = true) AS
 SELECT ph.id, ph.person_id, ph.kind,
-       dcpf.decrypt_text(ph.number_encrypted, 'person_phone', 'number', ph.id, ph.person_id) AS number,
+       dcpf.decrypt_text(ph.number_encrypted, 'person_phone', 'number', ph.id, ph.person_id, null_if_erased => true) AS number,
        ph.is_primary, ph.created_at
   FROM dcpf.person_phone ph;
 COMMENT ON VIEW dcpf.person_phone_decrypted IS
@@ -35,7 +37,8 @@ SELECT a.id, a.person_id, a.kind,
        d.address ->> 'city' AS city,
        a.country, a.created_at, a.updated_at
   FROM dcpf.person_address a
- CROSS JOIN LATERAL (SELECT dcpf.decrypt_text(a.address_encrypted, 'person_address', 'address', a.id, a.person_id)::jsonb
+ CROSS JOIN LATERAL (SELECT dcpf.decrypt_text(a.address_encrypted, 'person_address', 'address', a.id, a.person_id,
+                                              null_if_erased => true)::jsonb
                             AS address) d;
 COMMENT ON VIEW dcpf.person_address_decrypted IS
     'dcpf.person_address with street, house number, suffix, postcode and city decrypted, for the rows the caller may see (security_invoker)';
@@ -48,10 +51,11 @@ COMMENT ON COLUMN dcpf.person_address_decrypted.city IS 'city, decrypted';
 CREATE VIEW dcpf.billing_profile_decrypted WITH (security_invoker = true) AS
 SELECT b.licensee_id, b.address_line1, b.address_line2, b.postcode, b.city, b.country,
        b.contact_name, b.contact_email,
-       dcpf.decrypt_text(b.contact_phone_encrypted, 'billing_profile', 'contact_phone', b.licensee_id, b.licensee_id)
+       dcpf.decrypt_text(b.contact_phone_encrypted, 'billing_profile', 'contact_phone', b.licensee_id, b.licensee_id,
+                         null_if_erased => true)
            AS contact_phone,
        b.invoice_reference, b.payment_method,
-       dcpf.decrypt_text(b.iban_encrypted, 'billing_profile', 'iban', b.licensee_id, b.licensee_id) AS iban,
+       dcpf.decrypt_text(b.iban_encrypted, 'billing_profile', 'iban', b.licensee_id, b.licensee_id, null_if_erased => true) AS iban,
        b.mandate_reference, b.mandate_signed_on, b.card_type, b.card_bank, b.updated_at
   FROM dcpf.billing_profile b;
 COMMENT ON VIEW dcpf.billing_profile_decrypted IS
@@ -88,5 +92,8 @@ GRANT EXECUTE ON FUNCTION
     dcpf.encrypt(bytea, text, text, uuid, uuid),
     dcpf.decrypt_text(bytea, text, text, uuid, uuid),
     dcpf.decrypt(bytea, text, text, uuid, uuid),
+    dcpf.decrypt_text(bytea, text, text, uuid, uuid, boolean),
+    dcpf.decrypt(bytea, text, text, uuid, uuid, boolean),
+    dcpf.ciphertext_info(bytea),
     dcpf.person_by_big_number(dcpf.big_number)
 TO dcpf_app;

@@ -376,7 +376,8 @@ open_for_caller(FunctionCallInfo fcinfo, int *len, void *(*alloc_out) (int n, un
 		key = cache->key;
 	else
 	{
-		key = dcpf_data_key_by_id(&key_id);
+		/* who may see the subject's rows is decided before anything is said about the key */
+		key = dcpf_data_key_lookup(&key_id);
 		if (memcmp(dcpf_data_key_subject(key)->data, subject->data, UUID_LEN) != 0)
 			does_not_authenticate();
 		if (!cache->trusted)
@@ -384,6 +385,12 @@ open_for_caller(FunctionCallInfo fcinfo, int *len, void *(*alloc_out) (int n, un
 		cache->key = key;
 		cache->key_id = key_id;
 		cache->epoch = dcpf_keys_epoch();
+	}
+	if (dcpf_data_key_is_erased(key))
+	{
+		if (PG_NARGS() > 5 && PG_GETARG_BOOL(5))
+			return NULL;
+		dcpf_data_key_erased_error(dcpf_data_key_subject(key), dcpf_data_key_shredded_at(key));
 	}
 	*len = sealed_len - CT_OVERHEAD;
 	result = alloc_out(*len, &out);
@@ -415,7 +422,7 @@ dcpf_encrypt(PG_FUNCTION_ARGS)
 								(unsigned char *) VARDATA_ANY(value), VARSIZE_ANY_EXHDR(value)));
 }
 
-/* dcpf.decrypt_text(ciphertext, table, column, row, subject) */
+/* dcpf.decrypt_text(ciphertext, table, column, row, subject [, null_if_erased]) */
 PG_FUNCTION_INFO_V1(dcpf_decrypt_text);
 Datum
 dcpf_decrypt_text(PG_FUNCTION_ARGS)
@@ -423,6 +430,8 @@ dcpf_decrypt_text(PG_FUNCTION_ARGS)
 	int			len;
 	text	   *result = open_for_caller(fcinfo, &len, alloc_varlena);
 
+	if (result == NULL)
+		PG_RETURN_NULL();		/* erased, and the caller asked for NULL */
 	if (!pg_verify_mbstr(GetDatabaseEncoding(), VARDATA(result), len, true))
 	{
 		OPENSSL_cleanse(VARDATA(result), len);
@@ -434,14 +443,17 @@ dcpf_decrypt_text(PG_FUNCTION_ARGS)
 	PG_RETURN_TEXT_P(result);
 }
 
-/* dcpf.decrypt(ciphertext, table, column, row, subject) returns bytea */
+/* dcpf.decrypt(ciphertext, table, column, row, subject [, null_if_erased]) returns bytea */
 PG_FUNCTION_INFO_V1(dcpf_decrypt_bytea);
 Datum
 dcpf_decrypt_bytea(PG_FUNCTION_ARGS)
 {
 	int			len;
+	bytea	   *result = open_for_caller(fcinfo, &len, alloc_varlena);
 
-	PG_RETURN_BYTEA_P(open_for_caller(fcinfo, &len, alloc_varlena));
+	if (result == NULL)
+		PG_RETURN_NULL();		/* erased, and the caller asked for NULL */
+	PG_RETURN_BYTEA_P(result);
 }
 
 /* dcpf.ciphertext_info(ciphertext): the header, for diagnostics; never decrypts. */
@@ -511,11 +523,51 @@ trigger_column(Relation rel, const char *name, Oid type)
 }
 
 /*
+ * Check a decrypted value against the column's type: it must be valid input
+ * and already in the form the type prints (so that one value has one blind
+ * index, and nothing the entry functions would refuse gets in by writing a
+ * ciphertext directly).
+ */
+static void
+check_plaintext_type(const char *type_name, const unsigned char *plain, int len, const char *table,
+					 const char *label)
+{
+	Oid			type = DatumGetObjectId(DirectFunctionCall1(to_regtype, CStringGetTextDatum(type_name)));
+	Oid			typinput, typioparam, typoutput;
+	bool		typisvarlena;
+	char	   *value;
+	char	   *canonical;
+
+	if (!OidIsValid(type))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("dcpf.sealed_column: type \"%s\" does not exist", type_name)));
+	if (memchr(plain, '\0', len) != NULL ||
+		!pg_verify_mbstr(GetDatabaseEncoding(), (const char *) plain, len, true))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("the encrypted %s of %s is not text", label, table)));
+	value = pnstrdup((const char *) plain, len);
+	getTypeInputInfo(type, &typinput, &typioparam);
+	getTypeOutputInfo(type, &typoutput, &typisvarlena);
+	canonical = OidOutputFunctionCall(typoutput, OidInputFunctionCall(typinput, value, typioparam, -1));
+	if (strcmp(canonical, value) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the encrypted %s of %s is not in canonical form", label, table),
+				 errdetail("Values are stored as %s prints them.", type_name),
+				 errhint("Write it through dcpf's entry functions, which normalise it.")));
+	OPENSSL_cleanse(value, len);
+	OPENSSL_cleanse(canonical, strlen(canonical));
+}
+
+/*
  * dcpf.sealed_column(): BEFORE INSERT OR UPDATE row trigger with arguments
- * (column_label, ciphertext_column, row_column, subject_column
- * [, blind_index_column]). Checks that a written ciphertext opens for this
- * table, column, row and subject, so nothing copied from elsewhere or forged
- * is stored, and computes the blind index from the plaintext (the writer
+ * (column_label, ciphertext_column, row_column, subject_column,
+ * blind_index_column or '', type). For a written ciphertext it checks that
+ * it opens for this table, column, row and subject (nothing copied from
+ * elsewhere or forged is stored), that the plaintext is a value of the type
+ * in canonical form, and computes the blind index from it (the writer
  * cannot choose it). Inserts by the extension owner or a superuser are
  * trusted (see below).
  */
@@ -530,11 +582,12 @@ dcpf_sealed_column(PG_FUNCTION_ARGS)
 	HeapTuple	newtup;
 	int			ct_att, row_att, subject_att, blind_att = 0;
 	Datum		ct;
-	bool		ct_null, row_null, subject_null;
+	bool		ct_null, row_null, subject_null, blind_null = true;
 	Datum		row, subject;
 	char	   *table;
 	int			len;
 	unsigned char *plain;
+	bool		trusted;
 
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(trigdata->tg_event) ||
 		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) || TRIGGER_FIRED_BY_DELETE(trigdata->tg_event))
@@ -542,32 +595,36 @@ dcpf_sealed_column(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("dcpf.sealed_column must be a BEFORE INSERT OR UPDATE row trigger")));
 	trigger = trigdata->tg_trigger;
-	if (trigger->tgnargs != 4 && trigger->tgnargs != 5)
+	if (trigger->tgnargs != 6)
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("dcpf.sealed_column takes 4 or 5 arguments"),
-				 errdetail("column label, ciphertext column, row column, subject column [, blind index column]")));
+				 errmsg("dcpf.sealed_column takes 6 arguments"),
+				 errdetail("column label, ciphertext column, row column, subject column, "
+						   "blind index column or '', type of the plaintext")));
 	rel = trigdata->tg_relation;
 	desc = RelationGetDescr(rel);
 	newtup = TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ? trigdata->tg_newtuple : trigdata->tg_trigtuple;
 	ct_att = trigger_column(rel, trigger->tgargs[1], BYTEAOID);
 	row_att = trigger_column(rel, trigger->tgargs[2], UUIDOID);
 	subject_att = trigger_column(rel, trigger->tgargs[3], UUIDOID);
-	if (trigger->tgnargs == 5)
+	if (trigger->tgargs[4][0] != '\0')
 		blind_att = trigger_column(rel, trigger->tgargs[4], BYTEAOID);
 
 	ct = heap_getattr(newtup, ct_att, desc, &ct_null);
 	row = heap_getattr(newtup, row_att, desc, &row_null);
 	subject = heap_getattr(newtup, subject_att, desc, &subject_null);
+	if (blind_att)
+		(void) heap_getattr(newtup, blind_att, desc, &blind_null);
+	trusted = dcpf_keys_caller_is_trusted();
 
 	if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
 	{
 		HeapTuple	old = trigdata->tg_trigtuple;
 		int			atts[4] = {ct_att, row_att, subject_att, blind_att};
-		bool		same = true;
+		bool		same[4] = {true, true, true, true};
 		int			i;
 
-		for (i = 0; i < 4 && same; i++)
+		for (i = 0; i < 4; i++)
 		{
 			bool		n1, n2;
 			Datum		d1, d2;
@@ -578,31 +635,34 @@ dcpf_sealed_column(PG_FUNCTION_ARGS)
 			att = TupleDescAttr(desc, atts[i] - 1);
 			d1 = heap_getattr(old, atts[i], desc, &n1);
 			d2 = heap_getattr(newtup, atts[i], desc, &n2);
-			same = (n1 == n2) && (n1 || datumIsEqual(d1, d2, att->attbyval, att->attlen));
+			same[i] = (n1 == n2) && (n1 || datumIsEqual(d1, d2, att->attbyval, att->attlen));
 		}
-		if (same)
-			return PointerGetDatum(newtup);
+		if (same[0] && same[1] && same[2] && (same[3] || (trusted && blind_null)))
+			return PointerGetDatum(newtup);	/* unchanged, or the owner clearing a blind index */
 	}
-
 	/*
 	 * Rows the extension owner or a superuser inserts are trusted: pg_restore
 	 * loads them before or after the data keys they need, with the blind
-	 * index the dump holds. Without one, it is computed; updates are always
-	 * checked (an updated ciphertext would keep the old blind index).
+	 * index the dump holds (none for an erased person). A missing blind index
+	 * is computed when the key is there. Updates are always checked (an
+	 * updated ciphertext would keep the old blind index).
 	 */
-	if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) && dcpf_keys_caller_is_trusted())
+	else if (trusted && !ct_null)
 	{
-		bool		blind_null = true;
+		bytea	   *b = DatumGetByteaPP(ct);
+		pg_uuid_t	key_id;
 
-		if (blind_att)
-			(void) heap_getattr(newtup, blind_att, desc, &blind_null);
-		if (!ct_null && (!blind_att || !blind_null))
+		/* the format is checked all the same: it needs no key */
+		memcpy(key_id.data, check_header((unsigned char *) VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b)), UUID_LEN);
+		if (!blind_att || !blind_null)
+			return PointerGetDatum(newtup);
+		if (!dcpf_data_key_usable(&key_id))
 			return PointerGetDatum(newtup);
 	}
 
 	if (ct_null)
 	{
-		if (blind_att)
+		if (blind_att && !blind_null)
 		{
 			bool		isnull = true;
 			Datum		v = (Datum) 0;
@@ -625,6 +685,7 @@ dcpf_sealed_column(PG_FUNCTION_ARGS)
 		plain = dcpf_open((unsigned char *) VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b), table, trigger->tgargs[0],
 						  DatumGetUUIDP(row), DatumGetUUIDP(subject), false, &len);
 	}
+	check_plaintext_type(trigger->tgargs[5], plain, len, table, trigger->tgargs[0]);
 	if (blind_att)
 	{
 		char	   *purpose = psprintf("%s.%s", table, trigger->tgargs[0]);

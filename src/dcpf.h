@@ -45,6 +45,7 @@ typedef enum DcpfIdentityScope
 
 extern void dcpf_identity_init(void);
 extern void dcpf_identity_clear(void);
+extern bool dcpf_identity_present(void);
 extern void dcpf_identity_set(const pg_uuid_t *person, const pg_uuid_t *licensee,
 							  const char *role, const char *purpose, const char *method,
 							  DcpfIdentityScope scope);

@@ -113,7 +113,7 @@ dcpf_define_gucs(void)
 							   "",
 							   PGC_SIGHUP,
 							   GUC_SUPERUSER_ONLY,
-							   NULL, NULL, NULL);
+							   NULL, dcpf_keys_source_assign, NULL);
 
 	DefineCustomStringVariable("dcpf.master_key_command",
 							   "Command whose standard output gives the master keys, in the format of "
@@ -124,7 +124,7 @@ dcpf_define_gucs(void)
 							   "",
 							   PGC_SIGHUP,
 							   GUC_SUPERUSER_ONLY,
-							   NULL, NULL, NULL);
+							   NULL, dcpf_keys_source_assign, NULL);
 
 	MarkGUCPrefixReserved("dcpf");
 }

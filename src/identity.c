@@ -134,6 +134,13 @@ identity_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 		identity.subid = parentSubid;
 }
 
+/* Whether a verified identity is in force (for keys.c). */
+bool
+dcpf_identity_present(void)
+{
+	return identity.valid;
+}
+
 /* DISCARD ALL and RESET ALL also forget a session identity. */
 static void
 identity_process_utility(PlannedStmt *pstmt, const char *queryString,

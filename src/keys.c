@@ -70,12 +70,15 @@ struct DcpfDataKey
 {
 	pg_uuid_t	id;				/* hash key */
 	pg_uuid_t	subject;
+	bool		erased;			/* shredded: no key, only when */
+	TimestampTz shredded_at;
 	unsigned char key[DCPF_KEY_LEN];
 	EVP_CIPHER_CTX *enc;
 	EVP_CIPHER_CTX *dec;
 	int			npermissions;
 	struct
 	{
+		Oid			userid;
 		char		table[NAMEDATALEN];
 		bool		allowed;
 	}			permissions[PERMISSION_SLOTS];
@@ -93,6 +96,7 @@ static int	n_master_keys = 0;
 static unsigned char blind_key[DCPF_KEY_LEN];
 static bool have_blind_key = false;
 static bool keys_loaded = false;
+static bool keys_stale = false;	/* the configuration was reloaded */
 static char *loaded_source = NULL;
 static struct stat loaded_stat;
 static LocalTransactionId stat_checked_lxid = InvalidLocalTransactionId;
@@ -341,12 +345,13 @@ master_keys_load(bool force)
 	if (use_file && use_command)
 		key_source_refused(ERRCODE_CONFIG_FILE_ERROR, "two master key sources are configured",
 						   "Set either dcpf.master_key_file or dcpf.master_key_command, not both.");
-	if (!force && keys_loaded && strcmp(loaded_source, source) == 0)
+	if (!force && keys_loaded && !keys_stale && strcmp(loaded_source, source) == 0)
 	{
 		if (!use_file || stat_checked_lxid == MyProc->lxid)
 			return;
 		if (stat(source, &st) == 0 && st.st_ino == loaded_stat.st_ino && st.st_size == loaded_stat.st_size &&
-			st.st_mtime == loaded_stat.st_mtime && st.st_ctime == loaded_stat.st_ctime)
+			st.st_mtim.tv_sec == loaded_stat.st_mtim.tv_sec && st.st_mtim.tv_nsec == loaded_stat.st_mtim.tv_nsec &&
+			st.st_ctim.tv_sec == loaded_stat.st_ctim.tv_sec && st.st_ctim.tv_nsec == loaded_stat.st_ctim.tv_nsec)
 		{
 			stat_checked_lxid = MyProc->lxid;
 			return;
@@ -374,6 +379,18 @@ master_keys_load(bool force)
 	loaded_stat = st;
 	stat_checked_lxid = MyProc->lxid;
 	keys_loaded = true;
+	keys_stale = false;
+}
+
+/*
+ * Assign hook of the two key settings: a configuration reload (even with an
+ * unchanged value) makes the next use read the key source again, so a
+ * command's new generation is seen without reconnecting.
+ */
+void
+dcpf_keys_source_assign(const char *newval, void *extra)
+{
+	keys_stale = true;
 }
 
 /* The generation that wraps new data keys: the highest in the key source. */
@@ -724,9 +741,9 @@ dcpf_keys_init(void)
 	RegisterSubXactCallback(keys_subxact_callback, NULL);
 }
 
-/* Put an unwrapped key into the transaction's cache. */
+/* Put an unwrapped key (or, data_key NULL, an erased one) into the transaction's cache. */
 static DcpfDataKey *
-cache_key(const pg_uuid_t *key_id, const pg_uuid_t *subject, unsigned char *data_key)
+cache_key(const pg_uuid_t *key_id, const pg_uuid_t *subject, unsigned char *data_key, TimestampTz shredded_at)
 {
 	DcpfDataKey *k;
 	SubjectEntry *s;
@@ -748,20 +765,26 @@ cache_key(const pg_uuid_t *key_id, const pg_uuid_t *subject, unsigned char *data
 	if (!found)
 	{
 		k->subject = *subject;
-		memcpy(k->key, data_key, DCPF_KEY_LEN);
+		k->erased = (data_key == NULL);
+		k->shredded_at = shredded_at;
+		if (data_key)
+			memcpy(k->key, data_key, DCPF_KEY_LEN);
+		else
+			memset(k->key, 0, DCPF_KEY_LEN);
 		k->enc = NULL;
 		k->dec = NULL;
 		k->npermissions = 0;
 	}
-	OPENSSL_cleanse(data_key, DCPF_KEY_LEN);
+	if (data_key)
+		OPENSSL_cleanse(data_key, DCPF_KEY_LEN);
 	s = hash_search(keys_by_subject, subject, HASH_ENTER, &found);
 	s->key = k;
 	return k;
 }
 
-/* Raise "erased" for a shredded key. */
-static void pg_attribute_noreturn()
-key_erased(const pg_uuid_t *subject, Datum shredded_at)
+/* Raise "erased" for a shredded key (see keys.h). */
+void
+dcpf_data_key_erased_error(const pg_uuid_t *subject, TimestampTz shredded_at)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_DCPF_DATA_ERASED),
@@ -769,7 +792,7 @@ key_erased(const pg_uuid_t *subject, Datum shredded_at)
 			 errdetail("The key of subject %s was destroyed (crypto-shredding) at %s; "
 					   "nothing encrypted under it can be read again.",
 					   DatumGetCString(DirectFunctionCall1(uuid_out, UUIDPGetDatum(subject))),
-					   timestamptz_to_str(DatumGetTimestampTz(shredded_at)))));
+					   timestamptz_to_str(shredded_at))));
 	pg_unreachable();
 }
 
@@ -795,12 +818,12 @@ open_key_row(const pg_uuid_t *key_id, const pg_uuid_t *subject, Datum wrapped)
 	unsigned char data_key[DCPF_KEY_LEN];
 
 	unwrap_key((unsigned char *) VARDATA_ANY(w), VARSIZE_ANY_EXHDR(w), key_id, subject, data_key);
-	return cache_key(key_id, subject, data_key);
+	return cache_key(key_id, subject, data_key, 0);
 }
 
-/* The data key with this id (see keys.h). */
+/* The data key with this id, possibly erased (see keys.h). */
 DcpfDataKey *
-dcpf_data_key_by_id(const pg_uuid_t *key_id)
+dcpf_data_key_lookup(const pg_uuid_t *key_id)
 {
 	DcpfDataKey *k;
 	Datum		args[1];
@@ -817,8 +840,46 @@ dcpf_data_key_by_id(const pg_uuid_t *key_id)
 				 errdetail("No data key has id %s: the ciphertext was altered or comes from another database.",
 						   DatumGetCString(DirectFunctionCall1(uuid_out, UUIDPGetDatum(key_id))))));
 	if (isnull[1])
-		key_erased(DatumGetUUIDP(out[0]), out[2]);
+		return cache_key(key_id, DatumGetUUIDP(out[0]), NULL, DatumGetTimestampTz(out[2]));
 	return open_key_row(key_id, DatumGetUUIDP(out[0]), out[1]);
+}
+
+/* Whether a data key exists and is not shredded, without raising (see keys.h). */
+bool
+dcpf_data_key_usable(const pg_uuid_t *key_id)
+{
+	DcpfDataKey *k;
+	Datum		args[1];
+	Datum		out[3];
+	bool		isnull[3];
+
+	if (keys_by_id != NULL && (k = hash_search(keys_by_id, key_id, HASH_FIND, NULL)) != NULL)
+		return !k->erased;
+	args[0] = UUIDPGetDatum(key_id);
+	return dcpf_saved_query(&q_key_by_id, true, args, NULL, true, 3, out, isnull) && !isnull[1];
+}
+
+/* The data key with this id (see keys.h). */
+DcpfDataKey *
+dcpf_data_key_by_id(const pg_uuid_t *key_id)
+{
+	DcpfDataKey *k = dcpf_data_key_lookup(key_id);
+
+	if (k->erased)
+		dcpf_data_key_erased_error(&k->subject, k->shredded_at);
+	return k;
+}
+
+bool
+dcpf_data_key_is_erased(const DcpfDataKey *key)
+{
+	return key->erased;
+}
+
+TimestampTz
+dcpf_data_key_shredded_at(const DcpfDataKey *key)
+{
+	return key->shredded_at;
 }
 
 /* The subject's data key, created when absent (see keys.h). */
@@ -836,16 +897,30 @@ dcpf_data_key_for_subject(const pg_uuid_t *subject)
 	MasterKey  *mk;
 
 	if (keys_by_subject != NULL && (s = hash_search(keys_by_subject, subject, HASH_FIND, NULL)) != NULL)
+	{
+		if (s->key->erased)
+			dcpf_data_key_erased_error(subject, s->key->shredded_at);
 		return s->key;
+	}
 	args[0] = UUIDPGetDatum(subject);
 	if (dcpf_saved_query(&q_key_by_subject, true, args, nulls, true, 3, out, isnull))
 	{
 		if (isnull[1])
-			key_erased(subject, out[2]);
+			dcpf_data_key_erased_error(subject, DatumGetTimestampTz(out[2]));
 		return open_key_row(DatumGetUUIDP(out[0]), subject, out[1]);
 	}
 
-	/* none yet: make one, wrapped by the current generation */
+	/*
+	 * None yet: make one, wrapped by the current generation. The application
+	 * may do so only with a verified identity (keys are made for rows it is
+	 * about to write, whose subject may not exist yet).
+	 */
+	if (!dcpf_identity_present() && !dcpf_keys_caller_is_trusted())
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied to create a data key"),
+				 errdetail("Encrypting for a subject that has no data key yet needs a verified identity."),
+				 errhint("Authenticate first (dcpf.authenticate or dcpf.act_as).")));
 	mk = master_key_current();
 	master_key_verify(mk, true);
 	if (!pg_strong_random(key_id.data, UUID_LEN) || !pg_strong_random(data_key, DCPF_KEY_LEN))
@@ -859,7 +934,7 @@ dcpf_data_key_for_subject(const pg_uuid_t *subject)
 	args[1] = UUIDPGetDatum(subject);
 	args[2] = PointerGetDatum(wrapped);
 	if (dcpf_saved_query(&q_key_insert, true, args, nulls, false, 1, out, isnull))
-		return cache_key(&key_id, subject, data_key);
+		return cache_key(&key_id, subject, data_key, 0);
 
 	/* another transaction made it first: look again with a fresh snapshot */
 	OPENSSL_cleanse(data_key, DCPF_KEY_LEN);
@@ -867,7 +942,7 @@ dcpf_data_key_for_subject(const pg_uuid_t *subject)
 	if (dcpf_saved_query(&q_key_by_subject, true, args, nulls, false, 3, out, isnull))
 	{
 		if (isnull[1])
-			key_erased(subject, out[2]);
+			dcpf_data_key_erased_error(subject, DatumGetTimestampTz(out[2]));
 		return open_key_row(DatumGetUUIDP(out[0]), subject, out[1]);
 	}
 	ereport(ERROR,
@@ -915,10 +990,11 @@ dcpf_data_key_cipher(DcpfDataKey *key, bool encrypt)
 int
 dcpf_data_key_permission(const DcpfDataKey *key, const char *table)
 {
+	Oid			userid = GetUserId();
 	int			i;
 
 	for (i = 0; i < key->npermissions; i++)
-		if (strcmp(key->permissions[i].table, table) == 0)
+		if (key->permissions[i].userid == userid && strcmp(key->permissions[i].table, table) == 0)
 			return key->permissions[i].allowed ? 1 : 0;
 	return -1;
 }
@@ -928,6 +1004,7 @@ dcpf_data_key_set_permission(DcpfDataKey *key, const char *table, bool allowed)
 {
 	int			slot = key->npermissions < PERMISSION_SLOTS ? key->npermissions++ : PERMISSION_SLOTS - 1;
 
+	key->permissions[slot].userid = GetUserId();
 	strlcpy(key->permissions[slot].table, table, NAMEDATALEN);
 	key->permissions[slot].allowed = allowed;
 }

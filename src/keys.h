@@ -40,11 +40,20 @@ extern void dcpf_keys_init(void);
 extern DcpfDataKey *dcpf_data_key_for_subject(const pg_uuid_t *subject);
 /* the data key with this id; raises for an unknown or shredded key */
 extern DcpfDataKey *dcpf_data_key_by_id(const pg_uuid_t *key_id);
+/* the same, but a shredded key is returned (dcpf_data_key_is_erased) */
+extern DcpfDataKey *dcpf_data_key_lookup(const pg_uuid_t *key_id);
+extern bool dcpf_data_key_is_erased(const DcpfDataKey *key);
+/* whether a data key exists and is not shredded; never raises */
+extern bool dcpf_data_key_usable(const pg_uuid_t *key_id);
+extern TimestampTz dcpf_data_key_shredded_at(const DcpfDataKey *key);
+extern void dcpf_data_key_erased_error(const pg_uuid_t *subject, TimestampTz shredded_at) pg_attribute_noreturn();
+/* assign hook of dcpf.master_key_file and dcpf.master_key_command */
+extern void dcpf_keys_source_assign(const char *newval, void *extra);
 extern const pg_uuid_t *dcpf_data_key_id(const DcpfDataKey *key);
 extern const pg_uuid_t *dcpf_data_key_subject(const DcpfDataKey *key);
 /* an AES-256-GCM context holding the key, for encryption or decryption */
 extern EVP_CIPHER_CTX *dcpf_data_key_cipher(DcpfDataKey *key, bool encrypt);
-/* cached read permission for a table label: -1 not yet known, 0 no, 1 yes */
+/* cached read permission of the current user for a table label: -1 not yet known, 0 no, 1 yes */
 extern int	dcpf_data_key_permission(const DcpfDataKey *key, const char *table);
 extern void dcpf_data_key_set_permission(DcpfDataKey *key, const char *table, bool allowed);
 /* forget every cached data key (wiped) or only the cached permissions */

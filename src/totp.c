@@ -323,9 +323,15 @@ check_second_factor(const pg_uuid_t *person, const char *code, bool allow_recove
 		state = dcpf_spi_as_owner("SELECT dcpf.credential_use_recovery_code($1, $2)", 2, rtypes, values, NULL, false);
 		return state != NULL && strcmp(state, "t") == 0;
 	}
-	/* "last_step:hex of sealed secret", or NULL when not enrolled */
+	/*
+	 * "last_step:hex of sealed secret", or NULL when not enrolled or when the
+	 * person's key was shredded (the code is then simply wrong: an error
+	 * would tell the caller that the password was right)
+	 */
 	state = dcpf_spi_as_owner("SELECT coalesce(c.totp_last_step, -1)::text || ':' || encode(c.totp_secret_encrypted, 'hex') "
-							  "FROM dcpf.person_credential c WHERE c.person_id = $1",
+							  "FROM dcpf.person_credential c WHERE c.person_id = $1 "
+							  "AND NOT EXISTS (SELECT FROM dcpf.data_key k WHERE k.subject_id = c.person_id "
+							  "AND k.shredded_at IS NOT NULL)",
 							  1, argtypes, values, NULL, true);
 	if (state == NULL || (sep = strchr(state, ':')) == NULL || sep[1] == '\0')
 		return false;
