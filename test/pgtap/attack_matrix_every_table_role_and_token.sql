@@ -5,6 +5,16 @@
 -- doc/reference/access.md; then forged, expired and misdirected tokens for
 -- every role (each must raise and leave no identity); then identities set in
 -- rolled-back subtransactions and savepoints must not survive them.
+--
+-- The encrypted columns: the four *_decrypted views x every application role
+-- x {own, other licensee}, compared with the plain values written at setup;
+-- ciphertexts a caller can read (or copied from someone else) presented to
+-- dcpf.decrypt_text for another row, subject, table or column, or written
+-- into another row; the views after forged tokens, after SET ROLE to the
+-- reporting and maintenance roles, and after a rolled-back savepoint. The key
+-- tables (data_key, master_key_generation, key_rotation_run) are in the
+-- matrix and, besides, checked against every dcpf role and PUBLIC: only the
+-- extension owner reads or writes them.
 BEGIN;
 SET LOCAL client_min_messages = warning;
 SET LOCAL timezone = 'UTC';
@@ -31,9 +41,15 @@ SELECT '00000000-0000-4000-8000-0000000c0c01', code, 1, 'EURA ' || code, 'Ik acc
 INSERT INTO dcpf.policy_document (id, kind, version, title, body, effective_from, material_change) VALUES
     ('00000000-0000-4000-8000-0000000d0d01', 'privacy_statement', '1.0', 'Privacyverklaring',
      'Wij verwerken uw gegevens alleen voor het portfolio.', '2020-01-01', true);
-INSERT INTO dcpf.billing_profile (licensee_id, address_line1, postcode, city, contact_name, contact_email, payment_method) VALUES
-    ('00000000-0000-4000-8000-0000000a0a01', 'Postbus 1', '7500 AA', 'Enschede', 'Crediteuren A', 'a@billing.example', 'invoice'),
-    ('00000000-0000-4000-8000-0000000b0b01', 'Postbus 2', '7500 AB', 'Enschede', 'Crediteuren B', 'b@billing.example', 'invoice');
+-- both pay by direct debit: each IBAN and billing phone is encrypted under its licensee's data key
+DO $$ BEGIN
+PERFORM dcpf.set_billing_profile('00000000-0000-4000-8000-0000000a0a01', 'Postbus 1', '7500 AA', 'Enschede', 'Crediteuren A',
+                                 'a@billing.example', 'direct_debit', 'NL91ABNA0417164300', 'MX-A-1', '2020-01-01',
+                                 contact_phone => '+31531000001');
+PERFORM dcpf.set_billing_profile('00000000-0000-4000-8000-0000000b0b01', 'Postbus 2', '7500 AB', 'Enschede', 'Crediteuren B',
+                                 'b@billing.example', 'direct_debit', 'DE89370400440532013000', 'MX-B-1', '2020-01-01',
+                                 contact_phone => '+31531000002');
+END $$;
 
 -- the actors: every application role in A and in B
 CREATE TEMP TABLE actor AS
@@ -44,10 +60,17 @@ SELECT l.tag, l.id AS licensee_id, l.issuer, r.code AS role_code, r.requires_big
 CREATE TEMP TABLE bigs AS
 SELECT n::text AS big, row_number() OVER (ORDER BY n) AS i
   FROM generate_series(89012345600::bigint, 89012349999) n WHERE dcpf.big_is_valid(n::text);
-INSERT INTO dcpf.person (id, email, surname, initials, big_number)
-SELECT a.person_id, replace(a.role_code, '_', '.') || '.' || lower(a.tag) || '@matrix.example', 'Matrix', 'M.',
-       CASE WHEN a.requires_big THEN b.big END
+-- the plain values written below, kept here to compare with what the
+-- decrypted views show (view, row, whose row, which licensee, value)
+CREATE TEMP TABLE plain_value (view text, row_id uuid, person_id uuid, licensee_id uuid, value text);
+INSERT INTO dcpf.person (id, email, surname, initials)
+SELECT a.person_id, replace(a.role_code, '_', '.') || '.' || lower(a.tag) || '@matrix.example', 'Matrix', 'M.' FROM actor a;
+INSERT INTO plain_value
+SELECT 'person_decrypted', a.person_id, a.person_id, a.licensee_id, CASE WHEN a.requires_big THEN b.big END
   FROM (SELECT *, row_number() OVER (ORDER BY tag, role_code) AS i FROM actor) a JOIN bigs b USING (i);
+DO $$ BEGIN
+PERFORM dcpf.set_big_number(v.row_id, v.value) FROM plain_value v WHERE v.value IS NOT NULL;
+END $$;
 INSERT INTO dcpf.membership (person_id, licensee_id, role_code, valid_from, valid_until)
 SELECT person_id, licensee_id, role_code,
        CASE WHEN role_code = 'platform_support' THEN now() - interval '1 day' ELSE '2024-01-01' END,
@@ -58,16 +81,29 @@ SELECT ra.id, a.person_id, 'click_through'
   FROM actor a JOIN dcpf.role_agreement ra ON ra.role_code = a.role_code AND ra.product_id = '00000000-0000-4000-8000-0000000c0c01';
 INSERT INTO dcpf.policy_acknowledgement (document_id, person_id, method)
 SELECT '00000000-0000-4000-8000-0000000d0d01', person_id, 'click_through' FROM actor;
-INSERT INTO dcpf.person_phone (person_id, kind, number)
-SELECT person_id, 'mobile', '+3161' || lpad((row_number() OVER (ORDER BY tag, role_code))::text, 7, '0') FROM actor;
-INSERT INTO dcpf.person_address (person_id, kind, street, house_number, postcode, city)
-SELECT person_id, 'home', 'Matrixstraat', row_number() OVER (ORDER BY tag, role_code), '7511 AA', 'Enschede' FROM actor;
+INSERT INTO plain_value
+SELECT 'person_phone_decrypted', dcpf.add_phone(person_id, 'mobile', number), person_id, licensee_id, number
+  FROM (SELECT person_id, licensee_id, '+3161' || lpad((row_number() OVER (ORDER BY tag, role_code))::text, 7, '0') AS number
+          FROM actor) a;
+INSERT INTO plain_value
+SELECT 'person_address_decrypted', dcpf.set_address(person_id, 'home', 'Matrixstraat', n::int, '7511 AA', 'Enschede'),
+       person_id, licensee_id, 'Matrixstraat ' || n || ', 7511 AA Enschede'
+  FROM (SELECT person_id, licensee_id, row_number() OVER (ORDER BY tag, role_code) AS n FROM actor) a;
+INSERT INTO plain_value VALUES
+    ('billing_profile_decrypted', '00000000-0000-4000-8000-0000000a0a01', NULL, '00000000-0000-4000-8000-0000000a0a01',
+     'NL91ABNA0417164300 +31531000001'),
+    ('billing_profile_decrypted', '00000000-0000-4000-8000-0000000b0b01', NULL, '00000000-0000-4000-8000-0000000b0b01',
+     'DE89370400440532013000 +31531000002');
 INSERT INTO dcpf.person_preference (person_id) SELECT person_id FROM actor;
 
 -- a person in A holding every role without having accepted any EURA
 CREATE TEMP TABLE no_eura AS SELECT '00000000-0000-4000-8000-0000000e0e01'::uuid AS person_id, 'sub-no-eura' AS subject;
-INSERT INTO dcpf.person (id, email, surname, initials, big_number)
-SELECT person_id, 'no.eura@matrix.example', 'Zonder', 'Z.', (SELECT big FROM bigs ORDER BY i DESC LIMIT 1) FROM no_eura;
+INSERT INTO dcpf.person (id, email, surname, initials, big_number_encrypted)
+SELECT person_id, 'no.eura@matrix.example', 'Zonder', 'Z.',
+       dcpf.encrypt((SELECT big FROM bigs ORDER BY i DESC LIMIT 1), 'person', 'big_number', person_id, person_id) FROM no_eura;
+INSERT INTO plain_value
+SELECT 'person_decrypted', person_id, person_id, (SELECT id FROM lic WHERE tag = 'A'), (SELECT big FROM bigs ORDER BY i DESC LIMIT 1)
+  FROM no_eura;
 INSERT INTO dcpf.membership (person_id, licensee_id, role_code, valid_from, valid_until)
 SELECT n.person_id, l.id, r.code,
        CASE WHEN r.code = 'platform_support' THEN now() - interval '1 day' ELSE '2024-01-01' END,
@@ -127,7 +163,7 @@ END $$;
 
 -- ---------------------------------------------------------------------------
 -- The expectation table (doc/reference/access.md). scope_expr: the licensee a
--- row belongs to (NULL: a catalogue, the same for every licensee);
+-- row belongs to (NULL: a catalogue or a key table, not per licensee);
 -- person_expr: whose row it is. Rules per op and role ('*' = every other
 -- role): denied (42501), none (0 rows), self (the actor's rows), all (every row
 -- of the scope), allowed (an INSERT passes privileges and policy; a unique
@@ -146,9 +182,12 @@ INSERT INTO table_expectation VALUES
  ('person', '(SELECT h.licensee_id FROM pg_temp.person_home h WHERE h.person_id = t.id)', 't.id', 'job_title',
   $$INSERT INTO dcpf.person (email, surname, initials, created_by, created_for_licensee) VALUES ('matrix.new@example.nl', 'Nieuw', 'N.', '{actor}', '{lic}')$$),
  ('person_phone', '(SELECT h.licensee_id FROM pg_temp.person_home h WHERE h.person_id = t.person_id)', 't.person_id', 'kind',
-  $$INSERT INTO dcpf.person_phone (person_id, kind, number) VALUES ('{self}', 'work', '+31699999999')$$),
- ('person_address', '(SELECT h.licensee_id FROM pg_temp.person_home h WHERE h.person_id = t.person_id)', 't.person_id', 'city',
-  $$INSERT INTO dcpf.person_address (person_id, kind, street, house_number, postcode, city) VALUES ('{self}', 'postal', 'Postbus', 1, '7500 AA', 'Enschede')$$),
+  $$INSERT INTO dcpf.person_phone (id, person_id, kind, number_encrypted)
+    SELECT n, '{self}', 'work', dcpf.encrypt('+31699999999', 'person_phone', 'number', n, '{self}') FROM gen_random_uuid() n$$),
+ ('person_address', '(SELECT h.licensee_id FROM pg_temp.person_home h WHERE h.person_id = t.person_id)', 't.person_id', 'country',
+  $$INSERT INTO dcpf.person_address (id, person_id, kind, address_encrypted)
+    SELECT n, '{self}', 'postal', dcpf.encrypt(('{"street": "Postbus", "house_number": 1, "postcode": "7500 AA", "city": "Enschede"}'::jsonb)::text, 'person_address', 'address', n, '{self}')
+      FROM gen_random_uuid() n$$),
  ('person_preference', '(SELECT h.licensee_id FROM pg_temp.person_home h WHERE h.person_id = t.person_id)', 't.person_id', 'language',
   $$INSERT INTO dcpf.person_preference (person_id) VALUES ('{self}')$$),
  ('membership', 't.licensee_id', 't.person_id', 'valid_until',
@@ -170,7 +209,14 @@ INSERT INTO table_expectation VALUES
  ('person_credential', '(SELECT h.licensee_id FROM pg_temp.person_home h WHERE h.person_id = t.person_id)', 't.person_id', 'password_phc',
   $$INSERT INTO dcpf.person_credential (person_id) VALUES ('{self}')$$),
  ('login_attempt', '(SELECT h.licensee_id FROM pg_temp.person_home h WHERE h.person_id = t.person_id)', 't.person_id', 'outcome',
-  $$INSERT INTO dcpf.login_attempt (person_id, email_sha256, outcome) VALUES ('{self}', sha256('forged'), 'success')$$);
+  $$INSERT INTO dcpf.login_attempt (person_id, email_sha256, outcome) VALUES ('{self}', sha256('forged'), 'success')$$),
+ -- the key tables: a data key belongs to a person (scope: their licensee) or to a licensee
+ ('data_key', 'coalesce((SELECT h.licensee_id FROM pg_temp.person_home h WHERE h.person_id = t.subject_id), t.subject_id)', 't.subject_id', 'wrapped',
+  $$INSERT INTO dcpf.data_key (id, subject_id, wrapped, shredded_at, shred_reason) VALUES (gen_random_uuid(), '{self}', NULL, now(), 'forged shredding')$$),
+ ('master_key_generation', NULL, NULL, 'retired_at',
+  $$INSERT INTO dcpf.master_key_generation (generation, check_value) VALUES (99, '\x00000000000000000000000000000000')$$),
+ ('key_rotation_run', NULL, NULL, 'status',
+  $$INSERT INTO dcpf.key_rotation_run (target_generation, keys_total) VALUES (99, 0)$$);
 
 CREATE TEMP TABLE op_rule (tbl text, op text, role_code text, rule text, PRIMARY KEY (tbl, op, role_code));
 INSERT INTO op_rule VALUES
@@ -225,7 +271,14 @@ INSERT INTO op_rule VALUES
  ('person_credential', 'SELECT', '*', 'denied'), ('person_credential', 'INSERT', '*', 'denied'),
  ('person_credential', 'UPDATE', '*', 'denied'), ('person_credential', 'DELETE', '*', 'denied'),
  ('login_attempt', 'SELECT', '*', 'self'), ('login_attempt', 'SELECT', 'licensee_admin', 'all'),
- ('login_attempt', 'INSERT', '*', 'denied'), ('login_attempt', 'UPDATE', '*', 'denied'), ('login_attempt', 'DELETE', '*', 'denied');
+ ('login_attempt', 'INSERT', '*', 'denied'), ('login_attempt', 'UPDATE', '*', 'denied'), ('login_attempt', 'DELETE', '*', 'denied'),
+ -- keys: the extension owner's alone (the C code reads and writes them as the owner)
+ ('data_key', 'SELECT', '*', 'denied'), ('data_key', 'INSERT', '*', 'denied'),
+ ('data_key', 'UPDATE', '*', 'denied'), ('data_key', 'DELETE', '*', 'denied'),
+ ('master_key_generation', 'SELECT', '*', 'denied'), ('master_key_generation', 'INSERT', '*', 'denied'),
+ ('master_key_generation', 'UPDATE', '*', 'denied'), ('master_key_generation', 'DELETE', '*', 'denied'),
+ ('key_rotation_run', 'SELECT', '*', 'denied'), ('key_rotation_run', 'INSERT', '*', 'denied'),
+ ('key_rotation_run', 'UPDATE', '*', 'denied'), ('key_rotation_run', 'DELETE', '*', 'denied');
 
 -- every table of the schema, discovered
 CREATE TEMP TABLE dcpf_table AS
@@ -290,7 +343,7 @@ BEGIN
                     INSERT INTO probe (role_code, actor_id, licensee_id, tbl, op, scope, sql, expected, description)
                     VALUES (a.role_code, a.person_id, a.licensee_id, e.tbl, the_op, s.scope, q, expected,
                             format('%s %s as %s, %s licensee%s: %s', the_op, e.tbl, a.role_code, s.scope,
-                                   CASE WHEN e.scope_expr IS NULL THEN ' (catalogue)' ELSE '' END,
+                                   CASE WHEN e.scope_expr IS NULL THEN ' (not per licensee)' ELSE '' END,
                                    CASE expected WHEN 'denied' THEN 'refused (42501)'
                                                  WHEN 'allowed' THEN 'passes privileges and policy'
                                                  ELSE expected || ' row(s)' END));
@@ -349,13 +402,179 @@ $f$;
 DO $$ BEGIN PERFORM pg_temp.build_tokens(); END $$;
 CREATE TEMP TABLE good_token AS SELECT good FROM token_case WHERE role_code = 'licensee_admin' LIMIT 1;
 
+-- ---------------------------------------------------------------------------
+-- The decrypted views: for every role of A and each licensee, the rows and
+-- plain values it must see (the same rules as the base tables: BIG numbers
+-- for the person and the licensee's staff, phones and addresses for the
+-- person alone, IBAN and billing phone for the licensee admin), as one
+-- sorted text, computed here from plain_value (never by decrypting).
+-- ---------------------------------------------------------------------------
+CREATE TEMP TABLE view_expectation (view text PRIMARY KEY, tbl text NOT NULL, actual_sql text NOT NULL);
+INSERT INTO view_expectation VALUES
+ ('person_decrypted', 'person',
+  $$SELECT v.id AS row_id, v.big_number AS value, (SELECT h.licensee_id FROM pg_temp.person_home h WHERE h.person_id = v.id) AS licensee_id
+      FROM dcpf.person_decrypted v$$),
+ ('person_phone_decrypted', 'person_phone',
+  $$SELECT v.id, v.number, (SELECT h.licensee_id FROM pg_temp.person_home h WHERE h.person_id = v.person_id) FROM dcpf.person_phone_decrypted v$$),
+ ('person_address_decrypted', 'person_address',
+  $$SELECT v.id, format('%s %s, %s %s', v.street, v.house_number, v.postcode, v.city),
+           (SELECT h.licensee_id FROM pg_temp.person_home h WHERE h.person_id = v.person_id) FROM dcpf.person_address_decrypted v$$),
+ ('billing_profile_decrypted', 'billing_profile',
+  $$SELECT v.licensee_id, v.iban || ' ' || v.contact_phone, v.licensee_id FROM dcpf.billing_profile_decrypted v$$);
+CREATE TEMP TABLE view_probe (
+    n serial PRIMARY KEY, role_code text, actor_id uuid, licensee_id uuid, view text, scope text, scope_lic uuid,
+    expected text, description text);
+INSERT INTO view_probe (role_code, actor_id, licensee_id, view, scope, scope_lic, expected, description)
+SELECT a.role_code, a.person_id, a.licensee_id, x.view, s.scope, s.lic,
+       (SELECT coalesce(string_agg(v.row_id || '=' || coalesce(v.value, '-'), ' ' ORDER BY v.row_id), '')
+          FROM plain_value v
+         WHERE v.view = x.view AND v.licensee_id = s.lic AND s.scope = 'own'
+           AND CASE r.rule WHEN 'all' THEN true WHEN 'self' THEN v.person_id = a.person_id ELSE false END),
+       format('%s as %s, %s licensee: %s', x.view, a.role_code, s.scope,
+              CASE WHEN s.scope = 'other' OR r.rule NOT IN ('all', 'self') THEN 'no row'
+                   WHEN r.rule = 'self' THEN 'only their own rows, decrypted'
+                   ELSE 'every row of the licensee, decrypted' END)
+  FROM actor a
+ CROSS JOIN view_expectation x
+ CROSS JOIN LATERAL (SELECT coalesce((SELECT o.rule FROM op_rule o WHERE o.tbl = x.tbl AND o.op = 'SELECT' AND o.role_code = a.role_code),
+                                     (SELECT o.rule FROM op_rule o WHERE o.tbl = x.tbl AND o.op = 'SELECT' AND o.role_code = '*')) AS rule) r
+ CROSS JOIN LATERAL (SELECT 'own' AS scope, a.licensee_id AS lic
+                     UNION ALL SELECT 'other', (SELECT id FROM lic WHERE tag = 'B')) s
+ WHERE a.tag = 'A'
+ ORDER BY a.role_code, x.view, s.scope;
+
+-- ---------------------------------------------------------------------------
+-- Ciphertexts out of place. Each actor of A copies the ciphertexts it can
+-- read (its own phone and address; admins also A's IBAN) and presents them to
+-- dcpf.decrypt_text for another row, subject, table or column, or writes
+-- them into another row; and presents ciphertexts it cannot read (copied by
+-- someone else: from a backup, a log, another session) with their true row
+-- and subject. The "neighbour" is another person of A (the professional, or
+-- the supervisor for the professional); "twin" is the actor's counterpart in B.
+-- ---------------------------------------------------------------------------
+CREATE TEMP TABLE stolen (owner uuid, what text, ct bytea, row_id uuid, subject uuid);
+INSERT INTO stolen
+SELECT p.id, 'big', p.big_number_encrypted, p.id, p.id FROM dcpf.person p WHERE p.big_number_encrypted IS NOT NULL
+UNION ALL
+SELECT ph.person_id, 'phone', ph.number_encrypted, ph.id, ph.person_id FROM dcpf.person_phone ph
+UNION ALL
+SELECT a.person_id, 'address', a.address_encrypted, a.id, a.person_id FROM dcpf.person_address a
+UNION ALL
+SELECT b.licensee_id, 'iban', b.iban_encrypted, b.licensee_id, b.licensee_id FROM dcpf.billing_profile b
+UNION ALL
+-- a TOTP-like secret under the person's key: dcpf.person_credential has no read rule for anyone but the owner
+SELECT a.person_id, 'totp', dcpf.encrypt(sha256(a.person_id::text::bytea), 'person_credential', 'totp_secret', a.person_id, a.person_id),
+       a.person_id, a.person_id
+  FROM actor a;
+CREATE TEMP TABLE neighbour AS
+SELECT a.person_id AS actor_id,
+       (SELECT n.person_id FROM actor n WHERE n.tag = a.tag
+           AND n.role_code = CASE WHEN a.role_code = 'professional' THEN 'supervisor' ELSE 'professional' END) AS neighbour_id,
+       (SELECT t.person_id FROM actor t WHERE t.tag = 'B' AND t.role_code = a.role_code) AS twin_id
+  FROM actor a WHERE a.tag = 'A';
+CREATE TEMP TABLE copy_attack (n serial PRIMARY KEY, description text NOT NULL, sql text NOT NULL, accept text[] NOT NULL);
+INSERT INTO copy_attack (description, sql, accept) VALUES
+ ('control: their own phone ciphertext opens with its own row and subject, to the number written',
+  $$SELECT pg_temp.try_decrypt(c.number_encrypted, 'person_phone', 'number', c.id, c.person_id) = 'ok: ' || v.value
+      FROM dcpf.person_phone c JOIN pg_temp.plain_value v ON v.row_id = c.id WHERE c.person_id = dcpf.current_person()$$, '{true}'),
+ ('their own phone ciphertext presented for another row (their address) does not open',
+  $$SELECT pg_temp.try_decrypt(c.number_encrypted, 'person_phone', 'number', (SELECT a.id FROM dcpf.person_address a WHERE a.person_id = c.person_id), c.person_id)
+      FROM dcpf.person_phone c WHERE c.person_id = dcpf.current_person()$$, '{XX001}'),
+ ('their own phone ciphertext presented as the neighbour''s phone (row and subject) does not open',
+  $$SELECT pg_temp.try_decrypt(c.number_encrypted, 'person_phone', 'number', s.row_id, s.subject)
+      FROM dcpf.person_phone c, pg_temp.stolen s
+     WHERE c.person_id = dcpf.current_person() AND s.what = 'phone' AND s.owner = (SELECT neighbour_id FROM pg_temp.neighbour WHERE actor_id = dcpf.current_person())$$,
+  '{XX001,42501}'),
+ ('their own phone ciphertext presented as their own BIG number (a table they may read) does not open',
+  $$SELECT pg_temp.try_decrypt(c.number_encrypted, 'person', 'big_number', c.person_id, c.person_id)
+      FROM dcpf.person_phone c WHERE c.person_id = dcpf.current_person()$$, '{XX001}'),
+ ('their own address ciphertext presented as their phone number (same subject, row of the phone) does not open',
+  $$SELECT pg_temp.try_decrypt(a.address_encrypted, 'person_phone', 'number', (SELECT c.id FROM dcpf.person_phone c WHERE c.person_id = a.person_id), a.person_id)
+      FROM dcpf.person_address a WHERE a.person_id = dcpf.current_person()$$, '{XX001}'),
+ ('the neighbour''s phone ciphertext, copied elsewhere, does not open even with its true row and subject',
+  $$SELECT pg_temp.try_decrypt(s.ct, 'person_phone', 'number', s.row_id, s.subject) FROM pg_temp.stolen s
+     WHERE s.what = 'phone' AND s.owner = (SELECT neighbour_id FROM pg_temp.neighbour WHERE actor_id = dcpf.current_person())$$, '{42501}'),
+ ('the neighbour''s phone ciphertext presented as their own phone does not open',
+  $$SELECT pg_temp.try_decrypt(s.ct, 'person_phone', 'number', c.id, c.person_id) FROM pg_temp.stolen s, dcpf.person_phone c
+     WHERE c.person_id = dcpf.current_person() AND s.what = 'phone'
+       AND s.owner = (SELECT neighbour_id FROM pg_temp.neighbour WHERE actor_id = dcpf.current_person())$$, '{XX001}'),
+ ('the twin''s (other licensee) phone ciphertext does not open with its true row and subject',
+  $$SELECT pg_temp.try_decrypt(s.ct, 'person_phone', 'number', s.row_id, s.subject) FROM pg_temp.stolen s
+     WHERE s.what = 'phone' AND s.owner = (SELECT twin_id FROM pg_temp.neighbour WHERE actor_id = dcpf.current_person())$$, '{42501}'),
+ ('the twin''s address ciphertext does not open with its true row and subject',
+  $$SELECT pg_temp.try_decrypt(s.ct, 'person_address', 'address', s.row_id, s.subject) FROM pg_temp.stolen s
+     WHERE s.what = 'address' AND s.owner = (SELECT twin_id FROM pg_temp.neighbour WHERE actor_id = dcpf.current_person())$$, '{42501}'),
+ ('the BIG number ciphertext of B''s medical trainee does not open with its true row and subject',
+  $$SELECT pg_temp.try_decrypt(s.ct, 'person', 'big_number', s.row_id, s.subject) FROM pg_temp.stolen s
+     WHERE s.what = 'big' AND s.owner = (SELECT t.person_id FROM pg_temp.actor t WHERE t.tag = 'B' AND t.role_code = 'medical_trainee')$$, '{42501}'),
+ ('A''s IBAN ciphertext presented as B''s IBAN (row and subject of B) does not open',
+  $$SELECT pg_temp.try_decrypt(s.ct, 'billing_profile', 'iban', l.id, l.id) FROM pg_temp.stolen s, pg_temp.lic l
+     WHERE s.what = 'iban' AND s.owner = dcpf.current_licensee() AND l.tag = 'B'$$, '{XX001,42501}'),
+ ('A''s IBAN ciphertext presented as A''s billing phone (another column) does not open',
+  $$SELECT pg_temp.try_decrypt(s.ct, 'billing_profile', 'contact_phone', s.row_id, s.subject) FROM pg_temp.stolen s
+     WHERE s.what = 'iban' AND s.owner = dcpf.current_licensee()$$, '{XX001,42501}'),
+ ('B''s IBAN ciphertext does not open with its true row and subject',
+  $$SELECT pg_temp.try_decrypt(s.ct, 'billing_profile', 'iban', s.row_id, s.subject) FROM pg_temp.stolen s, pg_temp.lic l
+     WHERE s.what = 'iban' AND s.owner = l.id AND l.tag = 'B'$$, '{42501}'),
+ ('a ciphertext of their own under the person_credential label (no read rule) does not open',
+  $$SELECT pg_temp.try_decrypt(s.ct, 'person_credential', 'totp_secret', s.row_id, s.subject) FROM pg_temp.stolen s
+     WHERE s.what = 'totp' AND s.owner = dcpf.current_person()$$, '{42501}'),
+ ('writing their own address ciphertext into their phone row is refused',
+  $$SELECT pg_temp.try_sql(format('UPDATE dcpf.person_phone SET number_encrypted = %L::bytea WHERE person_id = dcpf.current_person()',
+                                  (SELECT a.address_encrypted FROM dcpf.person_address a WHERE a.person_id = dcpf.current_person())))$$, '{XX001}'),
+ ('writing a copied BIG number ciphertext (no_eura''s) into their own person row is refused',
+  $$SELECT pg_temp.try_sql(format('UPDATE dcpf.person SET big_number_encrypted = %L::bytea WHERE id = dcpf.current_person()',
+                                  (SELECT s.ct FROM pg_temp.stolen s, pg_temp.no_eura e WHERE s.what = 'big' AND s.owner = e.person_id)))$$, '{XX001}'),
+ ('writing their own phone ciphertext into a new phone row of theirs is refused',
+  $$SELECT pg_temp.try_sql(format('INSERT INTO dcpf.person_phone (person_id, kind, number_encrypted) VALUES (dcpf.current_person(), %L, %L::bytea)',
+                                  'work', (SELECT c.number_encrypted FROM dcpf.person_phone c WHERE c.person_id = dcpf.current_person())))$$, '{XX001}');
+-- how dcpf.decrypt_text, or a statement, answers: 'ok: <value>' or the SQLSTATE
+CREATE FUNCTION pg_temp.try_decrypt(ct bytea, tbl text, col text, row_id uuid, subject uuid) RETURNS text
+    LANGUAGE plpgsql AS $$
+BEGIN
+    RETURN 'ok: ' || dcpf.decrypt_text(ct, tbl, col, row_id, subject);
+EXCEPTION WHEN OTHERS THEN RETURN SQLSTATE;
+END $$;
+CREATE FUNCTION pg_temp.try_sql(statement text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+    EXECUTE statement;
+    RETURN 'ok';
+EXCEPTION WHEN OTHERS THEN RETURN SQLSTATE;
+END $$;
+-- dcpf roles an identity's holder might SET ROLE to (the service login is a member of each)
+CREATE ROLE dcpf_t_mx_report NOLOGIN IN ROLE dcpf_reporting;
+CREATE ROLE dcpf_t_mx_maint NOLOGIN IN ROLE dcpf_maintenance;
+GRANT dcpf_t_mx_report, dcpf_t_mx_maint TO dcpf_t_mx_svc;
+-- the key tables against every dcpf role and PUBLIC (the matrix above runs as the service login only)
+CREATE TEMP TABLE key_table (tbl text PRIMARY KEY);
+INSERT INTO key_table VALUES ('data_key'), ('master_key_generation'), ('key_rotation_run');
+CREATE TEMP TABLE key_grantee (rolname text PRIMARY KEY, test_role text);
+INSERT INTO key_grantee VALUES ('public', NULL), ('dcpf_app', 'dcpf_t_mx_app'), ('dcpf_service', 'dcpf_t_mx_svc'),
+                               ('dcpf_reporting', 'dcpf_t_mx_report'), ('dcpf_maintenance', 'dcpf_t_mx_maint');
+CREATE TEMP TABLE key_table_attempt (tbl text, test_role text, op text, outcome text);
+CREATE TEMP TABLE decrypted_view (view text PRIMARY KEY);
+INSERT INTO decrypted_view SELECT view FROM view_expectation;
+-- rows the current identity sees through all four decrypted views
+CREATE FUNCTION pg_temp.decrypted_rows_seen() RETURNS bigint LANGUAGE sql
+RETURN (SELECT count(*) FROM dcpf.person_decrypted) + (SELECT count(*) FROM dcpf.person_phone_decrypted)
+     + (SELECT count(*) FROM dcpf.person_address_decrypted) + (SELECT count(*) FROM dcpf.billing_profile_decrypted);
+-- A's medical trainee's BIG number ciphertext, presented with its true row and subject
+CREATE FUNCTION pg_temp.try_trainee_big() RETURNS text LANGUAGE sql
+RETURN (SELECT pg_temp.try_decrypt(s.ct, 'person', 'big_number', s.row_id, s.subject) FROM pg_temp.stolen s
+         WHERE s.what = 'big' AND s.owner = (SELECT a.person_id FROM pg_temp.actor a WHERE a.tag = 'A' AND a.role_code = 'medical_trainee'));
+
 SELECT plan(
       (SELECT count(*)::int FROM dcpf_table)                 -- every table has an expectation
     + (SELECT count(*)::int FROM probe)                      -- the matrix
     + (SELECT count(*)::int FROM actor WHERE tag = 'A') * 3  -- good tokens, as controls
-    + (SELECT count(*)::int FROM token_case) * 3             -- forgeries
+    + (SELECT count(*)::int FROM token_case) * 4             -- forgeries
     + (SELECT count(*)::int FROM actor WHERE tag = 'A') * 4  -- rolled-back subtransactions
-    + 6                                                      -- explicit savepoints
+    + 7                                                      -- explicit savepoints
+    + (SELECT count(*)::int FROM view_probe)                 -- the decrypted views
+    + (SELECT count(*)::int FROM actor WHERE tag = 'A') * (SELECT count(*)::int FROM copy_attack)
+    + 1 + 2 * ((SELECT count(*)::int FROM decrypted_view) + 1)   -- SET ROLE to reporting and maintenance
+    + 1 + (SELECT count(*)::int FROM key_table) * (SELECT count(*)::int FROM key_grantee)          -- key table privileges
+    + (SELECT count(*)::int FROM key_table) * (SELECT count(*)::int FROM key_grantee WHERE test_role IS NOT NULL) * 2
 );
 -- pgTAP keeps its state in temp tables: let the test roles use them and ours
 DO $$ BEGIN
@@ -420,6 +639,133 @@ SELECT * FROM pg_temp.run_matrix();
 RESET ROLE;
 
 -- ---------------------------------------------------------------------------
+-- The decrypted views, per role and licensee, against the plain values.
+-- ---------------------------------------------------------------------------
+CREATE FUNCTION pg_temp.run_views() RETURNS SETOF text LANGUAGE plpgsql AS $f$
+DECLARE
+    p record; cur_role text; actual text;
+BEGIN
+    FOR p IN SELECT v.*, x.actual_sql FROM pg_temp.view_probe v JOIN pg_temp.view_expectation x USING (view)
+              ORDER BY v.role_code, v.n LOOP
+        IF cur_role IS DISTINCT FROM p.role_code THEN
+            PERFORM dcpf.act_as(p.actor_id, p.licensee_id, p.role_code, 'attack matrix: decrypted views');
+            cur_role := p.role_code;
+        END IF;
+        BEGIN
+            EXECUTE format($q$SELECT coalesce(string_agg(x.row_id || '=' || coalesce(x.value, '-'), ' ' ORDER BY x.row_id), '')
+                                FROM (%s) x(row_id, value, licensee_id) WHERE x.licensee_id = %L$q$, p.actual_sql, p.scope_lic)
+                INTO actual;
+        EXCEPTION WHEN OTHERS THEN
+            actual := 'error ' || SQLSTATE || ': ' || SQLERRM;
+        END;
+        RETURN NEXT is(actual, p.expected, p.description);
+    END LOOP;
+    PERFORM dcpf.clear_identity();
+END
+$f$;
+SET LOCAL ROLE dcpf_t_mx_svc;
+SELECT * FROM pg_temp.run_views();
+RESET ROLE;
+
+-- ---------------------------------------------------------------------------
+-- Ciphertexts out of place, for every role of A; each attempt in a
+-- subtransaction that is rolled back, so an accepted write would not linger.
+-- ---------------------------------------------------------------------------
+CREATE FUNCTION pg_temp.run_copy_attacks() RETURNS SETOF text LANGUAGE plpgsql AS $f$
+DECLARE
+    a record; c record; outcome text;
+BEGIN
+    FOR a IN SELECT * FROM pg_temp.actor WHERE tag = 'A' ORDER BY role_code LOOP
+        FOR c IN SELECT * FROM pg_temp.copy_attack ORDER BY n LOOP
+            PERFORM dcpf.act_as(a.person_id, a.licensee_id, a.role_code, 'attack matrix: ciphertexts out of place');
+            BEGIN
+                EXECUTE c.sql INTO outcome;
+                RAISE EXCEPTION 'undo' USING ERRCODE = 'ZX001';
+            EXCEPTION
+                WHEN SQLSTATE 'ZX001' THEN NULL;
+                WHEN OTHERS THEN outcome := 'error ' || SQLSTATE || ': ' || SQLERRM;
+            END;
+            RETURN NEXT ok(coalesce(outcome = ANY (c.accept), false),
+                           format('%s: %s (%s)', a.role_code, c.description, array_to_string(c.accept, ' or ')));
+            IF NOT coalesce(outcome = ANY (c.accept), false) THEN
+                RETURN NEXT diag(format('    got %s', coalesce(outcome, 'NULL')));
+            END IF;
+        END LOOP;
+    END LOOP;
+    PERFORM dcpf.clear_identity();
+END
+$f$;
+SET LOCAL ROLE dcpf_t_mx_svc;
+SELECT * FROM pg_temp.run_copy_attacks();
+RESET ROLE;
+
+-- ---------------------------------------------------------------------------
+-- An identity does not travel into the reporting or maintenance roles: after
+-- SET ROLE the decrypted views and dcpf.decrypt_text are refused.
+-- ---------------------------------------------------------------------------
+SET LOCAL ROLE dcpf_t_mx_svc;
+SELECT dcpf.act_as(person_id, licensee_id, role_code, 'attack matrix: set role') IS NOT NULL AS acting
+  FROM actor WHERE tag = 'A' AND role_code = 'licensee_admin' \gset
+SELECT is(pg_temp.try_trainee_big(), 'ok: ' || (SELECT value FROM plain_value v JOIN actor a ON a.person_id = v.row_id
+                                                 WHERE v.view = 'person_decrypted' AND a.tag = 'A' AND a.role_code = 'medical_trainee'),
+          'set role: control: admin A, as the service login, decrypts the BIG number of A''s medical trainee');
+SET LOCAL ROLE dcpf_t_mx_report;
+SELECT throws_ok(format('SELECT count(*) FROM dcpf.%I', view), '42501', NULL,
+                 format('set role to a reporting login, identity still admin A: dcpf.%s refused', view))
+  FROM decrypted_view ORDER BY view;
+SELECT is(pg_temp.try_trainee_big(), '42501', 'set role to a reporting login: dcpf.decrypt_text refused');
+SET LOCAL ROLE dcpf_t_mx_svc;
+SET LOCAL ROLE dcpf_t_mx_maint;
+SELECT throws_ok(format('SELECT count(*) FROM dcpf.%I', view), '42501', NULL,
+                 format('set role to a maintenance login, identity still admin A: dcpf.%s refused', view))
+  FROM decrypted_view ORDER BY view;
+SELECT is(pg_temp.try_trainee_big(), '42501', 'set role to a maintenance login: dcpf.decrypt_text refused');
+SET LOCAL ROLE dcpf_t_mx_svc;
+SELECT dcpf.clear_identity() IS NULL AS cleared \gset
+RESET ROLE;
+
+-- ---------------------------------------------------------------------------
+-- The key tables: only the owner. No privilege of any kind for PUBLIC or a
+-- dcpf role, and a member of each role, acting as admin A, can neither read
+-- them nor record a forged shredding.
+-- ---------------------------------------------------------------------------
+SELECT ok((SELECT count(*) FROM dcpf.data_key WHERE wrapped IS NOT NULL) > 0 AND (SELECT count(*) FROM dcpf.master_key_generation) = 1,
+          'key tables: control: the owner reads the wrapped data keys and the registered generation');
+SELECT ok(NOT has_table_privilege(g.rolname, 'dcpf.' || k.tbl, 'SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER')
+          AND NOT has_any_column_privilege(g.rolname, 'dcpf.' || k.tbl, 'SELECT, INSERT, UPDATE, REFERENCES'),
+          format('dcpf.%s: no table or column privilege for %s', k.tbl, g.rolname))
+  FROM key_table k CROSS JOIN key_grantee g ORDER BY k.tbl, g.rolname;
+CREATE FUNCTION pg_temp.key_table_attempts(who text) RETURNS void LANGUAGE plpgsql AS $f$
+DECLARE k record;
+BEGIN
+    FOR k IN SELECT tbl FROM pg_temp.key_table LOOP
+        INSERT INTO pg_temp.key_table_attempt
+        VALUES (k.tbl, who, 'SELECT', pg_temp.try_sql(format('SELECT count(*) FROM dcpf.%I', k.tbl))),
+               (k.tbl, who, 'INSERT', pg_temp.try_sql(
+                   (SELECT replace(x.insert_sql, '{self}', (SELECT person_id FROM pg_temp.actor WHERE tag = 'A' AND role_code = 'licensee_admin')::text)
+                      FROM pg_temp.table_expectation x WHERE x.tbl = k.tbl)));
+    END LOOP;
+END
+$f$;
+SET LOCAL ROLE dcpf_t_mx_svc;
+SELECT dcpf.act_as(person_id, licensee_id, role_code, 'attack matrix: key tables') IS NOT NULL AS acting
+  FROM actor WHERE tag = 'A' AND role_code = 'licensee_admin' \gset
+SELECT pg_temp.key_table_attempts('dcpf_t_mx_svc');
+SET LOCAL ROLE dcpf_t_mx_app;
+SELECT pg_temp.key_table_attempts('dcpf_t_mx_app');
+SET LOCAL ROLE dcpf_t_mx_svc;
+SET LOCAL ROLE dcpf_t_mx_report;
+SELECT pg_temp.key_table_attempts('dcpf_t_mx_report');
+SET LOCAL ROLE dcpf_t_mx_svc;
+SET LOCAL ROLE dcpf_t_mx_maint;
+SELECT pg_temp.key_table_attempts('dcpf_t_mx_maint');
+SET LOCAL ROLE dcpf_t_mx_svc;
+SELECT dcpf.clear_identity() IS NULL AS cleared \gset
+RESET ROLE;
+SELECT is(a.outcome, '42501', format('%s dcpf.%s as a member of %s (identity admin A): refused', a.op, a.tbl, g.rolname))
+  FROM key_table_attempt a JOIN key_grantee g ON g.test_role = a.test_role ORDER BY a.tbl, g.rolname, a.op;
+
+-- ---------------------------------------------------------------------------
 -- Tokens, presented by the application's role (dcpf_app only). Before each
 -- forgery the role's good token is accepted, so the refusal must also clear
 -- the identity that was there.
@@ -440,6 +786,8 @@ BEGIN
     END LOOP;
     FOR t IN SELECT * FROM pg_temp.token_case ORDER BY role_code, n LOOP
         PERFORM dcpf.authenticate(t.good);
+        -- whatever the good identity could decrypt is now cached for the transaction
+        PERFORM pg_temp.try_trainee_big(), pg_temp.decrypted_rows_seen();
         state := NULL; msg := NULL;
         BEGIN
             PERFORM dcpf.authenticate(t.token);
@@ -456,6 +804,8 @@ BEGIN
         RETURN NEXT ok(who IS NULL, format('token %s (%s): no identity afterwards', t.variant, t.role_code));
         SELECT count(*) INTO seen FROM dcpf.person;
         RETURN NEXT is(seen, 0::bigint, format('token %s (%s): dcpf.person shows nothing afterwards', t.variant, t.role_code));
+        RETURN NEXT ok(pg_temp.decrypted_rows_seen() = 0 AND pg_temp.try_trainee_big() = '42501',
+                       format('token %s (%s): the decrypted views show nothing and a copied BIG ciphertext does not open', t.variant, t.role_code));
         PERFORM dcpf.clear_identity();
     END LOOP;
 END
@@ -499,6 +849,8 @@ SELECT ok((SELECT count(*) FROM dcpf.person) > 1, 'savepoint: the admin sees the
 ROLLBACK TO SAVEPOINT s1;
 SELECT ok(dcpf.current_person() IS NULL, 'savepoint: ROLLBACK TO SAVEPOINT clears the identity set inside it');
 SELECT is((SELECT count(*) FROM dcpf.person), 0::bigint, 'savepoint: after ROLLBACK TO SAVEPOINT dcpf.person shows nothing');
+SELECT ok(pg_temp.decrypted_rows_seen() = 0 AND pg_temp.try_trainee_big() = '42501',
+          'savepoint: after ROLLBACK TO SAVEPOINT the decrypted views show nothing and a copied BIG ciphertext does not open');
 SAVEPOINT s2;
 SELECT dcpf.authenticate((SELECT good FROM good_token), session_scope => true) IS NOT NULL AS authenticated \gset
 RELEASE SAVEPOINT s2;

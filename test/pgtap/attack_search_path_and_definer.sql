@@ -1,8 +1,9 @@
 -- Attacks around the policies rather than through them: search_path hijacks
--- of SECURITY DEFINER code (CVE-2018-1058 style), leaky functions and
--- operators in WHERE, views that would run with another role's rights, SET
--- ROLE and reserved settings, parallel query, and plans cached across an
--- identity change.
+-- of SECURITY DEFINER code (CVE-2018-1058 style), the owner-only key
+-- management routines called by every dcpf role, leaky functions and
+-- operators in WHERE (also over decrypted values), views that would run with
+-- another role's rights, SET ROLE and reserved settings, parallel query, and
+-- plans cached across an identity change.
 BEGIN;
 SET LOCAL client_min_messages = warning;
 
@@ -10,6 +11,8 @@ CREATE ROLE dcpf_t_sp_svc NOLOGIN IN ROLE dcpf_service;
 CREATE ROLE dcpf_t_sp_app NOLOGIN IN ROLE dcpf_app;
 CREATE ROLE dcpf_t_sp_viewer NOLOGIN IN ROLE dcpf_app;    -- an application login that may create views
 CREATE ROLE dcpf_t_sp_evil NOLOGIN;                       -- no dcpf role at all; owns a schema
+CREATE ROLE dcpf_t_sp_report NOLOGIN IN ROLE dcpf_reporting;
+CREATE ROLE dcpf_t_sp_maint NOLOGIN IN ROLE dcpf_maintenance;
 GRANT dcpf_t_sp_evil TO dcpf_t_sp_svc, dcpf_t_sp_app;     -- so both can SET ROLE to it and back
 
 -- data: licensees A and B, each with a licence and every EURA, people who accepted theirs
@@ -26,12 +29,16 @@ SELECT '00000000-0000-4000-8000-0000000c1c01', code, 1, 'EURA ' || code, 'Ik acc
 INSERT INTO dcpf.billing_profile (licensee_id, address_line1, postcode, city, contact_name, contact_email, payment_method) VALUES
     ('00000000-0000-4000-8000-0000000a1a01', 'Postbus 1', '7500 AA', 'Enschede', 'Crediteuren A', 'a@billing.example', 'invoice'),
     ('00000000-0000-4000-8000-0000000b1b01', 'Postbus 2', '7500 AB', 'Enschede', 'Crediteuren B', 'b@billing.example', 'invoice');
-INSERT INTO dcpf.person (id, email, surname, initials, big_number) VALUES
-    ('00000000-0000-4000-8000-00000000a101', 'trainee.a@sp.example', 'Aa', 'T.', '89012345601'),
-    ('00000000-0000-4000-8000-00000000a102', 'admin.a@sp.example', 'Ab', 'A.', NULL),
-    ('00000000-0000-4000-8000-00000000a103', 'prof.a@sp.example', 'Ac', 'P.', NULL),
-    ('00000000-0000-4000-8000-00000000b101', 'trainee.b@sp.example', 'Ba', 'T.', '89012345628'),
-    ('00000000-0000-4000-8000-00000000b102', 'admin.b@sp.example', 'Bb', 'A.', NULL);
+INSERT INTO dcpf.person (id, email, surname, initials) VALUES
+    ('00000000-0000-4000-8000-00000000a101', 'trainee.a@sp.example', 'Aa', 'T.'),
+    ('00000000-0000-4000-8000-00000000a102', 'admin.a@sp.example', 'Ab', 'A.'),
+    ('00000000-0000-4000-8000-00000000a103', 'prof.a@sp.example', 'Ac', 'P.'),
+    ('00000000-0000-4000-8000-00000000b101', 'trainee.b@sp.example', 'Ba', 'T.'),
+    ('00000000-0000-4000-8000-00000000b102', 'admin.b@sp.example', 'Bb', 'A.');
+DO $$ BEGIN
+    PERFORM dcpf.set_big_number('00000000-0000-4000-8000-00000000a101', '89012345601');
+    PERFORM dcpf.set_big_number('00000000-0000-4000-8000-00000000b101', '89012345628');
+END $$;
 INSERT INTO dcpf.membership (person_id, licensee_id, role_code, valid_from) VALUES
     ('00000000-0000-4000-8000-00000000a101', '00000000-0000-4000-8000-0000000a1a01', 'medical_trainee', '2024-01-01'),
     ('00000000-0000-4000-8000-00000000a102', '00000000-0000-4000-8000-0000000a1a01', 'licensee_admin', '2024-01-01'),
@@ -42,10 +49,13 @@ INSERT INTO dcpf.role_agreement_acceptance (agreement_id, person_id, method)
 SELECT a.id, m.person_id, 'click_through'
   FROM dcpf.membership m JOIN dcpf.role_agreement a ON a.role_code = m.role_code AND a.product_id = '00000000-0000-4000-8000-0000000c1c01'
  WHERE m.person_id::text LIKE '00000000-0000-4000-8000-00000000_1%';
-INSERT INTO dcpf.person_phone (person_id, kind, number) VALUES
-    ('00000000-0000-4000-8000-00000000a101', 'mobile', '+31611111111'),
-    ('00000000-0000-4000-8000-00000000a102', 'mobile', '+31611111112'),
-    ('00000000-0000-4000-8000-00000000b101', 'mobile', '+31622222221');
+DO $$ BEGIN
+    PERFORM dcpf.add_phone('00000000-0000-4000-8000-00000000a101', 'mobile', '+31611111111');
+    PERFORM dcpf.add_phone('00000000-0000-4000-8000-00000000a102', 'mobile', '+31611111112');
+    PERFORM dcpf.add_phone('00000000-0000-4000-8000-00000000b101', 'mobile', '+31622222221');
+END $$;
+-- B's trainee's BIG ciphertext, as an attacker in A might have copied it
+SELECT big_number_encrypted AS stolen_big_b FROM dcpf.person WHERE id = '00000000-0000-4000-8000-00000000b101' \gset
 
 -- the attacker's schema and shadowing objects; every one of them records that it ran
 CREATE SCHEMA evil AUTHORIZATION dcpf_t_sp_evil;
@@ -79,6 +89,10 @@ CREATE OPERATOR evil.=== (LEFTARG = text, RIGHTARG = text, FUNCTION = evil.leaky
 CREATE TABLE evil.membership (id uuid, person_id uuid, licensee_id uuid, role_code text, valid_from timestamptz, valid_until timestamptz);
 CREATE TABLE evil.person (id uuid, status text, big_number text);
 CREATE TABLE evil.role (code text, requires_big boolean);
+-- B's people, as if an unqualified "person" in dcpf code would find them
+INSERT INTO evil.person (id, status, big_number) VALUES
+    ('00000000-0000-4000-8000-00000000b101', 'active', '89012345628'),
+    ('00000000-0000-4000-8000-00000000b102', 'active', NULL);
 INSERT INTO evil.membership SELECT gen_random_uuid(), p, '00000000-0000-4000-8000-0000000a1a01', 'licensee_admin', '2000-01-01', NULL
   FROM unnest('{00000000-0000-4000-8000-00000000b101,00000000-0000-4000-8000-00000000b102}'::uuid[]) p;
 GRANT SELECT ON ALL TABLES IN SCHEMA evil TO PUBLIC;
@@ -105,7 +119,30 @@ SELECT p.oid::regprocedure AS fn, p.proconfig, p.prorettype = 'trigger'::regtype
   FROM pg_proc p WHERE p.pronamespace = 'dcpf'::regnamespace AND p.prosecdef;
 CREATE TEMP TABLE definer_public_intended (fn text);   -- intentionally empty: no definer is PUBLIC
 
-SELECT plan(3 * (SELECT count(*)::int FROM definer) + 53);
+-- the key management routines: invoker code that only the extension owner (or
+-- a superuser) may run; EXECUTE is revoked from PUBLIC and granted to no dcpf
+-- role. Discovered from their bodies (or C symbols) touching the key tables
+-- and the key source, and checked against this list, so a new one must be
+-- classified here.
+CREATE TEMP TABLE owner_only (fn regprocedure PRIMARY KEY);
+INSERT INTO owner_only VALUES
+    ('dcpf.shred_person_key(uuid, text)'), ('dcpf.retire_master_key(integer)'),
+    ('dcpf.rotate_master_key_batch(integer)'), ('dcpf.rewrap_data_key(uuid, uuid, bytea)'),
+    ('dcpf.master_key_generations()'), ('dcpf.rotate_master_key(integer, integer)'),
+    ('dcpf.forget_data_keys()');
+CREATE TEMP TABLE key_routine AS
+SELECT p.oid::regprocedure AS fn FROM pg_proc p
+ WHERE p.pronamespace = 'dcpf'::regnamespace AND p.prosrc ~ '(data_key|master_key|key_rotation_run)';
+CREATE TEMP TABLE dcpf_role (rolname text PRIMARY KEY, test_role text NOT NULL);
+INSERT INTO dcpf_role VALUES ('public', 'dcpf_t_sp_evil'), ('dcpf_app', 'dcpf_t_sp_app'), ('dcpf_service', 'dcpf_t_sp_svc'),
+                             ('dcpf_reporting', 'dcpf_t_sp_report'), ('dcpf_maintenance', 'dcpf_t_sp_maint');
+CREATE TEMP TABLE owner_only_call (fn regprocedure, test_role text, outcome text);
+
+SELECT plan(3 * (SELECT count(*)::int FROM definer)
+            + 2 + (SELECT count(*)::int FROM owner_only) * (1 + (SELECT count(*)::int FROM dcpf_role))
+            + (SELECT count(*)::int FROM owner_only o JOIN pg_proc p ON p.oid = o.fn
+                WHERE p.prokind = 'f' AND p.prolang = (SELECT oid FROM pg_language WHERE lanname = 'plpgsql'))
+            + 1 + 62);
 DO $$ BEGIN
     EXECUTE format('GRANT USAGE ON SCHEMA %I TO PUBLIC', pg_my_temp_schema()::regnamespace);
     EXECUTE format('GRANT ALL ON ALL TABLES IN SCHEMA %I TO PUBLIC', pg_my_temp_schema()::regnamespace);
@@ -135,6 +172,54 @@ SELECT ok(pg_temp.try_call(fn) IN ('42501', '0A000'),
   FROM definer ORDER BY fn::text;
 RESET ROLE;
 
+-- ---------------------------------------------------------------------------
+-- 1b. Key management: owner only, whichever dcpf role asks
+-- ---------------------------------------------------------------------------
+SELECT set_eq('SELECT fn::text FROM key_routine', 'SELECT fn::text FROM owner_only',
+              'every routine touching the key tables or the key source is in the owner-only list, and every listed one exists');
+SELECT ok((SELECT count(*) FROM dcpf.master_key_generations() WHERE is_current) = 1,
+          'control: the owner reads the key source through dcpf.master_key_generations()');
+SELECT ok(NOT EXISTS (SELECT FROM dcpf_role r WHERE has_function_privilege(r.rolname, o.fn::oid, 'EXECUTE')),
+          format('%s: no EXECUTE for PUBLIC, dcpf_app, dcpf_service, dcpf_reporting or dcpf_maintenance', o.fn))
+  FROM owner_only o ORDER BY o.fn::text;
+SELECT ok(p.proconfig @> ARRAY['search_path=pg_catalog, pg_temp'], format('%s pins search_path=pg_catalog, pg_temp', o.fn))
+  FROM owner_only o JOIN pg_proc p ON p.oid = o.fn
+ WHERE p.prokind = 'f' AND p.prolang = (SELECT oid FROM pg_language WHERE lanname = 'plpgsql')
+ ORDER BY o.fn::text;
+-- each test role calls each routine (a procedure with CALL); the arguments
+-- are NULLs, so even a routine that did run would change nothing. They are
+-- scalar subqueries: a STRICT function of constant NULLs would be folded to
+-- NULL by the planner before any privilege is checked.
+CREATE FUNCTION pg_temp.try_routine(fn regprocedure) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+    types text[] := (SELECT coalesce(array_agg(format_type(t, NULL) ORDER BY n), '{}')
+                       FROM unnest((SELECT proargtypes::oid[] FROM pg_proc WHERE oid = fn)) WITH ORDINALITY a(t, n));
+BEGIN
+    IF (SELECT prokind FROM pg_proc WHERE oid = fn) = 'p' THEN   -- CALL takes no subqueries; a procedure is never folded
+        EXECUTE format('CALL %s(%s)', fn::oid::regproc,
+                       (SELECT coalesce(string_agg(format('NULL::%s', t), ', '), '') FROM unnest(types) t));
+    ELSE
+        EXECUTE format('SELECT %s(%s)', fn::oid::regproc,
+                       (SELECT coalesce(string_agg(format('(SELECT NULL::%s)', t), ', '), '') FROM unnest(types) t));
+    END IF;
+    RETURN 'ran';
+EXCEPTION WHEN OTHERS THEN RETURN SQLSTATE;
+END $$;
+GRANT EXECUTE ON FUNCTION pg_temp.try_routine(regprocedure) TO PUBLIC;
+DO $$
+DECLARE r record;
+BEGIN
+    FOR r IN SELECT test_role FROM dcpf_role ORDER BY rolname LOOP
+        EXECUTE format('SET LOCAL ROLE %I', r.test_role);
+        INSERT INTO owner_only_call SELECT o.fn, r.test_role, pg_temp.try_routine(o.fn) FROM owner_only o;
+        RESET ROLE;
+    END LOOP;
+END $$;
+SELECT is(c.outcome, '42501', format('%s called as a member of %s: refused (42501)', c.fn, r.rolname))
+  FROM owner_only_call c JOIN dcpf_role r USING (test_role) ORDER BY c.fn::text, r.rolname;
+SELECT ok(NOT EXISTS (SELECT FROM dcpf_role r WHERE has_table_privilege(r.rolname, 'dcpf.master_key_status', 'SELECT')),
+          'dcpf.master_key_status: no dcpf role and not PUBLIC may read it');
+
 -- control: the shadowing objects do take effect for unpinned code
 SET LOCAL search_path = evil, pg_catalog, public;
 SELECT now() AS hijacked_now, '00000000-0000-4000-8000-00000000a101'::uuid = '00000000-0000-4000-8000-00000000b101'::uuid AS hijacked_eq \gset
@@ -161,7 +246,14 @@ SELECT pg_temp.outcome($$SELECT dcpf.grant_membership('00000000-0000-4000-8000-0
 SELECT pg_temp.outcome($$SELECT dcpf.grant_membership('00000000-0000-4000-8000-00000000a103', '00000000-0000-4000-8000-0000000a1a01', 'medical_trainee',
                                                       granted_by => '00000000-0000-4000-8000-00000000a102')$$) AS hj_big \gset
 SELECT dcpf.act_as('00000000-0000-4000-8000-00000000a101', '00000000-0000-4000-8000-0000000a1a01', 'medical_trainee', 'search path test') IS NOT NULL AS acting \gset
-SELECT pg_temp.outcome($$UPDATE dcpf.person SET big_number = NULL WHERE id = '00000000-0000-4000-8000-00000000a101'$$) AS hj_unbig \gset
+SELECT pg_temp.outcome($$UPDATE dcpf.person SET big_number_encrypted = NULL WHERE id = '00000000-0000-4000-8000-00000000a101'$$) AS hj_unbig \gset
+SELECT coalesce(string_agg(big_number, ',' ORDER BY big_number), '') AS hj_trainee_bigs FROM dcpf.person_decrypted \gset
+SELECT pg_temp.outcome(format('SELECT dcpf.decrypt_text(%L::bytea, %L, %L, %L, %L)', :'stolen_big_b', 'person', 'big_number',
+                              '00000000-0000-4000-8000-00000000b101', '00000000-0000-4000-8000-00000000b101')) AS hj_trainee_decrypt_b \gset
+SELECT dcpf.act_as('00000000-0000-4000-8000-00000000a102', '00000000-0000-4000-8000-0000000a1a01', 'licensee_admin', 'search path test') IS NOT NULL AS acting \gset
+SELECT coalesce(string_agg(big_number, ',' ORDER BY big_number), '') AS hj_admin_bigs FROM dcpf.person_decrypted \gset
+SELECT pg_temp.outcome(format('SELECT dcpf.decrypt_text(%L::bytea, %L, %L, %L, %L)', :'stolen_big_b', 'person', 'big_number',
+                              '00000000-0000-4000-8000-00000000b101', '00000000-0000-4000-8000-00000000b101')) AS hj_admin_decrypt_b \gset
 RESET search_path;
 RESET ROLE;
 SELECT is(:'hj_people'::text, 'admin.a@sp.example,prof.a@sp.example,trainee.a@sp.example',
@@ -171,6 +263,10 @@ SELECT is(:'hj_grant'::text, 'ok', 'hijack: a grant runs membership_check with e
 SELECT is(:'hj_overlap'::text, '23P01', 'hijack: membership_check still finds the overlap (shadow tstzrange, &&, advisory lock ignored)');
 SELECT is(:'hj_big'::text, '23514', 'hijack: membership_check still reads the real role and person (BIG required)');
 SELECT is(:'hj_unbig'::text, '23514', 'hijack: person_big_number_check still sees the real memberships');
+SELECT is(:'hj_trainee_bigs'::text, '89012345601', 'hijack: trainee A decrypts only their own BIG number through dcpf.person_decrypted');
+SELECT is(:'hj_trainee_decrypt_b'::text, '42501', 'hijack: trainee A cannot decrypt B''s stolen BIG ciphertext (shadow person table ignored)');
+SELECT is(:'hj_admin_bigs'::text, '89012345601', 'hijack: admin A decrypts the BIG numbers of A only');
+SELECT is(:'hj_admin_decrypt_b'::text, '42501', 'hijack: admin A cannot decrypt B''s stolen BIG ciphertext (the entitlement check reads the real dcpf.person)');
 SELECT is((SELECT count(*) FROM evil.hijack_log), 0::bigint, 'hijack: no shadowing function or operator ever ran inside dcpf code');
 SELECT is((SELECT string_agg(DISTINCT what || ' as ' || by_role, ', ') FROM evil.hijack_log), NULL, 'hijack: the log names nothing');
 
@@ -182,14 +278,16 @@ SELECT dcpf.act_as('00000000-0000-4000-8000-00000000a101', '00000000-0000-4000-8
 SELECT is((SELECT count(*) FROM dcpf.person WHERE pg_temp.leak('person', email::text)), 1::bigint, 'leak, trainee A: person query returns their row only');
 SELECT is((SELECT count(*) FROM dcpf.membership WHERE pg_temp.leak('membership', person_id::text)), 1::bigint, 'leak, trainee A: one membership');
 SELECT is((SELECT count(*) FROM dcpf.billing_profile WHERE pg_temp.leak('billing_profile', contact_name::text)), 0::bigint, 'leak, trainee A: no billing');
-SELECT is((SELECT count(*) FROM dcpf.person_phone WHERE pg_temp.leak('person_phone', number::text)), 1::bigint, 'leak, trainee A: one phone');
+SELECT is((SELECT count(*) FROM dcpf.person_phone_decrypted WHERE pg_temp.leak('person_phone', number)), 1::bigint, 'leak, trainee A: one phone, decrypted');
+SELECT is((SELECT count(*) FROM dcpf.person_decrypted WHERE pg_temp.leak('big_number', big_number)), 1::bigint, 'leak, trainee A: one BIG number, decrypted');
 SELECT is((SELECT count(*) FROM dcpf.person WHERE email::text OPERATOR(evil.===) 'x'), 1::bigint, 'leaky operator, trainee A: one person');
-SELECT is((SELECT count(*) FROM dcpf.person_phone WHERE number::text OPERATOR(evil.===) 'x'), 1::bigint, 'leaky operator, trainee A: one phone');
+SELECT is((SELECT count(*) FROM dcpf.person_phone_decrypted WHERE number OPERATOR(evil.===) 'x'), 1::bigint, 'leaky operator, trainee A: one phone, decrypted');
 RESET ROLE;
 SELECT set_eq('SELECT DISTINCT value FROM seen_by_leak WHERE tbl = ''person''', ARRAY['trainee.a@sp.example'], 'leak: the function saw only the trainee''s e-mail');
 SELECT set_eq('SELECT DISTINCT value FROM seen_by_leak WHERE tbl = ''membership''', ARRAY['00000000-0000-4000-8000-00000000a101'], 'leak: only the trainee''s membership');
 SELECT is((SELECT count(*) FROM seen_by_leak WHERE tbl = 'billing_profile'), 0::bigint, 'leak: no billing contact reached the function');
 SELECT set_eq('SELECT DISTINCT value FROM seen_by_leak WHERE tbl = ''person_phone''', ARRAY['+31611111111'], 'leak: only the trainee''s phone');
+SELECT set_eq('SELECT DISTINCT value FROM seen_by_leak WHERE tbl = ''big_number''', ARRAY['89012345601'], 'leak: only the trainee''s BIG number');
 SELECT set_eq('SELECT DISTINCT value FROM seen_by_leak WHERE tbl = ''operator''', ARRAY['trainee.a@sp.example', '+31611111111'], 'leaky operator: saw only the trainee''s values');
 TRUNCATE seen_by_leak;
 SET LOCAL ROLE dcpf_t_sp_svc;
@@ -197,11 +295,14 @@ SELECT dcpf.act_as('00000000-0000-4000-8000-00000000a102', '00000000-0000-4000-8
 SELECT is((SELECT count(*) FROM dcpf.person WHERE pg_temp.leak('person', email::text)), 3::bigint, 'leak, admin A: the three people of A');
 SELECT is((SELECT count(*) FROM dcpf.membership WHERE pg_temp.leak('membership', person_id::text)), 4::bigint, 'leak, admin A: A''s four memberships (with the assessor grant)');
 SELECT is((SELECT count(*) FROM dcpf.billing_profile WHERE pg_temp.leak('billing_profile', contact_name::text)), 1::bigint, 'leak, admin A: A''s billing');
-SELECT is((SELECT count(*) FROM dcpf.person_phone WHERE pg_temp.leak('person_phone', number::text)), 1::bigint, 'leak, admin A: only their own phone');
+SELECT is((SELECT count(*) FROM dcpf.person_phone_decrypted WHERE pg_temp.leak('person_phone', number)), 1::bigint, 'leak, admin A: only their own phone');
+SELECT is((SELECT count(*) FROM dcpf.person_decrypted WHERE pg_temp.leak('big_number', coalesce(big_number, '-'))), 3::bigint, 'leak, admin A: the BIG numbers of A''s people');
 RESET ROLE;
 SELECT is((SELECT count(*) FROM seen_by_leak WHERE value LIKE '%.b@%' OR value LIKE '%b1__' OR value LIKE '%B' OR value LIKE '+3162%'
                                                 OR value = '00000000-0000-4000-8000-00000000a101' AND tbl = 'person_phone'),
           0::bigint, 'leak, admin A: nothing of B and no member''s phone reached the function');
+SELECT set_eq('SELECT DISTINCT value FROM seen_by_leak WHERE tbl = ''big_number''', ARRAY['89012345601', '-'],
+              'leak, admin A: only the BIG number of A''s trainee reached the function, never B''s');
 SELECT set_eq('SELECT DISTINCT value FROM seen_by_leak WHERE tbl = ''billing_profile''', ARRAY['Crediteuren A'], 'leak, admin A: only A''s billing contact');
 
 -- ---------------------------------------------------------------------------
@@ -269,6 +370,7 @@ SELECT is((SELECT count(*) FROM dcpf.person), :serial_people::bigint, 'parallel:
 SELECT is((SELECT count(*) FROM dcpf.person), 3::bigint, 'parallel: and that is the three people of A');
 SELECT is((SELECT count(*) FROM dcpf.membership), :serial_members::bigint, 'parallel: same memberships as without parallelism');
 SELECT is((SELECT count(*) FROM dcpf.person_phone), 1::bigint, 'parallel: admin A still sees only their own phone');
+SELECT is((SELECT string_agg(big_number, ',') FROM dcpf.person_decrypted), '89012345601', 'parallel: admin A decrypts the same BIG numbers');
 RESET force_parallel_mode;
 RESET parallel_setup_cost;
 RESET parallel_tuple_cost;
@@ -290,7 +392,7 @@ SELECT results_eq('probe', 'VALUES (1::bigint)', 'prepared: the same statement u
 SELECT results_eq('probe_ids', $$VALUES ('00000000-0000-4000-8000-00000000a101'::uuid)$$, 'prepared: and it is the trainee''s row');
 SELECT is(pg_temp.visible_people(), 1::bigint, 'plpgsql plan: under trainee A one person');
 SELECT dcpf.act_as('00000000-0000-4000-8000-00000000b102', '00000000-0000-4000-8000-0000000b1b01', 'licensee_admin', 'plan test') IS NOT NULL AS acting \gset
-SELECT results_eq('probe_ids', $$VALUES ('00000000-0000-4000-8000-00000000b101'::uuid), ('00000000-0000-4000-8000-00000000b102'::uuid)$$,
+SELECT set_eq('probe_ids', $$VALUES ('00000000-0000-4000-8000-00000000b101'::uuid), ('00000000-0000-4000-8000-00000000b102'::uuid)$$,
     'prepared: under admin B it returns B''s people only');
 SELECT is(pg_temp.visible_people(), 2::bigint, 'plpgsql plan: under admin B two people');
 SELECT dcpf.clear_identity() IS NULL AS cleared \gset

@@ -2,9 +2,11 @@
 # test/shell/demo_runs.sh: `tools/demo` runs against the current cluster (PG*)
 # and its output shows what the sample and dcpf promise: both licensees, the
 # IBAN in paper form, Dutch names filed under the surname without
-# tussenvoegsel, the EURA gate, the scanners, and every bad input refused
-# with its own error. Exits non-zero on the first missing fact (after
-# listing all of them).
+# tussenvoegsel, the EURA gate, the scanners, every bad input refused
+# with its own error, and encryption at rest: ciphertext in the tables, plain
+# text only for whoever may see the row, copied ciphertexts refused,
+# crypto-shredding, and no master key anywhere in the output. Exits non-zero
+# on the first missing fact (after listing all of them).
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
 
@@ -142,10 +144,51 @@ has ' wrong_password  | M. Nijhuis   | 192.0.2.44'
 has ' unknown_account | (no account) | 192.0.2.44'
 has ' success         | M. Nijhuis   | 192.0.2.44'
 
+# 10. encryption at rest
+has '10. Encryption at rest: ciphertext in the tables, plain text for who may see it'
+# the table holds a 57-byte ciphertext (46 bytes overhead + 11 digits) under the person's own data key, wrapped by generation 1
+grep -qE '^ Th\. van den Berg \| 0101[0-9a-f]{20}\.\.\. \| +57 \| +1 \| AES-256-GCM \| +11 \| t +\| +65 \| +1$' "$out" \
+    || fail 'dcpf.ciphertext_info shows the trainee''s BIG number as a 57-byte AES-256-GCM ciphertext under their own data key'
+# the owner reads their own values in plain text, through the decrypted views
+grep -qE '^ Th\. van den Berg \| [0-9]{11} \| \+31622334455 \| Oldenzaalsestraat 15-2, 7511 DL Enschede$' "$out" \
+    || fail 'the trainee reads their BIG number, phone and address decrypted'
+has 'the trainee stores his BIG number ciphertext in his phone row'
+has 'permission denied for table data_key'
+# the UMC admin: 30 BIG numbers of the UMC's people, none of their phones or addresses, the UMC's IBAN
+grep -qE '^ +32 \| +30 \| +0 \| +0 \| NL03 RABO 0312 4567 89$' "$out" \
+    || fail 'the UMC admin decrypts 30 BIG numbers and the IBAN, and sees no one else''s phone or address'
+has 'the administrator presents the trainee'"'"'s BIG ciphertext as a colleague'"'"'s'
+has 'ciphertext does not authenticate'
+# the school's admin: its 18 people, not the UMC trainee, no IBAN (the school pays by card)
+grep -qE '^ +18 \| +0 \| +0$' "$out" \
+    || fail 'the school''s admin sees 18 people, not the UMC trainee, and no IBAN'
+has 'permission denied to decrypt person data of this subject'
+grep -qE '^ +1 \| t +\| t +\| t +\| - +\| +42$' "$out" \
+    || fail 'dcpf.master_key_status: generation 1 in the key file, current, registered, wrapping 42 data keys'
+# crypto-shredding: S. de Vries's values are erased, the others readable
+has 'erasure request (art. 17 AVG), demo | t             |                                57'
+grep -qE '^ S\. de Vries +\| \(erased\) +\| \(erased\) +\| \(erased\)$' "$out" \
+    || fail 'after shredding, the views show nothing of S. de Vries''s BIG number, phones and address'
+has 'the data was erased'
+grep -qE '^ Th\. van den Berg +\| [0-9]{11} +\| \+31622334455 +\| Oldenzaalsestraat 15-2, Enschede$' "$out" \
+    || fail 'after shredding S. de Vries, the trainee''s values are still readable'
+grep -qE '^ +32 \| +1$' "$out" || fail '32 BIG numbers still readable, 1 erased'
+has 'The key of subject '
+# the master keys never appear (the key file of tools/with-cluster, when this test can read it)
+if [ -r "${DCPF_MASTER_KEY_FILE:-}" ]; then
+    keys=$(awk '$1 == "master" { print $3 } $1 == "blind" { print $2 }' "$DCPF_MASTER_KEY_FILE")
+    [ -n "$keys" ] || fail "no keys found in $DCPF_MASTER_KEY_FILE"
+    for key in $keys; do
+        if grep -qiF -- "$key" "$out" || grep -qiF -- "${key:0:16}" "$out"; then
+            fail 'a master or blind-index key appears in the demo output'
+        fi
+    done
+fi
+
 lacks 'NOT EXPECTED'
 refused=$(grep -cE '^outcome +\| refused$' "$out")
-[ "$refused" -eq 17 ] || fail "17 attempts refused in the expanded listings (12 bad inputs, 5 bad tokens), saw $refused"
-for state in 23514 22P02 23505 42501 23P01 55000 28000; do
+[ "$refused" -eq 22 ] || fail "22 attempts refused in the expanded listings (12 bad inputs, 5 bad tokens, 5 encryption), saw $refused"
+for state in 23514 22P02 23505 42501 23P01 55000 28000 XX001 DCP01; do
     grep -qE "^sqlstate +\| $state\$" "$out" || fail "no refusal with SQLSTATE $state"
 done
 grep -qE '^ +49 \| +68 \| card +\| +16$' "$out" \

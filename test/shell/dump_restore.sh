@@ -6,8 +6,16 @@
 # dcpf: the set of tables, row counts, and an md5 of each table's rows in a
 # fixed order. The builtin roles must come back exactly once (CREATE EXTENSION
 # recreates them; the dump must not carry them). Fails on any difference;
-# A role added by the site (not builtin) must survive. Drops its databases
-# at the end.
+# A role added by the site (not builtin) must survive.
+#
+# Encryption at rest: the wrapped data keys and the master key generations
+# travel with the dump (pg_extension_config_dump); the master key does not,
+# it is the same key file because both databases are in this cluster. So
+# after the restore every encrypted value must decrypt to what it was
+# (compared through the *_decrypted views), the blind index must still find
+# a person by BIG number, new values must encrypt under the restored keys, and
+# a person whose key was shredded before the dump must stay erased. Drops its
+# databases at the end.
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
 
@@ -37,6 +45,9 @@ VALUES ('practice_educator', 'Praktijkbegeleider', 'Practice educator',
 SELECT dcpf.grant_membership(p.id, l.id, 'practice_educator', TIMESTAMPTZ '2024-09-01 00:00+02')
   FROM dcpf.person p, dcpf.licensee l
  WHERE p.email = 'j.wolbers@hogeschooltwente.nl' AND l.name LIKE 'Hogeschool Twente%' \g /dev/null
+-- an erasure carried out before the backup: this person's data key is destroyed
+SELECT dcpf.shred_person_key(p.id, 'erasure request before the backup (dump_restore.sh)')
+  FROM dcpf.person p WHERE p.email = 's.devries@umc-oostnederland.nl' \g /dev/null
 SQL
 
 pg_dump -Fc -d "$src" -f "$work/dcpf.dump" 2>"$work/dump.err" || { cat "$work/dump.err"; die "pg_dump failed"; }
@@ -97,10 +108,74 @@ done <"$work/dst.txt"
 # (e.g. a table not registered with pg_extension_config_dump) restores empty
 for tab in dcpf.licensee dcpf.billing_profile dcpf.product dcpf.licence dcpf.person dcpf.person_phone \
            dcpf.person_address dcpf.person_preference dcpf.membership dcpf.role_agreement \
-           dcpf.role_agreement_acceptance dcpf.policy_document dcpf.policy_acknowledgement; do
+           dcpf.role_agreement_acceptance dcpf.policy_document dcpf.policy_acknowledgement \
+           dcpf.data_key dcpf.master_key_generation; do
     n=$(awk -v t="$tab" '$1 == t { print $2 }' "$work/dst.txt")
     [ "${n:-0}" -gt 0 ] || fail "$tab is empty after restore"
 done
+
+# decrypted values: per view, the rows, how many values decrypt, and an md5
+# of the rows in plain text, read by the owner (who may decrypt everything).
+# The shredded person is left out here (reading it raises) and checked below.
+decrypted() {
+    "${psql[@]}" -At -F ' ' -d "$1" <<'SQL'
+CREATE TEMP TABLE erased AS SELECT subject_id FROM dcpf.data_key WHERE shredded_at IS NOT NULL;
+SELECT 'person_decrypted', count(*), count(big_number), md5(coalesce(string_agg(v::text, '|' ORDER BY v::text), ''))
+  FROM dcpf.person_decrypted v WHERE v.id NOT IN (SELECT subject_id FROM erased)
+UNION ALL
+SELECT 'person_phone_decrypted', count(*), count(number), md5(coalesce(string_agg(v::text, '|' ORDER BY v::text), ''))
+  FROM dcpf.person_phone_decrypted v WHERE v.person_id NOT IN (SELECT subject_id FROM erased)
+UNION ALL
+SELECT 'person_address_decrypted', count(*), count(street), md5(coalesce(string_agg(v::text, '|' ORDER BY v::text), ''))
+  FROM dcpf.person_address_decrypted v WHERE v.person_id NOT IN (SELECT subject_id FROM erased)
+UNION ALL
+SELECT 'billing_profile_decrypted', count(*), count(iban), md5(coalesce(string_agg(v::text, '|' ORDER BY v::text), ''))
+  FROM dcpf.billing_profile_decrypted v WHERE v.licensee_id NOT IN (SELECT subject_id FROM erased);
+SQL
+}
+decrypted "$src" >"$work/src_plain.txt" || die "cannot read the decrypted views of $src"
+decrypted "$dst" >"$work/dst_plain.txt" || { cat "$work/dst_plain.txt"; die "cannot read the decrypted views of $dst"; }
+echo "decrypted view                        rows(src) rows(dst)  values(src) values(dst)  plain text"
+while read -r view n v h; do
+    read -r n2 v2 h2 < <(awk -v t="$view" '$1 == t { print $2, $3, $4 }' "$work/dst_plain.txt")
+    same=same; [ "$h" = "${h2:-}" ] || same=DIFFERENT
+    printf '%-37s %9s %9s  %11s %11s  %s\n' "$view" "$n" "${n2:-}" "$v" "${v2:-}" "$same"
+    [ "$v" -gt 0 ] || fail "$view: no value decrypts in $src (the check would mean nothing)"
+    [ "$n" = "${n2:-}" ] && [ "$v" = "${v2:-}" ] && [ "$h" = "${h2:-}" ] \
+        || fail "$view: decrypted values differ after restore"
+done <"$work/src_plain.txt"
+
+# the restored database works with its keys: the blind index finds a person
+# by BIG number, a new phone number encrypts and decrypts, the generation is
+# the same, and the erased person stays erased
+big_src=$("${psql[@]}" -At -d "$src" -c "SELECT id || ' ' || big_number FROM dcpf.person_decrypted
+                                            WHERE big_number IS NOT NULL AND email = 't.vandenberg@umc-oostnederland.nl'")
+read -r big_id big_number <<<"$big_src"
+[ -n "${big_number:-}" ] || fail "no BIG number for t.vandenberg@umc-oostnederland.nl in $src"
+found=$("${psql[@]}" -At -d "$dst" -c "SELECT dcpf.person_by_big_number('${big_number:-0}')")
+[ "$found" = "${big_id:-}" ] || fail "after restore, dcpf.person_by_big_number finds [$found], not the person [$big_id]"
+new_phone=$("${psql[@]}" -At -d "$dst" <<'SQL' 2>&1
+SELECT dcpf.add_phone((SELECT id FROM dcpf.person WHERE email = 't.vandenberg@umc-oostnederland.nl'), 'work', '053 487 4444') AS new_id \gset
+SELECT ph.number FROM dcpf.person_phone_decrypted ph WHERE ph.id = :'new_id';
+SQL
+)
+[ "$new_phone" = "+31534874444" ] || fail "after restore, a new phone number of a restored person does not encrypt and decrypt: [$new_phone]"
+gen=$("${psql[@]}" -At -F ' ' -d "$dst" -c "SELECT generation, is_current, registered_at IS NOT NULL, data_keys > 0
+                                               FROM dcpf.master_key_status ORDER BY generation")
+[ "$gen" = "1 t t t" ] || fail "after restore, dcpf.master_key_status is [$gen], not generation 1 current and registered"
+erased=$("${psql[@]}" -At -d "$dst" <<'SQL' 2>&1
+DO $$
+BEGIN
+    PERFORM dcpf.decrypt_text(p.big_number_encrypted, 'person', 'big_number', p.id, p.id)
+       FROM dcpf.person p WHERE p.email = 's.devries@umc-oostnederland.nl';
+    RAISE NOTICE 'readable';
+EXCEPTION WHEN SQLSTATE 'DCP01' THEN
+    RAISE NOTICE 'erased: %', SQLERRM;
+END
+$$;
+SQL
+)
+grep -q 'erased: the data was erased' <<<"$erased" || fail "the person shredded before the dump is not erased after restore: [$erased]"
 
 # builtin roles: present once each, and as many as CREATE EXTENSION makes
 roles() {
@@ -128,4 +203,4 @@ if [ "$failures" -gt 0 ]; then
     echo "$failures difference(s) after dump and restore"
     exit 1
 fi
-echo "dump and restore kept all $(wc -l <"$work/src.txt") tables of schema dcpf identical (extension $v_dst)"
+echo "dump and restore kept all $(wc -l <"$work/src.txt") tables of schema dcpf identical, and every encrypted value readable (extension $v_dst)"
