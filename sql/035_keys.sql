@@ -18,6 +18,17 @@ COMMENT ON COLUMN dcpf.master_key_generation.registered_at IS 'when the generati
 COMMENT ON COLUMN dcpf.master_key_generation.retired_at IS
     'when dcpf.retire_master_key retired it: no data key is wrapped by it any more and it is never used again';
 
+CREATE TABLE dcpf.blind_index_key (
+    singleton      boolean PRIMARY KEY DEFAULT true CONSTRAINT blind_index_key_one_row CHECK (singleton),
+    check_value    bytea NOT NULL CONSTRAINT blind_index_key_check_value_size CHECK (octet_length(check_value) = 16),
+    registered_at  timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE dcpf.blind_index_key IS
+    'the check value of the blind-index key (never the key): a different "blind" key in the key source is refused instead of silently breaking lookups and uniqueness';
+COMMENT ON COLUMN dcpf.blind_index_key.singleton IS 'always true: there is one blind-index key';
+COMMENT ON COLUMN dcpf.blind_index_key.check_value IS 'first 16 bytes of HMAC-SHA256 under the blind-index key of a fixed text';
+COMMENT ON COLUMN dcpf.blind_index_key.registered_at IS 'when the key first computed a blind index';
+
 CREATE TABLE dcpf.data_key (
     id            uuid PRIMARY KEY,
     subject_id    uuid NOT NULL CONSTRAINT data_key_one_per_subject UNIQUE,

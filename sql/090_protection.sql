@@ -25,6 +25,8 @@ ALTER TABLE dcpf.product FORCE ROW LEVEL SECURITY;
 ALTER TABLE dcpf.product ENABLE ROW LEVEL SECURITY;
 ALTER TABLE dcpf.master_key_generation FORCE ROW LEVEL SECURITY;
 ALTER TABLE dcpf.master_key_generation ENABLE ROW LEVEL SECURITY;
+ALTER TABLE dcpf.blind_index_key FORCE ROW LEVEL SECURITY;
+ALTER TABLE dcpf.blind_index_key ENABLE ROW LEVEL SECURITY;
 ALTER TABLE dcpf.data_key FORCE ROW LEVEL SECURITY;
 ALTER TABLE dcpf.data_key ENABLE ROW LEVEL SECURITY;
 ALTER TABLE dcpf.key_rotation_run FORCE ROW LEVEL SECURITY;
@@ -61,6 +63,7 @@ SELECT pg_catalog.pg_extension_config_dump('dcpf.product', '');
 -- the wrapped data keys and the generations' check values must travel with
 -- the data they protect (the master keys never do: they are not in tables)
 SELECT pg_catalog.pg_extension_config_dump('dcpf.master_key_generation', '');
+SELECT pg_catalog.pg_extension_config_dump('dcpf.blind_index_key', '');
 SELECT pg_catalog.pg_extension_config_dump('dcpf.data_key', '');
 SELECT pg_catalog.pg_extension_config_dump('dcpf.key_rotation_run', '');
 SELECT pg_catalog.pg_extension_config_dump('dcpf.licensee', '');

@@ -100,10 +100,13 @@ build_aad(unsigned char *aad, const unsigned char *header, const char *table, co
 	return n;
 }
 
+/* Refuse unless the caller may see the subject's rows of the table. */
+static void check_read_permission(DcpfDataKey *key, const char *table);
+
 /* Encrypt a value for a subject, bound to table, column and row (see keys.h). */
 bytea *
 dcpf_seal(const char *table, const char *column, const pg_uuid_t *row, const pg_uuid_t *subject,
-		  const unsigned char *plain, int len)
+		  const unsigned char *plain, int len, bool check_entitlement)
 {
 	DcpfDataKey *key;
 	EVP_CIPHER_CTX *ctx;
@@ -119,6 +122,13 @@ dcpf_seal(const char *table, const char *column, const pg_uuid_t *row, const pg_
 	if ((Size) len > MaxAllocSize - VARHDRSZ - CT_OVERHEAD)
 		ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED), errmsg("value too large to encrypt")));
 	key = dcpf_data_key_for_subject(subject);
+	if (dcpf_data_key_is_erased(key))
+	{
+		/* whoever may not see the subject learns nothing about an erasure */
+		if (check_entitlement)
+			check_read_permission(key, table);
+		dcpf_data_key_erased_error(subject, dcpf_data_key_shredded_at(key));
+	}
 	result = palloc(VARHDRSZ + CT_OVERHEAD + len);
 	SET_VARSIZE(result, VARHDRSZ + CT_OVERHEAD + len);
 	p = (unsigned char *) VARDATA(result);
@@ -173,8 +183,6 @@ check_header(const unsigned char *sealed, int sealed_len)
 	return sealed + 2;
 }
 
-/* Refuse unless the caller may see the subject's rows of the table. */
-static void check_read_permission(DcpfDataKey *key, const char *table);
 
 /*
  * Decrypt with a known key into out (sealed_len - CT_OVERHEAD bytes); false
@@ -378,10 +386,10 @@ open_for_caller(FunctionCallInfo fcinfo, int *len, void *(*alloc_out) (int n, un
 	{
 		/* who may see the subject's rows is decided before anything is said about the key */
 		key = dcpf_data_key_lookup(&key_id);
-		if (memcmp(dcpf_data_key_subject(key)->data, subject->data, UUID_LEN) != 0)
-			does_not_authenticate();
 		if (!cache->trusted)
 			check_read_permission(key, cache->table);
+		if (memcmp(dcpf_data_key_subject(key)->data, subject->data, UUID_LEN) != 0)
+			does_not_authenticate();
 		cache->key = key;
 		cache->key_id = key_id;
 		cache->epoch = dcpf_keys_epoch();
@@ -419,7 +427,8 @@ dcpf_encrypt(PG_FUNCTION_ARGS)
 	char	   *column = text_to_cstring(PG_GETARG_TEXT_PP(2));
 
 	PG_RETURN_BYTEA_P(dcpf_seal(table, column, PG_GETARG_UUID_P(3), PG_GETARG_UUID_P(4),
-								(unsigned char *) VARDATA_ANY(value), VARSIZE_ANY_EXHDR(value)));
+								(unsigned char *) VARDATA_ANY(value), VARSIZE_ANY_EXHDR(value),
+								!dcpf_keys_caller_is_trusted()));
 }
 
 /* dcpf.decrypt_text(ciphertext, table, column, row, subject [, null_if_erased]) */
@@ -481,7 +490,7 @@ dcpf_ciphertext_info(PG_FUNCTION_ARGS)
 
 /* The blind index of a value: HMAC-SHA256("<table>.<column>" NUL value), 16 bytes. */
 static bytea *
-blind_index(const char *purpose, const unsigned char *value, int len)
+blind_index(const char *purpose, const unsigned char *value, int len, bool for_writing)
 {
 	unsigned char key[DCPF_KEY_LEN];
 	unsigned char mac[EVP_MAX_MD_SIZE];
@@ -493,7 +502,7 @@ blind_index(const char *purpose, const unsigned char *value, int len)
 
 	memcpy(msg, purpose, plen + 1);
 	memcpy(msg + plen + 1, value, len);
-	dcpf_blind_key(key);
+	dcpf_blind_key(key, for_writing);
 	ok = EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, key, DCPF_KEY_LEN, msg, plen + 1 + len,
 				   mac, sizeof(mac), &maclen) != NULL && maclen >= DCPF_BLIND_INDEX_LEN;
 	OPENSSL_cleanse(key, sizeof(key));
@@ -690,7 +699,7 @@ dcpf_sealed_column(PG_FUNCTION_ARGS)
 	{
 		char	   *purpose = psprintf("%s.%s", table, trigger->tgargs[0]);
 		bool		isnull = false;
-		Datum		v = PointerGetDatum(blind_index(purpose, plain, len));
+		Datum		v = PointerGetDatum(blind_index(purpose, plain, len, true));
 
 		newtup = heap_modify_tuple_by_cols(newtup, desc, 1, &blind_att, &v, &isnull);
 	}
@@ -718,7 +727,7 @@ dcpf_person_by_big_number(PG_FUNCTION_ARGS)
 	bool		isnull[1];
 
 	args[0] = PointerGetDatum(blind_index("person.big_number", (unsigned char *) VARDATA_ANY(big),
-										  VARSIZE_ANY_EXHDR(big)));
+										  VARSIZE_ANY_EXHDR(big), false));
 	if (!dcpf_saved_query(&q_person_by_big, false, args, NULL, true, 1, out, isnull) || isnull[0])
 		PG_RETURN_NULL();
 	PG_RETURN_DATUM(out[0]);

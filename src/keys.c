@@ -95,6 +95,7 @@ static MasterKey master_keys[MAX_GENERATIONS];
 static int	n_master_keys = 0;
 static unsigned char blind_key[DCPF_KEY_LEN];
 static bool have_blind_key = false;
+static bool blind_key_verified = false;
 static bool keys_loaded = false;
 static bool keys_stale = false;	/* the configuration was reloaded */
 static char *loaded_source = NULL;
@@ -110,6 +111,7 @@ static uint64 cache_epoch = 1;	/* advanced whenever cached keys or permissions g
 
 static const char wrap_label[16] = "dcpf data key v1";
 static const char check_label[] = "dcpf master key check value v1";
+static const char blind_check_label[] = "dcpf blind index key check value v1";
 
 /* Refuse for a missing or unusable key source. */
 static void pg_attribute_noreturn()
@@ -145,6 +147,7 @@ master_keys_wipe(void)
 	OPENSSL_cleanse(blind_key, sizeof(blind_key));
 	n_master_keys = 0;
 	have_blind_key = false;
+	blind_key_verified = false;
 	keys_loaded = false;
 }
 
@@ -430,15 +433,15 @@ master_key_get(int32 generation)
 	pg_unreachable();
 }
 
-/* The check value of a master key: HMAC-SHA256 of a constant, truncated. */
+/* The check value of a key: HMAC-SHA256 of a constant, truncated. */
 static void
-master_key_check_value(const MasterKey *mk, unsigned char *out)
+key_check_value(const unsigned char *key, const char *label, unsigned char *out)
 {
 	unsigned char mac[EVP_MAX_MD_SIZE];
 	size_t		len = 0;
 
-	if (EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, mk->key, DCPF_KEY_LEN,
-				  (const unsigned char *) check_label, strlen(check_label), mac, sizeof(mac), &len) == NULL ||
+	if (EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, key, DCPF_KEY_LEN,
+				  (const unsigned char *) label, strlen(label), mac, sizeof(mac), &len) == NULL ||
 		len < CHECK_VALUE_LEN)
 		ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("could not compute a key check value")));
 	memcpy(out, mac, CHECK_VALUE_LEN);
@@ -470,7 +473,7 @@ master_key_verify(MasterKey *mk, bool for_wrapping)
 
 	if (mk->verified)
 		return;
-	master_key_check_value(mk, cv);
+	key_check_value(mk->key, check_label, cv);
 	args[0] = Int32GetDatum(mk->generation);
 	for (pass = 0; pass < 2; pass++)
 	{
@@ -897,16 +900,12 @@ dcpf_data_key_for_subject(const pg_uuid_t *subject)
 	MasterKey  *mk;
 
 	if (keys_by_subject != NULL && (s = hash_search(keys_by_subject, subject, HASH_FIND, NULL)) != NULL)
-	{
-		if (s->key->erased)
-			dcpf_data_key_erased_error(subject, s->key->shredded_at);
 		return s->key;
-	}
 	args[0] = UUIDPGetDatum(subject);
 	if (dcpf_saved_query(&q_key_by_subject, true, args, nulls, true, 3, out, isnull))
 	{
 		if (isnull[1])
-			dcpf_data_key_erased_error(subject, DatumGetTimestampTz(out[2]));
+			return cache_key(DatumGetUUIDP(out[0]), subject, NULL, DatumGetTimestampTz(out[2]));
 		return open_key_row(DatumGetUUIDP(out[0]), subject, out[1]);
 	}
 
@@ -942,7 +941,7 @@ dcpf_data_key_for_subject(const pg_uuid_t *subject)
 	if (dcpf_saved_query(&q_key_by_subject, true, args, nulls, false, 3, out, isnull))
 	{
 		if (isnull[1])
-			dcpf_data_key_erased_error(subject, DatumGetTimestampTz(out[2]));
+			return cache_key(DatumGetUUIDP(out[0]), subject, NULL, DatumGetTimestampTz(out[2]));
 		return open_key_row(DatumGetUUIDP(out[0]), subject, out[1]);
 	}
 	ereport(ERROR,
@@ -1009,14 +1008,64 @@ dcpf_data_key_set_permission(DcpfDataKey *key, const char *table, bool allowed)
 	key->permissions[slot].allowed = allowed;
 }
 
-/* The blind-index key (see keys.h). */
+static DcpfSavedQuery q_blind_get = {
+	"SELECT b.check_value FROM dcpf.blind_index_key b", 0, {InvalidOid}
+};
+static DcpfSavedQuery q_blind_register = {
+	"INSERT INTO dcpf.blind_index_key (check_value) VALUES ($1) ON CONFLICT DO NOTHING", 1, {BYTEAOID}
+};
+
+/*
+ * The blind-index key (see keys.h), compared once per load with the check
+ * value recorded when it first computed an index (recorded when writing):
+ * indexes computed under another key would silently find nobody and let
+ * duplicates in.
+ */
 void
-dcpf_blind_key(unsigned char *out32)
+dcpf_blind_key(unsigned char *out32, bool for_writing)
 {
+	unsigned char cv[CHECK_VALUE_LEN];
+	Datum		args[1];
+	Datum		out[1];
+	bool		isnull[1];
+	int			pass;
+
 	master_keys_load(false);
 	if (!have_blind_key)
 		key_source_refused(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE, "no blind-index key is configured",
 						   "The key source has no \"blind\" line.");
+	if (!blind_key_verified)
+	{
+		key_check_value(blind_key, blind_check_label, cv);
+		for (pass = 0; pass < 2 && !blind_key_verified; pass++)
+		{
+			if (dcpf_saved_query(&q_blind_get, true, NULL, NULL, pass == 0, 1, out, isnull))
+			{
+				bytea	   *recorded = DatumGetByteaPP(out[0]);
+
+				if (VARSIZE_ANY_EXHDR(recorded) != CHECK_VALUE_LEN ||
+					CRYPTO_memcmp(VARDATA_ANY(recorded), cv, CHECK_VALUE_LEN) != 0)
+					ereport(ERROR,
+							(errcode(ERRCODE_CONFIG_FILE_ERROR),
+							 errmsg("the blind-index key does not match the one in use"),
+							 errdetail("The stored blind indexes were computed under another key: lookups would "
+									   "find nobody and uniqueness would not hold."),
+							 errhint("Restore the \"blind\" line the database was set up with.")));
+				blind_key_verified = true;
+			}
+			else if (!for_writing)
+				break;			/* nothing recorded yet: nothing to compare */
+			else if (pass == 0)
+			{
+				bytea	   *b = palloc(VARHDRSZ + CHECK_VALUE_LEN);
+
+				SET_VARSIZE(b, VARHDRSZ + CHECK_VALUE_LEN);
+				memcpy(VARDATA(b), cv, CHECK_VALUE_LEN);
+				args[0] = PointerGetDatum(b);
+				dcpf_saved_query(&q_blind_register, true, args, NULL, false, 0, NULL, NULL);
+			}
+		}
+	}
 	memcpy(out32, blind_key, DCPF_KEY_LEN);
 }
 

@@ -36,7 +36,7 @@ extern char *dcpf_master_key_command;
 
 /* keys.c */
 extern void dcpf_keys_init(void);
-/* the subject's data key, created (wrapped by the current generation) when absent */
+/* the subject's data key, created (wrapped by the current generation) when absent; may be erased */
 extern DcpfDataKey *dcpf_data_key_for_subject(const pg_uuid_t *subject);
 /* the data key with this id; raises for an unknown or shredded key */
 extern DcpfDataKey *dcpf_data_key_by_id(const pg_uuid_t *key_id);
@@ -61,8 +61,8 @@ extern void dcpf_keys_forget(void);
 extern void dcpf_keys_forget_permissions(void);
 /* changes whenever either of those happens: pointers to cached keys die then */
 extern uint64 dcpf_keys_epoch(void);
-/* the blind-index key; raises 55000 when the key source has none */
-extern void dcpf_blind_key(unsigned char *out32);
+/* the blind-index key; raises 55000 when the key source has none, F0000 for another key */
+extern void dcpf_blind_key(unsigned char *out32, bool for_writing);
 /* true for a superuser or the extension owner: no per-row entitlement check */
 extern bool dcpf_keys_caller_is_trusted(void);
 
@@ -84,8 +84,10 @@ extern bool dcpf_saved_query(DcpfSavedQuery *query, bool as_owner, Datum *args, 
 							 bool read_only, int ncols, Datum *out, bool *isnull);
 
 /* crypto.c */
+/* check_entitlement: for a shredded subject, say "erased" only to whoever may see it */
 extern bytea *dcpf_seal(const char *table, const char *column, const pg_uuid_t *row,
-						const pg_uuid_t *subject, const unsigned char *plain, int len);
+						const pg_uuid_t *subject, const unsigned char *plain, int len,
+						bool check_entitlement);
 /* opens a ciphertext; check_entitlement: refuse unless the caller may read it */
 extern unsigned char *dcpf_open(const unsigned char *sealed, int sealed_len, const char *table,
 								const char *column, const pg_uuid_t *row, const pg_uuid_t *subject,

@@ -189,7 +189,7 @@ dcpf_recovery_code_hash(const char *code, unsigned char *out32)
 static bytea *
 totp_seal(const unsigned char *secret, int len, const pg_uuid_t *person)
 {
-	return dcpf_seal("person_credential", "totp_secret", person, person, secret, len);
+	return dcpf_seal("person_credential", "totp_secret", person, person, secret, len, false);
 }
 
 /* Open a sealed secret (raw bytes of the bytea); raises when it does not open. */

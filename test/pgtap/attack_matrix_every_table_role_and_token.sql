@@ -216,7 +216,9 @@ INSERT INTO table_expectation VALUES
  ('master_key_generation', NULL, NULL, 'retired_at',
   $$INSERT INTO dcpf.master_key_generation (generation, check_value) VALUES (99, '\x00000000000000000000000000000000')$$),
  ('key_rotation_run', NULL, NULL, 'status',
-  $$INSERT INTO dcpf.key_rotation_run (target_generation, keys_total) VALUES (99, 0)$$);
+  $$INSERT INTO dcpf.key_rotation_run (target_generation, keys_total) VALUES (99, 0)$$),
+ ('blind_index_key', NULL, NULL, 'check_value',
+  $$INSERT INTO dcpf.blind_index_key (singleton, check_value) VALUES (true, '\x00000000000000000000000000000000')$$);
 
 CREATE TEMP TABLE op_rule (tbl text, op text, role_code text, rule text, PRIMARY KEY (tbl, op, role_code));
 INSERT INTO op_rule VALUES
@@ -278,7 +280,9 @@ INSERT INTO op_rule VALUES
  ('master_key_generation', 'SELECT', '*', 'denied'), ('master_key_generation', 'INSERT', '*', 'denied'),
  ('master_key_generation', 'UPDATE', '*', 'denied'), ('master_key_generation', 'DELETE', '*', 'denied'),
  ('key_rotation_run', 'SELECT', '*', 'denied'), ('key_rotation_run', 'INSERT', '*', 'denied'),
- ('key_rotation_run', 'UPDATE', '*', 'denied'), ('key_rotation_run', 'DELETE', '*', 'denied');
+ ('key_rotation_run', 'UPDATE', '*', 'denied'), ('key_rotation_run', 'DELETE', '*', 'denied'),
+ ('blind_index_key', 'SELECT', '*', 'denied'), ('blind_index_key', 'INSERT', '*', 'denied'),
+ ('blind_index_key', 'UPDATE', '*', 'denied'), ('blind_index_key', 'DELETE', '*', 'denied');
 
 -- every table of the schema, discovered
 CREATE TEMP TABLE dcpf_table AS
@@ -494,10 +498,10 @@ INSERT INTO copy_attack (description, sql, accept) VALUES
  ('the neighbour''s phone ciphertext, copied elsewhere, does not open even with its true row and subject',
   $$SELECT pg_temp.try_decrypt(s.ct, 'person_phone', 'number', s.row_id, s.subject) FROM pg_temp.stolen s
      WHERE s.what = 'phone' AND s.owner = (SELECT neighbour_id FROM pg_temp.neighbour WHERE actor_id = dcpf.current_person())$$, '{42501}'),
- ('the neighbour''s phone ciphertext presented as their own phone does not open',
+ ('the neighbour''s phone ciphertext presented as their own phone does not open (refused for the neighbour, whose key it names, before any binding is checked)',
   $$SELECT pg_temp.try_decrypt(s.ct, 'person_phone', 'number', c.id, c.person_id) FROM pg_temp.stolen s, dcpf.person_phone c
      WHERE c.person_id = dcpf.current_person() AND s.what = 'phone'
-       AND s.owner = (SELECT neighbour_id FROM pg_temp.neighbour WHERE actor_id = dcpf.current_person())$$, '{XX001}'),
+       AND s.owner = (SELECT neighbour_id FROM pg_temp.neighbour WHERE actor_id = dcpf.current_person())$$, '{42501}'),
  ('the twin''s (other licensee) phone ciphertext does not open with its true row and subject',
   $$SELECT pg_temp.try_decrypt(s.ct, 'person_phone', 'number', s.row_id, s.subject) FROM pg_temp.stolen s
      WHERE s.what = 'phone' AND s.owner = (SELECT twin_id FROM pg_temp.neighbour WHERE actor_id = dcpf.current_person())$$, '{42501}'),
@@ -547,7 +551,7 @@ CREATE ROLE dcpf_t_mx_maint NOLOGIN IN ROLE dcpf_maintenance;
 GRANT dcpf_t_mx_report, dcpf_t_mx_maint TO dcpf_t_mx_svc;
 -- the key tables against every dcpf role and PUBLIC (the matrix above runs as the service login only)
 CREATE TEMP TABLE key_table (tbl text PRIMARY KEY);
-INSERT INTO key_table VALUES ('data_key'), ('master_key_generation'), ('key_rotation_run');
+INSERT INTO key_table VALUES ('data_key'), ('master_key_generation'), ('key_rotation_run'), ('blind_index_key');
 CREATE TEMP TABLE key_grantee (rolname text PRIMARY KEY, test_role text);
 INSERT INTO key_grantee VALUES ('public', NULL), ('dcpf_app', 'dcpf_t_mx_app'), ('dcpf_service', 'dcpf_t_mx_svc'),
                                ('dcpf_reporting', 'dcpf_t_mx_report'), ('dcpf_maintenance', 'dcpf_t_mx_maint');

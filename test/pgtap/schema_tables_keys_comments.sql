@@ -11,7 +11,7 @@ SELECT tables_are('dcpf', ARRAY[
     'person', 'person_phone', 'person_address', 'person_preference', 'membership',
     'role_agreement', 'role_agreement_acceptance', 'policy_document', 'policy_acknowledgement',
     'identity_assumption', 'identity_issuer', 'issuer_key', 'identity_link', 'authentication_event', 'person_credential', 'login_attempt',
-    'master_key_generation', 'data_key', 'key_rotation_run']);
+    'master_key_generation', 'data_key', 'key_rotation_run', 'blind_index_key']);
 SELECT views_are('dcpf', ARRAY['master_key_status', 'person_decrypted', 'person_phone_decrypted', 'person_address_decrypted',
                                'billing_profile_decrypted']);
 SELECT types_are('dcpf', ARRAY['big_number', 'iban', 'email', 'billing_text', 'country_code', 'phone_number']);
