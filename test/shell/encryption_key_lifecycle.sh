@@ -130,7 +130,8 @@ k2=$(openssl rand -hex 32)
 k3=$(openssl rand -hex 32)
 k2_live=$(openssl rand -hex 32)
 k_wrong=$(openssl rand -hex 32)
-printf '%s\n' "$k1" "$blind" "$k2" "$k3" "$k2_live" "$k_wrong" >"$work/all_keys"
+blind_wrong=$(openssl rand -hex 32)
+printf '%s\n' "$k1" "$blind" "$k2" "$k3" "$k2_live" "$k_wrong" "$blind_wrong" >"$work/all_keys"
 
 # one set of people with encrypted BIG numbers, phones and addresses, and a
 # licensee with an encrypted IBAN; $1 people, emails p<n>@<$2>
@@ -485,6 +486,19 @@ else
 fi
 put_keys <"$work/keys.right"
 expect_value "e: the right key again: B reads in a new session" "$db_live" "$(read_person_sql "$person_b")" "09996030824 +31622222222 Kerkstraat"
+# another blind-index key is refused too: its indexes would find nobody and let duplicates in
+printf '# dcpf master keys\nmaster 2 %s\nblind %s\n' "$k2_live" "$blind_wrong" | put_keys
+reload
+expect_error "e: another blind-index key: a lookup by BIG number is refused (F0000)" "$db_live" F0000 \
+    "the blind-index key does not match the one in use" "SELECT dcpf.person_by_big_number('09996030824')"
+expect_error "e: another blind-index key: a duplicate BIG number cannot slip in (F0000)" "$db_live" F0000 \
+    "the blind-index key does not match the one in use" \
+    "SELECT dcpf.create_person('d@backup.example.nl', 'Dekker', initials => 'D.', big_number => '09996030824')"
+expect_value "e: nothing was written" "$db_live" "SELECT count(*) FROM dcpf.person" "2"
+put_keys <"$work/keys.right"
+reload
+expect_value "e: the right blind key again: the lookup finds B" "$db_live" \
+    "SELECT dcpf.person_by_big_number('09996030824') = '$person_b'" "t"
 
 # ---------------------------------------------------------------------------
 # no key ever shown: not in any output of this test, not in the server log

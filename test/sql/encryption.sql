@@ -340,6 +340,22 @@ SELECT count(*) AS admin_keys_before FROM dcpf.data_key WHERE subject_id = :'adm
 SELECT dcpf.shred_person_key(:'admin1', 'account closed') IS NOT NULL AS shredded;
 SELECT count(*) AS admin_keys, bool_and(wrapped IS NULL) AS destroyed FROM dcpf.data_key WHERE subject_id = :'admin1';
 SELECT enc_t.try(format($$SELECT dcpf.encrypt('x'::text, 'person', 'note', %L, %L)$$, :'admin1', :'admin1')) AS encrypt_for_admin1;
+-- whoever may not see an erased person learns nothing of the erasure: p3
+-- (another licensee) is refused as for anyone they may not see, not told "erased"
+INSERT INTO enc_t.ct SELECT 'p2_big_stolen', big_number_encrypted FROM dcpf.person WHERE id = :'p2';
+INSERT INTO enc_t.ct SELECT 'p1_big_stolen', big_number_encrypted FROM dcpf.person WHERE id = :'p1';
+SET ROLE dcpf_test_enc_svc;
+SELECT dcpf.act_as(:'p3', NULL, NULL, 'encryption test', true) = :'p3' AS acting_as_p3;
+SELECT enc_t.try(format($$SELECT dcpf.encrypt('x'::text, 'person', 'big_number', %L, %L)$$, :'p2', :'p2')) AS p3_encrypts_for_erased_p2,
+       enc_t.try(format($$SELECT dcpf.decrypt_text(v, 'person', 'big_number', %L, %L) FROM enc_t.ct WHERE name = 'p2_big_stolen'$$,
+                        :'p2', :'p2')) AS p3_decrypts_erased_p2;
+-- nor whose a ciphertext is: p1's BIG ciphertext given as p1's or as p3's own is refused alike
+SELECT enc_t.try(format($$SELECT dcpf.decrypt_text(v, 'person', 'big_number', %L, %L) FROM enc_t.ct WHERE name = 'p1_big_stolen'$$,
+                        :'p1', :'p1')) AS as_p1s,
+       enc_t.try(format($$SELECT dcpf.decrypt_text(v, 'person', 'big_number', %L, %L) FROM enc_t.ct WHERE name = 'p1_big_stolen'$$,
+                        :'p3', :'p3')) AS as_p3s_own;
+SELECT dcpf.act_as(:'p1', NULL, NULL, 'encryption test', true) = :'p1' AS acting_as_p1_again;
+RESET ROLE;
 
 -- lookup by BIG number (blind index) --------------------------------------------
 SELECT dcpf.person_by_big_number('89012345601') = :'p1' AS finds_p1,
