@@ -104,6 +104,30 @@ COMMENT ON COLUMN dcpf.person_phone.number_hmac IS 'blind index of the number (s
 COMMENT ON COLUMN dcpf.person_phone.is_primary IS 'the number to use first; at most one per person';
 COMMENT ON COLUMN dcpf.person_phone.created_at IS 'when the number was added';
 
+-- The parts of an address as stored (encrypted) in dcpf.person_address: the
+-- rules the table can no longer check on ciphertext, checked by the
+-- sealed_column trigger on the decrypted value of every write.
+CREATE DOMAIN dcpf.address_parts AS jsonb
+    CONSTRAINT address_parts_object CHECK (jsonb_typeof(VALUE) = 'object')
+    CONSTRAINT address_parts_keys CHECK (
+        VALUE ?& ARRAY['street', 'house_number', 'house_number_suffix', 'postcode', 'city']
+        AND VALUE - ARRAY['street', 'house_number', 'house_number_suffix', 'postcode', 'city'] = '{}'::jsonb)
+    CONSTRAINT address_parts_street CHECK (
+        jsonb_typeof(VALUE -> 'street') = 'string' AND length(btrim(VALUE ->> 'street')) BETWEEN 1 AND 120)
+    CONSTRAINT address_parts_city CHECK (
+        jsonb_typeof(VALUE -> 'city') = 'string' AND length(btrim(VALUE ->> 'city')) BETWEEN 1 AND 80)
+    CONSTRAINT address_parts_postcode CHECK (
+        jsonb_typeof(VALUE -> 'postcode') = 'string' AND length(btrim(VALUE ->> 'postcode')) BETWEEN 1 AND 10)
+    CONSTRAINT address_parts_house_number CHECK (
+        jsonb_typeof(VALUE -> 'house_number') = 'null'
+        OR (jsonb_typeof(VALUE -> 'house_number') = 'number' AND (VALUE ->> 'house_number') ~ '^[1-9][0-9]{0,4}$'))
+    CONSTRAINT address_parts_suffix CHECK (
+        jsonb_typeof(VALUE -> 'house_number_suffix') = 'null'
+        OR (jsonb_typeof(VALUE -> 'house_number_suffix') = 'string'
+            AND (VALUE ->> 'house_number_suffix') ~ '^[A-Za-z0-9]{1,4}$'));
+COMMENT ON DOMAIN dcpf.address_parts IS
+    'street, house_number, house_number_suffix, postcode and city of an address as one JSON object, with the length and format rules of dcpf.set_address';
+
 CREATE TABLE dcpf.person_address (
     id                   uuid PRIMARY KEY DEFAULT gen_random_uuid(),
     person_id            uuid NOT NULL REFERENCES dcpf.person (id) ON DELETE CASCADE,
@@ -115,7 +139,7 @@ CREATE TABLE dcpf.person_address (
     CONSTRAINT person_address_one_per_kind UNIQUE (person_id, kind)
 );
 CREATE TRIGGER person_address_sealed BEFORE INSERT OR UPDATE ON dcpf.person_address
-    FOR EACH ROW EXECUTE FUNCTION dcpf.sealed_column('address', 'address_encrypted', 'id', 'person_id', '', 'jsonb');
+    FOR EACH ROW EXECUTE FUNCTION dcpf.sealed_column('address', 'address_encrypted', 'id', 'person_id', '', 'dcpf.address_parts');
 COMMENT ON TABLE dcpf.person_address IS 'a person''s addresses, one per kind, encrypted but for kind and country';
 COMMENT ON COLUMN dcpf.person_address.id IS 'address identifier';
 COMMENT ON COLUMN dcpf.person_address.person_id IS 'whose address it is';

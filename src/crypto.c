@@ -426,6 +426,13 @@ dcpf_encrypt(PG_FUNCTION_ARGS)
 	char	   *table = text_to_cstring(PG_GETARG_TEXT_PP(1));
 	char	   *column = text_to_cstring(PG_GETARG_TEXT_PP(2));
 
+	/* without an identity the application learns nothing, not even whether a subject has a key */
+	if (!dcpf_identity_present() && !dcpf_keys_caller_is_trusted())
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied to encrypt"),
+				 errdetail("Encrypting needs a verified identity."),
+				 errhint("Authenticate first (dcpf.authenticate or dcpf.act_as).")));
 	PG_RETURN_BYTEA_P(dcpf_seal(table, column, PG_GETARG_UUID_P(3), PG_GETARG_UUID_P(4),
 								(unsigned char *) VARDATA_ANY(value), VARSIZE_ANY_EXHDR(value),
 								!dcpf_keys_caller_is_trusted()));
@@ -541,12 +548,18 @@ static void
 check_plaintext_type(const char *type_name, const unsigned char *plain, int len, const char *table,
 					 const char *label)
 {
-	Oid			type = DatumGetObjectId(DirectFunctionCall1(to_regtype, CStringGetTextDatum(type_name)));
+	Oid			type;
 	Oid			typinput, typioparam, typoutput;
 	bool		typisvarlena;
 	char	   *value;
 	char	   *canonical;
 
+	/* schema-qualified only: the caller's search_path (pg_temp first) must not choose it */
+	if (strchr(type_name, '.') == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("dcpf.sealed_column: type \"%s\" must be schema-qualified", type_name)));
+	type = DatumGetObjectId(DirectFunctionCall1(to_regtype, CStringGetTextDatum(type_name)));
 	if (!OidIsValid(type))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),

@@ -186,7 +186,7 @@ INSERT INTO table_expectation VALUES
     SELECT n, '{self}', 'work', dcpf.encrypt('+31699999999', 'person_phone', 'number', n, '{self}') FROM gen_random_uuid() n$$),
  ('person_address', '(SELECT h.licensee_id FROM pg_temp.person_home h WHERE h.person_id = t.person_id)', 't.person_id', 'country',
   $$INSERT INTO dcpf.person_address (id, person_id, kind, address_encrypted)
-    SELECT n, '{self}', 'postal', dcpf.encrypt(('{"street": "Postbus", "house_number": 1, "postcode": "7500 AA", "city": "Enschede"}'::jsonb)::text, 'person_address', 'address', n, '{self}')
+    SELECT n, '{self}', 'postal', dcpf.encrypt(('{"street": "Postbus", "house_number": 1, "house_number_suffix": null, "postcode": "7500 AA", "city": "Enschede"}'::jsonb)::text, 'person_address', 'address', n, '{self}')
       FROM gen_random_uuid() n$$),
  ('person_preference', '(SELECT h.licensee_id FROM pg_temp.person_home h WHERE h.person_id = t.person_id)', 't.person_id', 'language',
   $$INSERT INTO dcpf.person_preference (person_id) VALUES ('{self}')$$),

@@ -14,7 +14,7 @@ SELECT tables_are('dcpf', ARRAY[
     'master_key_generation', 'data_key', 'key_rotation_run', 'blind_index_key']);
 SELECT views_are('dcpf', ARRAY['master_key_status', 'person_decrypted', 'person_phone_decrypted', 'person_address_decrypted',
                                'billing_profile_decrypted']);
-SELECT types_are('dcpf', ARRAY['big_number', 'iban', 'email', 'billing_text', 'country_code', 'phone_number']);
+SELECT types_are('dcpf', ARRAY['big_number', 'iban', 'email', 'billing_text', 'country_code', 'phone_number', 'address_parts']);
 
 -- primary keys
 SELECT col_is_pk('dcpf', 'licensee', 'id', 'licensee has a uuid primary key');

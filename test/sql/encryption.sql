@@ -259,9 +259,32 @@ SELECT w.what, enc_t.try(w.stmt) AS outcome
         format($$UPDATE dcpf.person_phone SET number_encrypted = dcpf.encrypt('+31633333333', 'person_phone', 'number', id, person_id) WHERE id = %L$$, :'ph2')),
     (16, 'person_address, bound to another row',
         format($$INSERT INTO dcpf.person_address (person_id, kind, address_encrypted)
-                 VALUES (%L, 'home', dcpf.encrypt('{"city": "Zwolle"}', 'person_address', 'address', %L, %L))$$, :'p1', :'ph1', :'p1'))
+                 VALUES (%L, 'home', dcpf.encrypt('{"city": "Zwolle"}', 'person_address', 'address', %L, %L))$$, :'p1', :'ph1', :'p1')),
+    (19, 'person_address, bound right but not an address (missing parts)',
+        format($$INSERT INTO dcpf.person_address (id, person_id, kind, address_encrypted)
+                 SELECT n, %L, 'postal', dcpf.encrypt('{"city": "Zwolle"}', 'person_address', 'address', n, %L)
+                   FROM (SELECT gen_random_uuid() AS n) x$$, :'p1', :'p1')),
+    (20, 'person_address, bound right, every part but an empty street',
+        format($$INSERT INTO dcpf.person_address (id, person_id, kind, address_encrypted)
+                 SELECT n, %L, 'postal',
+                        dcpf.encrypt('{"city": "Zwolle", "street": " ", "postcode": "8011 AA", "house_number": 1, "house_number_suffix": null}',
+                                     'person_address', 'address', n, %L)
+                   FROM (SELECT gen_random_uuid() AS n) x$$, :'p1', :'p1')),
+    (21, 'person_address, bound right, a valid address',
+        format($$INSERT INTO dcpf.person_address (id, person_id, kind, address_encrypted)
+                 SELECT n, %L, 'postal',
+                        dcpf.encrypt('{"city": "Zwolle", "street": "Postbus", "postcode": "8000 AA", "house_number": 1, "house_number_suffix": null}',
+                                     'person_address', 'address', n, %L)
+                   FROM (SELECT gen_random_uuid() AS n) x$$, :'p1', :'p1'))
   ) w(o, what, stmt)
  ORDER BY w.o;
+-- a type of the same name in pg_temp does not replace the one the trigger checks against
+CREATE DOMAIN pg_temp.address_parts AS text;
+CREATE DOMAIN pg_temp.jsonb AS text;
+SET search_path = pg_temp, dcpf, pg_catalog;
+SELECT enc_t.try(format($$UPDATE dcpf.person_address SET address_encrypted = dcpf.encrypt('not json at all', 'person_address', 'address', id, person_id)
+                           WHERE person_id = %L AND kind = 'postal'$$, :'p1')) AS shadowed_type;
+RESET search_path;
 -- the application cannot choose the blind index: the trigger recomputes it
 SELECT enc_t.try(format($$UPDATE dcpf.person_phone SET number_hmac = '\x00000000000000000000000000000000' WHERE id = %L$$, :'ph1'))
        AS forged_blind_index_update;
@@ -275,6 +298,13 @@ SELECT count(*) AS phones_of_p1, count(*) FILTER (WHERE number_hmac IN ('\x00', 
   FROM dcpf.person_phone WHERE person_id = :'p1';
 SELECT number, kind FROM dcpf.person_phone_decrypted WHERE person_id = :'p1' ORDER BY number;
 SELECT big_number FROM dcpf.person_decrypted WHERE id = :'p1';
+
+-- the application without an identity encrypts nothing (it would learn which subjects have keys)
+SET ROLE dcpf_test_enc_svc;
+SELECT dcpf.clear_identity();
+SELECT enc_t.try(format($$SELECT dcpf.encrypt('x'::text, 'person', 'note', %L, %L)$$, :'p1', :'p1')) AS no_identity_encrypts;
+SELECT dcpf.act_as(:'p1', NULL, NULL, 'encryption test', true) = :'p1' AS acting_as_p1_again;
+RESET ROLE;
 
 -- labels ----------------------------------------------------------------------
 SELECT l.tab, l.col, enc_t.try(format($$SELECT dcpf.encrypt('x'::text, %L, %L, %L, %L)$$, l.tab, l.col, :'p1', :'p1')) AS encrypt,
