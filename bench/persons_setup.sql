@@ -8,10 +8,14 @@
 --                     60% of the rows, and the precomputed sort key.
 -- bench.person_plain  dcpf.person as it would be without dcpf: the same
 --                     columns, defaults, NOT NULLs, indexes and foreign keys,
---                     but text where dcpf.person has dcpf.email and
---                     dcpf.big_number, a plain sort_key column instead of the
---                     generated one, and no CHECK constraints. Built from the
---                     catalog, so it follows dcpf.person when that changes.
+--                     but text where dcpf.person has dcpf.email, the BIG
+--                     number in plain text (a text column big_number where
+--                     dcpf.person has big_number_encrypted and its blind
+--                     index big_number_hmac; the unique index on the blind
+--                     index becomes a unique index on the number), a plain
+--                     sort_key column instead of the generated one, and no
+--                     CHECK constraints or triggers. Built from the catalog,
+--                     so it follows dcpf.person when that changes.
 \set ON_ERROR_STOP 1
 SET client_min_messages = warning;
 
@@ -78,14 +82,19 @@ SELECT i, g.given, g.initials, t.tv, s.surname,
 UPDATE bench.person_input SET sort_key = dcpf.name_sort_key(surname, tussenvoegsel, given_names, initials);
 ANALYZE bench.person_input;
 
--- bench.person_plain from the catalog definition of dcpf.person.
+-- bench.person_plain from the catalog definition of dcpf.person. An
+-- encrypted column <x>_encrypted (bytea) becomes <x> text, its blind index
+-- <x>_hmac is left out, and an index on <x>_hmac becomes one on <x>.
 DO $$
 DECLARE
     cols text;
     r record;
 BEGIN
-    SELECT string_agg(format('%I %s%s%s', a.attname,
+    SELECT string_agg(format('%I %s%s%s',
+                             CASE WHEN a.attname ~ '_encrypted$' AND a.atttypid = 'bytea'::regtype
+                                  THEN regexp_replace(a.attname, '_encrypted$', '') ELSE a.attname END,
                              CASE
+                                 WHEN a.attname ~ '_encrypted$' AND a.atttypid = 'bytea'::regtype THEN 'text'
                                  WHEN t.typnamespace = 'dcpf'::regnamespace AND t.typtype = 'b' THEN 'text'
                                  WHEN t.typtype = 'd' THEN format_type(t.typbasetype, t.typtypmod)
                                  ELSE format_type(a.atttypid, a.atttypmod)
@@ -98,14 +107,19 @@ BEGIN
       FROM pg_attribute a
       JOIN pg_type t ON t.oid = a.atttypid
       LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-     WHERE a.attrelid = 'dcpf.person'::regclass AND a.attnum > 0 AND NOT a.attisdropped;
+     WHERE a.attrelid = 'dcpf.person'::regclass AND a.attnum > 0 AND NOT a.attisdropped
+       AND NOT (a.attname ~ '_hmac$' AND EXISTS (
+                    SELECT FROM pg_attribute e
+                     WHERE e.attrelid = a.attrelid AND NOT e.attisdropped
+                       AND e.attname = regexp_replace(a.attname, '_hmac$', '_encrypted')));
     EXECUTE format('CREATE TABLE bench.person_plain (%s)', cols);
 
     FOR r IN SELECT pg_get_indexdef(i.indexrelid) AS def, c.relname
                FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
               WHERE i.indrelid = 'dcpf.person'::regclass ORDER BY c.relname LOOP
-        EXECUTE regexp_replace(r.def, '^CREATE (UNIQUE )?INDEX \S+ ON dcpf\.person ',
-                               'CREATE \1INDEX plain_' || r.relname || ' ON bench.person_plain ');
+        EXECUTE regexp_replace(regexp_replace(r.def, '^CREATE (UNIQUE )?INDEX \S+ ON dcpf\.person ',
+                                              'CREATE \1INDEX plain_' || r.relname || ' ON bench.person_plain '),
+                               '(\w+)_hmac\M', '\1', 'g');
     END LOOP;
     FOR r IN SELECT conname, pg_get_constraintdef(oid) AS def
                FROM pg_constraint WHERE conrelid = 'dcpf.person'::regclass AND contype = 'f' ORDER BY conname LOOP
