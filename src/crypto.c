@@ -135,8 +135,7 @@ dcpf_seal(const char *table, const char *column, const pg_uuid_t *row, const pg_
 	p[0] = CT_FORMAT;
 	p[1] = CT_ALGORITHM_AES_256_GCM;
 	memcpy(p + 2, dcpf_data_key_id(key)->data, UUID_LEN);
-	if (!pg_strong_random(p + 2 + UUID_LEN, DCPF_NONCE_LEN))
-		ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("could not generate a nonce")));
+	dcpf_random(p + 2 + UUID_LEN, DCPF_NONCE_LEN);
 	aad_len = build_aad(aad, p, table, column, row, subject);
 
 	ctx = dcpf_data_key_cipher(key, true);
@@ -538,22 +537,36 @@ trigger_column(Relation rel, const char *name, Oid type)
 	return attnum;
 }
 
-/*
- * Check a decrypted value against the column's type: it must be valid input
- * and already in the form the type prints (so that one value has one blind
- * index, and nothing the entry functions would refuse gets in by writing a
- * ciphertext directly).
- */
-static void
-check_plaintext_type(const char *type_name, const unsigned char *plain, int len, const char *table,
-					 const char *label)
+/* What a sealed_column trigger resolves once per statement (in fn_extra). */
+typedef struct SealedColumnPlan
 {
-	Oid			type;
-	Oid			typinput, typioparam, typoutput;
-	bool		typisvarlena;
-	char	   *value;
-	char	   *canonical;
+	Oid			trigger;
+	int			ct_att;
+	int			row_att;
+	int			subject_att;
+	int			blind_att;
+	Oid			typinput;
+	Oid			typioparam;
+	Oid			typoutput;
+} SealedColumnPlan;
 
+/* Resolve the trigger's columns and the plaintext type. */
+static SealedColumnPlan *
+sealed_column_plan(FunctionCallInfo fcinfo, Trigger *trigger, Relation rel)
+{
+	SealedColumnPlan *plan = (SealedColumnPlan *) fcinfo->flinfo->fn_extra;
+	const char *type_name = trigger->tgargs[5];
+	Oid			type;
+	bool		typisvarlena;
+
+	if (plan != NULL && plan->trigger == trigger->tgoid)
+		return plan;
+	plan = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(SealedColumnPlan));
+	plan->ct_att = trigger_column(rel, trigger->tgargs[1], BYTEAOID);
+	plan->row_att = trigger_column(rel, trigger->tgargs[2], UUIDOID);
+	plan->subject_att = trigger_column(rel, trigger->tgargs[3], UUIDOID);
+	if (trigger->tgargs[4][0] != '\0')
+		plan->blind_att = trigger_column(rel, trigger->tgargs[4], BYTEAOID);
 	/* schema-qualified only: the caller's search_path (pg_temp first) must not choose it */
 	if (strchr(type_name, '.') == NULL)
 		ereport(ERROR,
@@ -564,15 +577,34 @@ check_plaintext_type(const char *type_name, const unsigned char *plain, int len,
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("dcpf.sealed_column: type \"%s\" does not exist", type_name)));
+	getTypeInputInfo(type, &plan->typinput, &plan->typioparam);
+	getTypeOutputInfo(type, &plan->typoutput, &typisvarlena);
+	plan->trigger = trigger->tgoid;
+	fcinfo->flinfo->fn_extra = plan;
+	return plan;
+}
+
+/*
+ * Check a decrypted value against the column's type: it must be valid input
+ * and already in the form the type prints (so that one value has one blind
+ * index, and nothing the entry functions would refuse gets in by writing a
+ * ciphertext directly).
+ */
+static void
+check_plaintext_type(const SealedColumnPlan *plan, const char *type_name, const unsigned char *plain, int len,
+					 const char *table, const char *label)
+{
+	char	   *value;
+	char	   *canonical;
+
 	if (memchr(plain, '\0', len) != NULL ||
 		!pg_verify_mbstr(GetDatabaseEncoding(), (const char *) plain, len, true))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
 				 errmsg("the encrypted %s of %s is not text", label, table)));
 	value = pnstrdup((const char *) plain, len);
-	getTypeInputInfo(type, &typinput, &typioparam);
-	getTypeOutputInfo(type, &typoutput, &typisvarlena);
-	canonical = OidOutputFunctionCall(typoutput, OidInputFunctionCall(typinput, value, typioparam, -1));
+	canonical = OidOutputFunctionCall(plan->typoutput,
+									  OidInputFunctionCall(plan->typinput, value, plan->typioparam, -1));
 	if (strcmp(canonical, value) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -610,6 +642,7 @@ dcpf_sealed_column(PG_FUNCTION_ARGS)
 	int			len;
 	unsigned char *plain;
 	bool		trusted;
+	SealedColumnPlan *plan;
 
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(trigdata->tg_event) ||
 		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) || TRIGGER_FIRED_BY_DELETE(trigdata->tg_event))
@@ -626,11 +659,11 @@ dcpf_sealed_column(PG_FUNCTION_ARGS)
 	rel = trigdata->tg_relation;
 	desc = RelationGetDescr(rel);
 	newtup = TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ? trigdata->tg_newtuple : trigdata->tg_trigtuple;
-	ct_att = trigger_column(rel, trigger->tgargs[1], BYTEAOID);
-	row_att = trigger_column(rel, trigger->tgargs[2], UUIDOID);
-	subject_att = trigger_column(rel, trigger->tgargs[3], UUIDOID);
-	if (trigger->tgargs[4][0] != '\0')
-		blind_att = trigger_column(rel, trigger->tgargs[4], BYTEAOID);
+	plan = sealed_column_plan(fcinfo, trigger, rel);
+	ct_att = plan->ct_att;
+	row_att = plan->row_att;
+	subject_att = plan->subject_att;
+	blind_att = plan->blind_att;
 
 	ct = heap_getattr(newtup, ct_att, desc, &ct_null);
 	row = heap_getattr(newtup, row_att, desc, &row_null);
@@ -707,7 +740,7 @@ dcpf_sealed_column(PG_FUNCTION_ARGS)
 		plain = dcpf_open((unsigned char *) VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b), table, trigger->tgargs[0],
 						  DatumGetUUIDP(row), DatumGetUUIDP(subject), false, &len);
 	}
-	check_plaintext_type(trigger->tgargs[5], plain, len, table, trigger->tgargs[0]);
+	check_plaintext_type(plan, trigger->tgargs[5], plain, len, table, trigger->tgargs[0]);
 	if (blind_att)
 	{
 		char	   *purpose = psprintf("%s.%s", table, trigger->tgargs[0]);

@@ -58,6 +58,8 @@
 #define WRAP_AAD_LEN (16 + 5 + UUID_LEN + UUID_LEN)
 #define CHECK_VALUE_LEN 16
 #define PERMISSION_SLOTS 8
+#define MAX_CACHED_KEYS 4096		/* a bulk statement beyond this starts the cache afresh */
+#define RANDOM_BUFFER_LEN 4096
 
 typedef struct MasterKey
 {
@@ -109,6 +111,10 @@ static HTAB *keys_by_subject = NULL;
 static EVP_CIPHER *aes_gcm = NULL;
 static uint64 cache_epoch = 1;	/* advanced whenever cached keys or permissions go */
 
+/* random bytes drawn ahead from the CSPRNG; each byte is wiped once handed out */
+static unsigned char random_buffer[RANDOM_BUFFER_LEN];
+static int	random_used = RANDOM_BUFFER_LEN;
+
 static const char wrap_label[16] = "dcpf data key v1";
 static const char check_label[] = "dcpf master key check value v1";
 static const char blind_check_label[] = "dcpf blind index key check value v1";
@@ -137,6 +143,32 @@ cipher_get(void)
 			ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("could not fetch AES-256-GCM")));
 	}
 	return aes_gcm;
+}
+
+/*
+ * Random bytes from pg_strong_random, drawn 4 kB at a time: one call per
+ * nonce or key costs more than the encryption itself. The buffer is filled
+ * in the backend that uses it (never before a fork) and every byte handed
+ * out is wiped from it.
+ */
+void
+dcpf_random(unsigned char *out, int len)
+{
+	if (len > RANDOM_BUFFER_LEN / 4)
+	{
+		if (!pg_strong_random(out, len))
+			ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("could not generate random bytes")));
+		return;
+	}
+	if (random_used + len > RANDOM_BUFFER_LEN)
+	{
+		if (!pg_strong_random(random_buffer, RANDOM_BUFFER_LEN))
+			ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("could not generate random bytes")));
+		random_used = 0;
+	}
+	memcpy(out, random_buffer + random_used, len);
+	OPENSSL_cleanse(random_buffer + random_used, len);
+	random_used += len;
 }
 
 /* Wipe the master keys held by this backend. */
@@ -563,8 +595,7 @@ wrap_key(const MasterKey *mk, const pg_uuid_t *key_id, const pg_uuid_t *subject,
 	out[2] = (unsigned char) (gen >> 16);
 	out[3] = (unsigned char) (gen >> 8);
 	out[4] = (unsigned char) gen;
-	if (!pg_strong_random(out + 5, DCPF_NONCE_LEN))
-		ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("could not generate a nonce")));
+	dcpf_random(out + 5, DCPF_NONCE_LEN);
 	wrap_aad(out, key_id, subject, aad);
 	gcm_oneshot(true, mk->key, out + 5, aad, sizeof(aad), data_key, DCPF_KEY_LEN,
 				out + 5 + DCPF_NONCE_LEN, out + 5 + DCPF_NONCE_LEN + DCPF_KEY_LEN);
@@ -752,6 +783,9 @@ cache_key(const pg_uuid_t *key_id, const pg_uuid_t *subject, unsigned char *data
 	SubjectEntry *s;
 	bool		found;
 
+	/* bounded: a statement touching more keys starts the cache afresh (pointers die with the epoch) */
+	if (keys_by_id != NULL && hash_get_num_entries(keys_by_id) >= MAX_CACHED_KEYS)
+		dcpf_keys_forget();
 	if (keys_by_id == NULL)
 	{
 		HASHCTL		ctl;
@@ -922,8 +956,8 @@ dcpf_data_key_for_subject(const pg_uuid_t *subject)
 				 errhint("Authenticate first (dcpf.authenticate or dcpf.act_as).")));
 	mk = master_key_current();
 	master_key_verify(mk, true);
-	if (!pg_strong_random(key_id.data, UUID_LEN) || !pg_strong_random(data_key, DCPF_KEY_LEN))
-		ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("could not generate a data key")));
+	dcpf_random(key_id.data, UUID_LEN);
+	dcpf_random(data_key, DCPF_KEY_LEN);
 	key_id.data[6] = (key_id.data[6] & 0x0f) | 0x40;	/* a version 4 UUID */
 	key_id.data[8] = (key_id.data[8] & 0x3f) | 0x80;
 	wrapped = palloc(VARHDRSZ + WRAPPED_LEN);

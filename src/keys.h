@@ -63,6 +63,8 @@ extern void dcpf_keys_forget_permissions(void);
 extern uint64 dcpf_keys_epoch(void);
 /* the blind-index key; raises 55000 when the key source has none, F0000 for another key */
 extern void dcpf_blind_key(unsigned char *out32, bool for_writing);
+/* random bytes for nonces and keys (a buffered CSPRNG, see keys.c) */
+extern void dcpf_random(unsigned char *out, int len);
 /* true for a superuser or the extension owner: no per-row entitlement check */
 extern bool dcpf_keys_caller_is_trusted(void);
 
