@@ -343,11 +343,11 @@ cache_label(text *arg, char *label, int *label_len, const char *what)
 
 /*
  * Shared by the decrypt functions: check the call, find the data key and
- * the caller's entitlement, and decrypt into out (palloc'd by the caller
- * through alloc_out, with room for the plaintext length it is given).
+ * the caller's entitlement, and decrypt into a new varlena (text or bytea);
+ * NULL for an erased subject when the caller asked for that.
  */
-static void *
-open_for_caller(FunctionCallInfo fcinfo, int *len, void *(*alloc_out) (int n, unsigned char **data))
+static struct varlena *
+open_for_caller(FunctionCallInfo fcinfo, int *len)
 {
 	bytea	   *sealed_arg = PG_GETARG_BYTEA_PP(0);
 	const unsigned char *sealed = (unsigned char *) VARDATA_ANY(sealed_arg);
@@ -358,8 +358,7 @@ open_for_caller(FunctionCallInfo fcinfo, int *len, void *(*alloc_out) (int n, un
 	Oid			userid = GetUserId();
 	pg_uuid_t	key_id;
 	DcpfDataKey *key;
-	void	   *result;
-	unsigned char *out;
+	struct varlena *result;
 
 	if (cache == NULL)
 	{
@@ -400,20 +399,12 @@ open_for_caller(FunctionCallInfo fcinfo, int *len, void *(*alloc_out) (int n, un
 		dcpf_data_key_erased_error(dcpf_data_key_subject(key), dcpf_data_key_shredded_at(key));
 	}
 	*len = sealed_len - CT_OVERHEAD;
-	result = alloc_out(*len, &out);
-	if (!open_with_key(key, sealed, sealed_len, cache->table, cache->column, row, subject, out))
+	result = palloc(VARHDRSZ + *len + 1);
+	SET_VARSIZE(result, VARHDRSZ + *len);
+	if (!open_with_key(key, sealed, sealed_len, cache->table, cache->column, row, subject,
+					   (unsigned char *) VARDATA(result)))
 		does_not_authenticate();
 	return result;
-}
-
-static void *
-alloc_varlena(int n, unsigned char **data)
-{
-	struct varlena *v = palloc(VARHDRSZ + n + 1);
-
-	SET_VARSIZE(v, VARHDRSZ + n);
-	*data = (unsigned char *) VARDATA(v);
-	return v;
 }
 
 /* dcpf.encrypt(value text|bytea, table, column, row, subject) */
@@ -443,7 +434,7 @@ Datum
 dcpf_decrypt_text(PG_FUNCTION_ARGS)
 {
 	int			len;
-	text	   *result = open_for_caller(fcinfo, &len, alloc_varlena);
+	text	   *result = (text *) open_for_caller(fcinfo, &len);
 
 	if (result == NULL)
 		PG_RETURN_NULL();		/* erased, and the caller asked for NULL */
@@ -464,7 +455,7 @@ Datum
 dcpf_decrypt_bytea(PG_FUNCTION_ARGS)
 {
 	int			len;
-	bytea	   *result = open_for_caller(fcinfo, &len, alloc_varlena);
+	bytea	   *result = (bytea *) open_for_caller(fcinfo, &len);
 
 	if (result == NULL)
 		PG_RETURN_NULL();		/* erased, and the caller asked for NULL */
