@@ -162,7 +162,22 @@ CREATE FUNCTION dcpf.forget_data_keys() RETURNS void
     AS 'MODULE_PATHNAME', 'dcpf_forget_data_keys'
     LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION dcpf.forget_data_keys() IS
-    'wipes the data keys this backend has unwrapped in the current transaction (they are wiped at its end anyway)';
+    'wipes the data keys this backend has unwrapped in the current transaction (they are wiped at its end anyway) and forgets the wrapped key rows it keeps across transactions';
+
+CREATE FUNCTION dcpf.lock_data_key_subject(subject uuid) RETURNS void
+    AS 'MODULE_PATHNAME', 'dcpf_lock_data_key_subject'
+    LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
+COMMENT ON FUNCTION dcpf.lock_data_key_subject(uuid) IS
+    'takes, until the end of the transaction, the lock that serialises making the subject''s data key (used by dcpf.shred_person_key)';
+
+CREATE FUNCTION dcpf.invalidate_key_caches() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'dcpf_invalidate_key_caches'
+    LANGUAGE C;
+COMMENT ON FUNCTION dcpf.invalidate_key_caches() IS
+    'trigger on dcpf.data_key: at commit, every backend empties its cache of wrapped key rows, so a shredded or re-wrapped key is read afresh';
+CREATE TRIGGER data_key_invalidate_caches
+    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON dcpf.data_key
+    FOR EACH STATEMENT EXECUTE FUNCTION dcpf.invalidate_key_caches();
 
 -- administration ------------------------------------------------------------
 
@@ -336,6 +351,8 @@ BEGIN
         RAISE EXCEPTION 'no person with id %', person
             USING ERRCODE = 'no_data_found';
     END IF;
+    -- no key can be made for the person while this transaction runs
+    PERFORM dcpf.lock_data_key_subject(shred_person_key.person);
     SELECT k.shredded_at INTO at FROM dcpf.data_key k
      WHERE k.subject_id = shred_person_key.person FOR UPDATE;
     IF at IS NOT NULL THEN
@@ -385,6 +402,8 @@ REVOKE EXECUTE ON FUNCTION
     dcpf.master_key_generations(),
     dcpf.rewrap_data_key(uuid, uuid, bytea),
     dcpf.forget_data_keys(),
+    dcpf.lock_data_key_subject(uuid),
+    dcpf.invalidate_key_caches(),
     dcpf.rotate_master_key_batch(integer),
     dcpf.retire_master_key(integer),
     dcpf.shred_person_key(uuid, text)

@@ -35,18 +35,32 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "access/tableam.h"
 #include "access/xact.h"
+#include "access/xlog.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_type_d.h"
+#include "commands/trigger.h"
+#include "executor/executor.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "port.h"
 #include "storage/fd.h"
+#include "storage/lmgr.h"
 #include "storage/proc.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
+#include "utils/fmgroids.h"
 #include "utils/hsearch.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
 
 #include "dcpf.h"
 #include "keys.h"
@@ -94,6 +108,7 @@ typedef struct SubjectEntry
 
 /* master keys: static memory, wiped when replaced */
 static MasterKey master_keys[MAX_GENERATIONS];
+static EVP_CIPHER_CTX *master_unwrap_ctx[MAX_GENERATIONS];	/* holding master_keys[i], made on first unwrap */
 static int	n_master_keys = 0;
 static unsigned char blind_key[DCPF_KEY_LEN];
 static bool have_blind_key = false;
@@ -175,6 +190,13 @@ dcpf_random(unsigned char *out, int len)
 static void
 master_keys_wipe(void)
 {
+	int			i;
+
+	for (i = 0; i < MAX_GENERATIONS; i++)
+	{
+		EVP_CIPHER_CTX_free(master_unwrap_ctx[i]);	/* which cleanses the key schedule */
+		master_unwrap_ctx[i] = NULL;
+	}
 	OPENSSL_cleanse(master_keys, sizeof(master_keys));
 	OPENSSL_cleanse(blind_key, sizeof(blind_key));
 	n_master_keys = 0;
@@ -545,11 +567,10 @@ master_key_verify(MasterKey *mk, bool for_wrapping)
 	}
 }
 
-/* One-shot AES-256-GCM under a master key; false when the tag does not verify. */
-static bool
-gcm_oneshot(bool encrypt, const unsigned char *key, const unsigned char *nonce,
-			const unsigned char *aad, int aad_len, const unsigned char *in, int in_len,
-			unsigned char *out, unsigned char *tag)
+/* One-shot AES-256-GCM encryption under a master key (wrapping is rare: a context per call). */
+static void
+gcm_seal_once(const unsigned char *key, const unsigned char *nonce, const unsigned char *aad, int aad_len,
+			  const unsigned char *in, int in_len, unsigned char *out, unsigned char *tag)
 {
 	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
 	int			len;
@@ -557,19 +578,14 @@ gcm_oneshot(bool encrypt, const unsigned char *key, const unsigned char *nonce,
 
 	if (ctx == NULL)
 		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
-	ok = EVP_CipherInit_ex2(ctx, cipher_get(), key, nonce, encrypt ? 1 : 0, NULL) == 1 &&
-		EVP_CipherUpdate(ctx, NULL, &len, aad, aad_len) == 1 &&
-		EVP_CipherUpdate(ctx, out, &len, in, in_len) == 1;
-	if (ok && !encrypt)
-		ok = EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, DCPF_TAG_LEN, tag) == 1;
-	if (ok)
-		ok = EVP_CipherFinal_ex(ctx, out + len, &len) == 1;
-	if (ok && encrypt)
-		ok = EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, DCPF_TAG_LEN, tag) == 1;
+	ok = EVP_EncryptInit_ex2(ctx, cipher_get(), key, nonce, NULL) == 1 &&
+		EVP_EncryptUpdate(ctx, NULL, &len, aad, aad_len) == 1 &&
+		EVP_EncryptUpdate(ctx, out, &len, in, in_len) == 1 &&
+		EVP_EncryptFinal_ex(ctx, out + len, &len) == 1 &&
+		EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, DCPF_TAG_LEN, tag) == 1;
 	EVP_CIPHER_CTX_free(ctx);
-	if (!ok && encrypt)
+	if (!ok)
 		ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("AES-256-GCM encryption failed")));
-	return ok;
 }
 
 /* The associated data of a wrapped key: label, format, generation, key id, subject. */
@@ -597,7 +613,7 @@ wrap_key(const MasterKey *mk, const pg_uuid_t *key_id, const pg_uuid_t *subject,
 	out[4] = (unsigned char) gen;
 	dcpf_random(out + 5, DCPF_NONCE_LEN);
 	wrap_aad(out, key_id, subject, aad);
-	gcm_oneshot(true, mk->key, out + 5, aad, sizeof(aad), data_key, DCPF_KEY_LEN,
+	gcm_seal_once(mk->key, out + 5, aad, sizeof(aad), data_key, DCPF_KEY_LEN,
 				out + 5 + DCPF_NONCE_LEN, out + 5 + DCPF_NONCE_LEN + DCPF_KEY_LEN);
 }
 
@@ -614,21 +630,46 @@ wrapped_generation(const unsigned char *wrapped, int len, const pg_uuid_t *key_i
 					((uint32) wrapped[3] << 8) | (uint32) wrapped[4]);
 }
 
-/* Unwrap a data key with the generation it names; raises when it does not open. */
+/*
+ * Unwrap a data key with the generation it names; raises when it does not
+ * open. Each generation's AES context (its key schedule) is made once per
+ * backend and freed, cleansed, with the master keys.
+ */
 static void
 unwrap_key(const unsigned char *wrapped, int len, const pg_uuid_t *key_id, const pg_uuid_t *subject,
 		   unsigned char *data_key)
 {
 	int32		gen = wrapped_generation(wrapped, len, key_id);
 	MasterKey  *mk = master_key_get(gen);
+	int			slot = (int) (mk - master_keys);
+	EVP_CIPHER_CTX *ctx;
 	unsigned char aad[WRAP_AAD_LEN];
 	unsigned char tag[DCPF_TAG_LEN];
+	int			outl;
+	bool		ok;
 
 	master_key_verify(mk, false);
+	if (master_unwrap_ctx[slot] == NULL)
+	{
+		ctx = EVP_CIPHER_CTX_new();
+		if (ctx == NULL)
+			ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+		if (EVP_DecryptInit_ex2(ctx, cipher_get(), mk->key, NULL, NULL) != 1)
+		{
+			EVP_CIPHER_CTX_free(ctx);
+			ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("could not initialise AES-256-GCM")));
+		}
+		master_unwrap_ctx[slot] = ctx;
+	}
+	ctx = master_unwrap_ctx[slot];
 	wrap_aad(wrapped, key_id, subject, aad);
 	memcpy(tag, wrapped + 5 + DCPF_NONCE_LEN + DCPF_KEY_LEN, DCPF_TAG_LEN);
-	if (!gcm_oneshot(false, mk->key, wrapped + 5, aad, sizeof(aad), wrapped + 5 + DCPF_NONCE_LEN,
-					 DCPF_KEY_LEN, data_key, tag))
+	ok = EVP_DecryptInit_ex2(ctx, NULL, NULL, wrapped + 5, NULL) == 1 &&
+		EVP_DecryptUpdate(ctx, NULL, &outl, aad, sizeof(aad)) == 1 &&
+		EVP_DecryptUpdate(ctx, data_key, &outl, wrapped + 5 + DCPF_NONCE_LEN, DCPF_KEY_LEN) == 1 &&
+		EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, DCPF_TAG_LEN, tag) == 1 &&
+		EVP_DecryptFinal_ex(ctx, data_key + outl, &outl) == 1;
+	if (!ok)
 	{
 		OPENSSL_cleanse(data_key, DCPF_KEY_LEN);
 		ereport(ERROR,
@@ -775,6 +816,21 @@ dcpf_keys_init(void)
 	RegisterSubXactCallback(keys_subxact_callback, NULL);
 }
 
+/* Two hash tables keyed by a uuid (by key id, by subject) in a memory context. */
+static void
+uuid_tables(MemoryContext cxt, const char *name, Size by_id_entry, Size by_subject_entry,
+			HTAB **by_id, HTAB **by_subject)
+{
+	HASHCTL		ctl;
+
+	ctl.keysize = sizeof(pg_uuid_t);
+	ctl.entrysize = by_id_entry;
+	ctl.hcxt = cxt;
+	*by_id = hash_create(psprintf("%s by id", name), 256, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	ctl.entrysize = by_subject_entry;
+	*by_subject = hash_create(psprintf("%s by subject", name), 256, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+}
+
 /* Put an unwrapped key (or, data_key NULL, an erased one) into the transaction's cache. */
 static DcpfDataKey *
 cache_key(const pg_uuid_t *key_id, const pg_uuid_t *subject, unsigned char *data_key, TimestampTz shredded_at)
@@ -787,17 +843,7 @@ cache_key(const pg_uuid_t *key_id, const pg_uuid_t *subject, unsigned char *data
 	if (keys_by_id != NULL && hash_get_num_entries(keys_by_id) >= MAX_CACHED_KEYS)
 		dcpf_keys_forget();
 	if (keys_by_id == NULL)
-	{
-		HASHCTL		ctl;
-
-		ctl.keysize = sizeof(pg_uuid_t);
-		ctl.entrysize = sizeof(DcpfDataKey);
-		ctl.hcxt = key_cxt;
-		keys_by_id = hash_create("dcpf data keys by id", 64, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
-		ctl.entrysize = sizeof(SubjectEntry);
-		keys_by_subject = hash_create("dcpf data keys by subject", 64, &ctl,
-									  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
-	}
+		uuid_tables(key_cxt, "dcpf data keys", sizeof(DcpfDataKey), sizeof(SubjectEntry), &keys_by_id, &keys_by_subject);
 	k = hash_search(keys_by_id, key_id, HASH_ENTER, &found);
 	if (!found)
 	{
@@ -833,29 +879,408 @@ dcpf_data_key_erased_error(const pg_uuid_t *subject, TimestampTz shredded_at)
 	pg_unreachable();
 }
 
-static DcpfSavedQuery q_key_by_id = {
-	"SELECT k.subject_id, k.wrapped, k.shredded_at FROM dcpf.data_key k WHERE k.id OPERATOR(pg_catalog.=) $1",
-	1, {UUIDOID}
-};
-static DcpfSavedQuery q_key_by_subject = {
-	"SELECT k.id, k.wrapped, k.shredded_at FROM dcpf.data_key k WHERE k.subject_id OPERATOR(pg_catalog.=) $1",
-	1, {UUIDOID}
-};
-static DcpfSavedQuery q_key_insert = {
-	"INSERT INTO dcpf.data_key (id, subject_id, wrapped) VALUES ($1, $2, $3) "
-	"ON CONFLICT (subject_id) DO NOTHING RETURNING id",
-	3, {UUIDOID, UUIDOID, BYTEAOID}
-};
+/*
+ * The key table. dcpf.data_key is read and written here directly, through
+ * its two unique indexes, not through SQL: a lookup is an index probe and a
+ * new key one heap insert, where a statement through SPI cost its executor
+ * start-up (the CHECK constraints and the generated column are compiled
+ * anew for every execution) many times over. Only this file writes new
+ * rows; the SQL functions update them (rotation, shredding), each statement
+ * firing dcpf.invalidate_key_caches, which invalidates the table's relcache
+ * entry at commit.
+ *
+ * Rows are read as of now (a fresh snapshot after the table lock), not as
+ * of the statement's snapshot: a key row is either unchanged, re-wrapped
+ * (the same key) or shredded, and a shredding takes effect at once. (A
+ * parallel worker, which cannot take a snapshot, reads as of the
+ * statement's.) Rows
+ * that the current transaction did not write are also kept across
+ * transactions, wrapped (no secret: the master key is needed to open
+ * them), at most ROW_CACHE_MAX; the relcache invalidation empties that
+ * cache in every backend, and since a backend takes invalidations in at the
+ * start of every transaction and a row enters the cache only when read
+ * after the last one, no backend opens a shredded key in a transaction that
+ * starts after the shredding committed.
+ */
+#define ROW_CACHE_MAX 16384
 
-/* Unwrap a key row's wrapped key and cache it. */
-static DcpfDataKey *
-open_key_row(const pg_uuid_t *key_id, const pg_uuid_t *subject, Datum wrapped)
+typedef struct KeyRow
 {
-	bytea	   *w = DatumGetByteaPP(wrapped);
+	pg_uuid_t	id;				/* hash key of the row cache */
+	pg_uuid_t	subject;
+	bool		shredded;
+	TimestampTz shredded_at;
+	int			wrapped_len;
+	unsigned char wrapped[WRAPPED_LEN];
+} KeyRow;
+
+typedef struct SubjectRow
+{
+	pg_uuid_t	subject;		/* hash key */
+	pg_uuid_t	id;
+} SubjectRow;
+
+static struct
+{
+	Oid			relid;			/* InvalidOid: look everything up again */
+	Oid			by_id;
+	Oid			by_subject;
+	AttrNumber	id;
+	AttrNumber	subject;
+	AttrNumber	wrapped;
+	AttrNumber	generation;
+	AttrNumber	created_at;
+	AttrNumber	shredded_at;
+}			key_table;
+
+static MemoryContext row_cxt = NULL;
+static HTAB *rows_by_id = NULL;
+static HTAB *rows_by_subject = NULL;
+static uint64 row_cache_resets = 0;
+static bool key_table_callback_registered = false;
+
+/* Empty the row cache. */
+static void
+row_cache_reset(void)
+{
+	rows_by_id = NULL;
+	rows_by_subject = NULL;
+	if (row_cxt != NULL)
+		MemoryContextReset(row_cxt);
+	row_cache_resets++;
+}
+
+/* A relcache invalidation of dcpf.data_key (or of everything). */
+static void
+key_table_relcache_callback(Datum arg, Oid relid)
+{
+	if (relid == InvalidOid || relid == key_table.relid)
+	{
+		row_cache_reset();
+		key_table.relid = InvalidOid;
+	}
+}
+
+static AttrNumber
+key_table_attnum(Oid relid, const char *name)
+{
+	AttrNumber	attnum = get_attnum(relid, name);
+
+	if (attnum == InvalidAttrNumber)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("dcpf.data_key has no column \"%s\"", name),
+				 errhint("The dcpf extension is damaged: reinstall it.")));
+	return attnum;
+}
+
+static Oid
+key_table_index(Oid nsp, const char *name)
+{
+	Oid			oid = get_relname_relid(name, nsp);
+
+	if (!OidIsValid(oid))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("dcpf.data_key has no index \"%s\"", name),
+				 errhint("The dcpf extension is damaged: reinstall it.")));
+	return oid;
+}
+
+/* Find dcpf.data_key, its indexes and columns in the catalog. */
+static void
+key_table_resolve(void)
+{
+	Oid			nsp = get_namespace_oid("dcpf", false);
+	Oid			relid = get_relname_relid("data_key", nsp);
+
+	if (!OidIsValid(relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation \"dcpf.data_key\" does not exist"),
+				 errhint("The dcpf extension is damaged: reinstall it.")));
+	if (!key_table_callback_registered)
+	{
+		CacheRegisterRelcacheCallback(key_table_relcache_callback, (Datum) 0);
+		key_table_callback_registered = true;
+	}
+	key_table.by_id = key_table_index(nsp, "data_key_pkey");
+	key_table.by_subject = key_table_index(nsp, "data_key_one_per_subject");
+	key_table.id = key_table_attnum(relid, "id");
+	key_table.subject = key_table_attnum(relid, "subject_id");
+	key_table.wrapped = key_table_attnum(relid, "wrapped");
+	key_table.generation = key_table_attnum(relid, "generation");
+	key_table.created_at = key_table_attnum(relid, "created_at");
+	key_table.shredded_at = key_table_attnum(relid, "shredded_at");
+	key_table.relid = relid;
+}
+
+/*
+ * Open dcpf.data_key. Taking the lock takes in pending invalidations; when
+ * one concerned the table, its indexes and columns are looked up again
+ * under the lock.
+ */
+static Relation
+key_table_open(LOCKMODE mode)
+{
+	Relation	rel;
+
+	if (!OidIsValid(key_table.relid))
+		key_table_resolve();
+	rel = table_open(key_table.relid, mode);
+	if (!OidIsValid(key_table.relid))
+	{
+		key_table_resolve();
+		if (key_table.relid != RelationGetRelid(rel))
+		{
+			table_close(rel, mode);
+			ereport(ERROR,
+					(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+					 errmsg("dcpf.data_key was replaced during the transaction"),
+					 errhint("Retry the transaction.")));
+		}
+	}
+	return rel;
+}
+
+/* Copy a key row out of a tuple. */
+static void
+key_row_from_tuple(Relation rel, HeapTuple tup, KeyRow *row)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+	bool		isnull;
+	Datum		d;
+
+	memset(row, 0, sizeof(KeyRow));
+	d = heap_getattr(tup, key_table.id, desc, &isnull);
+	if (!isnull)
+		row->id = *DatumGetUUIDP(d);
+	d = heap_getattr(tup, key_table.subject, desc, &isnull);
+	if (!isnull)
+		row->subject = *DatumGetUUIDP(d);
+	d = heap_getattr(tup, key_table.wrapped, desc, &isnull);
+	if (isnull)
+	{
+		row->shredded = true;
+		d = heap_getattr(tup, key_table.shredded_at, desc, &isnull);
+		row->shredded_at = isnull ? 0 : DatumGetTimestampTz(d);
+	}
+	else
+	{
+		bytea	   *w = DatumGetByteaPP(d);
+
+		/* a wrong length stays wrong: wrapped_generation refuses it */
+		row->wrapped_len = VARSIZE_ANY_EXHDR(w);
+		memcpy(row->wrapped, VARDATA_ANY(w), Min(row->wrapped_len, WRAPPED_LEN));
+		if ((Pointer) w != DatumGetPointer(d))
+			pfree(w);
+	}
+}
+
+/* Keep a row that no running transaction of ours wrote. */
+static void
+row_cache_put(const KeyRow *row)
+{
+	KeyRow	   *r;
+	SubjectRow *s;
+
+	if (rows_by_id != NULL && hash_get_num_entries(rows_by_id) >= ROW_CACHE_MAX)
+		row_cache_reset();
+	if (rows_by_id == NULL)
+	{
+		if (row_cxt == NULL)
+			row_cxt = AllocSetContextCreate(TopMemoryContext, "dcpf wrapped data keys", ALLOCSET_DEFAULT_SIZES);
+		uuid_tables(row_cxt, "dcpf wrapped data keys", sizeof(KeyRow), sizeof(SubjectRow), &rows_by_id, &rows_by_subject);
+	}
+	r = hash_search(rows_by_id, &row->id, HASH_ENTER, NULL);
+	*r = *row;
+	s = hash_search(rows_by_subject, &row->subject, HASH_ENTER, NULL);
+	s->id = row->id;
+}
+
+/* The cached row of a key id or subject. */
+static bool
+row_cache_get(bool by_subject, const pg_uuid_t *value, KeyRow *row)
+{
+	KeyRow	   *r;
+
+	if (rows_by_id == NULL)
+		return false;
+	if (by_subject)
+	{
+		SubjectRow *s = hash_search(rows_by_subject, value, HASH_FIND, NULL);
+
+		if (s == NULL)
+			return false;
+		value = &s->id;
+	}
+	r = hash_search(rows_by_id, value, HASH_FIND, NULL);
+	if (r == NULL)
+		return false;
+	*row = *r;
+	return true;
+}
+
+/*
+ * The key row of a key id or a subject, as of now; false when there is
+ * none. dirty: also see rows of transactions still in progress, waiting
+ * for them to end (for creating a key).
+ */
+static bool
+key_row_fetch(bool by_subject, const pg_uuid_t *value, bool dirty, KeyRow *row)
+{
+	Relation	rel;
+	ScanKeyData skey;
+	SysScanDesc scan;
+	HeapTuple	tup;
+	SnapshotData dirty_snapshot;
+	Snapshot	snapshot;
+	uint64		resets;
+	bool		found = false;
+	bool		own = false;
+
+	if (!dirty && row_cache_get(by_subject, value, row))
+		return true;
+	rel = key_table_open(AccessShareLock);
+	resets = row_cache_resets;
+	for (;;)
+	{
+		TransactionId wait_for = InvalidTransactionId;
+
+		if (dirty)
+		{
+			InitDirtySnapshot(dirty_snapshot);
+			snapshot = &dirty_snapshot;
+		}
+		else
+		{
+			/* a parallel worker cannot take a snapshot: it reads as of the statement's */
+			snapshot = RegisterSnapshot(IsInParallelMode() ? GetActiveSnapshot() : GetLatestSnapshot());
+		}
+		ScanKeyInit(&skey, by_subject ? key_table.subject : key_table.id,
+					BTEqualStrategyNumber, F_UUID_EQ, UUIDPGetDatum(value));
+		scan = systable_beginscan(rel, by_subject ? key_table.by_subject : key_table.by_id, true,
+								  snapshot, 1, &skey);
+		tup = systable_getnext(scan);
+		if (tup != NULL)
+		{
+			if (dirty)
+				wait_for = TransactionIdIsValid(dirty_snapshot.xmin) ? dirty_snapshot.xmin : dirty_snapshot.xmax;
+			if (!TransactionIdIsValid(wait_for))
+			{
+				key_row_from_tuple(rel, tup, row);
+				own = TransactionIdIsCurrentTransactionId(HeapTupleHeaderGetXmin(tup->t_data));
+				found = true;
+			}
+		}
+		systable_endscan(scan);
+		if (!dirty)
+			UnregisterSnapshot(snapshot);
+		if (!TransactionIdIsValid(wait_for))
+			break;
+		XactLockTableWait(wait_for, rel, NULL, XLTW_None);
+	}
+	table_close(rel, NoLock);
+	/* no invalidation came in since the lock: the row is at least as new as the last shredding seen */
+	if (found && !own && resets == row_cache_resets)
+		row_cache_put(row);
+	return found;
+}
+
+/* A new key cannot be written on a standby or in a read-only transaction. */
+static void
+refuse_if_read_only(void)
+{
+	if (RecoveryInProgress() || XactReadOnly)
+		ereport(ERROR,
+				(errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
+				 errmsg("cannot create a data key in a read-only transaction"),
+				 errdetail("The subject has no data key yet; the first value encrypted for them makes one.")));
+}
+
+/* Write a new key row (the caller holds the subject's creation lock). */
+static void
+key_row_insert(const pg_uuid_t *key_id, const pg_uuid_t *subject, const unsigned char *wrapped,
+			   int32 generation)
+{
+	Relation	rel;
+	TupleDesc	desc;
+	Datum	   *values;
+	bool	   *nulls;
+	bytea	   *w = palloc(VARHDRSZ + WRAPPED_LEN);
+	EState	   *estate;
+	ResultRelInfo *rri;
+	TupleTableSlot *slot;
+
+	refuse_if_read_only();
+	rel = key_table_open(RowExclusiveLock);
+	desc = RelationGetDescr(rel);
+	values = palloc0(desc->natts * sizeof(Datum));
+	nulls = palloc(desc->natts * sizeof(bool));
+	memset(nulls, true, desc->natts * sizeof(bool));
+	SET_VARSIZE(w, VARHDRSZ + WRAPPED_LEN);
+	memcpy(VARDATA(w), wrapped, WRAPPED_LEN);
+	values[key_table.id - 1] = UUIDPGetDatum(key_id);
+	values[key_table.subject - 1] = UUIDPGetDatum(subject);
+	values[key_table.wrapped - 1] = PointerGetDatum(w);
+	values[key_table.generation - 1] = Int32GetDatum(generation);
+	values[key_table.created_at - 1] = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
+	nulls[key_table.id - 1] = nulls[key_table.subject - 1] = nulls[key_table.wrapped - 1] = false;
+	nulls[key_table.generation - 1] = nulls[key_table.created_at - 1] = false;
+
+	estate = CreateExecutorState();
+	rri = makeNode(ResultRelInfo);
+	InitResultRelInfo(rri, rel, 1, NULL, 0);
+	ExecOpenIndices(rri, false);
+	slot = MakeSingleTupleTableSlot(desc, &TTSOpsHeapTuple);
+	ExecStoreHeapTuple(heap_form_tuple(desc, values, nulls), slot, true);
+	simple_table_tuple_insert(rel, slot);
+	ExecInsertIndexTuples(rri, slot, estate, false, false, NULL, NIL);
+	ExecDropSingleTupleTableSlot(slot);
+	ExecCloseIndices(rri);
+	FreeExecutorState(estate);
+	table_close(rel, NoLock);
+	pfree(values);
+	pfree(nulls);
+	pfree(w);
+	/* later lookups in this statement see it */
+	CommandCounterIncrement();
+}
+
+/*
+ * Serialise the creation of a subject's key: a lock on an object of
+ * dcpf.data_key named by 48 bits of the subject. Making a key holds it only
+ * while it looks for a row and inserts one (a second maker then finds the
+ * uncommitted row and waits for its transaction), so that a statement
+ * making many keys does not hold one lock per key; dcpf.shred_person_key
+ * holds it to the end of its transaction (dcpf.lock_data_key_subject).
+ */
+static void
+subject_key_lock(const pg_uuid_t *subject, bool lock)
+{
+	uint32		objid;
+	uint16		objsubid;
+
+	if (!OidIsValid(key_table.relid))
+		key_table_resolve();
+	memcpy(&objid, subject->data, sizeof(objid));
+	memcpy(&objsubid, subject->data + sizeof(objid), sizeof(objsubid));
+	if (lock)
+		LockDatabaseObject(key_table.relid, objid, objsubid, ExclusiveLock);
+	else
+		UnlockDatabaseObject(key_table.relid, objid, objsubid, ExclusiveLock);
+}
+
+/* Unwrap a key row (or note it shredded) into the transaction's cache. */
+static DcpfDataKey *
+open_key_row(const KeyRow *row)
+{
 	unsigned char data_key[DCPF_KEY_LEN];
 
-	unwrap_key((unsigned char *) VARDATA_ANY(w), VARSIZE_ANY_EXHDR(w), key_id, subject, data_key);
-	return cache_key(key_id, subject, data_key, 0);
+	if (row->shredded)
+		return cache_key(&row->id, &row->subject, NULL, row->shredded_at);
+	unwrap_key(row->wrapped, row->wrapped_len, &row->id, &row->subject, data_key);
+	return cache_key(&row->id, &row->subject, data_key, 0);
 }
 
 /* The data key with this id, possibly erased (see keys.h). */
@@ -863,22 +1288,17 @@ DcpfDataKey *
 dcpf_data_key_lookup(const pg_uuid_t *key_id)
 {
 	DcpfDataKey *k;
-	Datum		args[1];
-	Datum		out[3];
-	bool		isnull[3];
+	KeyRow		row;
 
 	if (keys_by_id != NULL && (k = hash_search(keys_by_id, key_id, HASH_FIND, NULL)) != NULL)
 		return k;
-	args[0] = UUIDPGetDatum(key_id);
-	if (!dcpf_saved_query(&q_key_by_id, true, args, NULL, true, 3, out, isnull))
+	if (!key_row_fetch(false, key_id, false, &row))
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
 				 errmsg("unknown data key"),
 				 errdetail("No data key has id %s: the ciphertext was altered or comes from another database.",
 						   DatumGetCString(DirectFunctionCall1(uuid_out, UUIDPGetDatum(key_id))))));
-	if (isnull[1])
-		return cache_key(key_id, DatumGetUUIDP(out[0]), NULL, DatumGetTimestampTz(out[2]));
-	return open_key_row(key_id, DatumGetUUIDP(out[0]), out[1]);
+	return open_key_row(&row);
 }
 
 /* Whether a data key exists and is not shredded, without raising (see keys.h). */
@@ -886,14 +1306,11 @@ bool
 dcpf_data_key_usable(const pg_uuid_t *key_id)
 {
 	DcpfDataKey *k;
-	Datum		args[1];
-	Datum		out[3];
-	bool		isnull[3];
+	KeyRow		row;
 
 	if (keys_by_id != NULL && (k = hash_search(keys_by_id, key_id, HASH_FIND, NULL)) != NULL)
 		return !k->erased;
-	args[0] = UUIDPGetDatum(key_id);
-	return dcpf_saved_query(&q_key_by_id, true, args, NULL, true, 3, out, isnull) && !isnull[1];
+	return key_row_fetch(false, key_id, false, &row) && !row.shredded;
 }
 
 /* The data key with this id (see keys.h). */
@@ -919,28 +1336,39 @@ dcpf_data_key_shredded_at(const DcpfDataKey *key)
 	return key->shredded_at;
 }
 
-/* The subject's data key, created when absent (see keys.h). */
+/*
+ * The subject's data key, created when absent (see keys.h). Not found in
+ * the row cache, the row is looked for under the subject's creation lock,
+ * so that one index probe serves both cases; a standby, where no key can be
+ * made, only looks.
+ */
 DcpfDataKey *
 dcpf_data_key_for_subject(const pg_uuid_t *subject)
 {
 	SubjectEntry *s;
-	Datum		args[3];
-	char		nulls[3] = {' ', ' ', ' '};
-	Datum		out[3];
-	bool		isnull[3];
+	KeyRow		row;
 	pg_uuid_t	key_id;
 	unsigned char data_key[DCPF_KEY_LEN];
-	bytea	   *wrapped;
+	unsigned char wrapped[WRAPPED_LEN];
 	MasterKey  *mk;
 
 	if (keys_by_subject != NULL && (s = hash_search(keys_by_subject, subject, HASH_FIND, NULL)) != NULL)
 		return s->key;
-	args[0] = UUIDPGetDatum(subject);
-	if (dcpf_saved_query(&q_key_by_subject, true, args, nulls, true, 3, out, isnull))
+	if (row_cache_get(true, subject, &row))
+		return open_key_row(&row);
+	if (RecoveryInProgress())
 	{
-		if (isnull[1])
-			return cache_key(DatumGetUUIDP(out[0]), subject, NULL, DatumGetTimestampTz(out[2]));
-		return open_key_row(DatumGetUUIDP(out[0]), subject, out[1]);
+		if (key_row_fetch(true, subject, false, &row))
+			return open_key_row(&row);
+		refuse_if_read_only();
+	}
+
+	/* another transaction may be making it: wait for it, then look */
+	subject_key_lock(subject, true);
+	if (key_row_fetch(true, subject, true, &row))
+	{
+		subject_key_lock(subject, false);
+		return open_key_row(&row);
 	}
 
 	/*
@@ -960,29 +1388,10 @@ dcpf_data_key_for_subject(const pg_uuid_t *subject)
 	dcpf_random(data_key, DCPF_KEY_LEN);
 	key_id.data[6] = (key_id.data[6] & 0x0f) | 0x40;	/* a version 4 UUID */
 	key_id.data[8] = (key_id.data[8] & 0x3f) | 0x80;
-	wrapped = palloc(VARHDRSZ + WRAPPED_LEN);
-	SET_VARSIZE(wrapped, VARHDRSZ + WRAPPED_LEN);
-	wrap_key(mk, &key_id, subject, data_key, (unsigned char *) VARDATA(wrapped));
-	args[0] = UUIDPGetDatum(&key_id);
-	args[1] = UUIDPGetDatum(subject);
-	args[2] = PointerGetDatum(wrapped);
-	if (dcpf_saved_query(&q_key_insert, true, args, nulls, false, 1, out, isnull))
-		return cache_key(&key_id, subject, data_key, 0);
-
-	/* another transaction made it first: look again with a fresh snapshot */
-	OPENSSL_cleanse(data_key, DCPF_KEY_LEN);
-	args[0] = UUIDPGetDatum(subject);
-	if (dcpf_saved_query(&q_key_by_subject, true, args, nulls, false, 3, out, isnull))
-	{
-		if (isnull[1])
-			return cache_key(DatumGetUUIDP(out[0]), subject, NULL, DatumGetTimestampTz(out[2]));
-		return open_key_row(DatumGetUUIDP(out[0]), subject, out[1]);
-	}
-	ereport(ERROR,
-			(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
-			 errmsg("could not serialize access due to concurrent creation of a data key"),
-			 errhint("Retry the transaction.")));
-	pg_unreachable();
+	wrap_key(mk, &key_id, subject, data_key, wrapped);
+	key_row_insert(&key_id, subject, wrapped, mk->generation);
+	subject_key_lock(subject, false);
+	return cache_key(&key_id, subject, data_key, 0);
 }
 
 const pg_uuid_t *
@@ -1171,11 +1580,46 @@ dcpf_rewrap_data_key(PG_FUNCTION_ARGS)
 	PG_RETURN_BYTEA_P(result);
 }
 
-/* dcpf.forget_data_keys(): drop this backend's cached data keys, wiped. */
+/* dcpf.forget_data_keys(): drop this backend's cached data keys, wiped, and its cached key rows. */
 PG_FUNCTION_INFO_V1(dcpf_forget_data_keys);
 Datum
 dcpf_forget_data_keys(PG_FUNCTION_ARGS)
 {
 	dcpf_keys_forget();
+	row_cache_reset();
 	PG_RETURN_VOID();
+}
+
+/*
+ * dcpf.lock_data_key_subject(subject): the lock that serialises making the
+ * subject's data key, for dcpf.shred_person_key (which may record a
+ * destroyed key for a subject who has none yet).
+ */
+PG_FUNCTION_INFO_V1(dcpf_lock_data_key_subject);
+Datum
+dcpf_lock_data_key_subject(PG_FUNCTION_ARGS)
+{
+	require_trusted("dcpf.lock_data_key_subject");
+	subject_key_lock(PG_GETARG_UUID_P(0), true);
+	PG_RETURN_VOID();
+}
+
+/*
+ * Trigger dcpf.invalidate_key_caches, per statement on dcpf.data_key:
+ * invalidate the table's relcache entry, so that at commit every backend
+ * empties its cache of key rows (a shredded or re-wrapped key is read
+ * afresh).
+ */
+PG_FUNCTION_INFO_V1(dcpf_invalidate_key_caches);
+Datum
+dcpf_invalidate_key_caches(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("dcpf.invalidate_key_caches must be called as a trigger")));
+	CacheInvalidateRelcache(trigdata->tg_relation);
+	return PointerGetDatum(NULL);
 }

@@ -129,7 +129,7 @@ INSERT INTO owner_only VALUES
     ('dcpf.shred_person_key(uuid, text)'), ('dcpf.retire_master_key(integer)'),
     ('dcpf.rotate_master_key_batch(integer)'), ('dcpf.rewrap_data_key(uuid, uuid, bytea)'),
     ('dcpf.master_key_generations()'), ('dcpf.rotate_master_key(integer, integer)'),
-    ('dcpf.forget_data_keys()');
+    ('dcpf.forget_data_keys()'), ('dcpf.lock_data_key_subject(uuid)');
 CREATE TEMP TABLE key_routine AS
 SELECT p.oid::regprocedure AS fn FROM pg_proc p
  WHERE p.pronamespace = 'dcpf'::regnamespace AND p.prosrc ~ '(data_key|master_key|key_rotation_run)';
