@@ -3,7 +3,7 @@
 -- Sensitive columns are stored encrypted (bytea): their validation lives in
 -- the entry functions, and the *_decrypted views give the values back.
 BEGIN;
-SELECT plan(114);
+SELECT plan(116);
 
 SELECT has_schema('dcpf');
 SELECT tables_are('dcpf', ARRAY[
@@ -188,6 +188,15 @@ SELECT ok(EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'membership_period
 SELECT ok(EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'data_key_shredded_iff_destroyed'), 'a data key is shredded exactly when its wrapped key is gone');
 SELECT ok(EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'data_key_shred_needs_reason'), 'shredding a data key records why');
 SELECT ok(EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'data_key_wrapped_format'), 'a wrapped data key has its fixed format');
+-- new keys are written by keys.c with a direct heap insert that fills these
+-- columns and no others: a column added here must be added there too
+SELECT columns_are('dcpf', 'data_key',
+                   ARRAY['id', 'subject_id', 'wrapped', 'generation', 'created_at', 'rewrapped_at', 'shredded_at', 'shred_reason'],
+                   'dcpf.data_key has exactly the columns keys.c writes when it makes a key');
+SELECT is((SELECT array_agg(t.tgname::text ORDER BY t.tgname) FROM pg_trigger t
+            WHERE t.tgrelid = 'dcpf.data_key'::regclass AND NOT t.tgisinternal),
+          ARRAY['data_key_invalidate_caches'],
+          'dcpf.data_key has one trigger, the one that empties every backend''s cache of key rows (new keys fire none)');
 SELECT ok(EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'key_rotation_run_status_known'), 'key rotation runs have a known status');
 SELECT ok(EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'person_credential_totp_secret_size'), 'a sealed TOTP secret has the size of a dcpf ciphertext');
 SELECT has_trigger('dcpf', 'membership', 'membership_check', 'memberships check BIG requirement and overlap');
@@ -249,14 +258,16 @@ SELECT is_empty($$
      WHERE p.pronamespace = 'dcpf'::regnamespace
        AND p.proname IN ('encrypt', 'decrypt', 'decrypt_text', 'person_by_big_number', 'sealed_column',
                          'master_key_generations', 'rewrap_data_key', 'forget_data_keys', 'rotate_master_key_batch',
-                         'rotate_master_key', 'retire_master_key', 'shred_person_key')
+                         'rotate_master_key', 'retire_master_key', 'shred_person_key', 'lock_data_key_subject',
+                         'invalidate_key_caches')
        AND has_function_privilege('public', p.oid, 'EXECUTE')$$,
     'no encryption or key function is executable by PUBLIC');
 SELECT is_empty($$
     SELECT p.oid::regprocedure FROM pg_proc p
      WHERE p.pronamespace = 'dcpf'::regnamespace
        AND p.proname IN ('sealed_column', 'master_key_generations', 'rewrap_data_key', 'forget_data_keys',
-                         'rotate_master_key_batch', 'rotate_master_key', 'retire_master_key', 'shred_person_key')
+                         'rotate_master_key_batch', 'rotate_master_key', 'retire_master_key', 'shred_person_key',
+                         'lock_data_key_subject', 'invalidate_key_caches')
        AND has_function_privilege('dcpf_app', p.oid, 'EXECUTE')$$,
     'keys are managed by the extension owner alone, not by the application role');
 SELECT is_empty($$
