@@ -1337,6 +1337,27 @@ dcpf_data_key_shredded_at(const DcpfDataKey *key)
 }
 
 /*
+ * A new key id: a version 7 UUID (RFC 9562), the Unix time in milliseconds
+ * then 74 random bits, so that new keys go to the right-hand end of the
+ * primary key's index instead of a random leaf. The header of a ciphertext
+ * therefore shows when its subject's key was made, as data_key.created_at
+ * does.
+ */
+static void
+new_key_id(pg_uuid_t *key_id)
+{
+	uint64		ms = (uint64) (GetCurrentTimestamp() / 1000 +
+							   (int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY * 1000);
+	int			i;
+
+	dcpf_random(key_id->data, UUID_LEN);
+	for (i = 0; i < 6; i++)
+		key_id->data[i] = (unsigned char) (ms >> (8 * (5 - i)));
+	key_id->data[6] = (key_id->data[6] & 0x0f) | 0x70;
+	key_id->data[8] = (key_id->data[8] & 0x3f) | 0x80;
+}
+
+/*
  * The subject's data key, created when absent (see keys.h). Not found in
  * the row cache, the row is looked for under the subject's creation lock,
  * so that one index probe serves both cases; a standby, where no key can be
@@ -1384,10 +1405,8 @@ dcpf_data_key_for_subject(const pg_uuid_t *subject)
 				 errhint("Authenticate first (dcpf.authenticate or dcpf.act_as).")));
 	mk = master_key_current();
 	master_key_verify(mk, true);
-	dcpf_random(key_id.data, UUID_LEN);
+	new_key_id(&key_id);
 	dcpf_random(data_key, DCPF_KEY_LEN);
-	key_id.data[6] = (key_id.data[6] & 0x0f) | 0x40;	/* a version 4 UUID */
-	key_id.data[8] = (key_id.data[8] & 0x3f) | 0x80;
 	wrap_key(mk, &key_id, subject, data_key, wrapped);
 	key_row_insert(&key_id, subject, wrapped, mk->generation);
 	subject_key_lock(subject, false);
