@@ -1,12 +1,14 @@
 -- bench/persons_insert.sql: one timed insert of all rows of
 -- bench.person_input into one target (run by bench/run with
--- -v target=plain|dcpf -v round=<k>). The target is emptied (for dcpf also
--- the data keys the previous run made) and a checkpoint taken first, outside
--- the timing; the timing covers the INSERT ... SELECT and its commit,
--- measured with clock_timestamp() around the statement.
+-- -v target=plain|dcpf|plain_nobig|dcpf_nobig -v round=<k>; the _nobig
+-- targets insert the same rows without their BIG numbers). The target is
+-- emptied (for dcpf also the data keys the previous run made) and a
+-- checkpoint taken first, outside the timing; the timing covers the
+-- INSERT ... SELECT and its commit, measured with clock_timestamp() around
+-- the statement.
 \set ON_ERROR_STOP 1
 SET client_min_messages = warning;
-SELECT :'target' = 'dcpf' AS is_dcpf \gset
+SELECT :'target' LIKE 'dcpf%' AS is_dcpf, :'target' LIKE '%\_nobig' AS nobig \gset
 
 \if :is_dcpf
 TRUNCATE dcpf.person CASCADE;
@@ -31,16 +33,17 @@ SELECT clock_timestamp() AS t0 \gset
 -- per row, and the same id goes into the row and into the ciphertext.)
 INSERT INTO dcpf.person (id, given_names, initials, tussenvoegsel, surname, email, big_number_encrypted, job_title)
 SELECT i.id, i.given_names, i.initials, i.tussenvoegsel, i.surname, i.email,
-       dcpf.encrypt(i.big_number::dcpf.big_number::text, 'person', 'big_number', i.id, i.id), i.job_title
+       dcpf.encrypt(CASE WHEN NOT :'nobig'::boolean THEN i.big_number END::dcpf.big_number::text, 'person', 'big_number', i.id, i.id),
+       i.job_title
   FROM (SELECT gen_random_uuid() AS id, * FROM bench.person_input) i;
 \else
 INSERT INTO bench.person_plain (given_names, initials, tussenvoegsel, surname, email, big_number, job_title, sort_key)
-SELECT given_names, initials, tussenvoegsel, surname, email, big_number, job_title, sort_key
+SELECT given_names, initials, tussenvoegsel, surname, email, CASE WHEN NOT :'nobig'::boolean THEN big_number END, job_title, sort_key
   FROM bench.person_input;
 \endif
 SELECT clock_timestamp() AS t1 \gset
 
 INSERT INTO bench.result (target, round, rows, seconds)
 SELECT :'target', :round,
-       CASE :'target' WHEN 'dcpf' THEN (SELECT count(*) FROM dcpf.person) ELSE (SELECT count(*) FROM bench.person_plain) END,
+       CASE WHEN :'is_dcpf'::boolean THEN (SELECT count(*) FROM dcpf.person) ELSE (SELECT count(*) FROM bench.person_plain) END,
        extract(epoch FROM :'t1'::timestamptz - :'t0'::timestamptz);

@@ -214,10 +214,11 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value', DETAIL = format('It was %s.', coalesce(batch_size::text, 'NULL'));
     END IF;
     SELECT s.generation INTO target FROM dcpf.master_key_generations() s WHERE s.is_current;
+    -- older generations first, through the index on generation (a batch
+    -- does not scan the keys done before it)
     WITH batch AS (
         SELECT k.id FROM dcpf.data_key k
-         WHERE k.wrapped IS NOT NULL AND k.generation <> target
-         ORDER BY k.id
+         WHERE k.wrapped IS NOT NULL AND k.generation < target
          LIMIT batch_size
            FOR UPDATE SKIP LOCKED
     )
@@ -225,6 +226,20 @@ BEGIN
        SET wrapped = dcpf.rewrap_data_key(k.id, k.subject_id, k.wrapped), rewrapped_at = now()
       FROM batch WHERE k.id = batch.id;
     GET DIAGNOSTICS done = ROW_COUNT;
+    IF done = 0 THEN
+        -- then any of a newer generation than the key source's newest:
+        -- re-wrapping them raises, naming the generation the key source lacks
+        WITH batch AS (
+            SELECT k.id FROM dcpf.data_key k
+             WHERE k.wrapped IS NOT NULL AND k.generation > target
+             LIMIT batch_size
+               FOR UPDATE SKIP LOCKED
+        )
+        UPDATE dcpf.data_key k
+           SET wrapped = dcpf.rewrap_data_key(k.id, k.subject_id, k.wrapped), rewrapped_at = now()
+          FROM batch WHERE k.id = batch.id;
+        GET DIAGNOSTICS done = ROW_COUNT;
+    END IF;
     RETURN done;
 END
 $$;

@@ -818,7 +818,7 @@ dcpf_keys_init(void)
 
 /* Two hash tables keyed by a uuid (by key id, by subject) in a memory context. */
 static void
-uuid_tables(MemoryContext cxt, const char *name, Size by_id_entry, Size by_subject_entry,
+uuid_tables(MemoryContext cxt, const char *name, long nelem, Size by_id_entry, Size by_subject_entry,
 			HTAB **by_id, HTAB **by_subject)
 {
 	HASHCTL		ctl;
@@ -826,9 +826,9 @@ uuid_tables(MemoryContext cxt, const char *name, Size by_id_entry, Size by_subje
 	ctl.keysize = sizeof(pg_uuid_t);
 	ctl.entrysize = by_id_entry;
 	ctl.hcxt = cxt;
-	*by_id = hash_create(psprintf("%s by id", name), 256, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	*by_id = hash_create(psprintf("%s by id", name), nelem, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 	ctl.entrysize = by_subject_entry;
-	*by_subject = hash_create(psprintf("%s by subject", name), 256, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	*by_subject = hash_create(psprintf("%s by subject", name), nelem, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 }
 
 /* Put an unwrapped key (or, data_key NULL, an erased one) into the transaction's cache. */
@@ -843,7 +843,7 @@ cache_key(const pg_uuid_t *key_id, const pg_uuid_t *subject, unsigned char *data
 	if (keys_by_id != NULL && hash_get_num_entries(keys_by_id) >= MAX_CACHED_KEYS)
 		dcpf_keys_forget();
 	if (keys_by_id == NULL)
-		uuid_tables(key_cxt, "dcpf data keys", sizeof(DcpfDataKey), sizeof(SubjectEntry), &keys_by_id, &keys_by_subject);
+		uuid_tables(key_cxt, "dcpf data keys", 16, sizeof(DcpfDataKey), sizeof(SubjectEntry), &keys_by_id, &keys_by_subject);
 	k = hash_search(keys_by_id, key_id, HASH_ENTER, &found);
 	if (!found)
 	{
@@ -1090,7 +1090,7 @@ row_cache_put(const KeyRow *row)
 	{
 		if (row_cxt == NULL)
 			row_cxt = AllocSetContextCreate(TopMemoryContext, "dcpf wrapped data keys", ALLOCSET_DEFAULT_SIZES);
-		uuid_tables(row_cxt, "dcpf wrapped data keys", sizeof(KeyRow), sizeof(SubjectRow), &rows_by_id, &rows_by_subject);
+		uuid_tables(row_cxt, "dcpf wrapped data keys", 1024, sizeof(KeyRow), sizeof(SubjectRow), &rows_by_id, &rows_by_subject);
 	}
 	r = hash_search(rows_by_id, &row->id, HASH_ENTER, NULL);
 	*r = *row;
