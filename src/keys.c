@@ -1127,10 +1127,12 @@ row_cache_get(bool by_subject, const pg_uuid_t *value, KeyRow *row)
 	return true;
 }
 
+static void subject_key_lock(const pg_uuid_t *subject, bool lock);
+
 /*
  * The key row of a key id or a subject, as of now; false when there is
- * none. dirty: also see rows of transactions still in progress, waiting
- * for them to end (for creating a key).
+ * none. dirty (by subject, holding the subject's creation lock): also see
+ * rows of transactions still in progress, waiting for them to end.
  */
 static bool
 key_row_fetch(bool by_subject, const pg_uuid_t *value, bool dirty, KeyRow *row)
@@ -1184,7 +1186,10 @@ key_row_fetch(bool by_subject, const pg_uuid_t *value, bool dirty, KeyRow *row)
 			UnregisterSnapshot(snapshot);
 		if (!TransactionIdIsValid(wait_for))
 			break;
+		/* the other transaction may want the subject's lock again: not held while waiting */
+		subject_key_lock(value, false);
 		XactLockTableWait(wait_for, rel, NULL, XLTW_None);
+		subject_key_lock(value, true);
 	}
 	table_close(rel, NoLock);
 	/* no invalidation came in since the lock: the row is at least as new as the last shredding seen */
