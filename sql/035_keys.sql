@@ -227,18 +227,10 @@ BEGIN
       FROM batch WHERE k.id = batch.id;
     GET DIAGNOSTICS done = ROW_COUNT;
     IF done = 0 THEN
-        -- then any of a newer generation than the key source's newest:
-        -- re-wrapping them raises, naming the generation the key source lacks
-        WITH batch AS (
-            SELECT k.id FROM dcpf.data_key k
-             WHERE k.wrapped IS NOT NULL AND k.generation > target
-             LIMIT batch_size
-               FOR UPDATE SKIP LOCKED
-        )
-        UPDATE dcpf.data_key k
-           SET wrapped = dcpf.rewrap_data_key(k.id, k.subject_id, k.wrapped), rewrapped_at = now()
-          FROM batch WHERE k.id = batch.id;
-        GET DIAGNOSTICS done = ROW_COUNT;
+        -- a key of a newer generation than the key source's newest cannot be
+        -- re-wrapped: unwrapping one raises, naming the generation missing
+        PERFORM dcpf.rewrap_data_key(k.id, k.subject_id, k.wrapped) FROM dcpf.data_key k
+          WHERE k.wrapped IS NOT NULL AND k.generation > target LIMIT 1;
     END IF;
     RETURN done;
 END

@@ -832,9 +832,9 @@ uuid_tables(MemoryContext cxt, const char *name, long nelem, Size by_id_entry, S
 	ctl.keysize = sizeof(pg_uuid_t);
 	ctl.entrysize = by_id_entry;
 	ctl.hcxt = cxt;
-	*by_id = hash_create(psprintf("%s by id", name), nelem, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	*by_id = hash_create(name, nelem, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 	ctl.entrysize = by_subject_entry;
-	*by_subject = hash_create(psprintf("%s by subject", name), nelem, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	*by_subject = hash_create(name, nelem, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 }
 
 /* Put an unwrapped key (or, data_key NULL, an erased one) into the transaction's cache. */
@@ -1386,14 +1386,14 @@ dcpf_data_key_for_subject(const pg_uuid_t *subject)
 
 	if (keys_by_subject != NULL && (s = hash_search(keys_by_subject, subject, HASH_FIND, NULL)) != NULL)
 		return s->key;
-	if (row_cache_get(true, subject, &row))
-		return open_key_row(&row);
 	if (RecoveryInProgress())
 	{
 		if (key_row_fetch(true, subject, false, &row))
 			return open_key_row(&row);
 		refuse_if_read_only();
 	}
+	if (row_cache_get(true, subject, &row))
+		return open_key_row(&row);
 
 	/* another transaction may be making it: wait for it, then look */
 	subject_key_lock(subject, true);

@@ -65,12 +65,7 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-failures=0
-checks=0
-ok() { checks=$((checks + 1)); echo "ok - $*"; }
-notok() { checks=$((checks + 1)); failures=$((failures + 1)); echo "not ok - $*"; }
-# a shown output never shows a key: 32 or more hex digits in a row are masked
-scrub() { sed -E 's/[0-9A-Fa-f]{32,}/<hex masked>/g' "$1" | sed 's/^/#   /' | head -n "${2:-8}"; }
+. test/shell/lib/keys_tap.sh
 
 k1=$(awk '$1 == "master" && $2 == "1" { print $3 }' "$work/master_keys.orig")
 blind=$(awk '$1 == "blind" { print $2 }' "$work/master_keys.orig")
@@ -451,20 +446,7 @@ fresh "new session: one key row per subject, six in all (P, Q, S, S2, S3, S4)" "
 # ---------------------------------------------------------------------------
 # no key ever shown: not in any output of this test, not in the server log
 # ---------------------------------------------------------------------------
-leaks=0
-while read -r k; do
-    [ -n "$k" ] || continue
-    if cat "$work"/*.out | grep -qi -- "$k"; then leaks=$((leaks + 1)); fi
-done <"$work/all_keys"
-if [ "$leaks" -eq 0 ]; then ok "no key appears in any output of the sessions"; else notok "no key appears in any output of the sessions"; fi
-if [ -n "${DCPF_CLUSTER_DIR:-}" ] && [ -f "$DCPF_CLUSTER_DIR/server.log" ]; then
-    leaks=0
-    while read -r k; do
-        [ -n "$k" ] || continue
-        if grep -qi -- "$k" "$DCPF_CLUSTER_DIR/server.log"; then leaks=$((leaks + 1)); fi
-    done <"$work/all_keys"
-    if [ "$leaks" -eq 0 ]; then ok "no key appears in the server log"; else notok "no key appears in the server log"; fi
-fi
+no_key_leaked "$work/all_keys" "$work"/*.out
 
 if [ "$failures" -ne 0 ]; then
     echo "# session A's output:"

@@ -75,14 +75,7 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-failures=0
-checks=0
-ok() { checks=$((checks + 1)); echo "ok - $*"; }
-notok() { checks=$((checks + 1)); failures=$((failures + 1)); echo "not ok - $*"; }
-# a shown output never shows a key: 32 or more hex digits in a row are masked
-scrub() { sed -E 's/[0-9A-Fa-f]{32,}/<hex masked>/g' "$1" | sed 's/^/#   /' | head -n "${2:-8}"; }
-# check DESC COMMAND...: ok when the command succeeds
-check() { local desc=$1; shift; if "$@"; then ok "$desc"; else notok "$desc"; fi; }
+. test/shell/lib/keys_tap.sh
 
 # sql DB SQL...: run statements in a new backend (verbose errors), output in
 # $work/out, also appended to $work/all.out; returns psql's status
@@ -505,20 +498,7 @@ expect_value "e: the right blind key again: the lookup finds B" "$db_live" \
 # ---------------------------------------------------------------------------
 # no key ever shown: not in any output of this test, not in the server log
 # ---------------------------------------------------------------------------
-leaks=0
-while read -r k; do
-    [ -n "$k" ] || continue
-    if grep -qi -- "$k" "$work/all.out"; then leaks=$((leaks + 1)); fi
-done <"$work/all_keys"
-check "no key appears in any output of the statements run" test "$leaks" -eq 0
-if [ -n "${DCPF_CLUSTER_DIR:-}" ] && [ -f "$DCPF_CLUSTER_DIR/server.log" ]; then
-    leaks=0
-    while read -r k; do
-        [ -n "$k" ] || continue
-        if grep -qi -- "$k" "$DCPF_CLUSTER_DIR/server.log"; then leaks=$((leaks + 1)); fi
-    done <"$work/all_keys"
-    check "no key appears in the server log" test "$leaks" -eq 0
-fi
+no_key_leaked "$work/all_keys" "$work/all.out"
 
 echo "# $checks checks, $failures failed"
 [ "$failures" -eq 0 ]
