@@ -364,6 +364,10 @@ printf '# dcpf master keys\nmaster 2 %s\nblind %s\n' "$k2" "$blind" | put_keys
 expect_error "c: a retired generation as the only one in the key file does not wrap new keys (55000)" "$db_rot" 55000 \
     "master key generation 2 is retired" \
     "SELECT dcpf.create_person('later@rot.example.nl', 'Later', initials => 'L.', big_number => '29012345612')"
+expect_error "c: with only an older generation in the key file, a rotation batch names the newer one it lacks (55000)" "$db_rot" 55000 \
+    "master key generation 3 is not available" "SELECT dcpf.rotate_master_key_batch(10)"
+expect_value "c: and re-wrapped nothing" "$db_rot" \
+    "SELECT count(*) FILTER (WHERE generation = 3) || ' ' || count(*) FROM dcpf.data_key" "48 48"
 printf '# dcpf master keys\nmaster 3 %s\nblind %s\n' "$k3" "$blind" | put_keys
 expect_value "c: generation 3 back: every value decrypts" "$db_rot" "$fingerprint_sql" "$fp_with_new"
 
