@@ -12,7 +12,8 @@
 #   c. rotation: a new generation, dcpf.rotate_master_key in batches (done,
 #      then paused by max_batches and resumed), retiring the old generations
 #      (refused before), removing them from the key file: everything still
-#      decrypts
+#      decrypts; a rotation batch facing keys of a generation newer than the
+#      key source's newest names the one it lacks (55000)
 #   d. backups: a dump taken under generation 1 no longer decrypts once
 #      generation 1 is retired and removed from the key file, so a person
 #      shredded since stays erased; the live database reads the others; and
