@@ -134,6 +134,26 @@ identity_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 		identity.subid = parentSubid;
 }
 
+/*
+ * The parts of the identity in force, for the audit trail; false when there
+ * is none. The strings point into backend memory and stay valid until the
+ * identity changes.
+ */
+bool
+dcpf_identity_describe(pg_uuid_t *person, bool *has_licensee, pg_uuid_t *licensee,
+					   const char **role, const char **purpose, const char **method)
+{
+	if (!identity.valid)
+		return false;
+	*person = identity.person;
+	*has_licensee = identity.has_licensee;
+	*licensee = identity.licensee;
+	*role = identity.role;
+	*purpose = identity.purpose;
+	*method = identity.method;
+	return true;
+}
+
 /* Whether a verified identity is in force (for keys.c). */
 bool
 dcpf_identity_present(void)
@@ -221,7 +241,8 @@ dcpf_spi_as_owner(const char *sql, int nargs, Oid *argtypes, Datum *values,
 
 		if (SPI_connect() != SPI_OK_CONNECT)
 			elog(ERROR, "SPI_connect failed");
-		rc = SPI_execute_with_args(sql, nargs, argtypes, values, nulls, read_only, 1);
+		/* a row limit on a write would skip its AFTER STATEMENT triggers (the audit) */
+		rc = SPI_execute_with_args(sql, nargs, argtypes, values, nulls, read_only, read_only ? 1 : 0);
 		if (rc < 0)
 			elog(ERROR, "SPI_execute_with_args failed: %s", SPI_result_code_string(rc));
 		if (SPI_processed > 0 && SPI_tuptable != NULL)

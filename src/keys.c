@@ -62,6 +62,7 @@
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
 
+#include "audit.h"
 #include "dcpf.h"
 #include "keys.h"
 
@@ -716,7 +717,8 @@ dcpf_saved_query(DcpfSavedQuery *query, bool as_owner, Datum *args, const char *
 				elog(ERROR, "SPI_keepplan failed");
 			query->plan = plan;
 		}
-		rc = SPI_execute_plan(query->plan, args, nulls, read_only, 1);
+		/* a row limit on a write would skip its AFTER STATEMENT triggers (the audit) */
+		rc = SPI_execute_plan(query->plan, args, nulls, read_only, read_only ? 1 : 0);
 		if (rc < 0)
 			elog(ERROR, "SPI_execute_plan failed: %s", SPI_result_code_string(rc));
 		if (SPI_processed > 0 && SPI_tuptable != NULL)
@@ -1254,6 +1256,18 @@ key_row_insert(const pg_uuid_t *key_id, const pg_uuid_t *subject, const unsigned
 	pfree(values);
 	pfree(nulls);
 	pfree(w);
+	/* no trigger fired for this insert: the audit event is written here */
+	{
+		DcpfAuditEvent ev;
+
+		dcpf_audit_event_init(&ev, "key_created", "success");
+		strlcpy(ev.object_table, "data_key", sizeof(ev.object_table));
+		strlcpy(ev.object_key, DatumGetCString(DirectFunctionCall1(uuid_out, UUIDPGetDatum(key_id))),
+				sizeof(ev.object_key));
+		ev.has_subject = true;
+		ev.subject = *subject;
+		dcpf_audit_write(&ev, 1);
+	}
 	/* later lookups in this statement see it */
 	CommandCounterIncrement();
 }
