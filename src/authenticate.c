@@ -39,12 +39,14 @@
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
 #include "utils/inval.h"
+#include "utils/json.h"
 #include "utils/lsyscache.h"
 #include "utils/jsonb.h"
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 #include "utils/uuid.h"
 
+#include "audit.h"
 #include "dcpf.h"
 #include "jose.h"
 
@@ -260,12 +262,41 @@ dcpf_forget_cached_tokens(PG_FUNCTION_ARGS)
 	PG_RETURN_VOID();
 }
 
+/*
+ * A refused token is an audit event that must outlive the refusal's own
+ * rollback: queued (auditq.c), with the token's SHA-256 as reference and the
+ * reason and claimed issuer as facts.
+ */
+static void
+log_refusal(const unsigned char *digest, const char *issuer, const char *reason)
+{
+	DcpfAuditEvent ev;
+	StringInfoData buf;
+
+	dcpf_audit_event_init(&ev, "login", "denied");
+	strlcpy(ev.reference, digest_hex(digest), sizeof(ev.reference));
+	initStringInfo(&buf);
+	appendStringInfoString(&buf, "{\"reason\": ");
+	escape_json(&buf, reason);
+	if (issuer != NULL)
+	{
+		/* the claimed issuer is the caller's text: bounded, escaped */
+		appendStringInfoString(&buf, ", \"issuer\": ");
+		escape_json(&buf, pnstrdup(issuer, pg_mbcliplen(issuer, strlen(issuer), 120)));
+	}
+	appendStringInfoChar(&buf, '}');
+	if (buf.len < DCPF_AUDIT_DETAIL_MAX)
+		memcpy(ev.detail, buf.data, buf.len + 1);
+	dcpf_audit_enqueue(&ev);
+}
+
 /* Refuse: log one line, raise a class 28 (or given) error, statement hidden. */
 static void pg_attribute_noreturn()
 refuse(int sqlstate, const unsigned char *digest, const char *issuer, const char *reason,
 	   const char *detail)
 {
 	dcpf_identity_clear();
+	log_refusal(digest, issuer, reason);
 	ereport(LOG,
 			(errmsg("dcpf: authentication refused: %s", reason),
 			 errdetail_log("issuer \"%s\", token sha256 %s%s%s", issuer ? issuer : "(unknown)",

@@ -39,6 +39,7 @@
 #include "funcapi.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
+#include "storage/proc.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
 #include "utils/inval.h"
@@ -46,6 +47,7 @@
 #include "utils/rel.h"
 #include "utils/syscache.h"
 
+#include "audit.h"
 #include "dcpf.h"
 #include "keys.h"
 
@@ -103,7 +105,7 @@ build_aad(unsigned char *aad, const unsigned char *header, const char *table, co
 }
 
 /* Refuse unless the caller may see the subject's rows of the table. */
-static void check_read_permission(DcpfDataKey *key, const char *table);
+static void check_read_permission(DcpfDataKey *key, const char *table, const pg_uuid_t *row);
 
 /* Encrypt a value for a subject, bound to table, column and row (see keys.h). */
 bytea *
@@ -128,7 +130,7 @@ dcpf_seal(const char *table, const char *column, const pg_uuid_t *row, const pg_
 	{
 		/* whoever may not see the subject learns nothing about an erasure */
 		if (check_entitlement)
-			check_read_permission(key, table);
+			check_read_permission(key, table, row);
 		dcpf_data_key_erased_error(subject, dcpf_data_key_shredded_at(key));
 	}
 	result = palloc(VARHDRSZ + CT_OVERHEAD + len);
@@ -235,7 +237,7 @@ dcpf_open(const unsigned char *sealed, int sealed_len, const char *table, const 
 	if (memcmp(dcpf_data_key_subject(key)->data, subject->data, UUID_LEN) != 0)
 		does_not_authenticate();
 	if (check_entitlement)
-		check_read_permission(key, table);
+		check_read_permission(key, table, row);
 	out = palloc(sealed_len - CT_OVERHEAD + 1);
 	if (!open_with_key(key, sealed, sealed_len, table, column, row, subject, out))
 	{
@@ -278,7 +280,7 @@ static struct
 };
 
 static void
-check_read_permission(DcpfDataKey *key, const char *table)
+check_read_permission(DcpfDataKey *key, const char *table, const pg_uuid_t *row)
 {
 	int			allowed = dcpf_data_key_permission(key, table);
 
@@ -299,10 +301,15 @@ check_read_permission(DcpfDataKey *key, const char *table)
 		dcpf_data_key_set_permission(key, table, allowed);
 	}
 	if (!allowed)
+	{
+		/* a refused read is an event too, kept when this error rolls back */
+		dcpf_audit_read(table, DatumGetCString(DirectFunctionCall1(uuid_out, UUIDPGetDatum(row))),
+						dcpf_data_key_subject(key), true, NULL);
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("permission denied to decrypt %s data of this subject", table),
 				 errdetail("The current identity may not see the subject's rows of dcpf.%s.", table)));
+	}
 }
 
 /*
@@ -322,6 +329,8 @@ typedef struct DecryptCache
 	uint64		epoch;
 	pg_uuid_t	key_id;
 	DcpfDataKey *key;
+	LocalTransactionId read_lxid;	/* the read of read_row was logged in this transaction */
+	pg_uuid_t	read_row;
 } DecryptCache;
 
 /* Take a label argument, checking it only when it differs from the last one. */
@@ -375,7 +384,10 @@ open_for_caller(FunctionCallInfo fcinfo, int *len)
 		cache->key = NULL;
 	}
 	if (cache_label(PG_GETARG_TEXT_PP(1), cache->table, &cache->table_len, "table"))
+	{
 		cache->key = NULL;		/* the entitlement is per table */
+		cache->read_lxid = InvalidLocalTransactionId;
+	}
 	cache_label(PG_GETARG_TEXT_PP(2), cache->column, &cache->column_len, "column");
 
 	memcpy(key_id.data, check_header(sealed, sealed_len), UUID_LEN);
@@ -387,12 +399,20 @@ open_for_caller(FunctionCallInfo fcinfo, int *len)
 		/* who may see the subject's rows is decided before anything is said about the key */
 		key = dcpf_data_key_lookup(&key_id);
 		if (!cache->trusted)
-			check_read_permission(key, cache->table);
+			check_read_permission(key, cache->table, row);
 		if (memcmp(dcpf_data_key_subject(key)->data, subject->data, UUID_LEN) != 0)
 			does_not_authenticate();
 		cache->key = key;
 		cache->key_id = key_id;
 		cache->epoch = dcpf_keys_epoch();
+	}
+	/* every value read of another person is logged (once per row and transaction) */
+	if (cache->read_lxid != MyProc->lxid || memcmp(cache->read_row.data, row->data, UUID_LEN) != 0)
+	{
+		dcpf_audit_read(cache->table, DatumGetCString(DirectFunctionCall1(uuid_out, UUIDPGetDatum(row))),
+						subject, false, NULL);
+		cache->read_lxid = MyProc->lxid;
+		cache->read_row = *row;
 	}
 	if (dcpf_data_key_is_erased(key))
 	{
@@ -831,5 +851,8 @@ dcpf_person_by_big_number(PG_FUNCTION_ARGS)
 										  VARSIZE_ANY_EXHDR(big), false));
 	if (!dcpf_saved_query(&q_person_by_big, false, args, NULL, true, 1, out, isnull) || isnull[0])
 		PG_RETURN_NULL();
+	/* finding someone by their BIG number is a read of their person row */
+	dcpf_audit_read("person", DatumGetCString(DirectFunctionCall1(uuid_out, out[0])),
+					DatumGetUUIDP(out[0]), false, "{\"by\": \"big_number\"}");
 	PG_RETURN_DATUM(out[0]);
 }

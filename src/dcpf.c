@@ -10,6 +10,7 @@
 
 #include "fmgr.h"
 
+#include "audit.h"
 #include "dcpf.h"
 #include "keys.h"
 
@@ -24,4 +25,6 @@ _PG_init(void)
 	dcpf_define_gucs();
 	dcpf_identity_init();
 	dcpf_keys_init();
+	dcpf_audit_init();
+	dcpf_auditq_init();
 }

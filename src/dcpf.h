@@ -46,6 +46,8 @@ typedef enum DcpfIdentityScope
 extern void dcpf_identity_init(void);
 extern void dcpf_identity_clear(void);
 extern bool dcpf_identity_present(void);
+extern bool dcpf_identity_describe(pg_uuid_t *person, bool *has_licensee, pg_uuid_t *licensee,
+								   const char **role, const char **purpose, const char **method);
 extern void dcpf_identity_set(const pg_uuid_t *person, const pg_uuid_t *licensee,
 							  const char *role, const char *purpose, const char *method,
 							  DcpfIdentityScope scope);

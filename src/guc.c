@@ -8,6 +8,7 @@
  */
 #include "postgres.h"
 
+#include "miscadmin.h"
 #include "utils/guc.h"
 
 #include "dcpf.h"
@@ -22,6 +23,8 @@ char	   *dcpf_issuer = NULL;
 char	   *dcpf_platform_key_file = NULL;
 char	   *dcpf_master_key_file = NULL;
 char	   *dcpf_master_key_command = NULL;
+int			dcpf_audit_queue_size = 8192;	/* used by auditq.c */
+int			dcpf_audit_queue_wait = 5000;	/* used by auditq.c */
 
 static const struct config_enum_entry check_digit_options[] = {
 	{"error", DCPF_CHECK_DIGIT_ERROR, false},
@@ -126,5 +129,28 @@ dcpf_define_gucs(void)
 							   GUC_SUPERUSER_ONLY,
 							   NULL, dcpf_keys_source_assign, NULL);
 
+	/* a server-start setting can only be defined while preloading */
+	if (process_shared_preload_libraries_in_progress)
+		DefineCustomIntVariable("dcpf.audit_queue_size",
+								"How many audit events the shared-memory audit queue holds.",
+								"Reads of another person's data are queued here until the audit worker writes "
+								"them; each event takes about 1.2 kB of shared memory. Takes effect at server "
+								"start, with dcpf in shared_preload_libraries.",
+								&dcpf_audit_queue_size,
+								8192, 64, 1048576,
+								PGC_POSTMASTER,
+								0,
+								NULL, NULL, NULL);
+
+	DefineCustomIntVariable("dcpf.audit_queue_wait",
+							"How long a statement waits for room in a full audit queue before it fails.",
+							"The read that could not be queued fails with SQLSTATE 53400. 0: fail at once.",
+							&dcpf_audit_queue_wait,
+							5000, 0, 60000,
+							PGC_SUSET,
+							GUC_UNIT_MS,
+							NULL, NULL, NULL);
+
+	/* after every definition: reserving drops unknown dcpf.* placeholders */
 	MarkGUCPrefixReserved("dcpf");
 }

@@ -3,7 +3,7 @@
 -- Sensitive columns are stored encrypted (bytea): their validation lives in
 -- the entry functions, and the *_decrypted views give the values back.
 BEGIN;
-SELECT plan(116);
+SELECT plan(118);
 
 SELECT has_schema('dcpf');
 SELECT tables_are('dcpf', ARRAY[
@@ -11,7 +11,11 @@ SELECT tables_are('dcpf', ARRAY[
     'person', 'person_phone', 'person_address', 'person_preference', 'membership',
     'role_agreement', 'role_agreement_acceptance', 'policy_document', 'policy_acknowledgement',
     'identity_assumption', 'identity_issuer', 'issuer_key', 'identity_link', 'authentication_event', 'person_credential', 'login_attempt',
-    'master_key_generation', 'data_key', 'key_rotation_run', 'blind_index_key']);
+    'master_key_generation', 'data_key', 'key_rotation_run', 'blind_index_key',
+    'audit_action', 'audit_event', 'audit_event_default']
+    -- the audit trail's monthly partitions come and go with the calendar
+    || ARRAY(SELECT c.relname::text FROM pg_class c JOIN pg_inherits i ON i.inhrelid = c.oid
+              WHERE i.inhparent = 'dcpf.audit_event'::regclass AND c.relname <> 'audit_event_default'));
 SELECT views_are('dcpf', ARRAY['master_key_status', 'person_decrypted', 'person_phone_decrypted', 'person_address_decrypted',
                                'billing_profile_decrypted']);
 SELECT types_are('dcpf', ARRAY['big_number', 'iban', 'email', 'billing_text', 'country_code', 'phone_number', 'address_parts']);
@@ -33,9 +37,19 @@ SELECT is_empty($$
     'every table has a primary key');
 SELECT is_empty($$
     SELECT c.relname, a.attname FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid
-     WHERE c.relnamespace = 'dcpf'::regnamespace AND c.relkind = 'r' AND a.attname = 'id'
-       AND a.atttypid <> 'uuid'::regtype$$,
-    'every id column is a uuid');
+     WHERE c.relnamespace = 'dcpf'::regnamespace AND c.relkind IN ('r', 'p') AND a.attname = 'id'
+       AND a.atttypid <> 'uuid'::regtype
+       AND NOT (c.oid = 'dcpf.audit_event'::regclass
+                OR c.oid IN (SELECT i.inhrelid FROM pg_inherits i WHERE i.inhparent = 'dcpf.audit_event'::regclass))$$,
+    'every id column is a uuid (but audit events)');
+SELECT col_type_is('dcpf', 'audit_event', 'id', 'bigint',
+    'audit events are numbered by a sequence, in the order written: the order the seal chains them in');
+SELECT is_empty($$
+    SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+     WHERE i.inhparent = 'dcpf.audit_event'::regclass
+       AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conrelid = c.oid AND k.contype = 'p'
+                          AND k.conkey = ARRAY[(SELECT a.attnum FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'id')])$$,
+    'every partition of the audit trail is keyed by the event number (the parent has no index: see sql/120_audit.sql)');
 
 -- column types carry the validation of what is stored in the clear
 SELECT col_type_is('dcpf', 'person', 'email', 'dcpf.email', 'person.email is dcpf.email');
@@ -195,8 +209,9 @@ SELECT columns_are('dcpf', 'data_key',
                    'dcpf.data_key has exactly the columns keys.c writes when it makes a key');
 SELECT is((SELECT array_agg(t.tgname::text ORDER BY t.tgname) FROM pg_trigger t
             WHERE t.tgrelid = 'dcpf.data_key'::regclass AND NOT t.tgisinternal),
-          ARRAY['data_key_invalidate_caches'],
-          'dcpf.data_key has one trigger, the one that empties every backend''s cache of key rows (new keys fire none)');
+          ARRAY['data_key_audit_delete', 'data_key_audit_insert', 'data_key_audit_truncate', 'data_key_audit_update',
+                'data_key_invalidate_caches'],
+          'dcpf.data_key has the audit triggers and the one that empties every backend''s cache of key rows (new keys made by dcpf fire none: keys.c writes their audit event)');
 SELECT ok(EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'key_rotation_run_status_known'), 'key rotation runs have a known status');
 SELECT ok(EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'person_credential_totp_secret_size'), 'a sealed TOTP secret has the size of a dcpf ciphertext');
 SELECT has_trigger('dcpf', 'membership', 'membership_check', 'memberships check BIG requirement and overlap');
@@ -218,6 +233,7 @@ SELECT is_empty($$
 SELECT is_empty($$
     SELECT c.relname, a.attname FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid
      WHERE c.relnamespace = 'dcpf'::regnamespace AND c.relkind IN ('r', 'v', 'p') AND a.attnum > 0 AND NOT a.attisdropped
+       AND NOT c.relispartition     -- a partition's columns are its parent's, documented there
        AND col_description(c.oid, a.attnum) IS NULL$$,
     'every column has a COMMENT');
 SELECT is_empty($$
@@ -273,8 +289,12 @@ SELECT is_empty($$
 SELECT is_empty($$
     SELECT c.relname FROM pg_class c
      WHERE c.relnamespace = 'dcpf'::regnamespace AND c.relkind = 'r'
-       AND NOT c.oid = ANY ((SELECT extconfig FROM pg_extension WHERE extname = 'dcpf')::oid[])$$,
-    'every table is registered with pg_extension_config_dump');
+       AND NOT c.oid = ANY ((SELECT extconfig FROM pg_extension WHERE extname = 'dcpf')::oid[])
+       -- the event catalogue is the extension's own and never changes; monthly
+       -- audit partitions are not members and are dumped whole
+       AND c.oid <> 'dcpf.audit_action'::regclass
+       AND NOT (c.relispartition AND c.oid <> 'dcpf.audit_event_default'::regclass)$$,
+    'every table is registered with pg_extension_config_dump (but the audit catalogue and monthly audit partitions)');
 
 -- a non-privileged role sees nothing, even with a grant, until policies exist
 CREATE ROLE dcpf_test_nobody NOLOGIN;

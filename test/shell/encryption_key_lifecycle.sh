@@ -414,7 +414,7 @@ else
 fi
 expect_value "d: live: B is on generation 2, A has no key left" "$db_live" "$status_sql" "1:true:false:false:0 2:true:true:false:1"
 # the honest gap: restored while generation 1 is still in the key file, the old backup reads A
-if pg_restore -d "$db_gap" "$work/old.dump" >"$work/restore.out" 2>&1; then
+if tools/restore-dump "$work/old.dump" "$db_gap" >"$work/restore.out" 2>&1; then
     ok "d: the old backup restores (gap: before generation 1 is retired)"
 else
     notok "d: the old backup restores (gap)"; scrub "$work/restore.out"
@@ -425,7 +425,7 @@ expect_value "d: gap: the old backup, restored before generation 1 is retired an
 expect_value "d: live: generation 1 retired" "$db_live" "SELECT dcpf.retire_master_key(1) IS NOT NULL" "t"
 printf '# dcpf master keys\nmaster 2 %s\nblind %s\n' "$k2_live" "$blind" | put_keys
 reload
-if pg_restore -d "$db_old" "$work/old.dump" >"$work/restore.out" 2>&1; then
+if tools/restore-dump "$work/old.dump" "$db_old" >"$work/restore.out" 2>&1; then
     ok "d: the old backup restores after generation 1 is gone"
 else
     notok "d: the old backup restores after generation 1 is gone"; scrub "$work/restore.out"

@@ -1,0 +1,922 @@
+/*-------------------------------------------------------------------------
+ * audit.c
+ *    Writing the audit trail: events, the write trigger on every dcpf
+ *    table, the append-only guard and read logging.
+ *
+ * Events are appended to the month's partition of dcpf.audit_event by a
+ * direct heap insert (table_multi_insert plus the partition's indexes), in
+ * batches: a statement that changes 200k rows writes 200k events without
+ * 200k executor start-ups. No privilege, policy or trigger applies to these
+ * inserts; nothing but this file writes events (the table has no grants).
+ *
+ * The write trigger, dcpf.audit_trigger, is an AFTER … FOR EACH STATEMENT
+ * trigger with transition tables (one per operation, as PostgreSQL
+ * requires): one event per row, with the row's primary key and the person
+ * whose data it is. An UPDATE records the names of the changed columns,
+ * never their values.
+ *
+ * Reads of another person's data go through dcpf_audit_read: once per
+ * object per transaction, queued in shared memory (auditq.c) so that the
+ * event stays when the reading transaction rolls back.
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/genam.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "access/xact.h"
+#include "catalog/index.h"
+#include "catalog/namespace.h"
+#include "catalog/partition.h"
+#include "commands/sequence.h"
+#include "commands/trigger.h"
+#include "executor/executor.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/datetime.h"
+#include "utils/datum.h"
+#include "utils/guc.h"
+#include "utils/hsearch.h"
+#include "utils/inet.h"
+#include "utils/inval.h"
+#include "utils/json.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/xid8.h"
+
+#include "audit.h"
+#include "dcpf.h"
+
+/* events per heap_multi_insert call and per trigger batch */
+#define AUDIT_BATCH 256
+
+/* The columns of dcpf.audit_event, found by name in each partition. */
+typedef enum AuditColumn
+{
+	COL_ID,
+	COL_OCCURRED_AT,
+	COL_XACT_ID,
+	COL_ACTION,
+	COL_OUTCOME,
+	COL_ACTOR_PERSON,
+	COL_ACTOR_METHOD,
+	COL_ON_BEHALF_OF,
+	COL_APPLICATION_ROLE,
+	COL_LICENSEE_ID,
+	COL_PURPOSE,
+	COL_DATABASE_ROLE,
+	COL_EFFECTIVE_ROLE,
+	COL_CLIENT_ADDRESS,
+	COL_APPLICATION_NAME,
+	COL_OBJECT_TABLE,
+	COL_OBJECT_KEY,
+	COL_SUBJECT_PERSON,
+	COL_REFERENCE,
+	COL_DETAIL,
+	AUDIT_NCOLUMNS
+} AuditColumn;
+
+static const char *const audit_column_names[AUDIT_NCOLUMNS] = {
+	"id", "occurred_at", "xact_id", "action", "outcome", "actor_person", "actor_method",
+	"on_behalf_of", "application_role", "licensee_id", "purpose", "database_role",
+	"effective_role", "client_address", "application_name", "object_table", "object_key",
+	"subject_person", "reference", "detail"
+};
+
+/*
+ * The partition last written (events come in bursts of one month) and the
+ * relations the write path needs. Emptied by any invalidation of them.
+ */
+typedef struct AuditTarget
+{
+	bool		valid;
+	Oid			parent;
+	Oid			sequence;
+	int32		month;			/* year * 12 + month - 1, UTC */
+	Oid			partition;
+	AttrNumber	attnum[AUDIT_NCOLUMNS];
+} AuditTarget;
+
+static AuditTarget target;
+
+/* Objects read in this transaction (dcpf_audit_read logs each once). */
+typedef struct ReadKey
+{
+	char		table[NAMEDATALEN];
+	char		key[DCPF_AUDIT_KEY_MAX];
+	char		action[DCPF_AUDIT_WORD_MAX];
+} ReadKey;
+
+static HTAB *reads_this_xact = NULL;
+
+/* The client's address, worked out once per backend ("" for a local socket). */
+static bool client_address_known = false;
+static char client_address[DCPF_AUDIT_LABEL_MAX];
+
+/* Forget the cached target when one of its relations changes. */
+static void
+audit_relcache_callback(Datum arg, Oid relid)
+{
+	if (!target.valid)
+		return;
+	if (relid == InvalidOid || relid == target.parent || relid == target.partition ||
+		relid == target.sequence)
+		target.valid = false;
+}
+
+/* The per-transaction read memo lives in TopTransactionContext: drop the pointer. */
+static void
+audit_xact_callback(XactEvent event, void *arg)
+{
+	switch (event)
+	{
+		case XACT_EVENT_COMMIT:
+		case XACT_EVENT_ABORT:
+		case XACT_EVENT_PARALLEL_COMMIT:
+		case XACT_EVENT_PARALLEL_ABORT:
+		case XACT_EVENT_PREPARE:
+			reads_this_xact = NULL;
+			break;
+		default:
+			break;
+	}
+}
+
+/* Register the callbacks (from _PG_init). */
+void
+dcpf_audit_init(void)
+{
+	CacheRegisterRelcacheCallback(audit_relcache_callback, (Datum) 0);
+	RegisterXactCallback(audit_xact_callback, NULL);
+}
+
+/* The numeric address of the database client, or "" for a local socket. */
+static const char *
+session_client_address(void)
+{
+	if (!client_address_known)
+	{
+		LOCAL_FCINFO(fcinfo, 0);
+		Datum		addr;
+
+		client_address[0] = '\0';
+		InitFunctionCallInfoData(*fcinfo, NULL, 0, InvalidOid, NULL, NULL);
+		addr = inet_client_addr(fcinfo);
+		if (!fcinfo->isnull)
+			strlcpy(client_address, DatumGetCString(DirectFunctionCall1(inet_out, addr)),
+					sizeof(client_address));
+		client_address_known = true;
+	}
+	return client_address;
+}
+
+/* Copy a role's name, or "?" for a role that no longer exists. */
+static void
+role_name(Oid roleid, char *out)
+{
+	char	   *name = GetUserNameFromId(roleid, true);
+
+	strlcpy(out, name ? name : "?", NAMEDATALEN);
+}
+
+void
+dcpf_audit_event_init(DcpfAuditEvent *ev, const char *action, const char *outcome)
+{
+	pg_uuid_t	person;
+	pg_uuid_t	licensee;
+	bool		has_licensee;
+	const char *role;
+	const char *purpose;
+	const char *method;
+
+	memset(ev, 0, sizeof(*ev));
+	ev->database = MyDatabaseId;
+	ev->occurred_at = GetCurrentTimestamp();
+	strlcpy(ev->action, action, sizeof(ev->action));
+	strlcpy(ev->outcome, outcome, sizeof(ev->outcome));
+	if (dcpf_identity_describe(&person, &has_licensee, &licensee, &role, &purpose, &method))
+	{
+		ev->has_actor = true;
+		ev->actor_person = person;
+		strlcpy(ev->actor_method, method, sizeof(ev->actor_method));
+		if (strcmp(method, "act_as") == 0)
+		{
+			/* a trusted back-end (database_role) acts for the person */
+			ev->has_on_behalf_of = true;
+			ev->on_behalf_of = person;
+		}
+		ev->has_licensee = has_licensee;
+		ev->licensee = licensee;
+		strlcpy(ev->application_role, role, sizeof(ev->application_role));
+		strlcpy(ev->purpose, purpose, sizeof(ev->purpose));
+	}
+	role_name(GetSessionUserId(), ev->database_role);
+	role_name(GetUserId(), ev->effective_role);
+	strlcpy(ev->client_address, session_client_address(), sizeof(ev->client_address));
+	strlcpy(ev->application_name, application_name ? application_name : "", sizeof(ev->application_name));
+}
+
+/* A relation of schema dcpf by name, or InvalidOid. */
+static Oid
+dcpf_relation(const char *name)
+{
+	Oid			nsp = get_namespace_oid("dcpf", true);
+
+	return OidIsValid(nsp) ? get_relname_relid(name, nsp) : InvalidOid;
+}
+
+/* The UTC month of a time, as year * 12 + month - 1. */
+static int32
+utc_month(TimestampTz t, int *year, int *month)
+{
+	struct pg_tm tm;
+	fsec_t		fsec;
+
+	if (timestamp2tm(t, NULL, &tm, &fsec, NULL, NULL) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("audit event time out of range")));
+	*year = tm.tm_year;
+	*month = tm.tm_mon;
+	return tm.tm_year * 12 + tm.tm_mon - 1;
+}
+
+/*
+ * Point the target at the partition for the month of t: the month's own
+ * partition when it exists, else the default one. Both must really be
+ * partitions of dcpf.audit_event (a detached copy with the right name is
+ * not the log).
+ */
+static void
+choose_partition(TimestampTz t)
+{
+	int			year;
+	int			month;
+	int32		m = utc_month(t, &year, &month);
+	char		name[NAMEDATALEN];
+	Oid			relid;
+	Relation	rel;
+	TupleDesc	desc;
+	int			i;
+
+	if (!target.valid)
+	{
+		target.parent = dcpf_relation("audit_event");
+		target.sequence = dcpf_relation("audit_event_id_seq");
+		if (!OidIsValid(target.parent) || !OidIsValid(target.sequence))
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("the audit trail is missing"),
+					 errdetail("dcpf.audit_event or dcpf.audit_event_id_seq does not exist.")));
+		target.partition = InvalidOid;
+		target.valid = true;
+	}
+	else if (OidIsValid(target.partition) && target.month == m)
+		return;
+
+	snprintf(name, sizeof(name), "audit_event_%04d_%02d", year, month);
+	relid = dcpf_relation(name);
+	if (!OidIsValid(relid) || !get_rel_relispartition(relid) ||
+		get_partition_parent(relid, true) != target.parent)
+		relid = dcpf_relation("audit_event_default");
+	if (!OidIsValid(relid) || !get_rel_relispartition(relid) ||
+		get_partition_parent(relid, true) != target.parent)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("the audit trail has no partition for %04d-%02d", year, month),
+				 errdetail("Neither dcpf.%s nor dcpf.audit_event_default is a partition of dcpf.audit_event.", name),
+				 errhint("Run dcpf.audit_create_partitions().")));
+
+	rel = table_open(relid, AccessShareLock);
+	desc = RelationGetDescr(rel);
+	for (i = 0; i < AUDIT_NCOLUMNS; i++)
+	{
+		AttrNumber	a = InvalidAttrNumber;
+		int			j;
+
+		for (j = 0; j < desc->natts; j++)
+			if (!TupleDescAttr(desc, j)->attisdropped &&
+				strcmp(NameStr(TupleDescAttr(desc, j)->attname), audit_column_names[i]) == 0)
+				a = j + 1;
+		if (a == InvalidAttrNumber)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_COLUMN),
+					 errmsg("audit partition dcpf.%s lacks column \"%s\"", get_rel_name(relid),
+							audit_column_names[i])));
+		target.attnum[i] = a;
+	}
+	table_close(rel, NoLock);
+	target.partition = relid;
+	target.month = m;
+}
+
+/* A text datum of a fixed-size field, or NULL when it is empty. */
+static void
+set_text(Datum *values, bool *nulls, AttrNumber a, const char *s)
+{
+	if (s[0] == '\0')
+		return;
+	values[a - 1] = CStringGetTextDatum(s);
+	nulls[a - 1] = false;
+}
+
+/* A uuid datum, or NULL. */
+static void
+set_uuid(Datum *values, bool *nulls, AttrNumber a, bool present, const pg_uuid_t *u)
+{
+	if (!present)
+		return;
+	values[a - 1] = UUIDPGetDatum(u);
+	nulls[a - 1] = false;
+}
+
+/* Form the tuple of one event for the current target partition. */
+static HeapTuple
+event_tuple(TupleDesc desc, const DcpfAuditEvent *ev, int64 id, Datum xact)
+{
+	Datum	   *values = palloc0(desc->natts * sizeof(Datum));
+	bool	   *nulls = palloc(desc->natts * sizeof(bool));
+	const AttrNumber *at = target.attnum;
+
+	memset(nulls, true, desc->natts * sizeof(bool));
+	values[at[COL_ID] - 1] = Int64GetDatum(id);
+	nulls[at[COL_ID] - 1] = false;
+	values[at[COL_OCCURRED_AT] - 1] = TimestampTzGetDatum(ev->occurred_at);
+	nulls[at[COL_OCCURRED_AT] - 1] = false;
+	values[at[COL_XACT_ID] - 1] = xact;
+	nulls[at[COL_XACT_ID] - 1] = false;
+	set_text(values, nulls, at[COL_ACTION], ev->action);
+	set_text(values, nulls, at[COL_OUTCOME], ev->outcome);
+	set_uuid(values, nulls, at[COL_ACTOR_PERSON], ev->has_actor, &ev->actor_person);
+	set_text(values, nulls, at[COL_ACTOR_METHOD], ev->actor_method);
+	set_uuid(values, nulls, at[COL_ON_BEHALF_OF], ev->has_on_behalf_of, &ev->on_behalf_of);
+	set_text(values, nulls, at[COL_APPLICATION_ROLE], ev->application_role);
+	set_uuid(values, nulls, at[COL_LICENSEE_ID], ev->has_licensee, &ev->licensee);
+	set_text(values, nulls, at[COL_PURPOSE], ev->purpose);
+	set_text(values, nulls, at[COL_DATABASE_ROLE], ev->database_role[0] ? ev->database_role : "?");
+	set_text(values, nulls, at[COL_EFFECTIVE_ROLE], ev->effective_role[0] ? ev->effective_role : "?");
+	if (ev->client_address[0] != '\0')
+	{
+		values[at[COL_CLIENT_ADDRESS] - 1] = DirectFunctionCall1(inet_in, CStringGetDatum(ev->client_address));
+		nulls[at[COL_CLIENT_ADDRESS] - 1] = false;
+	}
+	set_text(values, nulls, at[COL_APPLICATION_NAME], ev->application_name);
+	set_text(values, nulls, at[COL_OBJECT_TABLE], ev->object_table);
+	set_text(values, nulls, at[COL_OBJECT_KEY], ev->object_key);
+	set_uuid(values, nulls, at[COL_SUBJECT_PERSON], ev->has_subject, &ev->subject);
+	set_text(values, nulls, at[COL_REFERENCE], ev->reference);
+	if (ev->detail[0] != '\0')
+	{
+		values[at[COL_DETAIL] - 1] = DirectFunctionCall1(jsonb_in, CStringGetDatum(ev->detail));
+		nulls[at[COL_DETAIL] - 1] = false;
+	}
+	return heap_form_tuple(desc, values, nulls);
+}
+
+/* Insert events[0..n) (all of one month) into the target partition. */
+static void
+write_to_partition(const DcpfAuditEvent *events, int n, Datum xact)
+{
+	Relation	rel = table_open(target.partition, RowExclusiveLock);
+	TupleDesc	desc = RelationGetDescr(rel);
+	EState	   *estate = CreateExecutorState();
+	ResultRelInfo *rri = makeNode(ResultRelInfo);
+	TupleTableSlot **slots = palloc(sizeof(TupleTableSlot *) * AUDIT_BATCH);
+	MemoryContext batch_cxt = AllocSetContextCreate(CurrentMemoryContext, "dcpf audit batch",
+													ALLOCSET_DEFAULT_SIZES);
+	CommandId	cid = GetCurrentCommandId(true);
+	int			done = 0;
+	int			i;
+
+	InitResultRelInfo(rri, rel, 1, NULL, 0);
+	ExecOpenIndices(rri, false);
+	for (i = 0; i < AUDIT_BATCH; i++)
+		slots[i] = MakeSingleTupleTableSlot(desc, &TTSOpsHeapTuple);
+	while (done < n)
+	{
+		int			k = Min(n - done, AUDIT_BATCH);
+		MemoryContext old = MemoryContextSwitchTo(batch_cxt);
+
+		for (i = 0; i < k; i++)
+		{
+			/* numbered in the order they are written: the seal's order */
+			int64		id = nextval_internal(target.sequence, false);
+
+			ExecStoreHeapTuple(event_tuple(desc, &events[done + i], id, xact), slots[i], false);
+		}
+		table_multi_insert(rel, slots, k, cid, 0, NULL);
+		for (i = 0; i < k; i++)
+			ExecInsertIndexTuples(rri, slots[i], estate, false, false, NULL, NIL);
+		for (i = 0; i < k; i++)
+			ExecClearTuple(slots[i]);
+		MemoryContextSwitchTo(old);
+		MemoryContextReset(batch_cxt);
+		done += k;
+	}
+	for (i = 0; i < AUDIT_BATCH; i++)
+		ExecDropSingleTupleTableSlot(slots[i]);
+	ExecCloseIndices(rri);
+	FreeExecutorState(estate);
+	MemoryContextDelete(batch_cxt);
+	pfree(slots);
+	table_close(rel, NoLock);
+}
+
+void
+dcpf_audit_write(const DcpfAuditEvent *events, int n)
+{
+	Relation	parent;
+	Datum		xact;
+	int			start = 0;
+
+	if (n <= 0)
+		return;
+	if (RecoveryInProgress() || XactReadOnly)
+		ereport(ERROR,
+				(errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
+				 errmsg("cannot write audit events in a read-only transaction")));
+	choose_partition(events[0].occurred_at);
+	/* lock the parent as a routed insert would: no detach under our feet */
+	parent = table_open(target.parent, RowExclusiveLock);
+	xact = FullTransactionIdGetDatum(GetTopFullTransactionId());
+	while (start < n)
+	{
+		int			year;
+		int			month;
+		int32		m;
+		int			end = start + 1;
+
+		choose_partition(events[start].occurred_at);
+		m = target.month;
+		while (end < n && utc_month(events[end].occurred_at, &year, &month) == m)
+			end++;
+		write_to_partition(events + start, end - start, xact);
+		start = end;
+	}
+	table_close(parent, NoLock);
+}
+
+/*
+ * What the write trigger needs to know about its table: the primary key's
+ * columns, the subject column, the outcome column. Kept in the trigger's
+ * fn_extra for the statement.
+ */
+typedef struct TriggerPlan
+{
+	Oid			relid;
+	char		table[NAMEDATALEN];
+	int			nkeys;
+	AttrNumber	key[INDEX_MAX_KEYS];
+	FmgrInfo	key_out[INDEX_MAX_KEYS];
+	AttrNumber	subject;
+	AttrNumber	outcome;
+	char		insert_action[DCPF_AUDIT_WORD_MAX];
+	AttrNumber	shredded_at;	/* data_key only: an UPDATE that sets it is key_shredded */
+} TriggerPlan;
+
+/* A column of the trigger's table by name, checking its type. */
+static AttrNumber
+trigger_column(Relation rel, const char *name, Oid type, const char *what)
+{
+	int			attnum = get_attnum(RelationGetRelid(rel), name);
+
+	if (attnum == InvalidAttrNumber ||
+		TupleDescAttr(RelationGetDescr(rel), attnum - 1)->atttypid != type)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("dcpf.audit_trigger on %s: %s column \"%s\" is missing or of the wrong type",
+						RelationGetRelationName(rel), what, name),
+				 errdetail("The %s column must be of type %s.", what, format_type_be(type))));
+	return (AttrNumber) attnum;
+}
+
+/* Work out (once per statement) how to describe the trigger's rows. */
+static TriggerPlan *
+trigger_plan(FunctionCallInfo fcinfo, TriggerData *td)
+{
+	Relation	rel = td->tg_relation;
+	Trigger    *tg = td->tg_trigger;
+	TriggerPlan *plan = (TriggerPlan *) fcinfo->flinfo->fn_extra;
+	Oid			pk;
+	Relation	index;
+	int			i;
+
+	if (plan != NULL && plan->relid == RelationGetRelid(rel))
+		return plan;
+	plan = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(TriggerPlan));
+	plan->relid = RelationGetRelid(rel);
+	strlcpy(plan->table, RelationGetRelationName(rel), sizeof(plan->table));
+	if (tg->tgnargs < 1 || tg->tgnargs > 3)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("dcpf.audit_trigger on %s takes one to three arguments", plan->table),
+				 errdetail("subject column or '-', [insert action], [outcome column]")));
+	if (strcmp(tg->tgargs[0], "-") != 0)
+		plan->subject = trigger_column(rel, tg->tgargs[0], UUIDOID, "subject");
+	strlcpy(plan->insert_action, tg->tgnargs >= 2 ? tg->tgargs[1] : "create", sizeof(plan->insert_action));
+	if (tg->tgnargs >= 3)
+		plan->outcome = trigger_column(rel, tg->tgargs[2], TEXTOID, "outcome");
+	if (strcmp(plan->table, "data_key") == 0)
+		plan->shredded_at = trigger_column(rel, "shredded_at", TIMESTAMPTZOID, "shredded_at");
+
+	pk = RelationGetPrimaryKeyIndex(rel);
+	if (!OidIsValid(pk))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("audited table %s has no primary key", plan->table),
+				 errdetail("Every audit event names its row by the primary key.")));
+	index = index_open(pk, AccessShareLock);
+	plan->nkeys = index->rd_index->indnkeyatts;
+	for (i = 0; i < plan->nkeys; i++)
+	{
+		Oid			out;
+		bool		varlena;
+
+		plan->key[i] = index->rd_index->indkey.values[i];
+		getTypeOutputInfo(TupleDescAttr(RelationGetDescr(rel), plan->key[i] - 1)->atttypid, &out, &varlena);
+		fmgr_info_cxt(out, &plan->key_out[i], fcinfo->flinfo->fn_mcxt);
+	}
+	index_close(index, AccessShareLock);
+	fcinfo->flinfo->fn_extra = plan;
+	return plan;
+}
+
+/* The row's primary key as text: the value, or a row literal for several columns. */
+static void
+row_key(TriggerPlan *plan, TupleTableSlot *slot, char *out)
+{
+	StringInfoData buf;
+	int			i;
+
+	initStringInfo(&buf);
+	if (plan->nkeys > 1)
+		appendStringInfoChar(&buf, '(');
+	for (i = 0; i < plan->nkeys; i++)
+	{
+		bool		isnull;
+		Datum		d = slot_getattr(slot, plan->key[i], &isnull);
+		char	   *s = isnull ? "" : OutputFunctionCall(&plan->key_out[i], d);
+
+		if (i > 0)
+			appendStringInfoChar(&buf, ',');
+		if (plan->nkeys > 1)
+		{
+			const char *p;
+
+			appendStringInfoChar(&buf, '"');
+			for (p = s; *p; p++)
+			{
+				if (*p == '"' || *p == '\\')
+					appendStringInfoChar(&buf, *p);
+				appendStringInfoChar(&buf, *p);
+			}
+			appendStringInfoChar(&buf, '"');
+		}
+		else
+			appendStringInfoString(&buf, s);
+	}
+	if (plan->nkeys > 1)
+		appendStringInfoChar(&buf, ')');
+	if (buf.len >= DCPF_AUDIT_KEY_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("primary key of a row of %s too long for the audit trail", plan->table),
+				 errdetail("An audit event names its row with at most %d bytes.", DCPF_AUDIT_KEY_MAX - 1)));
+	memcpy(out, buf.data, buf.len + 1);
+	pfree(buf.data);
+}
+
+/* {"columns": [...]}: the columns an UPDATE changed, by name, never by value. */
+static void
+changed_columns(TupleDesc desc, TupleTableSlot *oldslot, TupleTableSlot *newslot, char *out)
+{
+	StringInfoData buf;
+	int			changed = 0;
+	int			i;
+
+	initStringInfo(&buf);
+	appendStringInfoString(&buf, "{\"columns\": [");
+	slot_getallattrs(oldslot);
+	slot_getallattrs(newslot);
+	for (i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+		bool		on = oldslot->tts_isnull[i];
+		bool		nn = newslot->tts_isnull[i];
+
+		if (att->attisdropped)
+			continue;
+		if (on == nn && (on || datumIsEqual(oldslot->tts_values[i], newslot->tts_values[i],
+											 att->attbyval, att->attlen)))
+			continue;
+		if (changed++ > 0)
+			appendStringInfoString(&buf, ", ");
+		escape_json(&buf, NameStr(att->attname));
+	}
+	appendStringInfoString(&buf, "]}");
+	if (buf.len >= DCPF_AUDIT_DETAIL_MAX)
+		snprintf(out, DCPF_AUDIT_DETAIL_MAX, "{\"columns_changed\": %d}", changed);
+	else
+		memcpy(out, buf.data, buf.len + 1);
+	pfree(buf.data);
+}
+
+/*
+ * dcpf.audit_trigger(subject column | '-', [insert action], [outcome
+ * column]): AFTER INSERT, UPDATE or DELETE FOR EACH STATEMENT with the
+ * transition table(s) of the operation. One event per row.
+ */
+PG_FUNCTION_INFO_V1(dcpf_audit_trigger);
+Datum
+dcpf_audit_trigger(PG_FUNCTION_ARGS)
+{
+	TriggerData *td = (TriggerData *) fcinfo->context;
+	TriggerPlan *plan;
+	TupleDesc	desc;
+	Tuplestorestate *rows;
+	Tuplestorestate *old_rows = NULL;
+	TupleTableSlot *slot;
+	TupleTableSlot *oldslot = NULL;
+	DcpfAuditEvent template;
+	DcpfAuditEvent *batch;
+	const char *action;
+	int			n = 0;
+	MemoryContext row_cxt;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_AFTER(td->tg_event) ||
+		!TRIGGER_FIRED_FOR_STATEMENT(td->tg_event))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("dcpf.audit_trigger must be an AFTER … FOR EACH STATEMENT trigger")));
+	plan = trigger_plan(fcinfo, td);
+	desc = RelationGetDescr(td->tg_relation);
+	if (TRIGGER_FIRED_BY_INSERT(td->tg_event))
+	{
+		action = plan->insert_action;
+		rows = td->tg_newtable;
+	}
+	else if (TRIGGER_FIRED_BY_UPDATE(td->tg_event))
+	{
+		action = "update";
+		rows = td->tg_newtable;
+		old_rows = td->tg_oldtable;
+	}
+	else if (TRIGGER_FIRED_BY_DELETE(td->tg_event))
+	{
+		action = "delete";
+		rows = td->tg_oldtable;
+	}
+	else
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("dcpf.audit_trigger audits INSERT, UPDATE and DELETE")));
+	if (rows == NULL || (TRIGGER_FIRED_BY_UPDATE(td->tg_event) && old_rows == NULL))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("dcpf.audit_trigger on %s needs the transition tables of its operation", plan->table),
+				 errhint("Create the triggers with dcpf.audit_table().")));
+
+	dcpf_audit_event_init(&template, action, "success");
+	strlcpy(template.object_table, plan->table, sizeof(template.object_table));
+	batch = palloc(sizeof(DcpfAuditEvent) * AUDIT_BATCH);
+	slot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
+	if (old_rows)
+	{
+		oldslot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
+		tuplestore_rescan(old_rows);
+	}
+	tuplestore_rescan(rows);
+	row_cxt = AllocSetContextCreate(CurrentMemoryContext, "dcpf audit row", ALLOCSET_SMALL_SIZES);
+	while (tuplestore_gettupleslot(rows, true, false, slot))
+	{
+		DcpfAuditEvent *ev = &batch[n];
+		MemoryContext old = MemoryContextSwitchTo(row_cxt);
+
+		memcpy(ev, &template, sizeof(DcpfAuditEvent));
+		row_key(plan, slot, ev->object_key);
+		if (plan->subject != InvalidAttrNumber)
+		{
+			bool		isnull;
+			Datum		d = slot_getattr(slot, plan->subject, &isnull);
+
+			if (!isnull)
+			{
+				ev->has_subject = true;
+				ev->subject = *DatumGetUUIDP(d);
+			}
+		}
+		if (oldslot)
+		{
+			bool		was_shredded;
+			bool		is_shredded;
+
+			if (!tuplestore_gettupleslot(old_rows, true, false, oldslot))
+				elog(ERROR, "transition tables of an UPDATE differ in length");
+			changed_columns(desc, oldslot, slot, ev->detail);
+			if (plan->shredded_at != InvalidAttrNumber)
+			{
+				(void) slot_getattr(oldslot, plan->shredded_at, &was_shredded);
+				(void) slot_getattr(slot, plan->shredded_at, &is_shredded);
+				/* isnull flags: shredded_at went from NULL to a time */
+				if (was_shredded && !is_shredded)
+					strlcpy(ev->action, "key_shredded", sizeof(ev->action));
+			}
+		}
+		if (plan->outcome != InvalidAttrNumber)
+		{
+			bool		isnull;
+			Datum		d = slot_getattr(slot, plan->outcome, &isnull);
+			char	   *value = isnull ? pstrdup("unknown") : TextDatumGetCString(d);
+
+			if (strcmp(value, "success") != 0)
+			{
+				StringInfoData buf;
+
+				strlcpy(ev->outcome, "failure", sizeof(ev->outcome));
+				initStringInfo(&buf);
+				appendStringInfoString(&buf, "{\"reason\": ");
+				escape_json(&buf, value);
+				appendStringInfoChar(&buf, '}');
+				if (buf.len < DCPF_AUDIT_DETAIL_MAX)
+					memcpy(ev->detail, buf.data, buf.len + 1);
+			}
+		}
+		/* a login is the person's own act, also before any identity exists */
+		if (strcmp(ev->action, "login") == 0 && !ev->has_actor && ev->has_subject &&
+			strcmp(ev->outcome, "success") == 0)
+		{
+			ev->has_actor = true;
+			ev->actor_person = ev->subject;
+		}
+		MemoryContextSwitchTo(old);
+		MemoryContextReset(row_cxt);
+		if (++n == AUDIT_BATCH)
+		{
+			dcpf_audit_write(batch, n);
+			n = 0;
+		}
+	}
+	dcpf_audit_write(batch, n);
+	ExecDropSingleTupleTableSlot(slot);
+	if (oldslot)
+		ExecDropSingleTupleTableSlot(oldslot);
+	MemoryContextDelete(row_cxt);
+	pfree(batch);
+	return PointerGetDatum(NULL);
+}
+
+/* dcpf.audit_refuse_change(): audit events are never changed or deleted. */
+PG_FUNCTION_INFO_V1(dcpf_audit_refuse_change);
+Datum
+dcpf_audit_refuse_change(PG_FUNCTION_ARGS)
+{
+	TriggerData *td = (TriggerData *) fcinfo->context;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("dcpf.audit_refuse_change must be called as a trigger")));
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("audit events cannot be %s",
+					TRIGGER_FIRED_BY_UPDATE(td->tg_event) ? "changed" :
+					TRIGGER_FIRED_BY_DELETE(td->tg_event) ? "deleted" : "truncated"),
+			 errdetail("The audit trail is append-only; only the retention job removes events, by dropping an expired month's partition.")));
+	PG_RETURN_NULL();
+}
+
+/* dcpf.audit_refuse_truncate(): TRUNCATE would remove rows without events. */
+PG_FUNCTION_INFO_V1(dcpf_audit_refuse_truncate);
+Datum
+dcpf_audit_refuse_truncate(PG_FUNCTION_ARGS)
+{
+	TriggerData *td = (TriggerData *) fcinfo->context;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("dcpf.audit_refuse_truncate must be called as a trigger")));
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("TRUNCATE of audited table dcpf.%s is not allowed", RelationGetRelationName(td->tg_relation)),
+			 errdetail("TRUNCATE removes rows without an audit event for each."),
+			 errhint("Use DELETE, which is audited row by row.")));
+	PG_RETURN_NULL();
+}
+
+void
+dcpf_audit_read(const char *table, const char *key, const pg_uuid_t *subject, bool denied,
+				const char *detail)
+{
+	ReadKey		probe;
+	bool		found;
+	DcpfAuditEvent ev;
+	pg_uuid_t	person;
+	pg_uuid_t	licensee;
+	bool		has_licensee;
+	const char *role;
+	const char *purpose;
+	const char *method;
+
+	/* one's own data: not logged */
+	if (subject != NULL &&
+		dcpf_identity_describe(&person, &has_licensee, &licensee, &role, &purpose, &method) &&
+		memcmp(person.data, subject->data, UUID_LEN) == 0)
+		return;
+	memset(&probe, 0, sizeof(probe));
+	strlcpy(probe.table, table, sizeof(probe.table));
+	strlcpy(probe.key, key ? key : "", sizeof(probe.key));
+	strlcpy(probe.action, denied ? "denied" : "read", sizeof(probe.action));
+	if (reads_this_xact == NULL)
+	{
+		HASHCTL		ctl;
+
+		ctl.keysize = sizeof(ReadKey);
+		ctl.entrysize = sizeof(ReadKey);
+		ctl.hcxt = TopTransactionContext;
+		reads_this_xact = hash_create("dcpf reads this transaction", 64, &ctl,
+									  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	}
+	(void) hash_search(reads_this_xact, &probe, HASH_FIND, &found);
+	if (found)
+		return;
+	dcpf_audit_event_init(&ev, "read", denied ? "denied" : "success");
+	strlcpy(ev.object_table, table, sizeof(ev.object_table));
+	strlcpy(ev.object_key, probe.key, sizeof(ev.object_key));
+	if (subject)
+	{
+		ev.has_subject = true;
+		ev.subject = *subject;
+	}
+	if (detail)
+		strlcpy(ev.detail, detail, sizeof(ev.detail));
+	/* queued first: if this fails, the read fails and nothing is remembered */
+	dcpf_audit_enqueue(&ev);
+	(void) hash_search(reads_this_xact, &probe, HASH_ENTER, &found);
+}
+
+/*
+ * dcpf.audit_note(action, object_table, object_key, subject, detail): queue
+ * an event of the current identity for a read-type action (read, export,
+ * print, audit_read) that happened in SQL code of dcpf. Owner only: the
+ * functions that read on someone's behalf call it.
+ */
+PG_FUNCTION_INFO_V1(dcpf_audit_note);
+Datum
+dcpf_audit_note(PG_FUNCTION_ARGS)
+{
+	static const char *const allowed[] = {"read", "export", "print", "audit_read"};
+	DcpfAuditEvent ev;
+	char	   *action;
+	int			i;
+	bool		ok = false;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("an action is required")));
+	action = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	for (i = 0; i < lengthof(allowed); i++)
+		ok |= strcmp(action, allowed[i]) == 0;
+	if (!ok)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("action \"%s\" cannot be noted", action),
+				 errdetail("dcpf.audit_note records read, export, print and audit_read; writes are recorded by the triggers.")));
+	dcpf_audit_event_init(&ev, action, "success");
+	if (!PG_ARGISNULL(1))
+		strlcpy(ev.object_table, text_to_cstring(PG_GETARG_TEXT_PP(1)), sizeof(ev.object_table));
+	if (!PG_ARGISNULL(2))
+	{
+		char	   *key = text_to_cstring(PG_GETARG_TEXT_PP(2));
+
+		if (strlen(key) >= DCPF_AUDIT_KEY_MAX)
+			ereport(ERROR,
+					(errcode(ERRCODE_STRING_DATA_RIGHT_TRUNCATION),
+					 errmsg("object key too long for the audit trail"),
+					 errdetail("An object key has at most %d bytes.", DCPF_AUDIT_KEY_MAX - 1)));
+		strlcpy(ev.object_key, key, sizeof(ev.object_key));
+	}
+	if (!PG_ARGISNULL(3))
+	{
+		ev.has_subject = true;
+		ev.subject = *PG_GETARG_UUID_P(3);
+	}
+	if (!PG_ARGISNULL(4))
+	{
+		char	   *detail = DatumGetCString(DirectFunctionCall1(jsonb_out, PG_GETARG_DATUM(4)));
+
+		if (strlen(detail) >= DCPF_AUDIT_DETAIL_MAX)
+			ereport(ERROR,
+					(errcode(ERRCODE_STRING_DATA_RIGHT_TRUNCATION),
+					 errmsg("audit detail too long"),
+					 errdetail("The detail of an event has at most %d bytes of JSON.", DCPF_AUDIT_DETAIL_MAX - 1)));
+		strlcpy(ev.detail, detail, sizeof(ev.detail));
+	}
+	dcpf_audit_enqueue(&ev);
+	PG_RETURN_VOID();
+}

@@ -1,0 +1,86 @@
+/*-------------------------------------------------------------------------
+ * audit.h
+ *    The audit trail: events (audit.c), the rollback-proof event queue and
+ *    its background worker (auditq.c).
+ *
+ * An event is a fixed-size record so that it can travel through shared
+ * memory unchanged. audit.c fills the actor's side from the verified
+ * identity and the session; the caller fills action, outcome and object.
+ * Events reach dcpf.audit_event in one of two ways:
+ *   - dcpf_audit_write: in the current transaction (writes: they exist only
+ *     if the change committed);
+ *   - dcpf_audit_enqueue: through shared memory, written by a background
+ *     worker in its own transaction (reads, refused logins: they stay logged
+ *     when the transaction that caused them rolls back or errors).
+ *-------------------------------------------------------------------------
+ */
+#ifndef DCPF_AUDIT_H
+#define DCPF_AUDIT_H
+
+#include "postgres.h"
+
+#include "datatype/timestamp.h"
+#include "utils/uuid.h"
+
+#define DCPF_AUDIT_WORD_MAX 24		/* action, outcome, actor method */
+#define DCPF_AUDIT_LABEL_MAX 64		/* application role, purpose, address, names */
+#define DCPF_AUDIT_KEY_MAX 128		/* object key */
+#define DCPF_AUDIT_REF_MAX 200		/* reference to a request or reason */
+#define DCPF_AUDIT_DETAIL_MAX 256	/* a small JSON object of facts, or empty */
+
+typedef struct DcpfAuditEvent
+{
+	Oid			database;		/* where the event belongs (set by init) */
+	TimestampTz occurred_at;
+	char		action[DCPF_AUDIT_WORD_MAX];
+	char		outcome[DCPF_AUDIT_WORD_MAX];
+	/* who: the verified identity, the database roles, the client */
+	bool		has_actor;
+	pg_uuid_t	actor_person;
+	char		actor_method[DCPF_AUDIT_WORD_MAX];
+	bool		has_on_behalf_of;
+	pg_uuid_t	on_behalf_of;
+	char		application_role[DCPF_AUDIT_LABEL_MAX];
+	bool		has_licensee;
+	pg_uuid_t	licensee;
+	char		purpose[DCPF_AUDIT_LABEL_MAX];
+	char		database_role[NAMEDATALEN];
+	char		effective_role[NAMEDATALEN];
+	char		client_address[DCPF_AUDIT_LABEL_MAX];	/* empty: none (local) */
+	char		application_name[NAMEDATALEN];
+	/* what, and whose */
+	char		object_table[NAMEDATALEN];
+	char		object_key[DCPF_AUDIT_KEY_MAX];
+	bool		has_subject;
+	pg_uuid_t	subject;
+	char		reference[DCPF_AUDIT_REF_MAX];
+	char		detail[DCPF_AUDIT_DETAIL_MAX];
+} DcpfAuditEvent;
+
+/* audit.c */
+/* from _PG_init: cache invalidation and transaction callbacks */
+extern void dcpf_audit_init(void);
+/* zero the event, stamp the time, database, action and outcome, and fill the actor's side */
+extern void dcpf_audit_event_init(DcpfAuditEvent *ev, const char *action, const char *outcome);
+/* append events to dcpf.audit_event in the current transaction */
+extern void dcpf_audit_write(const DcpfAuditEvent *events, int n);
+/*
+ * Log that the current identity read (or was refused, denied = true) another
+ * person's object: queued, once per object and transaction; nothing for a
+ * person reading their own data.
+ */
+extern void dcpf_audit_read(const char *table, const char *key, const pg_uuid_t *subject,
+							bool denied, const char *detail);
+
+/* auditq.c */
+/* from _PG_init: settings, shared memory and hooks (queue only when preloaded) */
+extern void dcpf_auditq_init(void);
+/*
+ * Queue an event for the background worker; survives the caller's rollback.
+ * Waits up to dcpf.audit_queue_wait when the queue is full, then raises
+ * 53400; raises 55000 when dcpf is not in shared_preload_libraries and 25006
+ * on a standby.
+ */
+extern void dcpf_audit_enqueue(const DcpfAuditEvent *ev);
+
+#endif							/* DCPF_AUDIT_H */
