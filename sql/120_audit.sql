@@ -119,7 +119,7 @@ CREATE FUNCTION dcpf.audit_refuse_change() RETURNS trigger
     AS 'MODULE_PATHNAME', 'dcpf_audit_refuse_change'
     LANGUAGE C;
 COMMENT ON FUNCTION dcpf.audit_refuse_change() IS
-    'trigger: refuses UPDATE, DELETE and TRUNCATE of audit events (55000); only dropping an expired partition removes events';
+    'trigger: refuses UPDATE, DELETE and TRUNCATE of audit events, or of seals (argument ''seals''), for everyone (42501); only dropping an expired partition removes events';
 CREATE TRIGGER audit_event_append_only BEFORE UPDATE OR DELETE ON dcpf.audit_event
     FOR EACH ROW EXECUTE FUNCTION dcpf.audit_refuse_change();
 CREATE TRIGGER audit_event_no_truncate BEFORE TRUNCATE ON dcpf.audit_event

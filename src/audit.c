@@ -80,7 +80,9 @@ typedef enum AuditColumn
 	AUDIT_NCOLUMNS
 } AuditColumn;
 
-static const char *const audit_column_names[AUDIT_NCOLUMNS] = {
+StaticAssertDecl(AUDIT_NCOLUMNS == DCPF_AUDIT_NCOLUMNS, "audit columns");
+
+const char *const dcpf_audit_column_names[DCPF_AUDIT_NCOLUMNS] = {
 	"id", "occurred_at", "xact_id", "action", "outcome", "actor_person", "actor_method",
 	"on_behalf_of", "application_role", "licensee_id", "purpose", "database_role",
 	"effective_role", "client_address", "application_name", "object_table", "object_key",
@@ -300,13 +302,13 @@ choose_partition(TimestampTz t)
 
 		for (j = 0; j < desc->natts; j++)
 			if (!TupleDescAttr(desc, j)->attisdropped &&
-				strcmp(NameStr(TupleDescAttr(desc, j)->attname), audit_column_names[i]) == 0)
+				strcmp(NameStr(TupleDescAttr(desc, j)->attname), dcpf_audit_column_names[i]) == 0)
 				a = j + 1;
 		if (a == InvalidAttrNumber)
 			ereport(ERROR,
 					(errcode(ERRCODE_UNDEFINED_COLUMN),
 					 errmsg("audit partition dcpf.%s lacks column \"%s\"", get_rel_name(relid),
-							audit_column_names[i])));
+							dcpf_audit_column_names[i])));
 		target.attnum[i] = a;
 	}
 	table_close(rel, NoLock);
@@ -780,9 +782,11 @@ dcpf_audit_refuse_change(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("dcpf.audit_refuse_change must be called as a trigger")));
+	/* one argument names what the table holds: events (the default) or seals */
 	ereport(ERROR,
 			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-			 errmsg("audit events cannot be %s",
+			 errmsg("audit %s cannot be %s",
+					td->tg_trigger->tgnargs > 0 ? td->tg_trigger->tgargs[0] : "events",
 					TRIGGER_FIRED_BY_UPDATE(td->tg_event) ? "changed" :
 					TRIGGER_FIRED_BY_DELETE(td->tg_event) ? "deleted" : "truncated"),
 			 errdetail("The audit trail is append-only; only the retention job removes events, by dropping an expired month's partition.")));

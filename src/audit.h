@@ -58,6 +58,9 @@ typedef struct DcpfAuditEvent
 } DcpfAuditEvent;
 
 /* audit.c */
+/* the columns of dcpf.audit_event, in table order: the order of an event's canonical line */
+#define DCPF_AUDIT_NCOLUMNS 20
+extern const char *const dcpf_audit_column_names[DCPF_AUDIT_NCOLUMNS];
 /* from _PG_init: cache invalidation and transaction callbacks */
 extern void dcpf_audit_init(void);
 /* zero the event, stamp the time, database, action and outcome, and fill the actor's side */

@@ -58,12 +58,17 @@ extern bool dcpf_current_user_has_role(const char *rolename);
 extern char *dcpf_spi_as_owner(const char *sql, int nargs, Oid *argtypes, Datum *values,
 							   const char *nulls, bool read_only);
 
+/* login.c: an Ed25519 private key from a PEM file readable by the server user only */
+typedef struct evp_pkey_st EVP_PKEY;
+extern EVP_PKEY *dcpf_ed25519_key_load(const char *path, const char *setting, const char *what);
+
 /* guc.c: login settings */
 extern int	dcpf_scrypt_log_n;
 extern int	dcpf_password_min_length;
 extern int	dcpf_token_lifetime;
 extern char *dcpf_issuer;
 extern char *dcpf_platform_key_file;
+extern char *dcpf_audit_signing_key_file;
 
 /*
  * password.c: scrypt password hashes in PHC string format

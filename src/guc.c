@@ -21,6 +21,7 @@ int			dcpf_password_min_length = 12;
 int			dcpf_token_lifetime = 900;
 char	   *dcpf_issuer = NULL;
 char	   *dcpf_platform_key_file = NULL;
+char	   *dcpf_audit_signing_key_file = NULL;
 char	   *dcpf_master_key_file = NULL;
 char	   *dcpf_master_key_command = NULL;
 int			dcpf_audit_queue_size = 8192;	/* used by auditq.c */
@@ -96,6 +97,16 @@ dcpf_define_gucs(void)
 							   "dcpf",
 							   PGC_SIGHUP,
 							   0,
+							   NULL, NULL, NULL);
+
+	DefineCustomStringVariable("dcpf.audit_signing_key_file",
+							   "File holding the private Ed25519 key (PEM) that signs the audit trail's seals.",
+							   "Readable by the server user only (mode 0600). Empty: dcpf.audit_seal and "
+							   "dcpf.audit_verify are unavailable. dcpf.audit_public_key() gives the public half.",
+							   &dcpf_audit_signing_key_file,
+							   "",
+							   PGC_SIGHUP,
+							   GUC_SUPERUSER_ONLY,
 							   NULL, NULL, NULL);
 
 	DefineCustomStringVariable("dcpf.platform_key_file",

@@ -45,16 +45,69 @@
 static EVP_PKEY *platform_key = NULL;
 static char *platform_key_path = NULL;
 
-/* Refuse for a missing or unusable platform key. */
-static void pg_attribute_noreturn()
-platform_key_refused(const char *msg, const char *detail)
+/*
+ * Load an Ed25519 private key from a PEM file that only the server user may
+ * read; raises 55000, naming the setting, when it is missing or unusable.
+ * The caller keeps the key (EVP_PKEY_free) for as long as the setting names
+ * the same file.
+ */
+EVP_PKEY *
+dcpf_ed25519_key_load(const char *path, const char *setting, const char *what)
 {
+	FILE	   *fp;
+	struct stat st;
+	BIO		   *bio;
+	EVP_PKEY   *pkey;
+	const char *problem = NULL;
+	char	   *detail = NULL;
+
+	if (path == NULL || path[0] == '\0')
+	{
+		problem = psprintf("no %s is configured", what);
+		detail = psprintf("%s is not set.", setting);
+	}
+	else if ((fp = AllocateFile(path, "r")) == NULL)
+	{
+		problem = psprintf("could not open the %s file", what);
+		detail = psprintf("The file named by %s cannot be opened: %m.", setting);
+	}
+	else
+	{
+		if (fstat(fileno(fp), &st) != 0 || !S_ISREG(st.st_mode))
+			problem = psprintf("the %s file is not a regular file", what);
+		else if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0)
+		{
+			problem = psprintf("the %s file is accessible to others", what);
+			detail = pstrdup("The file must have mode 0600 (or 0400): no access for group or others.");
+		}
+		pkey = NULL;
+		if (problem == NULL)
+		{
+			bio = BIO_new_fp(fp, BIO_NOCLOSE);
+			pkey = bio ? PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL) : NULL;
+			BIO_free(bio);
+		}
+		FreeFile(fp);
+		if (problem == NULL && pkey == NULL)
+		{
+			problem = psprintf("could not read the %s", what);
+			detail = psprintf("The file named by %s holds no PEM private key.", setting);
+		}
+		else if (problem == NULL && EVP_PKEY_get_base_id(pkey) != EVP_PKEY_ED25519)
+		{
+			EVP_PKEY_free(pkey);
+			problem = psprintf("the %s is not an Ed25519 key", what);
+			detail = pstrdup("dcpf signs with EdDSA (Ed25519).");
+		}
+		if (problem == NULL)
+			return pkey;
+	}
 	ereport(ERROR,
 			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-			 errmsg("%s", msg),
+			 errmsg("%s", problem),
 			 detail ? errdetail("%s", detail) : 0,
-			 errhint("Set dcpf.platform_key_file to a PEM file with an Ed25519 private key, "
-					 "readable by the server user only, and reload the configuration.")));
+			 errhint("Set %s to a PEM file with an Ed25519 private key, "
+					 "readable by the server user only, and reload the configuration.", setting)));
 	pg_unreachable();
 }
 
@@ -62,14 +115,8 @@ platform_key_refused(const char *msg, const char *detail)
 static EVP_PKEY *
 platform_key_get(void)
 {
-	FILE	   *fp;
-	struct stat st;
-	BIO		   *bio;
-	EVP_PKEY   *pkey;
-
-	if (dcpf_platform_key_file == NULL || dcpf_platform_key_file[0] == '\0')
-		platform_key_refused("no platform key is configured", "dcpf.platform_key_file is not set.");
-	if (platform_key != NULL && strcmp(platform_key_path, dcpf_platform_key_file) == 0)
+	if (platform_key != NULL && dcpf_platform_key_file != NULL &&
+		strcmp(platform_key_path, dcpf_platform_key_file) == 0)
 		return platform_key;
 	if (platform_key != NULL)
 	{
@@ -78,36 +125,7 @@ platform_key_get(void)
 		platform_key = NULL;
 		platform_key_path = NULL;
 	}
-
-	fp = AllocateFile(dcpf_platform_key_file, "r");
-	if (fp == NULL)
-		platform_key_refused("could not open the platform key file",
-							 psprintf("The file named by dcpf.platform_key_file cannot be opened: %m."));
-	if (fstat(fileno(fp), &st) != 0 || !S_ISREG(st.st_mode))
-	{
-		FreeFile(fp);
-		platform_key_refused("the platform key file is not a regular file", NULL);
-	}
-	if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0)
-	{
-		FreeFile(fp);
-		platform_key_refused("the platform key file is accessible to others",
-							 "The file must have mode 0600 (or 0400): no access for group or others.");
-	}
-	bio = BIO_new_fp(fp, BIO_NOCLOSE);
-	pkey = bio ? PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL) : NULL;
-	BIO_free(bio);
-	FreeFile(fp);
-	if (pkey == NULL)
-		platform_key_refused("could not read the platform key",
-							 "The file named by dcpf.platform_key_file holds no PEM private key.");
-	if (EVP_PKEY_get_base_id(pkey) != EVP_PKEY_ED25519)
-	{
-		EVP_PKEY_free(pkey);
-		platform_key_refused("the platform key is not an Ed25519 key",
-							 "dcpf signs its tokens with EdDSA (Ed25519).");
-	}
-	platform_key = pkey;
+	platform_key = dcpf_ed25519_key_load(dcpf_platform_key_file, "dcpf.platform_key_file", "platform key");
 	platform_key_path = MemoryContextStrdup(TopMemoryContext, dcpf_platform_key_file);
 	return platform_key;
 }

@@ -197,6 +197,8 @@ INSERT INTO table_expectation VALUES
  ('policy_acknowledgement', '(SELECT h.licensee_id FROM pg_temp.person_home h WHERE h.person_id = t.person_id)', 't.person_id', 'method',
   $$INSERT INTO dcpf.policy_acknowledgement (document_id, person_id, method) VALUES ('{doc}', '{self}', 'click_through')$$),
  ('audit_action', NULL, NULL, 'description', $$INSERT INTO dcpf.audit_action (code, description) VALUES ('forged', 'a forged action')$$),
+ ('audit_seal', NULL, NULL, 'sealed_at',
+  $$INSERT INTO dcpf.audit_seal (seal_no, sealed_at, high_id, key_fingerprint, statement, signature, row_digests) VALUES (999, now(), 1, 'x', '{}', decode(repeat('00', 64), 'hex'), '')$$),
  ('audit_event', NULL, NULL, 'action',
   $$INSERT INTO dcpf.audit_event (id, occurred_at, xact_id, action, outcome, database_role, effective_role) VALUES (1, now(), '1', 'read', 'success', 'x', 'x')$$),
  ('identity_assumption', '(SELECT h.licensee_id FROM pg_temp.person_home h WHERE h.person_id = t.person_id)', 't.person_id', 'reason',
@@ -290,6 +292,8 @@ INSERT INTO op_rule VALUES
  -- dcpf.licensee_audit_trail read it, and log that); its catalogue is public
  ('audit_event', 'SELECT', '*', 'denied'), ('audit_event', 'INSERT', '*', 'denied'),
  ('audit_event', 'UPDATE', '*', 'denied'), ('audit_event', 'DELETE', '*', 'denied'),
+ ('audit_seal', 'SELECT', '*', 'denied'), ('audit_seal', 'INSERT', '*', 'denied'),
+ ('audit_seal', 'UPDATE', '*', 'denied'), ('audit_seal', 'DELETE', '*', 'denied'),
  ('audit_action', 'SELECT', '*', 'all'), ('audit_action', 'INSERT', '*', 'denied'),
  ('audit_action', 'UPDATE', '*', 'denied'), ('audit_action', 'DELETE', '*', 'denied');
 

@@ -2,15 +2,16 @@
 -- dcpf.audit_trigger (INSERT, UPDATE, DELETE, each statement-level with its
 -- transition tables) and the TRUNCATE refusal. Discovered from the catalog, so
 -- a table added later without dcpf.audit_table fails here. The audit trail
--- itself is append-only instead (its own triggers refuse every change).
+-- and its seals are append-only instead (their own triggers refuse every
+-- change; the seals' signatures show one made around them).
 BEGIN;
-SELECT plan(9);
+SELECT plan(10);
 
 CREATE TEMP TABLE audited AS
 SELECT c.oid AS relid, c.relname::text AS tbl FROM pg_class c
  WHERE c.relnamespace = 'dcpf'::regnamespace AND c.relkind IN ('r', 'p')
    AND NOT c.relispartition
-   AND c.oid <> 'dcpf.audit_event'::regclass;
+   AND c.oid NOT IN ('dcpf.audit_event'::regclass, 'dcpf.audit_seal'::regclass);
 
 -- one trigger per operation, AFTER … FOR EACH STATEMENT, calling dcpf.audit_trigger
 CREATE FUNCTION pg_temp.has_audit_trigger(relid oid, op text) RETURNS boolean LANGUAGE sql AS $$
@@ -45,6 +46,12 @@ SELECT is_empty($$
     SELECT a.tbl, t.tgname FROM audited a JOIN pg_trigger t ON t.tgrelid = a.relid
      WHERE t.tgfoid = 'dcpf.audit_trigger()'::regprocedure AND t.tgnargs = 0$$,
     'every audit trigger names its subject column (or ''-'' for data of no one)');
+SELECT ok(EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = 'dcpf.audit_seal'::regclass
+                     AND t.tgfoid = 'dcpf.audit_refuse_change()'::regprocedure
+                     AND (t.tgtype & 1) <> 0 AND (t.tgtype & 8) <> 0 AND (t.tgtype & 16) <> 0)
+          AND EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = 'dcpf.audit_seal'::regclass
+                     AND t.tgfoid = 'dcpf.audit_refuse_change()'::regprocedure AND (t.tgtype & 32) <> 0),
+    'dcpf.audit_seal refuses UPDATE, DELETE and TRUNCATE');
 -- the audit trail itself: append-only for every row and the TRUNCATE of any partition
 SELECT ok(EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = 'dcpf.audit_event'::regclass
                      AND t.tgfoid = 'dcpf.audit_refuse_change()'::regprocedure

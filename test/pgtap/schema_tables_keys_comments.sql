@@ -12,7 +12,7 @@ SELECT tables_are('dcpf', ARRAY[
     'role_agreement', 'role_agreement_acceptance', 'policy_document', 'policy_acknowledgement',
     'identity_assumption', 'identity_issuer', 'issuer_key', 'identity_link', 'authentication_event', 'person_credential', 'login_attempt',
     'master_key_generation', 'data_key', 'key_rotation_run', 'blind_index_key',
-    'audit_action', 'audit_event', 'audit_event_default']
+    'audit_action', 'audit_event', 'audit_event_default', 'audit_seal']
     -- the audit trail's monthly partitions come and go with the calendar
     || ARRAY(SELECT c.relname::text FROM pg_class c JOIN pg_inherits i ON i.inhrelid = c.oid
               WHERE i.inhparent = 'dcpf.audit_event'::regclass AND c.relname <> 'audit_event_default'));

@@ -64,6 +64,9 @@ for _ in $(seq 1 100); do
     sleep 0.1
 done
 [ "$queued" = "0" ] || die "the audit queue did not drain ($queued events left)"
+# sealed before the dump: the restored copy must verify
+sealed=$("${psql[@]}" -At -d "$src" -c "SELECT seal_no FROM dcpf.audit_seal()") || die "cannot seal the audit trail"
+[ -n "$sealed" ] || die "nothing was sealed"
 
 pg_dump -Fc -d "$src" -f "$work/dcpf.dump" 2>"$work/dump.err" || { cat "$work/dump.err"; die "pg_dump failed"; }
 # the documented restore (tools/restore-dump): rows load with triggers
@@ -208,6 +211,11 @@ IFS='|' read -r b_dst all_dst distinct_dst _ <<<"$r_dst"
 grep -q 'practice_educator' <<<"$r_dst" || fail "the site-added role practice_educator was lost"
 dumped=$(pg_restore -a -t role -f - "$work/dcpf.dump" 2>/dev/null | grep -cE "^(professional|medical_trainee|licensee_admin)[[:space:]]" || true)
 [ "$dumped" -eq 0 ] || fail "the dump carries builtin role rows ($dumped)"
+
+# the restored trail verifies against its seals (xact_id travels as a column)
+verdict=$("${psql[@]}" -At -d "$dst" -c "SELECT verified || ' ' || seals_checked || ' ' || coalesce(problem, '-')
+                                           FROM dcpf.audit_verify('-infinity', 'infinity')")
+[ "$verdict" = "true $sealed -" ] || fail "the restored audit trail does not verify: [$verdict]"
 
 # the extension itself came back at the same version
 v_src=$("${psql[@]}" -At -d "$src" -c "SELECT extversion FROM pg_extension WHERE extname = 'dcpf'")
