@@ -284,7 +284,18 @@ choose_partition(TimestampTz t)
 	relid = dcpf_relation(name);
 	if (!OidIsValid(relid) || !get_rel_relispartition(relid) ||
 		get_partition_parent(relid, true) != target.parent)
+	{
+		static TimestampTz asked_at = 0;
+		TimestampTz now = GetCurrentTimestamp();
+
+		/* the month has no partition yet: have the audit worker make it (once a minute at most) */
+		if (TimestampDifferenceExceeds(asked_at, now, 60 * 1000))
+		{
+			asked_at = now;
+			dcpf_auditq_request_worker();
+		}
 		relid = dcpf_relation("audit_event_default");
+	}
 	if (!OidIsValid(relid) || !get_rel_relispartition(relid) ||
 		get_partition_parent(relid, true) != target.parent)
 		ereport(ERROR,
@@ -379,11 +390,33 @@ event_tuple(TupleDesc desc, const DcpfAuditEvent *ev, int64 id, Datum xact)
 	return heap_form_tuple(desc, values, nulls);
 }
 
+/*
+ * Open the partition for the month of t, locked. A partition attached
+ * meanwhile invalidates the choice while we wait for the lock (the default
+ * partition is locked while events move out of it): then choose again, so
+ * an event never lands in the default partition outside its range.
+ */
+static Relation
+open_partition(TimestampTz t)
+{
+	for (;;)
+	{
+		Relation	rel;
+
+		choose_partition(t);
+		rel = table_open(target.partition, RowExclusiveLock);
+		AcceptInvalidationMessages();
+		if (target.valid && target.partition == RelationGetRelid(rel))
+			return rel;
+		table_close(rel, RowExclusiveLock);
+	}
+}
+
 /* Insert events[0..n) (all of one month) into the target partition. */
 static void
 write_to_partition(const DcpfAuditEvent *events, int n, Datum xact)
 {
-	Relation	rel = table_open(target.partition, RowExclusiveLock);
+	Relation	rel = open_partition(events[0].occurred_at);
 	TupleDesc	desc = RelationGetDescr(rel);
 	EState	   *estate = CreateExecutorState();
 	ResultRelInfo *rri = makeNode(ResultRelInfo);
@@ -453,7 +486,7 @@ dcpf_audit_write(const DcpfAuditEvent *events, int n)
 		int			end = start + 1;
 
 		choose_partition(events[start].occurred_at);
-		m = target.month;
+		m = target.month;	/* write_to_partition opens (and re-checks) it */
 		while (end < n && utc_month(events[end].occurred_at, &year, &month) == m)
 			end++;
 		write_to_partition(events + start, end - start, xact);

@@ -85,5 +85,7 @@ extern void dcpf_auditq_init(void);
  * on a standby.
  */
 extern void dcpf_audit_enqueue(const DcpfAuditEvent *ev);
+/* start this database's audit worker if none runs (it makes missing partitions) */
+extern void dcpf_auditq_request_worker(void);
 
 #endif							/* DCPF_AUDIT_H */

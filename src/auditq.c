@@ -27,6 +27,7 @@
 #include "access/xact.h"
 #include "access/xlog.h"
 #include "catalog/namespace.h"
+#include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "miscadmin.h"
@@ -630,14 +631,75 @@ audit_worker_write(int *sqlerrcode)
 }
 
 /*
- * PLACE FOR THE PERIODIC STEP (the seal): called once per loop iteration,
- * outside any transaction, not while draining after SIGTERM. Return true
- * while work is left: that keeps an idle worker from leaving.
+ * The periodic step, called once per loop iteration outside any
+ * transaction (not while draining after SIGTERM): when the worker starts and
+ * then hourly, make the audit trail's partitions for this month and the next
+ * three (dcpf.audit_create_partitions). A failure is logged and tried again
+ * ten minutes later. Returns true while work is left (none is).
  */
 static bool
 audit_worker_periodic_work(void)
 {
+	static TimestampTz next_partitions = 0;
+	TimestampTz now = GetCurrentTimestamp();
+	MemoryContext cxt = CurrentMemoryContext;
+
+	if (now < next_partitions)
+		return false;
+	next_partitions = TimestampTzPlusMilliseconds(now, 3600 * 1000);
+	StartTransactionCommand();
+	PG_TRY();
+	{
+		PushActiveSnapshot(GetTransactionSnapshot());
+		if (SPI_connect() != SPI_OK_CONNECT)
+			elog(ERROR, "SPI_connect failed");
+		/* not while CREATE EXTENSION dcpf is still running (or after DROP EXTENSION) */
+		if (SPI_execute("SELECT to_regprocedure('dcpf.audit_create_partitions(integer)') IS NOT NULL", true, 1) != SPI_OK_SELECT)
+			elog(ERROR, "could not look for dcpf.audit_create_partitions");
+		if (SPI_processed != 1 || strcmp(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1), "t") != 0)
+			next_partitions = TimestampTzPlusMilliseconds(now, 60 * 1000);
+		else if (SPI_execute("SELECT count(*) FROM dcpf.audit_create_partitions(3)", false, 0) != SPI_OK_SELECT)
+			elog(ERROR, "dcpf.audit_create_partitions failed");
+		SPI_finish();
+		PopActiveSnapshot();
+		CommitTransactionCommand();
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(cxt);
+		EmitErrorReport();
+		FlushErrorState();
+		AbortCurrentTransaction();
+		next_partitions = TimestampTzPlusMilliseconds(now, 600 * 1000);
+	}
+	PG_END_TRY();
 	return false;
+}
+
+/*
+ * Make sure this database has an audit worker running (started when there
+ * is none), for its periodic step: audit.c asks when an event had to go to
+ * the default partition for want of its month's.
+ */
+void
+dcpf_auditq_request_worker(void)
+{
+	TimestampTz now = 0;
+	bool		register_worker = false;
+	int			e;
+
+	if (queue == NULL || RecoveryInProgress() || am_audit_worker)
+		return;
+	LWLockAcquire(queue->lock, LW_EXCLUSIVE);
+	if ((e = auditq_entry(MyDatabaseId, true)) >= 0 &&
+		(register_worker = auditq_needs_worker(&queue->dbs[e], &now)))
+	{
+		queue->dbs[e].registered = true;
+		queue->dbs[e].registered_at = (now != 0) ? now : GetCurrentTimestamp();
+	}
+	LWLockRelease(queue->lock);
+	if (register_worker)
+		auditq_start_worker(MyDatabaseId);
 }
 
 /*

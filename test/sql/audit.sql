@@ -140,7 +140,10 @@ SELECT e.action, e.outcome, e.actor_person, e.object_table, e.detail, length(e.r
 -- 5. append-only, for the superuser too; TRUNCATE of audited tables refused
 UPDATE dcpf.audit_event SET outcome = 'failure' WHERE id = 1;
 DELETE FROM dcpf.audit_event WHERE id = 1;
-DELETE FROM dcpf.audit_event_default WHERE id = 1;
+-- and directly in the partition that holds the event
+DO $$ BEGIN
+    EXECUTE format('DELETE FROM %s WHERE id = 1', (SELECT e.tableoid::regclass FROM dcpf.audit_event e WHERE e.id = 1));
+END $$;
 TRUNCATE dcpf.audit_event;
 TRUNCATE dcpf.audit_event_default;
 TRUNCATE dcpf.person_preference;
