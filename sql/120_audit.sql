@@ -224,7 +224,11 @@ BEGIN
         part := format('audit_event_%s', to_char(month_start, 'YYYY_MM'));
         CONTINUE WHEN to_regclass(format('dcpf.%I', part)) IS NOT NULL;
         -- events that went to the default partition for want of this one move
-        -- into it, unchanged (the seal hashes rows, not their place)
+        -- into it, unchanged (the seal hashes rows, not their place). The
+        -- whole trail is locked for that moment: a reader that had already
+        -- listed the partitions would otherwise wait for the default one and
+        -- then find the moved events neither there nor in a partition it knew.
+        LOCK TABLE dcpf.audit_event IN ACCESS EXCLUSIVE MODE;
         LOCK TABLE dcpf.audit_event_default IN ACCESS EXCLUSIVE MODE;
         EXECUTE format('CREATE TABLE dcpf.%I (LIKE dcpf.audit_event INCLUDING DEFAULTS INCLUDING CONSTRAINTS)', part);
         EXECUTE format('ALTER TABLE dcpf.audit_event_default DISABLE TRIGGER audit_event_append_only');

@@ -845,6 +845,15 @@ dcpf_audit_refuse_truncate(PG_FUNCTION_ARGS)
 	PG_RETURN_NULL();
 }
 
+/* A new identity reads afresh: its reads are logged again (identity.c). */
+void
+dcpf_audit_forget_reads(void)
+{
+	if (reads_this_xact != NULL)
+		hash_destroy(reads_this_xact);
+	reads_this_xact = NULL;
+}
+
 void
 dcpf_audit_read(const char *table, const char *key, const pg_uuid_t *subject, bool denied,
 				const char *detail)

@@ -74,6 +74,8 @@ extern void dcpf_audit_write(const DcpfAuditEvent *events, int n);
  */
 extern void dcpf_audit_read(const char *table, const char *key, const pg_uuid_t *subject,
 							bool denied, const char *detail);
+/* forget which reads this transaction logged (the identity changed) */
+extern void dcpf_audit_forget_reads(void);
 
 /* auditq.c */
 /* from _PG_init: settings, shared memory and hooks (queue only when preloaded) */

@@ -329,7 +329,8 @@ typedef struct DecryptCache
 	uint64		epoch;
 	pg_uuid_t	key_id;
 	DcpfDataKey *key;
-	LocalTransactionId read_lxid;	/* the read of read_row was logged in this transaction */
+	LocalTransactionId read_lxid;	/* the read of read_row was logged in this transaction … */
+	uint64		read_epoch;		/* … by this identity (dcpf_keys_epoch) */
 	pg_uuid_t	read_row;
 } DecryptCache;
 
@@ -407,11 +408,13 @@ open_for_caller(FunctionCallInfo fcinfo, int *len)
 		cache->epoch = dcpf_keys_epoch();
 	}
 	/* every value read of another person is logged (once per row and transaction) */
-	if (cache->read_lxid != MyProc->lxid || memcmp(cache->read_row.data, row->data, UUID_LEN) != 0)
+	if (cache->read_lxid != MyProc->lxid || cache->read_epoch != dcpf_keys_epoch() ||
+		memcmp(cache->read_row.data, row->data, UUID_LEN) != 0)
 	{
 		dcpf_audit_read(cache->table, DatumGetCString(DirectFunctionCall1(uuid_out, UUIDPGetDatum(row))),
 						subject, false, NULL);
 		cache->read_lxid = MyProc->lxid;
+		cache->read_epoch = dcpf_keys_epoch();
 		cache->read_row = *row;
 	}
 	if (dcpf_data_key_is_erased(key))

@@ -39,6 +39,7 @@
 #include "utils/timestamp.h"
 #include "utils/uuid.h"
 
+#include "audit.h"
 #include "dcpf.h"
 #include "keys.h"
 
@@ -70,6 +71,8 @@ dcpf_identity_clear(void)
 	explicit_bzero(&identity, sizeof(identity));
 	/* what the old identity could decrypt says nothing about the next one */
 	dcpf_keys_forget_permissions();
+	/* and what it read was logged as its reads, not the next one's */
+	dcpf_audit_forget_reads();
 }
 
 /* Install an identity; the caller has verified it. */
