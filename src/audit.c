@@ -176,13 +176,34 @@ session_client_address(void)
 	return client_address;
 }
 
-/* Copy a role's name, or "?" for a role that no longer exists. */
+/*
+ * Copy a role's name, or "?" for a role that no longer exists. The last two
+ * roles asked for are remembered (the session user and the current user
+ * rarely change); a renamed role shows its new name from the next session.
+ */
 static void
 role_name(Oid roleid, char *out)
 {
-	char	   *name = GetUserNameFromId(roleid, true);
+	static Oid	known[2] = {InvalidOid, InvalidOid};
+	static char names[2][NAMEDATALEN];
+	static int	next = 0;
+	char	   *name;
+	int			i;
 
+	for (i = 0; i < 2; i++)
+		if (OidIsValid(known[i]) && known[i] == roleid)
+		{
+			memcpy(out, names[i], NAMEDATALEN);
+			return;
+		}
+	name = GetUserNameFromId(roleid, true);
 	strlcpy(out, name ? name : "?", NAMEDATALEN);
+	if (name != NULL)
+	{
+		known[next] = roleid;
+		memcpy(names[next], out, NAMEDATALEN);
+		next = 1 - next;
+	}
 }
 
 void
@@ -347,9 +368,22 @@ set_uuid(Datum *values, bool *nulls, AttrNumber a, bool present, const pg_uuid_t
 	nulls[a - 1] = false;
 }
 
+/*
+ * Values that repeat from one event to the next (a statement's events share
+ * the client; an UPDATE's share the changed columns), parsed once per call
+ * of write_to_partition.
+ */
+typedef struct EventValueCache
+{
+	char		client_address[DCPF_AUDIT_LABEL_MAX];
+	Datum		client_datum;
+	char		detail[DCPF_AUDIT_DETAIL_MAX];
+	Datum		detail_datum;
+} EventValueCache;
+
 /* Form the tuple of one event for the current target partition. */
 static HeapTuple
-event_tuple(TupleDesc desc, const DcpfAuditEvent *ev, int64 id, Datum xact)
+event_tuple(TupleDesc desc, const DcpfAuditEvent *ev, int64 id, Datum xact, EventValueCache *vc)
 {
 	Datum	   *values = palloc0(desc->natts * sizeof(Datum));
 	bool	   *nulls = palloc(desc->natts * sizeof(bool));
@@ -374,7 +408,12 @@ event_tuple(TupleDesc desc, const DcpfAuditEvent *ev, int64 id, Datum xact)
 	set_text(values, nulls, at[COL_EFFECTIVE_ROLE], ev->effective_role[0] ? ev->effective_role : "?");
 	if (ev->client_address[0] != '\0')
 	{
-		values[at[COL_CLIENT_ADDRESS] - 1] = DirectFunctionCall1(inet_in, CStringGetDatum(ev->client_address));
+		if (vc->client_datum == (Datum) 0 || strcmp(vc->client_address, ev->client_address) != 0)
+		{
+			vc->client_datum = DirectFunctionCall1(inet_in, CStringGetDatum(ev->client_address));
+			strlcpy(vc->client_address, ev->client_address, sizeof(vc->client_address));
+		}
+		values[at[COL_CLIENT_ADDRESS] - 1] = vc->client_datum;
 		nulls[at[COL_CLIENT_ADDRESS] - 1] = false;
 	}
 	set_text(values, nulls, at[COL_APPLICATION_NAME], ev->application_name);
@@ -384,7 +423,12 @@ event_tuple(TupleDesc desc, const DcpfAuditEvent *ev, int64 id, Datum xact)
 	set_text(values, nulls, at[COL_REFERENCE], ev->reference);
 	if (ev->detail[0] != '\0')
 	{
-		values[at[COL_DETAIL] - 1] = DirectFunctionCall1(jsonb_in, CStringGetDatum(ev->detail));
+		if (vc->detail_datum == (Datum) 0 || strcmp(vc->detail, ev->detail) != 0)
+		{
+			vc->detail_datum = DirectFunctionCall1(jsonb_in, CStringGetDatum(ev->detail));
+			strlcpy(vc->detail, ev->detail, sizeof(vc->detail));
+		}
+		values[at[COL_DETAIL] - 1] = vc->detail_datum;
 		nulls[at[COL_DETAIL] - 1] = false;
 	}
 	return heap_form_tuple(desc, values, nulls);
@@ -420,20 +464,23 @@ write_to_partition(const DcpfAuditEvent *events, int n, Datum xact)
 	TupleDesc	desc = RelationGetDescr(rel);
 	EState	   *estate = CreateExecutorState();
 	ResultRelInfo *rri = makeNode(ResultRelInfo);
-	TupleTableSlot **slots = palloc(sizeof(TupleTableSlot *) * AUDIT_BATCH);
+	int			nslots = Min(n, AUDIT_BATCH);
+	TupleTableSlot **slots = palloc(sizeof(TupleTableSlot *) * nslots);
 	MemoryContext batch_cxt = AllocSetContextCreate(CurrentMemoryContext, "dcpf audit batch",
 													ALLOCSET_DEFAULT_SIZES);
 	CommandId	cid = GetCurrentCommandId(true);
+	EventValueCache vc;
 	int			done = 0;
 	int			i;
 
+	memset(&vc, 0, sizeof(vc));
 	InitResultRelInfo(rri, rel, 1, NULL, 0);
 	ExecOpenIndices(rri, false);
-	for (i = 0; i < AUDIT_BATCH; i++)
+	for (i = 0; i < nslots; i++)
 		slots[i] = MakeSingleTupleTableSlot(desc, &TTSOpsHeapTuple);
 	while (done < n)
 	{
-		int			k = Min(n - done, AUDIT_BATCH);
+		int			k = Min(n - done, nslots);
 		MemoryContext old = MemoryContextSwitchTo(batch_cxt);
 
 		for (i = 0; i < k; i++)
@@ -441,7 +488,7 @@ write_to_partition(const DcpfAuditEvent *events, int n, Datum xact)
 			/* numbered in the order they are written: the seal's order */
 			int64		id = nextval_internal(target.sequence, false);
 
-			ExecStoreHeapTuple(event_tuple(desc, &events[done + i], id, xact), slots[i], false);
+			ExecStoreHeapTuple(event_tuple(desc, &events[done + i], id, xact, &vc), slots[i], false);
 		}
 		table_multi_insert(rel, slots, k, cid, 0, NULL);
 		for (i = 0; i < k; i++)
@@ -450,9 +497,11 @@ write_to_partition(const DcpfAuditEvent *events, int n, Datum xact)
 			ExecClearTuple(slots[i]);
 		MemoryContextSwitchTo(old);
 		MemoryContextReset(batch_cxt);
+		/* the cached values lived in batch_cxt */
+		vc.client_datum = vc.detail_datum = (Datum) 0;
 		done += k;
 	}
-	for (i = 0; i < AUDIT_BATCH; i++)
+	for (i = 0; i < nslots; i++)
 		ExecDropSingleTupleTableSlot(slots[i]);
 	ExecCloseIndices(rri);
 	FreeExecutorState(estate);
@@ -729,7 +778,16 @@ dcpf_audit_trigger(PG_FUNCTION_ARGS)
 	while (tuplestore_gettupleslot(rows, true, false, slot))
 	{
 		DcpfAuditEvent *ev = &batch[n];
-		MemoryContext old = MemoryContextSwitchTo(row_cxt);
+		MemoryContext old;
+
+		/*
+		 * The old row is read here, not in row_cxt: a transition table that
+		 * spilled to disk hands back a tuple allocated in the current
+		 * context, which the slot frees when it takes the next one.
+		 */
+		if (oldslot && !tuplestore_gettupleslot(old_rows, true, false, oldslot))
+			elog(ERROR, "transition tables of an UPDATE differ in length");
+		old = MemoryContextSwitchTo(row_cxt);
 
 		memcpy(ev, &template, sizeof(DcpfAuditEvent));
 		row_key(plan, slot, ev->object_key);
@@ -749,8 +807,6 @@ dcpf_audit_trigger(PG_FUNCTION_ARGS)
 			bool		was_shredded;
 			bool		is_shredded;
 
-			if (!tuplestore_gettupleslot(old_rows, true, false, oldslot))
-				elog(ERROR, "transition tables of an UPDATE differ in length");
 			changed_columns(desc, oldslot, slot, ev->detail);
 			if (plan->shredded_at != InvalidAttrNumber)
 			{

@@ -241,6 +241,25 @@ DO $$ BEGIN
 EXCEPTION WHEN insufficient_privilege THEN RAISE NOTICE 'monthly partition: permission denied';
 END $$;
 
+-- 11. a large UPDATE whose transition tables spill to disk (work_mem 64kB):
+-- one event per row, the changed columns named (the old rows are read back
+-- from disk one by one)
+CREATE TABLE public.audit_spill (id integer PRIMARY KEY, person_id uuid NOT NULL, v integer);
+CREATE TRIGGER audit_spill_update AFTER UPDATE ON public.audit_spill
+    REFERENCING OLD TABLE AS audit_old NEW TABLE AS audit_new
+    FOR EACH STATEMENT EXECUTE FUNCTION dcpf.audit_trigger('person_id');
+INSERT INTO public.audit_spill SELECT g, gen_random_uuid(), 0 FROM generate_series(1, 5000) g;
+SELECT pg_temp.set_mark();
+SET work_mem = '64kB';
+UPDATE public.audit_spill SET v = 1;
+RESET work_mem;
+SELECT count(*) AS update_events, count(DISTINCT e.object_key) AS rows_named,
+       bool_and(e.detail = '{"columns": ["v"]}') AS only_v_changed,
+       bool_and(e.subject_person = s.person_id) AS right_subjects
+  FROM dcpf.audit_event e JOIN public.audit_spill s ON s.id::text = e.object_key, pg_temp.mark m
+ WHERE e.id > m.id AND e.object_table = 'audit_spill';
+DROP TABLE public.audit_spill;
+
 DROP TABLE before_move;
 SET client_min_messages = warning;
 DROP EXTENSION dcpf CASCADE;
