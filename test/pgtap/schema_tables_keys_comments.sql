@@ -33,8 +33,9 @@ SELECT col_is_pk('dcpf', 'key_rotation_run', 'id', 'key rotation runs have a pri
 SELECT is_empty($$
     SELECT c.relname FROM pg_class c
      WHERE c.relnamespace = 'dcpf'::regnamespace AND c.relkind = 'r'
+       AND c.oid NOT IN (SELECT i.inhrelid FROM pg_inherits i WHERE i.inhparent = 'dcpf.audit_event'::regclass)
        AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conrelid = c.oid AND k.contype = 'p')$$,
-    'every table has a primary key');
+    'every table has a primary key (but the audit trail''s partitions: see below)');
 SELECT is_empty($$
     SELECT c.relname, a.attname FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid
      WHERE c.relnamespace = 'dcpf'::regnamespace AND c.relkind IN ('r', 'p') AND a.attname = 'id'
@@ -45,11 +46,13 @@ SELECT is_empty($$
 SELECT col_type_is('dcpf', 'audit_event', 'id', 'bigint',
     'audit events are numbered by a sequence, in the order written: the order the seal chains them in');
 SELECT is_empty($$
-    SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+    SELECT c.relname, x.want FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+     CROSS JOIN (VALUES ('brin', 'id'), ('btree', 'subject_person, occurred_at'), ('brin', 'occurred_at')) x(am, want)
      WHERE i.inhparent = 'dcpf.audit_event'::regclass
-       AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conrelid = c.oid AND k.contype = 'p'
-                          AND k.conkey = ARRAY[(SELECT a.attnum FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'id')])$$,
-    'every partition of the audit trail is keyed by the event number (the parent has no index: see sql/120_audit.sql)');
+       AND NOT EXISTS (SELECT 1 FROM pg_index ix JOIN pg_class ic ON ic.oid = ix.indexrelid JOIN pg_am am ON am.oid = ic.relam
+                        WHERE ix.indrelid = c.oid AND am.amname = x.am
+                          AND pg_get_indexdef(ix.indexrelid) LIKE '%(' || x.want || ')%')$$,
+    'every partition of the audit trail has its indexes: event number (BRIN), the person''s view (B-tree), time (BRIN); no primary key, the sequence numbers events (see sql/120_audit.sql)');
 
 -- column types carry the validation of what is stored in the clear
 SELECT col_type_is('dcpf', 'person', 'email', 'dcpf.email', 'person.email is dcpf.email');
