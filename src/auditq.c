@@ -57,6 +57,8 @@
 #define AUDITQ_NAP_MS 1000			/* the idle worker's sleep */
 #define AUDITQ_STALE_MS 10000		/* a registered worker not started by then never will */
 #define AUDITQ_SWEEP_MS 10000		/* how often a worker looks after other databases */
+#define AUDITQ_GATHER_BELOW 64		/* after writing fewer events than this … */
+#define AUDITQ_GATHER_MS 5			/* … the worker lets more gather this long */
 #define AUDITQ_MISSING_GRACE_MS 5000	/* how long dcpf.audit_event may be missing */
 #define AUDITQ_BACKOFF_MAX_MS 10000
 #define AUDITQ_LONE_ATTEMPTS 3		/* a lone event failing this often is dropped */
@@ -865,6 +867,22 @@ dcpf_audit_worker_main(Datum main_arg)
 			lone_left = Max(lone_left - 1, 0);
 			if (drain_left > 0)
 				drain_left = Max(drain_left - n, 0);
+			/*
+			 * A small batch: let events gather for a moment, so that the next
+			 * transaction writes more of them and producers, who wake the
+			 * worker only when its list was empty, signal it less often.
+			 */
+			if (n < AUDITQ_GATHER_BELOW && !got_sigterm)
+			{
+				/* producers need not wake a worker that looks again by itself */
+				LWLockAcquire(queue->lock, LW_EXCLUSIVE);
+				queue->dbs[e].worker_latch = NULL;
+				LWLockRelease(queue->lock);
+				audit_worker_nap(AUDITQ_GATHER_MS);
+				LWLockAcquire(queue->lock, LW_EXCLUSIVE);
+				queue->dbs[e].worker_latch = MyLatch;
+				LWLockRelease(queue->lock);
+			}
 			continue;
 		}
 		if (r == 0)
