@@ -187,7 +187,15 @@ fi
 
 lacks 'NOT EXPECTED'
 refused=$(grep -cE '^outcome +\| refused$' "$out")
-[ "$refused" -eq 22 ] || fail "22 attempts refused in the expanded listings (12 bad inputs, 5 bad tokens, 5 encryption), saw $refused"
+[ "$refused" -eq 23 ] || fail "23 attempts refused in the expanded listings (12 bad inputs, 5 bad tokens, 5 encryption, 1 audit), saw $refused"
+# the audit trail: a rolled-back read logged, the views, the seal, tampering caught, the offline verifier
+has '== The audit trail (NEN 7513) =='
+has 'i.wolters@umc-oostnederland.nl | token       | licensee_admin   | person       | Th. van den Berg'
+has 'audit events cannot be deleted'
+grep -qE '^ t +\| +1 \| +[0-9]+$' "$out" || fail 'the seal does not verify'
+grep -qE '^ f +\| changed +\| +1 \| +[0-9]+$' "$out" || fail 'the rewritten event is not caught and named'
+grep -qE '^verified: 1 seals, [0-9]+ events$' "$out" || fail 'the offline verifier does not accept the export'
+before '== The audit trail (NEN 7513) ==' '== end of the dcpf demo =='
 for state in 23514 22P02 23505 42501 23P01 55000 28000 XX001 DCP01; do
     grep -qE "^sqlstate +\| $state\$" "$out" || fail "no refusal with SQLSTATE $state"
 done
