@@ -115,6 +115,11 @@ typedef struct ReadKey
 
 static HTAB *reads_this_xact = NULL;
 
+/* The first few of them, before a hash table is worth making. */
+#define READS_INLINE 8
+static ReadKey reads_inline[READS_INLINE];
+static int	nreads_inline = 0;
+
 /* The client's address, worked out once per backend ("" for a local socket). */
 static bool client_address_known = false;
 static char client_address[DCPF_AUDIT_LABEL_MAX];
@@ -142,6 +147,7 @@ audit_xact_callback(XactEvent event, void *arg)
 		case XACT_EVENT_PARALLEL_ABORT:
 		case XACT_EVENT_PREPARE:
 			reads_this_xact = NULL;
+			nreads_inline = 0;
 			break;
 		default:
 			break;
@@ -908,6 +914,35 @@ dcpf_audit_forget_reads(void)
 	if (reads_this_xact != NULL)
 		hash_destroy(reads_this_xact);
 	reads_this_xact = NULL;
+	nreads_inline = 0;
+}
+
+/* Whether this transaction already logged the read; remember it when not. */
+static bool
+read_seen(const ReadKey *probe, bool remember)
+{
+	bool		found = false;
+	int			i;
+
+	for (i = 0; i < nreads_inline; i++)
+		if (memcmp(&reads_inline[i], probe, sizeof(ReadKey)) == 0)
+			return true;
+	if (reads_this_xact != NULL)
+		(void) hash_search(reads_this_xact, probe, remember ? HASH_ENTER : HASH_FIND, &found);
+	else if (remember && nreads_inline < READS_INLINE)
+		memcpy(&reads_inline[nreads_inline++], probe, sizeof(ReadKey));
+	else if (remember)
+	{
+		HASHCTL		ctl;
+
+		ctl.keysize = sizeof(ReadKey);
+		ctl.entrysize = sizeof(ReadKey);
+		ctl.hcxt = TopTransactionContext;
+		reads_this_xact = hash_create("dcpf reads this transaction", 256, &ctl,
+									  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+		(void) hash_search(reads_this_xact, probe, HASH_ENTER, &found);
+	}
+	return found;
 }
 
 void
@@ -915,7 +950,6 @@ dcpf_audit_read(const char *table, const char *key, const pg_uuid_t *subject, bo
 				const char *detail)
 {
 	ReadKey		probe;
-	bool		found;
 	DcpfAuditEvent ev;
 	pg_uuid_t	person;
 	pg_uuid_t	licensee;
@@ -933,18 +967,7 @@ dcpf_audit_read(const char *table, const char *key, const pg_uuid_t *subject, bo
 	strlcpy(probe.table, table, sizeof(probe.table));
 	strlcpy(probe.key, key ? key : "", sizeof(probe.key));
 	strlcpy(probe.action, denied ? "denied" : "read", sizeof(probe.action));
-	if (reads_this_xact == NULL)
-	{
-		HASHCTL		ctl;
-
-		ctl.keysize = sizeof(ReadKey);
-		ctl.entrysize = sizeof(ReadKey);
-		ctl.hcxt = TopTransactionContext;
-		reads_this_xact = hash_create("dcpf reads this transaction", 64, &ctl,
-									  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
-	}
-	(void) hash_search(reads_this_xact, &probe, HASH_FIND, &found);
-	if (found)
+	if (read_seen(&probe, false))
 		return;
 	dcpf_audit_event_init(&ev, "read", denied ? "denied" : "success");
 	strlcpy(ev.object_table, table, sizeof(ev.object_table));
@@ -958,7 +981,7 @@ dcpf_audit_read(const char *table, const char *key, const pg_uuid_t *subject, bo
 		strlcpy(ev.detail, detail, sizeof(ev.detail));
 	/* queued first: if this fails, the read fails and nothing is remembered */
 	dcpf_audit_enqueue(&ev);
-	(void) hash_search(reads_this_xact, &probe, HASH_ENTER, &found);
+	(void) read_seen(&probe, true);
 }
 
 /*
