@@ -25,15 +25,17 @@
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/timestamp.h"
 #include "utils/xid8.h"
 
 #include "dcpf.h"
 #include "seal.h"
 
-/* The outcome of a verification. */
+/* The outcome of a verification (its strings in cxt, which outlives SPI). */
 typedef struct Verdict
 {
+	MemoryContext cxt;
 	bool		failed;
 	int64		seals;
 	int64		events;
@@ -68,11 +70,11 @@ fail(Verdict *v, const char *problem, int64 seal_no, bool has_event, int64 event
 	if (v->failed)
 		return;
 	v->failed = true;
-	v->problem = pstrdup(problem);
+	v->problem = MemoryContextStrdup(v->cxt, problem);
 	v->seal_no = seal_no;
 	v->has_event = has_event;
 	v->event_id = event_id;
-	v->detail = detail;
+	v->detail = MemoryContextStrdup(v->cxt, detail);
 }
 
 /* Read a seal's columns from row r of the last SPI result. */
@@ -508,6 +510,7 @@ dcpf_audit_verify(PG_FUNCTION_ARGS)
 	dcpf_audit_enqueue(&ev);
 
 	memset(&v, 0, sizeof(v));
+	v.cxt = CurrentMemoryContext;
 	GetUserIdAndSecContext(&save_userid, &save_sec_context);
 	SetUserIdAndSecContext(dcpf_extension_owner(), save_sec_context | SECURITY_LOCAL_USERID_CHANGE);
 	PG_TRY();
