@@ -58,7 +58,7 @@ INSERT INTO mark SELECT coalesce(max(id), 0) FROM dcpf.audit_event;
 CREATE FUNCTION pg_temp.remark() RETURNS void LANGUAGE sql AS $$ UPDATE pg_temp.mark SET id = (SELECT coalesce(max(id), 0) FROM dcpf.audit_event) $$;
 CREATE FUNCTION pg_temp.drained() RETURNS boolean LANGUAGE plpgsql AS $$
 BEGIN
-    FOR i IN 1 .. 400 LOOP
+    FOR i IN 1 .. 2400 LOOP   -- up to a minute (valgrind)
         IF (SELECT queued_here FROM dcpf.audit_queue_status()) = 0 THEN RETURN true; END IF;
         PERFORM pg_sleep(0.025);
     END LOOP;

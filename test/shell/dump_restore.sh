@@ -58,7 +58,7 @@ SQL
 # the extension: dumped as an ordinary partition with its rows)
 "${psql[@]}" -d "$src" -c "SELECT count(*) FROM dcpf.audit_create_partitions(1)" >/dev/null || die "cannot make audit partitions"
 # reads queued for the audit worker land before the dump, not between dump and comparison
-for _ in $(seq 1 100); do
+for _ in $(seq 1 600); do
     queued=$("${psql[@]}" -At -d "$src" -c "SELECT queued_here FROM dcpf.audit_queue_status()")
     [ "$queued" = "0" ] && break
     sleep 0.1

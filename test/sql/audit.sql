@@ -16,7 +16,7 @@ SET timezone = 'UTC';
 -- wait until the audit worker has written what this database queued
 CREATE FUNCTION pg_temp.drained() RETURNS boolean LANGUAGE plpgsql AS $$
 BEGIN
-    FOR i IN 1 .. 400 LOOP
+    FOR i IN 1 .. 2400 LOOP   -- up to a minute (valgrind)
         IF (SELECT queued_here FROM dcpf.audit_queue_status()) = 0 THEN
             RETURN true;
         END IF;

@@ -15,7 +15,7 @@ SET timezone = 'UTC';
 
 CREATE FUNCTION pg_temp.drained() RETURNS boolean LANGUAGE plpgsql AS $$
 BEGIN
-    FOR i IN 1 .. 400 LOOP
+    FOR i IN 1 .. 2400 LOOP   -- up to a minute (valgrind)
         IF (SELECT queued_here FROM dcpf.audit_queue_status()) = 0 THEN
             RETURN true;
         END IF;
@@ -125,7 +125,7 @@ SELECT dcpf.audit_public_key() IS NOT NULL AS public;
 RESET ROLE;
 SET ROLE dcpf_maintenance;
 SELECT seal_no IS NOT NULL OR seal_no IS NULL AS may_seal FROM dcpf.audit_seal();
-SELECT verified FROM dcpf.audit_verify(now() - interval '1 hour', now() + interval '1 hour');
+SELECT verified, problem, detail FROM dcpf.audit_verify(now() - interval '1 hour', now() + interval '1 hour');
 RESET ROLE;
 -- the export: events then their seal, per seal
 SELECT left(line, 2) AS kind, count(*) FROM dcpf.audit_export(now() - interval '1 hour', now() + interval '1 hour') line
