@@ -24,6 +24,8 @@
  */
 #include "postgres.h"
 
+#include <malloc.h>
+
 #include "access/xact.h"
 #include "access/xlog.h"
 #include "catalog/namespace.h"
@@ -57,8 +59,7 @@
 #define AUDITQ_NAP_MS 1000			/* the idle worker's sleep */
 #define AUDITQ_STALE_MS 10000		/* a registered worker not started by then never will */
 #define AUDITQ_SWEEP_MS 10000		/* how often a worker looks after other databases */
-#define AUDITQ_GATHER_BELOW 64		/* after writing fewer events than this … */
-#define AUDITQ_GATHER_MS 5			/* … the worker lets more gather this long */
+#define AUDITQ_GATHER_MS 20			/* a worker writes at most this often, unless a batch is ready */
 #define AUDITQ_MISSING_GRACE_MS 5000	/* how long dcpf.audit_event may be missing */
 #define AUDITQ_BACKOFF_MAX_MS 10000
 #define AUDITQ_LONE_ATTEMPTS 3		/* a lone event failing this often is dropped */
@@ -89,6 +90,7 @@ typedef struct AuditqDatabase
 	TimestampTz registered_at;
 	pid_t		worker_pid;		/* 0: no worker running */
 	Latch	   *worker_latch;
+	bool		gathering;		/* the worker lets events gather: wake it for a full batch only */
 	uint64		enqueued;
 	uint64		written;
 	uint64		failed;			/* events dropped unwritten */
@@ -331,18 +333,25 @@ dcpf_audit_enqueue(const DcpfAuditEvent *ev)
 			if (d->tail >= 0)
 				queue->slots[d->tail].next = s;
 			else
-			{
 				d->head = s;
-				wake = d->worker_latch; /* the list was empty: the worker may sleep */
-			}
 			d->tail = s;
 			d->queued++;
 			d->enqueued++;
+			/*
+			 * Wake the worker when it waits for work (the list was empty), or
+			 * when it lets events gather and a full batch is now ready.
+			 */
+			if (d->gathering ? d->queued - d->taken == AUDITQ_BATCH_MAX : d->head == s)
+				wake = d->worker_latch;
 			LWLockRelease(queue->lock);
 			break;
 		}
-		/* full: the workers of the events in the queue are awake; wait for room */
+		/* full: wake this database's worker if it is gathering; wait for room */
+		wake = d->worker_latch;
 		LWLockRelease(queue->lock);
+		if (wake != NULL)
+			SetLatch(wake);
+		wake = NULL;
 		if (register_worker)
 			auditq_start_worker(ev->database);
 		if (!sleeping)
@@ -425,6 +434,7 @@ auditq_release_claim(AuditqDatabase *d)
 	batch_n = 0;
 	d->worker_pid = 0;
 	d->worker_latch = NULL;
+	d->gathering = false;
 	d->registered = false;
 	worker_claim = 2;
 }
@@ -778,6 +788,35 @@ audit_worker_nap(long ms)
 	}
 }
 
+/*
+ * After writing a batch short of full: wait until AUDITQ_GATHER_MS after
+ * that write began, so that under a steady stream of reads the worker writes
+ * one transaction of many events per period instead of many small ones (each
+ * a commit, a WAL write and a wake-up competing with the readers for the
+ * CPU). Producers wake it early only when a full batch is ready (or the
+ * queue is full); SIGTERM ends the wait.
+ */
+static void
+audit_worker_gather(int e, TimestampTz write_started)
+{
+	AuditqDatabase *d = &queue->dbs[e];
+	long		ms;
+	bool		ready;
+
+	/* a wake-up for an empty list that came during the write is stale */
+	ResetLatch(MyLatch);
+	LWLockAcquire(queue->lock, LW_EXCLUSIVE);
+	ready = d->queued - d->taken >= AUDITQ_BATCH_MAX;
+	d->gathering = !ready;
+	LWLockRelease(queue->lock);
+	ms = AUDITQ_GATHER_MS - TimestampDifferenceMilliseconds(write_started, GetCurrentTimestamp());
+	if (!ready && ms > 0 && !got_sigterm)
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, ms, PG_WAIT_EXTENSION);
+	LWLockAcquire(queue->lock, LW_EXCLUSIVE);
+	d->gathering = false;
+	LWLockRelease(queue->lock);
+}
+
 /* Background worker: writes one database's queued events. */
 void
 dcpf_audit_worker_main(Datum main_arg)
@@ -785,6 +824,7 @@ dcpf_audit_worker_main(Datum main_arg)
 	TimestampTz idle_since = 0;
 	TimestampTz missing_since = 0;
 	TimestampTz next_sweep = 0;
+	TimestampTz write_started;
 	int			failures = 0;	/* failed writes in a row */
 	int			lone_left = 0;	/* events to write one at a time */
 	int			drain_left = -1;	/* after SIGTERM: events still to write */
@@ -792,6 +832,15 @@ dcpf_audit_worker_main(Datum main_arg)
 
 	worker_database = DatumGetObjectId(main_arg);
 	am_audit_worker = true;
+#if defined(M_TRIM_THRESHOLD) && defined(M_MMAP_THRESHOLD)
+	/*
+	 * Every batch allocates and frees the same few hundred kB: keep them, so
+	 * that glibc does not give them back to the kernel (brk, munmap) and fault
+	 * them in again for the next batch.
+	 */
+	(void) mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
+	(void) mallopt(M_TRIM_THRESHOLD, 64 * 1024 * 1024);
+#endif
 	pqsignal(SIGTERM, audit_worker_sigterm);
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	BackgroundWorkerUnblockSignals();
@@ -859,6 +908,7 @@ dcpf_audit_worker_main(Datum main_arg)
 		}
 		idle_since = 0;
 
+		write_started = GetCurrentTimestamp();
 		r = audit_worker_write(&sqlerrcode);
 		if (r > 0)
 		{
@@ -867,22 +917,9 @@ dcpf_audit_worker_main(Datum main_arg)
 			lone_left = Max(lone_left - 1, 0);
 			if (drain_left > 0)
 				drain_left = Max(drain_left - n, 0);
-			/*
-			 * A small batch: let events gather for a moment, so that the next
-			 * transaction writes more of them and producers, who wake the
-			 * worker only when its list was empty, signal it less often.
-			 */
-			if (n < AUDITQ_GATHER_BELOW && !got_sigterm)
-			{
-				/* producers need not wake a worker that looks again by itself */
-				LWLockAcquire(queue->lock, LW_EXCLUSIVE);
-				queue->dbs[e].worker_latch = NULL;
-				LWLockRelease(queue->lock);
-				audit_worker_nap(AUDITQ_GATHER_MS);
-				LWLockAcquire(queue->lock, LW_EXCLUSIVE);
-				queue->dbs[e].worker_latch = MyLatch;
-				LWLockRelease(queue->lock);
-			}
+			/* a batch short of full: the queue was drained, let events gather */
+			if (n < AUDITQ_BATCH_MAX && !got_sigterm)
+				audit_worker_gather(e, write_started);
 			continue;
 		}
 		if (r == 0)
