@@ -96,6 +96,24 @@ INSERT INTO plain_value VALUES
      'DE89370400440532013000 +31531000002');
 INSERT INTO dcpf.person_preference (person_id) SELECT person_id FROM actor;
 
+-- the curriculum of each licensee: one programme (its id derived from the
+-- licensee's, so that probes can name the other licensee's without seeing
+-- it), one EPA linked to a CanMEDS role, one competency of its own, and the
+-- trainee, supervisor, assessor and trainer actors placed in the programme
+INSERT INTO dcpf.programme (id, licensee_id, code, name, kind)
+SELECT md5(l.id || 'programme')::uuid, l.id, 'MX', 'Matrix programme ' || l.tag, 'specialty' FROM lic l;
+INSERT INTO dcpf.epa (id, programme_id, licensee_id, code, title, target_level)
+SELECT md5(l.id || 'epa')::uuid, md5(l.id || 'programme')::uuid, l.id, 'EPA-1', 'Matrix EPA ' || l.tag, 4 FROM lic l;
+INSERT INTO dcpf.epa_competency (epa_id, competency_id)
+SELECT md5(l.id || 'epa')::uuid, '00000000-0000-4000-8000-00000000c301' FROM lic l;
+INSERT INTO dcpf.competency (licensee_id, code, parent_id, name_nl, name_en)
+SELECT l.id, 'mx.local', '00000000-0000-4000-8000-00000000c301', 'Eigen competentie ' || l.tag, 'Own competency ' || l.tag FROM lic l;
+INSERT INTO dcpf.programme_member (programme_id, licensee_id, person_id, role, valid_from)
+SELECT md5(a.licensee_id || 'programme')::uuid, a.licensee_id, a.person_id,
+       CASE a.role_code WHEN 'medical_trainee' THEN 'trainee' ELSE a.role_code END, '2024-06-01'
+  FROM actor a WHERE a.role_code IN ('medical_trainee', 'supervisor', 'assessor', 'trainer');
+CREATE TEMP TABLE epa_home AS SELECT id AS epa_id, licensee_id FROM dcpf.epa;
+
 -- a person in A holding every role without having accepted any EURA
 CREATE TEMP TABLE no_eura AS SELECT '00000000-0000-4000-8000-0000000e0e01'::uuid AS person_id, 'sub-no-eura' AS subject;
 INSERT INTO dcpf.person (id, email, surname, initials, big_number_encrypted)
@@ -223,7 +241,22 @@ INSERT INTO table_expectation VALUES
  ('key_rotation_run', NULL, NULL, 'status',
   $$INSERT INTO dcpf.key_rotation_run (target_generation, keys_total) VALUES (99, 0)$$),
  ('blind_index_key', NULL, NULL, 'check_value',
-  $$INSERT INTO dcpf.blind_index_key (singleton, check_value) VALUES (true, '\x00000000000000000000000000000000')$$);
+  $$INSERT INTO dcpf.blind_index_key (singleton, check_value) VALUES (true, '\x00000000000000000000000000000000')$$),
+ -- the curriculum (the platform's CanMEDS rows have no licensee: not in a scope)
+ ('entrustment_scale', NULL, NULL, 'name_en',
+  $$INSERT INTO dcpf.entrustment_scale (level, name_nl, name_en, description) VALUES (5, 'Vervalst', 'Forged', 'x')$$),
+ ('programme_role', NULL, NULL, 'name_en',
+  $$INSERT INTO dcpf.programme_role (code, name_nl, name_en, membership_roles, description) VALUES ('forged', 'x', 'x', '{professional}', 'x')$$),
+ ('competency', 't.licensee_id', NULL, 'name_en',
+  $$INSERT INTO dcpf.competency (licensee_id, code, parent_id, name_nl, name_en) VALUES ('{lic}', 'forged', '00000000-0000-4000-8000-00000000c301', 'Vervalst', 'Forged')$$),
+ ('programme', 't.licensee_id', NULL, 'name',
+  $$INSERT INTO dcpf.programme (licensee_id, code, name, kind, created_by) VALUES ('{lic}', 'FORGED', 'Forged programme', 'track', '{actor}')$$),
+ ('programme_member', 't.licensee_id', 't.person_id', 'valid_until',
+  $$INSERT INTO dcpf.programme_member (programme_id, licensee_id, person_id, role, created_by) VALUES (md5('{lic}' || 'programme')::uuid, '{lic}', '{prof}', 'trainee', '{actor}')$$),
+ ('epa', 't.licensee_id', NULL, 'title',
+  $$INSERT INTO dcpf.epa (programme_id, licensee_id, code, title, target_level, created_by) VALUES (md5('{lic}' || 'programme')::uuid, '{lic}', 'EPA-X', 'Forged EPA', 3, '{actor}')$$),
+ ('epa_competency', '(SELECT h.licensee_id FROM pg_temp.epa_home h WHERE h.epa_id = t.epa_id)', NULL, 'competency_id',
+  $$INSERT INTO dcpf.epa_competency (epa_id, competency_id) VALUES (md5('{lic}' || 'epa')::uuid, '00000000-0000-4000-8000-00000000c307')$$);
 
 CREATE TEMP TABLE op_rule (tbl text, op text, role_code text, rule text, PRIMARY KEY (tbl, op, role_code));
 INSERT INTO op_rule VALUES
@@ -295,7 +328,37 @@ INSERT INTO op_rule VALUES
  ('audit_seal', 'SELECT', '*', 'denied'), ('audit_seal', 'INSERT', '*', 'denied'),
  ('audit_seal', 'UPDATE', '*', 'denied'), ('audit_seal', 'DELETE', '*', 'denied'),
  ('audit_action', 'SELECT', '*', 'all'), ('audit_action', 'INSERT', '*', 'denied'),
- ('audit_action', 'UPDATE', '*', 'denied'), ('audit_action', 'DELETE', '*', 'denied');
+ ('audit_action', 'UPDATE', '*', 'denied'), ('audit_action', 'DELETE', '*', 'denied'),
+ -- the curriculum: shipped catalogues for everyone; the licensee's for its
+ -- members, written by its admin (and trainers: competencies; EPAs and
+ -- members of the programmes they direct); programme members seen by
+ -- themselves, their programme's members (acting in the matching role) and
+ -- the admin and privacy officer
+ ('entrustment_scale', 'SELECT', '*', 'all'), ('entrustment_scale', 'INSERT', '*', 'denied'),
+ ('entrustment_scale', 'UPDATE', '*', 'denied'), ('entrustment_scale', 'DELETE', '*', 'denied'),
+ ('programme_role', 'SELECT', '*', 'all'), ('programme_role', 'INSERT', '*', 'denied'),
+ ('programme_role', 'UPDATE', '*', 'denied'), ('programme_role', 'DELETE', '*', 'denied'),
+ ('competency', 'SELECT', '*', 'all'), ('competency', 'INSERT', '*', 'denied'),
+ ('competency', 'INSERT', 'licensee_admin', 'allowed'), ('competency', 'INSERT', 'trainer', 'allowed'),
+ ('competency', 'UPDATE', '*', 'none'), ('competency', 'UPDATE', 'licensee_admin', 'all'), ('competency', 'UPDATE', 'trainer', 'all'),
+ ('competency', 'DELETE', '*', 'denied'),
+ ('programme', 'SELECT', '*', 'all'), ('programme', 'INSERT', '*', 'denied'), ('programme', 'INSERT', 'licensee_admin', 'allowed'),
+ ('programme', 'UPDATE', '*', 'none'), ('programme', 'UPDATE', 'licensee_admin', 'all'), ('programme', 'DELETE', '*', 'denied'),
+ ('programme_member', 'SELECT', '*', 'self'), ('programme_member', 'SELECT', 'licensee_admin', 'all'),
+ ('programme_member', 'SELECT', 'privacy_officer', 'all'), ('programme_member', 'SELECT', 'medical_trainee', 'all'),
+ ('programme_member', 'SELECT', 'supervisor', 'all'), ('programme_member', 'SELECT', 'assessor', 'all'),
+ ('programme_member', 'SELECT', 'trainer', 'all'),
+ ('programme_member', 'INSERT', '*', 'denied'), ('programme_member', 'INSERT', 'licensee_admin', 'allowed'),
+ ('programme_member', 'INSERT', 'trainer', 'allowed'),
+ ('programme_member', 'UPDATE', '*', 'none'), ('programme_member', 'UPDATE', 'licensee_admin', 'all'),
+ ('programme_member', 'UPDATE', 'trainer', 'all'), ('programme_member', 'DELETE', '*', 'denied'),
+ ('epa', 'SELECT', '*', 'all'), ('epa', 'INSERT', '*', 'denied'), ('epa', 'INSERT', 'licensee_admin', 'allowed'),
+ ('epa', 'INSERT', 'trainer', 'allowed'),
+ ('epa', 'UPDATE', '*', 'none'), ('epa', 'UPDATE', 'licensee_admin', 'all'), ('epa', 'UPDATE', 'trainer', 'all'),
+ ('epa', 'DELETE', '*', 'denied'),
+ ('epa_competency', 'SELECT', '*', 'all'), ('epa_competency', 'INSERT', '*', 'denied'),
+ ('epa_competency', 'INSERT', 'licensee_admin', 'allowed'), ('epa_competency', 'INSERT', 'trainer', 'allowed'),
+ ('epa_competency', 'UPDATE', '*', 'denied'), ('epa_competency', 'DELETE', '*', 'denied');
 
 -- every table of the schema, discovered (the audit trail's partitions are
 -- reached through dcpf.audit_event; test/sql/audit.sql attacks them directly)

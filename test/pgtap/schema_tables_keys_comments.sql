@@ -3,7 +3,7 @@
 -- Sensitive columns are stored encrypted (bytea): their validation lives in
 -- the entry functions, and the *_decrypted views give the values back.
 BEGIN;
-SELECT plan(118);
+SELECT plan(124);
 
 SELECT has_schema('dcpf');
 SELECT tables_are('dcpf', ARRAY[
@@ -12,13 +12,15 @@ SELECT tables_are('dcpf', ARRAY[
     'role_agreement', 'role_agreement_acceptance', 'policy_document', 'policy_acknowledgement',
     'identity_assumption', 'identity_issuer', 'issuer_key', 'identity_link', 'authentication_event', 'person_credential', 'login_attempt',
     'master_key_generation', 'data_key', 'key_rotation_run', 'blind_index_key',
-    'audit_action', 'audit_event', 'audit_event_default', 'audit_seal']
+    'audit_action', 'audit_event', 'audit_event_default', 'audit_seal',
+    'entrustment_scale', 'competency', 'programme', 'programme_role', 'programme_member', 'epa', 'epa_competency']
     -- the audit trail's monthly partitions come and go with the calendar
     || ARRAY(SELECT c.relname::text FROM pg_class c JOIN pg_inherits i ON i.inhrelid = c.oid
               WHERE i.inhparent = 'dcpf.audit_event'::regclass AND c.relname <> 'audit_event_default'));
 SELECT views_are('dcpf', ARRAY['master_key_status', 'person_decrypted', 'person_phone_decrypted', 'person_address_decrypted',
                                'billing_profile_decrypted']);
-SELECT types_are('dcpf', ARRAY['big_number', 'iban', 'email', 'billing_text', 'country_code', 'phone_number', 'address_parts']);
+SELECT types_are('dcpf', ARRAY['big_number', 'iban', 'email', 'billing_text', 'country_code', 'phone_number', 'address_parts',
+                               'entrustment_level']);
 
 -- primary keys
 SELECT col_is_pk('dcpf', 'licensee', 'id', 'licensee has a uuid primary key');
@@ -30,6 +32,12 @@ SELECT col_is_pk('dcpf', 'role', 'code', 'roles are keyed by code');
 SELECT col_is_pk('dcpf', 'data_key', 'id', 'data keys are keyed by the key id written in every ciphertext');
 SELECT col_is_pk('dcpf', 'master_key_generation', 'generation', 'master key generations are keyed by number');
 SELECT col_is_pk('dcpf', 'key_rotation_run', 'id', 'key rotation runs have a primary key');
+SELECT col_is_pk('dcpf', 'programme', 'id', 'programmes have a uuid primary key');
+SELECT col_is_pk('dcpf', 'programme_member', 'id', 'programme memberships have a uuid primary key');
+SELECT col_is_pk('dcpf', 'epa', 'id', 'EPA versions have a uuid primary key');
+SELECT col_is_pk('dcpf', 'competency', 'id', 'competencies have a uuid primary key (fixed for the shipped CanMEDS roles)');
+SELECT col_is_pk('dcpf', 'entrustment_scale', 'level', 'the entrustment scale is keyed by level');
+SELECT col_type_is('dcpf', 'epa', 'target_level', 'dcpf.entrustment_level', 'an EPA''s target is an entrustment level (1-5)');
 SELECT is_empty($$
     SELECT c.relname FROM pg_class c
      WHERE c.relnamespace = 'dcpf'::regnamespace AND c.relkind = 'r'
