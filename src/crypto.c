@@ -266,6 +266,14 @@ static DcpfSavedQuery rule_person_address = {
 static DcpfSavedQuery rule_billing_profile = {
 	"SELECT EXISTS (SELECT FROM dcpf.billing_profile t WHERE t.licensee_id OPERATOR(pg_catalog.=) $1)", 1, {UUIDOID}
 };
+/*
+ * A portfolio item's body: its owner alone. Others read shared items through
+ * functions that check the share, run as the extension's owner and log the
+ * read themselves.
+ */
+static DcpfSavedQuery rule_portfolio_item = {
+	"SELECT $1 OPERATOR(pg_catalog.=) dcpf.current_person()", 1, {UUIDOID}
+};
 
 static struct
 {
@@ -277,6 +285,7 @@ static struct
 	{"person_phone", &rule_person_phone},
 	{"person_address", &rule_person_address},
 	{"billing_profile", &rule_billing_profile},
+	{"portfolio_item", &rule_portfolio_item},
 };
 
 static void

@@ -6,7 +6,7 @@
 -- every role (each must raise and leave no identity); then identities set in
 -- rolled-back subtransactions and savepoints must not survive them.
 --
--- The encrypted columns: the four *_decrypted views x every application role
+-- The encrypted columns: the *_decrypted views x every application role
 -- x {own, other licensee}, compared with the plain values written at setup;
 -- ciphertexts a caller can read (or copied from someone else) presented to
 -- dcpf.decrypt_text for another row, subject, table or column, or written
@@ -113,6 +113,19 @@ SELECT md5(a.licensee_id || 'programme')::uuid, a.licensee_id, a.person_id,
        CASE a.role_code WHEN 'medical_trainee' THEN 'trainee' ELSE a.role_code END, '2024-06-01'
   FROM actor a WHERE a.role_code IN ('medical_trainee', 'supervisor', 'assessor', 'trainer');
 CREATE TEMP TABLE epa_home AS SELECT id AS epa_id, licensee_id FROM dcpf.epa;
+-- every actor keeps a portfolio item (a draft, in the context of their
+-- membership, its body encrypted under their key) linked to a CanMEDS role
+INSERT INTO plain_value
+SELECT 'portfolio_item_decrypted', md5(a.person_id || 'item')::uuid, a.person_id, a.licensee_id,
+       'Reflectie van ' || a.role_code || ' ' || a.tag
+  FROM actor a;
+INSERT INTO dcpf.portfolio_item (id, owner_id, membership_id, item_type, title, body_encrypted)
+SELECT v.row_id, v.person_id, m.id, 'reflection', 'Matrix item',
+       dcpf.encrypt(v.value, 'portfolio_item', 'body', v.row_id, v.person_id)
+  FROM plain_value v JOIN dcpf.membership m ON m.person_id = v.person_id AND m.licensee_id = v.licensee_id
+ WHERE v.view = 'portfolio_item_decrypted';
+INSERT INTO dcpf.portfolio_item_competency (item_id, competency_id, owner_id)
+SELECT row_id, '00000000-0000-4000-8000-00000000c301', person_id FROM plain_value WHERE view = 'portfolio_item_decrypted';
 
 -- a person in A holding every role without having accepted any EURA
 CREATE TEMP TABLE no_eura AS SELECT '00000000-0000-4000-8000-0000000e0e01'::uuid AS person_id, 'sub-no-eura' AS subject;
@@ -256,7 +269,14 @@ INSERT INTO table_expectation VALUES
  ('epa', 't.licensee_id', NULL, 'title',
   $$INSERT INTO dcpf.epa (programme_id, licensee_id, code, title, target_level, created_by) VALUES (md5('{lic}' || 'programme')::uuid, '{lic}', 'EPA-X', 'Forged EPA', 3, '{actor}')$$),
  ('epa_competency', '(SELECT h.licensee_id FROM pg_temp.epa_home h WHERE h.epa_id = t.epa_id)', NULL, 'competency_id',
-  $$INSERT INTO dcpf.epa_competency (epa_id, competency_id) VALUES (md5('{lic}' || 'epa')::uuid, '00000000-0000-4000-8000-00000000c307')$$);
+  $$INSERT INTO dcpf.epa_competency (epa_id, competency_id) VALUES (md5('{lic}' || 'epa')::uuid, '00000000-0000-4000-8000-00000000c307')$$),
+ -- the portfolio: the owner's own
+ ('portfolio_item', '(SELECT h.licensee_id FROM pg_temp.person_home h WHERE h.person_id = t.owner_id)', 't.owner_id', 'title',
+  $$INSERT INTO dcpf.portfolio_item (owner_id, item_type, title) VALUES ('{self}', 'reflection', 'Matrix probe')$$),
+ ('portfolio_item_competency', '(SELECT h.licensee_id FROM pg_temp.person_home h WHERE h.person_id = t.owner_id)', 't.owner_id', 'created_at',
+  $$INSERT INTO dcpf.portfolio_item_competency (item_id, competency_id, owner_id) VALUES (md5('{self}' || 'item')::uuid, '00000000-0000-4000-8000-00000000c302', '{self}')$$),
+ ('portfolio_item_epa', '(SELECT h.licensee_id FROM pg_temp.person_home h WHERE h.person_id = t.owner_id)', 't.owner_id', 'created_at',
+  $$INSERT INTO dcpf.portfolio_item_epa (item_id, epa_id, owner_id) VALUES (md5('{self}' || 'item')::uuid, md5('{lic}' || 'epa')::uuid, '{self}')$$);
 
 CREATE TEMP TABLE op_rule (tbl text, op text, role_code text, rule text, PRIMARY KEY (tbl, op, role_code));
 INSERT INTO op_rule VALUES
@@ -358,7 +378,15 @@ INSERT INTO op_rule VALUES
  ('epa', 'DELETE', '*', 'denied'),
  ('epa_competency', 'SELECT', '*', 'all'), ('epa_competency', 'INSERT', '*', 'denied'),
  ('epa_competency', 'INSERT', 'licensee_admin', 'allowed'), ('epa_competency', 'INSERT', 'trainer', 'allowed'),
- ('epa_competency', 'UPDATE', '*', 'denied'), ('epa_competency', 'DELETE', '*', 'denied');
+ ('epa_competency', 'UPDATE', '*', 'denied'), ('epa_competency', 'DELETE', '*', 'denied'),
+ -- the portfolio: items are their owner's (sharing opens them through functions);
+ -- links are read by the owner and written only through dcpf.set_item_links
+ ('portfolio_item', 'SELECT', '*', 'self'), ('portfolio_item', 'INSERT', '*', 'allowed'),
+ ('portfolio_item', 'UPDATE', '*', 'self'), ('portfolio_item', 'DELETE', '*', 'denied'),
+ ('portfolio_item_competency', 'SELECT', '*', 'self'), ('portfolio_item_competency', 'INSERT', '*', 'denied'),
+ ('portfolio_item_competency', 'UPDATE', '*', 'denied'), ('portfolio_item_competency', 'DELETE', '*', 'denied'),
+ ('portfolio_item_epa', 'SELECT', '*', 'self'), ('portfolio_item_epa', 'INSERT', '*', 'denied'),
+ ('portfolio_item_epa', 'UPDATE', '*', 'denied'), ('portfolio_item_epa', 'DELETE', '*', 'denied');
 
 -- every table of the schema, discovered (the audit trail's partitions are
 -- reached through dcpf.audit_event; test/sql/audit.sql attacks them directly)
@@ -501,7 +529,9 @@ INSERT INTO view_expectation VALUES
   $$SELECT v.id, format('%s %s, %s %s', v.street, v.house_number, v.postcode, v.city),
            (SELECT h.licensee_id FROM pg_temp.person_home h WHERE h.person_id = v.person_id) FROM dcpf.person_address_decrypted v$$),
  ('billing_profile_decrypted', 'billing_profile',
-  $$SELECT v.licensee_id, v.iban || ' ' || v.contact_phone, v.licensee_id FROM dcpf.billing_profile_decrypted v$$);
+  $$SELECT v.licensee_id, v.iban || ' ' || v.contact_phone, v.licensee_id FROM dcpf.billing_profile_decrypted v$$),
+ ('portfolio_item_decrypted', 'portfolio_item',
+  $$SELECT v.id, v.body, (SELECT h.licensee_id FROM pg_temp.person_home h WHERE h.person_id = v.owner_id) FROM dcpf.portfolio_item_decrypted v$$);
 CREATE TEMP TABLE view_probe (
     n serial PRIMARY KEY, role_code text, actor_id uuid, licensee_id uuid, view text, scope text, scope_lic uuid,
     expected text, description text);

@@ -56,14 +56,6 @@ SELECT a.id, m.person_id, 'click_through'
 CREATE TEMP TABLE mark (id bigint);
 INSERT INTO mark SELECT coalesce(max(id), 0) FROM dcpf.audit_event;
 CREATE FUNCTION pg_temp.remark() RETURNS void LANGUAGE sql AS $$ UPDATE pg_temp.mark SET id = (SELECT coalesce(max(id), 0) FROM dcpf.audit_event) $$;
-CREATE FUNCTION pg_temp.drained() RETURNS boolean LANGUAGE plpgsql AS $$
-BEGIN
-    FOR i IN 1 .. 2400 LOOP   -- up to a minute (valgrind)
-        IF (SELECT queued_here FROM dcpf.audit_queue_status()) = 0 THEN RETURN true; END IF;
-        PERFORM pg_sleep(0.025);
-    END LOOP;
-    RETURN false;
-END $$;
 -- the events since the mark, as one comparable text each
 CREATE FUNCTION pg_temp.events_since() RETURNS SETOF text LANGUAGE sql AS $$
     SELECT concat_ws(' | ', e.action, e.outcome, e.actor_person, e.actor_method, e.on_behalf_of, e.application_role,
@@ -131,7 +123,7 @@ BEGIN
         SET LOCAL ROLE dcpf_t_audit_svc;
         PERFORM count(*) FROM dcpf.person_phone_decrypted WHERE person_id = a.person_id;
         RESET ROLE;
-        PERFORM pg_temp.drained();
+        PERFORM dcpf.audit_queue_drain();
         got := ARRAY(SELECT pg_temp.events_since());
         INSERT INTO pg_temp.result (ok, description, got, want)
         VALUES (cardinality(got) = 0, a.role_code || ': reading one''s own phone leaves no event', got::text, '{}');
@@ -165,7 +157,7 @@ SELECT pg_temp.remark();
 SET LOCAL ROLE dcpf_t_audit_svc;
 SELECT count(*) FROM dcpf.person_decrypted WHERE id = '00000000-0000-4000-8000-0000000000e1' AND big_number IS NOT NULL \gset
 RESET ROLE;
-SELECT pg_temp.drained() AS drained \gset
+SELECT dcpf.audit_queue_drain() AS drained \gset
 SELECT is(ARRAY(SELECT pg_temp.events_since()),
           ARRAY[pg_temp.expected('read', (SELECT person_id FROM actor WHERE role_code = 'licensee_admin'), 'licensee_admin',
                                  'person', '00000000-0000-4000-8000-0000000000e1', '00000000-0000-4000-8000-0000000000e1', NULL)],
@@ -178,7 +170,7 @@ SELECT dcpf.act_as((SELECT person_id FROM actor WHERE role_code = 'privacy_offic
                    '00000000-0000-4000-8000-00000000aa01', 'privacy_officer', 'privacy work') IS NOT NULL AS acting \gset
 SELECT count(*) FROM dcpf.person_decrypted WHERE id = '00000000-0000-4000-8000-0000000000e1' AND big_number IS NOT NULL \gset
 RESET ROLE;
-SELECT pg_temp.drained() AS drained \gset
+SELECT dcpf.audit_queue_drain() AS drained \gset
 SELECT is(ARRAY(SELECT pg_temp.events_since() OFFSET 1),
           ARRAY[pg_temp.expected('read', (SELECT person_id FROM actor WHERE role_code = 'privacy_officer'), 'privacy_officer',
                                  'person', '00000000-0000-4000-8000-0000000000e1', '00000000-0000-4000-8000-0000000000e1', NULL)],
@@ -193,7 +185,7 @@ SELECT throws_ok($$SELECT dcpf.decrypt_text(ct, 'person', 'big_number', '0000000
                                             '00000000-0000-4000-8000-0000000000e1') FROM pg_temp.stolen$$,
                  '42501', NULL, 'a professional may not decrypt a colleague''s BIG number');
 RESET ROLE;
-SELECT pg_temp.drained() AS drained \gset
+SELECT dcpf.audit_queue_drain() AS drained \gset
 SELECT is(ARRAY(SELECT pg_temp.events_since() OFFSET 1),
           ARRAY[replace(pg_temp.expected('read', (SELECT person_id FROM actor WHERE role_code = 'professional'), 'professional',
                                          'person', '00000000-0000-4000-8000-0000000000e1', '00000000-0000-4000-8000-0000000000e1', NULL),

@@ -3,7 +3,7 @@
 -- Sensitive columns are stored encrypted (bytea): their validation lives in
 -- the entry functions, and the *_decrypted views give the values back.
 BEGIN;
-SELECT plan(124);
+SELECT plan(125);
 
 SELECT has_schema('dcpf');
 SELECT tables_are('dcpf', ARRAY[
@@ -13,14 +13,15 @@ SELECT tables_are('dcpf', ARRAY[
     'identity_assumption', 'identity_issuer', 'issuer_key', 'identity_link', 'authentication_event', 'person_credential', 'login_attempt',
     'master_key_generation', 'data_key', 'key_rotation_run', 'blind_index_key',
     'audit_action', 'audit_event', 'audit_event_default', 'audit_seal',
-    'entrustment_scale', 'competency', 'programme', 'programme_role', 'programme_member', 'epa', 'epa_competency']
+    'entrustment_scale', 'competency', 'programme', 'programme_role', 'programme_member', 'epa', 'epa_competency',
+    'portfolio_item', 'portfolio_item_competency', 'portfolio_item_epa']
     -- the audit trail's monthly partitions come and go with the calendar
     || ARRAY(SELECT c.relname::text FROM pg_class c JOIN pg_inherits i ON i.inhrelid = c.oid
               WHERE i.inhparent = 'dcpf.audit_event'::regclass AND c.relname <> 'audit_event_default'));
 SELECT views_are('dcpf', ARRAY['master_key_status', 'person_decrypted', 'person_phone_decrypted', 'person_address_decrypted',
-                               'billing_profile_decrypted']);
+                               'billing_profile_decrypted', 'portfolio_item_decrypted']);
 SELECT types_are('dcpf', ARRAY['big_number', 'iban', 'email', 'billing_text', 'country_code', 'phone_number', 'address_parts',
-                               'entrustment_level']);
+                               'entrustment_level', 'portfolio_text']);
 
 -- primary keys
 SELECT col_is_pk('dcpf', 'licensee', 'id', 'licensee has a uuid primary key');
@@ -38,6 +39,7 @@ SELECT col_is_pk('dcpf', 'epa', 'id', 'EPA versions have a uuid primary key');
 SELECT col_is_pk('dcpf', 'competency', 'id', 'competencies have a uuid primary key (fixed for the shipped CanMEDS roles)');
 SELECT col_is_pk('dcpf', 'entrustment_scale', 'level', 'the entrustment scale is keyed by level');
 SELECT col_type_is('dcpf', 'epa', 'target_level', 'dcpf.entrustment_level', 'an EPA''s target is an entrustment level (1-5)');
+SELECT col_is_pk('dcpf', 'portfolio_item', 'id', 'portfolio items have a uuid primary key');
 SELECT is_empty($$
     SELECT c.relname FROM pg_class c
      WHERE c.relnamespace = 'dcpf'::regnamespace AND c.relkind = 'r'

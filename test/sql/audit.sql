@@ -14,16 +14,6 @@ RESET client_min_messages;
 SET timezone = 'UTC';
 
 -- wait until the audit worker has written what this database queued
-CREATE FUNCTION pg_temp.drained() RETURNS boolean LANGUAGE plpgsql AS $$
-BEGIN
-    FOR i IN 1 .. 2400 LOOP   -- up to a minute (valgrind)
-        IF (SELECT queued_here FROM dcpf.audit_queue_status()) = 0 THEN
-            RETURN true;
-        END IF;
-        PERFORM pg_sleep(0.025);
-    END LOOP;
-    RETURN false;
-END $$;
 -- the events after a mark, without times and numbers
 CREATE TEMP TABLE mark (id bigint);
 INSERT INTO mark VALUES (0);
@@ -99,7 +89,7 @@ SELECT dcpf.act_as('00000000-0000-4000-8000-000000000103', '00000000-0000-4000-8
 SELECT 1 / (length(big_number) - 11) FROM dcpf.person_decrypted WHERE id = '00000000-0000-4000-8000-000000000101';
 ROLLBACK;
 RESET ROLE;
-SELECT pg_temp.drained();
+SELECT dcpf.audit_queue_drain();
 SELECT * FROM pg_temp.events;
 
 -- 3. one's own data: no read event; another licensee's person: refused, and
@@ -127,13 +117,13 @@ SET ROLE dcpf_test_audit_backend;
 SELECT dcpf.decrypt_text(ct, 'person', 'big_number', '00000000-0000-4000-8000-000000000101', '00000000-0000-4000-8000-000000000101') FROM stolen;
 ROLLBACK;
 RESET ROLE;
-SELECT pg_temp.drained();
+SELECT dcpf.audit_queue_drain();
 SELECT * FROM pg_temp.events;
 
 -- 4. a refused token is an event, kept although the refusal rolls back
 SELECT pg_temp.set_mark();
 SELECT dcpf.authenticate('not-a-token');
-SELECT pg_temp.drained();
+SELECT dcpf.audit_queue_drain();
 SELECT e.action, e.outcome, e.actor_person, e.object_table, e.detail, length(e.reference) AS token_hash_length
   FROM dcpf.audit_event e, pg_temp.mark m WHERE e.id > m.id;
 
@@ -183,7 +173,7 @@ ROLLBACK;
 -- no identity, no trail
 SELECT * FROM dcpf.my_audit_trail();
 RESET ROLE;
-SELECT pg_temp.drained();
+SELECT dcpf.audit_queue_drain();
 SELECT action, outcome, actor, method, database_role, effective_role, tbl, subject, detail->>'view' AS view
   FROM pg_temp.events;
 
