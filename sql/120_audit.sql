@@ -271,13 +271,14 @@ GRANT EXECUTE ON FUNCTION dcpf.audit_create_partitions(integer) TO dcpf_maintena
 
 -- Reading the trail. Every call is itself an event (audit_read), queued so
 -- that it stays logged when the caller rolls back.
-CREATE FUNCTION dcpf.audit_note(action text, object_table text, object_key text, subject uuid, detail jsonb)
+CREATE FUNCTION dcpf.audit_note(action text, object_table text, object_key text, subject uuid, detail jsonb,
+                                denied boolean DEFAULT false)
     RETURNS void
     AS 'MODULE_PATHNAME', 'dcpf_audit_note'
     LANGUAGE C VOLATILE PARALLEL RESTRICTED;
-COMMENT ON FUNCTION dcpf.audit_note(text, text, text, uuid, jsonb) IS
-    'queues an audit event of the current identity for a read, export, print or audit_read done by dcpf''s own SQL functions (rollback-proof); owner only';
-REVOKE ALL ON FUNCTION dcpf.audit_note(text, text, text, uuid, jsonb) FROM PUBLIC;
+COMMENT ON FUNCTION dcpf.audit_note(text, text, text, uuid, jsonb, boolean) IS
+    'queues an audit event of the current identity for a read, export, print or audit_read done by dcpf''s own SQL functions (rollback-proof); a read of a row (table and key given) is not logged for one''s own data and once per row and transaction, as the C readers log, with outcome denied when denied; owner only';
+REVOKE ALL ON FUNCTION dcpf.audit_note(text, text, text, uuid, jsonb, boolean) FROM PUBLIC;
 
 CREATE FUNCTION dcpf.audit_check_period(from_time timestamptz, to_time timestamptz) RETURNS void
     LANGUAGE plpgsql IMMUTABLE

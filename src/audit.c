@@ -985,10 +985,11 @@ dcpf_audit_read(const char *table, const char *key, const pg_uuid_t *subject, bo
 }
 
 /*
- * dcpf.audit_note(action, object_table, object_key, subject, detail): queue
+ * dcpf.audit_note(action, object_table, object_key, subject, detail, denied): queue
  * an event of the current identity for a read-type action (read, export,
  * print, audit_read) that happened in SQL code of dcpf. Owner only: the
- * functions that read on someone's behalf call it.
+ * functions that read on someone's behalf call it. A read of a row is logged
+ * as dcpf_audit_read logs it (not one's own; once per row and transaction).
  */
 PG_FUNCTION_INFO_V1(dcpf_audit_note);
 Datum
@@ -997,6 +998,7 @@ dcpf_audit_note(PG_FUNCTION_ARGS)
 	static const char *const allowed[] = {"read", "export", "print", "audit_read"};
 	DcpfAuditEvent ev;
 	char	   *action;
+	bool		denied;
 	int			i;
 	bool		ok = false;
 
@@ -1004,6 +1006,7 @@ dcpf_audit_note(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("an action is required")));
+	denied = PG_NARGS() > 5 && !PG_ARGISNULL(5) && PG_GETARG_BOOL(5);
 	action = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	for (i = 0; i < lengthof(allowed); i++)
 		ok |= strcmp(action, allowed[i]) == 0;
@@ -1042,6 +1045,20 @@ dcpf_audit_note(PG_FUNCTION_ARGS)
 					 errdetail("The detail of an event has at most %d bytes of JSON.", DCPF_AUDIT_DETAIL_MAX - 1)));
 		strlcpy(ev.detail, detail, sizeof(ev.detail));
 	}
-	dcpf_audit_enqueue(&ev);
+	/*
+	 * A read of a row goes through the reads of this transaction, like the
+	 * C readers: one's own data is not logged, and a row read twice in one
+	 * transaction (listed, then decrypted) is logged once.
+	 */
+	if (strcmp(action, "read") == 0 && ev.object_table[0] != '\0' && ev.object_key[0] != '\0')
+		dcpf_audit_read(ev.object_table, ev.object_key, ev.has_subject ? &ev.subject : NULL, denied,
+						ev.detail[0] != '\0' ? ev.detail : NULL);
+	else if (denied)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("only a read of a row can be noted as denied"),
+				 errdetail("Give the action read, an object table and an object key.")));
+	else
+		dcpf_audit_enqueue(&ev);
 	PG_RETURN_VOID();
 }

@@ -126,6 +126,13 @@ SELECT v.row_id, v.person_id, m.id, 'reflection', 'Matrix item',
  WHERE v.view = 'portfolio_item_decrypted';
 INSERT INTO dcpf.portfolio_item_competency (item_id, competency_id, owner_id)
 SELECT row_id, '00000000-0000-4000-8000-00000000c301', person_id FROM plain_value WHERE view = 'portfolio_item_decrypted';
+-- each actor collects the item and shares it with the supervisors of their licensee
+INSERT INTO dcpf.portfolio_collection (id, owner_id, name)
+SELECT md5(a.person_id || 'collection')::uuid, a.person_id, 'Matrix collection' FROM actor a;
+INSERT INTO dcpf.portfolio_collection_item (collection_id, item_id, owner_id)
+SELECT md5(a.person_id || 'collection')::uuid, md5(a.person_id || 'item')::uuid, a.person_id FROM actor a;
+INSERT INTO dcpf.share (owner_id, scope, item_id, grantee_licensee_id, grantee_role, permission)
+SELECT a.person_id, 'item', md5(a.person_id || 'item')::uuid, a.licensee_id, 'supervisor', 'read' FROM actor a;
 
 -- a person in A holding every role without having accepted any EURA
 CREATE TEMP TABLE no_eura AS SELECT '00000000-0000-4000-8000-0000000e0e01'::uuid AS person_id, 'sub-no-eura' AS subject;
@@ -197,11 +204,13 @@ END $$;
 -- row belongs to (NULL: a catalogue or a key table, not per licensee);
 -- person_expr: whose row it is. Rules per op and role ('*' = every other
 -- role): denied (42501), none (0 rows), self (the actor's rows), all (every row
--- of the scope), allowed (an INSERT passes privileges and policy; a unique
--- key may then conflict, 23505).
+-- of the scope), visible (the rows of the scope matching the table's
+-- visible_expr for the actor), allowed (an INSERT passes privileges and
+-- policy; a unique key may then conflict, 23505).
 -- ---------------------------------------------------------------------------
 CREATE TEMP TABLE table_expectation (
-    tbl text PRIMARY KEY, scope_expr text, person_expr text, update_col text, insert_sql text);
+    tbl text PRIMARY KEY, scope_expr text, person_expr text, update_col text, insert_sql text,
+    visible_expr text);     -- for rule 'visible': which rows the actor ({actor}, {lic}, {role}) sees
 INSERT INTO table_expectation VALUES
  ('role', NULL, NULL, 'name_en', $$INSERT INTO dcpf.role (code, name_nl, name_en, description) VALUES ('hacker', 'Hacker', 'Hacker', 'x')$$),
  ('product', NULL, NULL, 'name', $$INSERT INTO dcpf.product (code, name) VALUES ('evil', 'Evil product')$$),
@@ -276,7 +285,20 @@ INSERT INTO table_expectation VALUES
  ('portfolio_item_competency', '(SELECT h.licensee_id FROM pg_temp.person_home h WHERE h.person_id = t.owner_id)', 't.owner_id', 'created_at',
   $$INSERT INTO dcpf.portfolio_item_competency (item_id, competency_id, owner_id) VALUES (md5('{self}' || 'item')::uuid, '00000000-0000-4000-8000-00000000c302', '{self}')$$),
  ('portfolio_item_epa', '(SELECT h.licensee_id FROM pg_temp.person_home h WHERE h.person_id = t.owner_id)', 't.owner_id', 'created_at',
-  $$INSERT INTO dcpf.portfolio_item_epa (item_id, epa_id, owner_id) VALUES (md5('{self}' || 'item')::uuid, md5('{lic}' || 'epa')::uuid, '{self}')$$);
+  $$INSERT INTO dcpf.portfolio_item_epa (item_id, epa_id, owner_id) VALUES (md5('{self}' || 'item')::uuid, md5('{lic}' || 'epa')::uuid, '{self}')$$),
+ -- sharing: collections are the owner's; a share is seen by its owner and
+ -- its grantee (a person, or staff acting in the role of its licensee);
+ -- the register by the person whose data went out
+ ('portfolio_collection', '(SELECT h.licensee_id FROM pg_temp.person_home h WHERE h.person_id = t.owner_id)', 't.owner_id', 'name',
+  $$INSERT INTO dcpf.portfolio_collection (owner_id, name) VALUES ('{self}', 'Matrix probe collection')$$),
+ ('portfolio_collection_item', '(SELECT h.licensee_id FROM pg_temp.person_home h WHERE h.person_id = t.owner_id)', 't.owner_id', 'added_at',
+  $$INSERT INTO dcpf.portfolio_collection_item (collection_id, item_id, owner_id) VALUES (md5('{self}' || 'collection')::uuid, md5('{self}' || 'item')::uuid, '{self}')$$),
+ ('disclosure', '(SELECT h.licensee_id FROM pg_temp.person_home h WHERE h.person_id = t.subject_id)', 't.subject_id', 'what',
+  $$INSERT INTO dcpf.disclosure (subject_id, kind, recipient_description, what) VALUES ('{self}', 'share', 'forged', 'forged')$$);
+INSERT INTO table_expectation VALUES
+ ('share', '(SELECT h.licensee_id FROM pg_temp.person_home h WHERE h.person_id = t.owner_id)', 't.owner_id', 'revoked_at',
+  $$INSERT INTO dcpf.share (owner_id, scope, item_id, grantee_licensee_id, grantee_role, permission) VALUES ('{self}', 'item', md5('{self}' || 'item')::uuid, '{lic}', 'assessor', 'read')$$,
+  $$(t.owner_id = {actor} OR t.grantee_person_id = {actor} OR (t.grantee_licensee_id = {lic} AND t.grantee_role = {role}))$$);
 
 CREATE TEMP TABLE op_rule (tbl text, op text, role_code text, rule text, PRIMARY KEY (tbl, op, role_code));
 INSERT INTO op_rule VALUES
@@ -386,7 +408,15 @@ INSERT INTO op_rule VALUES
  ('portfolio_item_competency', 'SELECT', '*', 'self'), ('portfolio_item_competency', 'INSERT', '*', 'denied'),
  ('portfolio_item_competency', 'UPDATE', '*', 'denied'), ('portfolio_item_competency', 'DELETE', '*', 'denied'),
  ('portfolio_item_epa', 'SELECT', '*', 'self'), ('portfolio_item_epa', 'INSERT', '*', 'denied'),
- ('portfolio_item_epa', 'UPDATE', '*', 'denied'), ('portfolio_item_epa', 'DELETE', '*', 'denied');
+ ('portfolio_item_epa', 'UPDATE', '*', 'denied'), ('portfolio_item_epa', 'DELETE', '*', 'denied'),
+ ('portfolio_collection', 'SELECT', '*', 'self'), ('portfolio_collection', 'INSERT', '*', 'allowed'),
+ ('portfolio_collection', 'UPDATE', '*', 'self'), ('portfolio_collection', 'DELETE', '*', 'denied'),
+ ('portfolio_collection_item', 'SELECT', '*', 'self'), ('portfolio_collection_item', 'INSERT', '*', 'denied'),
+ ('portfolio_collection_item', 'UPDATE', '*', 'denied'), ('portfolio_collection_item', 'DELETE', '*', 'denied'),
+ ('share', 'SELECT', '*', 'visible'), ('share', 'INSERT', '*', 'allowed'),
+ ('share', 'UPDATE', '*', 'denied'), ('share', 'DELETE', '*', 'denied'),
+ ('disclosure', 'SELECT', '*', 'self'), ('disclosure', 'INSERT', '*', 'denied'),
+ ('disclosure', 'UPDATE', '*', 'denied'), ('disclosure', 'DELETE', '*', 'denied');
 
 -- every table of the schema, discovered (the audit trail's partitions are
 -- reached through dcpf.audit_event; test/sql/audit.sql attacks them directly)
@@ -440,6 +470,13 @@ BEGIN
                         expected := 'allowed';
                     ELSIF r = 'none' THEN
                         expected := '0';
+                    ELSIF the_op IN ('SELECT', 'UPDATE') AND r = 'visible' THEN
+                        EXECUTE format('SELECT count(*) FROM dcpf.%I t WHERE %s AND %s', e.tbl,
+                                       CASE WHEN e.scope_expr IS NULL THEN 'true' ELSE format('%s = %L', e.scope_expr, s.lic) END,
+                                       replace(replace(replace(e.visible_expr, '{actor}', quote_literal(a.person_id)),
+                                                       '{lic}', quote_literal(a.licensee_id)), '{role}', quote_literal(a.role_code)))
+                            INTO cnt;
+                        expected := cnt::text;
                     ELSIF the_op IN ('SELECT', 'UPDATE') AND r IN ('all', 'self') THEN
                         EXECUTE format('SELECT count(*) FROM dcpf.%I t WHERE %s AND %s', e.tbl,
                                        CASE WHEN e.scope_expr IS NULL THEN 'true' ELSE format('%s = %L', e.scope_expr, s.lic) END,

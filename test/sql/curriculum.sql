@@ -16,16 +16,7 @@ SELECT code, name_nl, name_en FROM dcpf.competency WHERE builtin ORDER BY sort_o
 SELECT level, name_nl, name_en FROM dcpf.entrustment_scale ORDER BY level;
 SELECT code, membership_roles FROM dcpf.programme_role ORDER BY code;
 
--- two licensees, each with a licence; every role's EURA accepted by whoever holds it
-INSERT INTO dcpf.licensee (id, name, kind) VALUES
-    ('00000000-0000-4000-8000-00000000a001', 'UMC Oost', 'academic_hospital'),
-    ('00000000-0000-4000-8000-00000000a002', 'Ziekenhuis West', 'hospital');
-INSERT INTO dcpf.product (id, code, name) VALUES ('00000000-0000-4000-8000-00000000b001', 'dcpf', 'DCPF portfolio');
-INSERT INTO dcpf.licence (licensee_id, product_id, starts_on)
-SELECT id, '00000000-0000-4000-8000-00000000b001', '2020-01-01' FROM dcpf.licensee;
-INSERT INTO dcpf.role_agreement (product_id, role_code, version, title, body, effective_from)
-SELECT '00000000-0000-4000-8000-00000000b001', code, 1, 'EURA ' || code, 'Ik accepteer de rolgebonden rechten van ' || code || '.', '2020-01-01'
-  FROM dcpf.role;
+\i test/sql/include/two_licensees.sql
 INSERT INTO dcpf.person (id, email, surname, initials) VALUES
     ('00000000-0000-4000-8000-000000000101', 'aios@example.nl', 'Jansen', 'T.'),
     ('00000000-0000-4000-8000-000000000102', 'supervisor@example.nl', 'Bakker', 'S.'),
@@ -44,9 +35,7 @@ INSERT INTO dcpf.membership (person_id, licensee_id, role_code, valid_from) VALU
     ('00000000-0000-4000-8000-000000000104', '00000000-0000-4000-8000-00000000a001', 'licensee_admin', '2024-01-01'),
     ('00000000-0000-4000-8000-000000000105', '00000000-0000-4000-8000-00000000a002', 'licensee_admin', '2024-01-01'),
     ('00000000-0000-4000-8000-000000000106', '00000000-0000-4000-8000-00000000a001', 'medical_trainee', '2024-01-01');
-INSERT INTO dcpf.role_agreement_acceptance (agreement_id, person_id, method)
-SELECT DISTINCT ra.id, m.person_id, 'click_through'
-  FROM dcpf.membership m JOIN dcpf.role_agreement ra ON ra.role_code = m.role_code;
+\i test/sql/include/accept_euras.sql
 
 -- two programmes of A, one of B; EPAs
 INSERT INTO dcpf.programme (id, licensee_id, code, name, kind, duration_months) VALUES

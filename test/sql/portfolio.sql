@@ -12,15 +12,7 @@ RESET client_min_messages;
 \set SHOW_CONTEXT never
 SET timezone = 'UTC';
 
-INSERT INTO dcpf.licensee (id, name, kind) VALUES
-    ('00000000-0000-4000-8000-00000000a001', 'UMC Oost', 'academic_hospital'),
-    ('00000000-0000-4000-8000-00000000a002', 'Ziekenhuis West', 'hospital');
-INSERT INTO dcpf.product (id, code, name) VALUES ('00000000-0000-4000-8000-00000000b001', 'dcpf', 'DCPF portfolio');
-INSERT INTO dcpf.licence (licensee_id, product_id, starts_on)
-SELECT id, '00000000-0000-4000-8000-00000000b001', '2020-01-01' FROM dcpf.licensee;
-INSERT INTO dcpf.role_agreement (product_id, role_code, version, title, body, effective_from)
-SELECT '00000000-0000-4000-8000-00000000b001', code, 1, 'EURA ' || code, 'Ik accepteer de rolgebonden rechten van ' || code || '.', '2020-01-01'
-  FROM dcpf.role;
+\i test/sql/include/two_licensees.sql
 INSERT INTO dcpf.person (id, email, surname, initials) VALUES
     ('00000000-0000-4000-8000-000000000101', 'verpleegkundige@example.nl', 'Jansen', 'J.'),
     ('00000000-0000-4000-8000-000000000102', 'beheer@example.nl', 'Smit', 'B.'),
@@ -31,9 +23,7 @@ INSERT INTO dcpf.membership (id, person_id, licensee_id, role_code, valid_from, 
     ('00000000-0000-4000-8000-00000000e103', '00000000-0000-4000-8000-000000000101', '00000000-0000-4000-8000-00000000a002', 'supervisor', '2023-01-01', '2024-01-01'),
     ('00000000-0000-4000-8000-00000000e104', '00000000-0000-4000-8000-000000000102', '00000000-0000-4000-8000-00000000a001', 'licensee_admin', '2024-01-01', NULL),
     ('00000000-0000-4000-8000-00000000e105', '00000000-0000-4000-8000-000000000103', '00000000-0000-4000-8000-00000000a001', 'professional', '2024-01-01', NULL);
-INSERT INTO dcpf.role_agreement_acceptance (agreement_id, person_id, method)
-SELECT DISTINCT ra.id, m.person_id, 'click_through'
-  FROM dcpf.membership m JOIN dcpf.role_agreement ra ON ra.role_code = m.role_code;
+\i test/sql/include/accept_euras.sql
 -- a programme of A the professional follows, with an EPA; another programme, not theirs
 INSERT INTO dcpf.programme (id, licensee_id, code, name, kind) VALUES
     ('00000000-0000-4000-8000-00000000c001', '00000000-0000-4000-8000-00000000a001', 'IC', 'Vervolgopleiding IC-verpleegkunde', 'track'),

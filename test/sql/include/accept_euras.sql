@@ -1,0 +1,4 @@
+-- Test fixture: every member accepts the EURA of each role they hold.
+INSERT INTO dcpf.role_agreement_acceptance (agreement_id, person_id, method)
+SELECT DISTINCT ra.id, m.person_id, 'click_through'
+  FROM dcpf.membership m JOIN dcpf.role_agreement ra ON ra.role_code = m.role_code;
