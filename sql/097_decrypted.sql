@@ -64,9 +64,13 @@ COMMENT ON COLUMN dcpf.billing_profile_decrypted.contact_phone IS 'billing conta
 COMMENT ON COLUMN dcpf.billing_profile_decrypted.iban IS 'the licensee''s IBAN (electronic form), decrypted';
 
 -- the columns shown as stored keep the comments of the table's columns
-DO $$
+CREATE FUNCTION dcpf.describe_decrypted_views() RETURNS integer
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $$
 DECLARE
     c record;
+    n integer := 0;
 BEGIN
     FOR c IN
         SELECT v.oid::regclass AS view_name, a.attname, col_description(b.oid, ba.attnum) AS description
@@ -79,9 +83,15 @@ BEGIN
            AND col_description(v.oid, a.attnum) IS NULL
     LOOP
         EXECUTE format('COMMENT ON COLUMN %s.%I IS %L', c.view_name, c.attname, c.description);
+        n := n + 1;
     END LOOP;
+    RETURN n;
 END
 $$;
+COMMENT ON FUNCTION dcpf.describe_decrypted_views() IS
+    'gives each column of a dcpf.*_decrypted view that has no comment the comment of the same column of its table; returns how many it set. Run by the install script after each such view; owner only';
+REVOKE ALL ON FUNCTION dcpf.describe_decrypted_views() FROM PUBLIC;
+SELECT dcpf.describe_decrypted_views();
 
 REVOKE ALL ON dcpf.person_decrypted, dcpf.person_phone_decrypted, dcpf.person_address_decrypted,
               dcpf.billing_profile_decrypted FROM PUBLIC;

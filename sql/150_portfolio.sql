@@ -404,21 +404,7 @@ SELECT p.id, p.owner_id, p.membership_id, p.licensee_id, p.programme_id, p.item_
 COMMENT ON VIEW dcpf.portfolio_item_decrypted IS
     'portfolio items with their body decrypted, for their owner (security_invoker: the caller''s row-level security applies; only the owner may decrypt a body; NULL once the owner''s key is shredded)';
 COMMENT ON COLUMN dcpf.portfolio_item_decrypted.body IS 'the item''s text, decrypted; NULL when it has none or the owner''s key was shredded';
--- the columns shown as stored keep the comments of the table's columns
-DO $$
-DECLARE
-    a record;
-BEGIN
-    FOR a IN
-        SELECT v.attname, col_description(b.attrelid, b.attnum) AS description
-          FROM pg_catalog.pg_attribute v
-          JOIN pg_catalog.pg_attribute b ON b.attrelid = 'dcpf.portfolio_item'::regclass AND b.attname = v.attname
-         WHERE v.attrelid = 'dcpf.portfolio_item_decrypted'::regclass AND v.attnum > 0
-    LOOP
-        EXECUTE format('COMMENT ON COLUMN dcpf.portfolio_item_decrypted.%I IS %L', a.attname, a.description);
-    END LOOP;
-END
-$$;
+SELECT dcpf.describe_decrypted_views();
 
 -- ---------------------------------------------------------------------------
 -- Protection, access, audit

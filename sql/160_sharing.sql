@@ -207,7 +207,12 @@ CREATE TRIGGER share_register AFTER INSERT OR UPDATE OF revoked_at ON dcpf.share
 CREATE FUNCTION dcpf.item_permission(item uuid) RETURNS text
     LANGUAGE sql STABLE SECURITY DEFINER PARALLEL RESTRICTED
     SET search_path = pg_catalog, pg_temp
-RETURN (
+RETURN CASE
+    -- the assessor named in a submitted (or later) assessment assesses it
+    WHEN EXISTS (SELECT FROM dcpf.assessment a JOIN dcpf.portfolio_item i ON i.id = a.item_id
+                  WHERE a.item_id = item_permission.item AND a.assessor_id = dcpf.current_person() AND i.status <> 'draft')
+    THEN 'assess'
+    ELSE (
     SELECT (ARRAY['read', 'comment', 'assess'])[max(array_position(ARRAY['read', 'comment', 'assess'], s.permission))]
       FROM dcpf.portfolio_item i
       JOIN dcpf.share s ON s.owner_id = i.owner_id
@@ -224,9 +229,10 @@ RETURN (
                 -- a role sees what the owner shares while the owner is a member of that licensee
                 AND EXISTS (SELECT FROM dcpf.membership m
                              WHERE m.person_id = i.owner_id AND m.licensee_id = s.grantee_licensee_id
-                               AND m.valid_from <= now() AND (m.valid_until IS NULL OR m.valid_until > now())))));
+                               AND m.valid_from <= now() AND (m.valid_until IS NULL OR m.valid_until > now())))))
+    END;
 COMMENT ON FUNCTION dcpf.item_permission(uuid) IS
-    'the most the verified identity may do with the item through current, unrevoked shares: read, comment, assess, or NULL (also for one''s own items, which are read directly). A role share holds while the identity acts in that role of that licensee (and programme) and the owner is a current member of the licensee';
+    'the most the verified identity may do with the item: assess when it is the named assessor of the submitted assessment; else through current, unrevoked shares: read, comment, assess, or NULL (also for one''s own items, which are read directly). A role share holds while the identity acts in that role of that licensee (and programme) and the owner is a current member of the licensee';
 REVOKE ALL ON FUNCTION dcpf.item_permission(uuid) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION dcpf.item_permission(uuid) TO dcpf_app;
 
@@ -252,7 +258,10 @@ BEGIN
                  WHERE s.revoked_at IS NULL AND s.valid_from <= now() AND (s.valid_until IS NULL OR s.valid_until > now())
                    AND (s.grantee_person_id = me
                         OR (s.grantee_licensee_id = dcpf.current_licensee() AND s.grantee_role = dcpf.current_role()))
-                   AND (shared_items.owner IS NULL OR s.owner_id = shared_items.owner)) o
+                   AND (shared_items.owner IS NULL OR s.owner_id = shared_items.owner)
+                UNION
+                SELECT a.owner_id FROM dcpf.assessment a
+                 WHERE a.assessor_id = me AND (shared_items.owner IS NULL OR a.owner_id = shared_items.owner)) o
           JOIN dcpf.portfolio_item i ON i.owner_id = o.owner_id
          CROSS JOIN LATERAL (SELECT dcpf.item_permission(i.id) AS permission) p
          WHERE p.permission IS NOT NULL
@@ -264,7 +273,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION dcpf.shared_items(uuid) IS
-    'the portfolio items shared with the verified identity (of one owner, or all), without their bodies, with the permission held; every item listed is logged as a read of its owner''s data';
+    'the portfolio items shared with the verified identity, or whose assessment it is asked for (of one owner, or all), without their bodies, with the permission held; every item listed is logged as a read of its owner''s data';
 REVOKE ALL ON FUNCTION dcpf.shared_items(uuid) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION dcpf.shared_items(uuid) TO dcpf_app;
 
@@ -305,6 +314,42 @@ COMMENT ON FUNCTION dcpf.shared_item(uuid) IS
     'one portfolio item shared with the verified identity, with its body decrypted and the permission held, logged as a read of the owner''s data; P0002 when it does not exist or is not shared now (an attempt on an existing item of someone else is logged as well)';
 REVOKE ALL ON FUNCTION dcpf.shared_item(uuid) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION dcpf.shared_item(uuid) TO dcpf_app;
+
+-- the assessment columns of a shared item (or one to assess), decrypted and logged
+CREATE FUNCTION dcpf.shared_assessment(item uuid)
+    RETURNS TABLE (item_id uuid, owner_id uuid, instrument text, assessor_id uuid, epa_id uuid, entrustment_level smallint,
+                   strengths text, improvements text, assessed_at timestamptz, permission text)
+    LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    a dcpf.assessment;
+    granted text;
+BEGIN
+    IF dcpf.current_person() IS NULL THEN
+        RAISE EXCEPTION 'no verified identity'
+            USING ERRCODE = 'insufficient_privilege', HINT = 'Authenticate first (dcpf.authenticate or dcpf.act_as).';
+    END IF;
+    SELECT * INTO a FROM dcpf.assessment x WHERE x.item_id = shared_assessment.item;
+    granted := dcpf.item_permission(shared_assessment.item);
+    IF granted IS NULL OR a.item_id IS NULL THEN
+        IF a.item_id IS NOT NULL AND a.owner_id <> dcpf.current_person() THEN
+            PERFORM dcpf.audit_note('read', 'assessment', a.item_id::text, a.owner_id, '{"reason": "not shared"}', true);
+        END IF;
+        RAISE EXCEPTION 'assessment % not found', shared_assessment.item
+            USING ERRCODE = 'no_data_found', DETAIL = 'It does not exist, or it is not shared with you now.';
+    END IF;
+    PERFORM dcpf.audit_note('read', 'assessment', a.item_id::text, a.owner_id, NULL);
+    RETURN QUERY SELECT a.item_id, a.owner_id, a.instrument, a.assessor_id, a.epa_id, a.entrustment_level::smallint,
+                        dcpf.decrypt_text(a.strengths_encrypted, 'assessment', 'strengths', a.item_id, a.owner_id, true),
+                        dcpf.decrypt_text(a.improvements_encrypted, 'assessment', 'improvements', a.item_id, a.owner_id, true),
+                        a.assessed_at, granted;
+END
+$$;
+COMMENT ON FUNCTION dcpf.shared_assessment(uuid) IS
+    'the assessment columns of an item shared with the verified identity, or of the assessment it is asked to assess, with the assessor''s text decrypted, logged as a read; P0002 when it does not exist or is not shared now (an attempt on someone else''s is logged as well)';
+REVOKE ALL ON FUNCTION dcpf.shared_assessment(uuid) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION dcpf.shared_assessment(uuid) TO dcpf_app;
 
 -- ---------------------------------------------------------------------------
 -- The owner shares, revokes, and manages collections

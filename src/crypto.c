@@ -286,6 +286,7 @@ static struct
 	{"person_address", &rule_person_address},
 	{"billing_profile", &rule_billing_profile},
 	{"portfolio_item", &rule_portfolio_item},
+	{"assessment", &rule_portfolio_item},	/* the assessor's words: the professional's data */
 };
 
 static void

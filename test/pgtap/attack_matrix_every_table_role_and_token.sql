@@ -147,6 +147,24 @@ SELECT n.person_id, l.id, r.code,
        CASE WHEN r.code = 'platform_support' THEN now() - interval '1 day' ELSE '2024-01-01' END,
        CASE WHEN r.code = 'platform_support' THEN now() + interval '20 days' END
   FROM no_eura n CROSS JOIN dcpf.role r JOIN lic l ON l.tag = 'A';
+-- each actor asked the person without EURA (in A) for a KPB, which was
+-- assessed; and has a second assessment item, a draft, for the probes
+INSERT INTO plain_value
+SELECT 'assessment_decrypted', md5(a.person_id || 'kpb')::uuid, a.person_id, a.licensee_id, 'Sterk: overdracht ' || a.role_code || ' ' || a.tag
+  FROM actor a;
+INSERT INTO dcpf.portfolio_item (id, owner_id, membership_id, item_type, title)
+SELECT v.row_id, v.person_id, m.id, 'assessment', 'Matrix KPB'
+  FROM plain_value v JOIN dcpf.membership m ON m.person_id = v.person_id AND m.licensee_id = v.licensee_id
+ WHERE v.view = 'assessment_decrypted'
+UNION ALL
+SELECT md5(a.person_id || 'kpb2')::uuid, a.person_id, NULL, 'assessment', 'Matrix KPB 2' FROM actor a;
+INSERT INTO dcpf.assessment (item_id, instrument, assessor_id)
+SELECT row_id, 'kpb', '00000000-0000-4000-8000-0000000e0e01' FROM plain_value WHERE view = 'assessment_decrypted';
+UPDATE dcpf.portfolio_item SET status = 'submitted', submitted_at = now()
+ WHERE id IN (SELECT row_id FROM plain_value WHERE view = 'assessment_decrypted');
+UPDATE dcpf.assessment x SET entrustment_level = 3, assessed_at = now(),
+       strengths_encrypted = dcpf.encrypt(v.value, 'assessment', 'strengths', v.row_id, v.person_id)
+  FROM plain_value v WHERE v.view = 'assessment_decrypted' AND v.row_id = x.item_id;
 
 -- where each person belongs (for the matrix's scope), readable by the test roles
 CREATE TEMP TABLE person_home AS
@@ -293,6 +311,8 @@ INSERT INTO table_expectation VALUES
   $$INSERT INTO dcpf.portfolio_collection (owner_id, name) VALUES ('{self}', 'Matrix probe collection')$$),
  ('portfolio_collection_item', '(SELECT h.licensee_id FROM pg_temp.person_home h WHERE h.person_id = t.owner_id)', 't.owner_id', 'added_at',
   $$INSERT INTO dcpf.portfolio_collection_item (collection_id, item_id, owner_id) VALUES (md5('{self}' || 'collection')::uuid, md5('{self}' || 'item')::uuid, '{self}')$$),
+ ('assessment', '(SELECT h.licensee_id FROM pg_temp.person_home h WHERE h.person_id = t.owner_id)', 't.owner_id', 'instrument',
+  $$INSERT INTO dcpf.assessment (item_id, instrument, assessor_id) VALUES (md5('{self}' || 'kpb2')::uuid, 'cbd', '00000000-0000-4000-8000-0000000e0e01')$$),
  ('disclosure', '(SELECT h.licensee_id FROM pg_temp.person_home h WHERE h.person_id = t.subject_id)', 't.subject_id', 'what',
   $$INSERT INTO dcpf.disclosure (subject_id, kind, recipient_description, what) VALUES ('{self}', 'share', 'forged', 'forged')$$);
 INSERT INTO table_expectation VALUES
@@ -415,6 +435,8 @@ INSERT INTO op_rule VALUES
  ('portfolio_collection_item', 'UPDATE', '*', 'denied'), ('portfolio_collection_item', 'DELETE', '*', 'denied'),
  ('share', 'SELECT', '*', 'visible'), ('share', 'INSERT', '*', 'allowed'),
  ('share', 'UPDATE', '*', 'denied'), ('share', 'DELETE', '*', 'denied'),
+ ('assessment', 'SELECT', '*', 'self'), ('assessment', 'INSERT', '*', 'allowed'),
+ ('assessment', 'UPDATE', '*', 'self'), ('assessment', 'DELETE', '*', 'denied'),
  ('disclosure', 'SELECT', '*', 'self'), ('disclosure', 'INSERT', '*', 'denied'),
  ('disclosure', 'UPDATE', '*', 'denied'), ('disclosure', 'DELETE', '*', 'denied');
 
@@ -568,7 +590,11 @@ INSERT INTO view_expectation VALUES
  ('billing_profile_decrypted', 'billing_profile',
   $$SELECT v.licensee_id, v.iban || ' ' || v.contact_phone, v.licensee_id FROM dcpf.billing_profile_decrypted v$$),
  ('portfolio_item_decrypted', 'portfolio_item',
-  $$SELECT v.id, v.body, (SELECT h.licensee_id FROM pg_temp.person_home h WHERE h.person_id = v.owner_id) FROM dcpf.portfolio_item_decrypted v$$);
+  $$SELECT v.id, v.body, (SELECT h.licensee_id FROM pg_temp.person_home h WHERE h.person_id = v.owner_id)
+      FROM dcpf.portfolio_item_decrypted v WHERE v.body IS NOT NULL$$),
+ ('assessment_decrypted', 'assessment',
+  $$SELECT v.item_id, v.strengths, (SELECT h.licensee_id FROM pg_temp.person_home h WHERE h.person_id = v.owner_id)
+      FROM dcpf.assessment_decrypted v WHERE v.strengths IS NOT NULL$$);
 CREATE TEMP TABLE view_probe (
     n serial PRIMARY KEY, role_code text, actor_id uuid, licensee_id uuid, view text, scope text, scope_lic uuid,
     expected text, description text);
