@@ -351,6 +351,44 @@ COMMENT ON FUNCTION dcpf.shared_assessment(uuid) IS
 REVOKE ALL ON FUNCTION dcpf.shared_assessment(uuid) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION dcpf.shared_assessment(uuid) TO dcpf_app;
 
+-- who holds assess on a submitted item signs it off (an assessment is signed
+-- by its named assessor with dcpf.assess_item instead)
+CREATE FUNCTION dcpf.sign_item(item uuid) RETURNS timestamptz
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    it dcpf.portfolio_item;
+BEGIN
+    IF dcpf.current_person() IS NULL THEN
+        RAISE EXCEPTION 'no verified identity'
+            USING ERRCODE = 'insufficient_privilege', HINT = 'Authenticate first (dcpf.authenticate or dcpf.act_as).';
+    END IF;
+    SELECT * INTO it FROM dcpf.portfolio_item p WHERE p.id = sign_item.item FOR UPDATE;
+    IF it.id IS NULL OR dcpf.item_permission(it.id) IS DISTINCT FROM 'assess' THEN
+        RAISE EXCEPTION 'portfolio item % not found', sign_item.item
+            USING ERRCODE = 'no_data_found', DETAIL = 'It does not exist, or you may not sign it off now.';
+    END IF;
+    IF it.item_type IN ('assessment', 'conversation') THEN
+        RAISE EXCEPTION 'a % is not signed off this way', it.item_type
+            USING ERRCODE = 'wrong_object_type',
+                  DETAIL = format('Item %s is an %s.', it.id, it.item_type),
+                  HINT = CASE it.item_type WHEN 'assessment' THEN 'Its named assessor signs it with dcpf.assess_item.'
+                              ELSE 'Both parties sign a conversation.' END;
+    END IF;
+    IF it.status <> 'submitted' THEN
+        RAISE EXCEPTION 'only a submitted item can be signed'
+            USING ERRCODE = 'object_not_in_prerequisite_state', DETAIL = format('Item %s is %s.', it.id, it.status);
+    END IF;
+    UPDATE dcpf.portfolio_item p SET status = 'signed', signed_at = now(), signed_by = dcpf.current_person() WHERE p.id = it.id;
+    RETURN now();
+END
+$$;
+COMMENT ON FUNCTION dcpf.sign_item(uuid) IS
+    'signs off a submitted item for whoever holds assess on it through a share (not an assessment, which its assessor signs with dcpf.assess_item, nor a conversation); returns the time. P0002 unless the item exists and the caller may sign it now; 42809 for an assessment or conversation; 55000 unless submitted';
+REVOKE ALL ON FUNCTION dcpf.sign_item(uuid) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION dcpf.sign_item(uuid) TO dcpf_app;
+
 -- ---------------------------------------------------------------------------
 -- The owner shares, revokes, and manages collections
 -- ---------------------------------------------------------------------------

@@ -123,6 +123,29 @@ SELECT pg_temp.as_person('102', 'a001', 'supervisor');
 SELECT pg_temp.seen();
 
 -- ---------------------------------------------------------------------------
+-- Signing off: only with assess, only a submitted item
+-- ---------------------------------------------------------------------------
+SELECT pg_temp.as_person('101', 'a001', 'professional');
+INSERT INTO dcpf.share (id, owner_id, scope, item_id, grantee_person_id, permission)
+VALUES ('00000000-0000-4000-8000-00000000d007', '00000000-0000-4000-8000-000000000101', 'item', '00000000-0000-4000-8000-00000000f002', '00000000-0000-4000-8000-000000000103', 'assess');
+SELECT pg_temp.as_person('103', 'a001', 'supervisor');
+\set ON_ERROR_STOP 0
+SELECT dcpf.sign_item('00000000-0000-4000-8000-00000000f002');   -- still a draft
+SELECT dcpf.sign_item('00000000-0000-4000-8000-00000000f004');   -- read only (the feedback category)
+\set ON_ERROR_STOP 1
+SELECT pg_temp.as_person('101', 'a001', 'professional');
+SELECT dcpf.submit_item('00000000-0000-4000-8000-00000000f002') IS NOT NULL AS submitted;
+SELECT pg_temp.as_person('102', 'a001', 'supervisor');
+\set ON_ERROR_STOP 0
+SELECT dcpf.sign_item('00000000-0000-4000-8000-00000000f002');   -- R2 left the collection they may comment on
+\set ON_ERROR_STOP 1
+SELECT pg_temp.as_person('103', 'a001', 'supervisor');
+SELECT dcpf.sign_item('00000000-0000-4000-8000-00000000f002') IS NOT NULL AS signed;
+SELECT title, status, permission FROM dcpf.shared_item('00000000-0000-4000-8000-00000000f002');
+SELECT pg_temp.as_person('101', 'a001', 'professional');
+SELECT status, right(signed_by::text, 3) AS signed_by FROM dcpf.portfolio_item WHERE id = '00000000-0000-4000-8000-00000000f002';
+
+-- ---------------------------------------------------------------------------
 -- Refused
 -- ---------------------------------------------------------------------------
 SELECT pg_temp.as_person('101', 'a001', 'professional');
