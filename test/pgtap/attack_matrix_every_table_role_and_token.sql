@@ -126,6 +126,10 @@ SELECT v.row_id, v.person_id, m.id, 'reflection', 'Matrix item',
  WHERE v.view = 'portfolio_item_decrypted';
 INSERT INTO dcpf.portfolio_item_competency (item_id, competency_id, owner_id)
 SELECT row_id, '00000000-0000-4000-8000-00000000c301', person_id FROM plain_value WHERE view = 'portfolio_item_decrypted';
+-- each licensee's director entrusted its medical trainee with the EPA
+INSERT INTO dcpf.entrustment_decision (owner_id, licensee_id, programme_id, epa_id, level, decided_by, decided_on)
+SELECT t.person_id, t.licensee_id, md5(t.licensee_id || 'programme')::uuid, md5(t.licensee_id || 'epa')::uuid, 3, d.person_id, current_date
+  FROM actor t JOIN actor d ON d.licensee_id = t.licensee_id AND d.role_code = 'trainer' WHERE t.role_code = 'medical_trainee';
 -- each actor collects the item and shares it with the supervisors of their licensee
 INSERT INTO dcpf.portfolio_collection (id, owner_id, name)
 SELECT md5(a.person_id || 'collection')::uuid, a.person_id, 'Matrix collection' FROM actor a;
@@ -313,6 +317,8 @@ INSERT INTO table_expectation VALUES
   $$INSERT INTO dcpf.portfolio_collection_item (collection_id, item_id, owner_id) VALUES (md5('{self}' || 'collection')::uuid, md5('{self}' || 'item')::uuid, '{self}')$$),
  ('assessment', '(SELECT h.licensee_id FROM pg_temp.person_home h WHERE h.person_id = t.owner_id)', 't.owner_id', 'instrument',
   $$INSERT INTO dcpf.assessment (item_id, instrument, assessor_id) VALUES (md5('{self}' || 'kpb2')::uuid, 'cbd', '00000000-0000-4000-8000-0000000e0e01')$$),
+ ('entrustment_decision', 't.licensee_id', 't.owner_id', 'level',
+  $$INSERT INTO dcpf.entrustment_decision (owner_id, licensee_id, programme_id, epa_id, level, decided_on) VALUES ('{self}', '{lic}', md5('{lic}' || 'programme')::uuid, md5('{lic}' || 'epa')::uuid, 5, current_date)$$),
  ('disclosure', '(SELECT h.licensee_id FROM pg_temp.person_home h WHERE h.person_id = t.subject_id)', 't.subject_id', 'what',
   $$INSERT INTO dcpf.disclosure (subject_id, kind, recipient_description, what) VALUES ('{self}', 'share', 'forged', 'forged')$$);
 INSERT INTO table_expectation VALUES
@@ -437,6 +443,9 @@ INSERT INTO op_rule VALUES
  ('share', 'UPDATE', '*', 'denied'), ('share', 'DELETE', '*', 'denied'),
  ('assessment', 'SELECT', '*', 'self'), ('assessment', 'INSERT', '*', 'allowed'),
  ('assessment', 'UPDATE', '*', 'self'), ('assessment', 'DELETE', '*', 'denied'),
+ ('entrustment_decision', 'SELECT', '*', 'self'), ('entrustment_decision', 'SELECT', 'trainer', 'all'),
+ ('entrustment_decision', 'INSERT', '*', 'denied'), ('entrustment_decision', 'UPDATE', '*', 'denied'),
+ ('entrustment_decision', 'DELETE', '*', 'denied'),
  ('disclosure', 'SELECT', '*', 'self'), ('disclosure', 'INSERT', '*', 'denied'),
  ('disclosure', 'UPDATE', '*', 'denied'), ('disclosure', 'DELETE', '*', 'denied');
 

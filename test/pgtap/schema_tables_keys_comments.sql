@@ -15,7 +15,7 @@ SELECT tables_are('dcpf', ARRAY[
     'audit_action', 'audit_event', 'audit_event_default', 'audit_seal',
     'entrustment_scale', 'competency', 'programme', 'programme_role', 'programme_member', 'epa', 'epa_competency',
     'portfolio_item', 'portfolio_item_competency', 'portfolio_item_epa',
-    'portfolio_collection', 'portfolio_collection_item', 'share', 'disclosure', 'assessment']
+    'portfolio_collection', 'portfolio_collection_item', 'share', 'disclosure', 'assessment', 'entrustment_decision']
     -- the audit trail's monthly partitions come and go with the calendar
     || ARRAY(SELECT c.relname::text FROM pg_class c JOIN pg_inherits i ON i.inhrelid = c.oid
               WHERE i.inhparent = 'dcpf.audit_event'::regclass AND c.relname <> 'audit_event_default'));

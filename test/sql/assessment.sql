@@ -119,9 +119,68 @@ RESET ROLE;
 UPDATE dcpf.assessment SET entrustment_level = 5 WHERE item_id = '00000000-0000-4000-8000-00000000f001';
 \set ON_ERROR_STOP 1
 
+-- ---------------------------------------------------------------------------
+-- Entrustment decisions (sql/165_entrustment.sql): the programme's director
+-- entrusts the trainee with EPA-2 on the KPB, which the trainee shared with
+-- the programme's directors
+-- ---------------------------------------------------------------------------
+INSERT INTO dcpf.person (id, email, surname, initials) VALUES ('00000000-0000-4000-8000-000000000104', 'opleider@example.nl', 'Mulder', 'M.');
+INSERT INTO dcpf.membership (person_id, licensee_id, role_code, valid_from) VALUES
+    ('00000000-0000-4000-8000-000000000104', '00000000-0000-4000-8000-00000000a001', 'trainer', '2024-01-01');
+\i test/sql/include/accept_euras.sql
+INSERT INTO dcpf.programme_member (programme_id, licensee_id, person_id, role, valid_from) VALUES
+    ('00000000-0000-4000-8000-00000000c001', '00000000-0000-4000-8000-00000000a001', '00000000-0000-4000-8000-000000000104', 'trainer', '2024-02-01');
+SET ROLE dcpf_test_as_backend;
+SELECT pg_temp.as_person('101', 'professional');
+INSERT INTO dcpf.share (owner_id, scope, item_id, grantee_licensee_id, grantee_role, grantee_programme_id, permission)
+VALUES ('00000000-0000-4000-8000-000000000101', 'item', '00000000-0000-4000-8000-00000000f001', '00000000-0000-4000-8000-00000000a001',
+        'trainer', '00000000-0000-4000-8000-00000000c001', 'read');
+SELECT pg_temp.as_person('104', 'trainer');
+\set ON_ERROR_STOP 0
+SELECT dcpf.decide_entrustment('00000000-0000-4000-8000-000000000101', '00000000-0000-4000-8000-00000000d001', 6);
+SELECT dcpf.decide_entrustment('00000000-0000-4000-8000-000000000101', '00000000-0000-4000-8000-00000000d001', 3,
+                               '{00000000-0000-4000-8000-00000000f002}');                      -- not shared with the director
+SELECT dcpf.decide_entrustment('00000000-0000-4000-8000-000000000102', '00000000-0000-4000-8000-00000000d001', 3);   -- not a trainee
+\set VERBOSITY terse
+SELECT dcpf.decide_entrustment('00000000-0000-4000-8000-000000000101', '00000000-0000-4000-8000-00000000d001', 3, '{}', current_date + 1);
+\set VERBOSITY default
+\set ON_ERROR_STOP 1
+SELECT dcpf.decide_entrustment('00000000-0000-4000-8000-000000000101', '00000000-0000-4000-8000-00000000d001', 3,
+                               '{00000000-0000-4000-8000-00000000f001}') IS NOT NULL AS decided;
+SELECT right(owner_id::text, 3) AS trainee, level, right(decided_by::text, 3) AS by, cardinality(evidence) AS evidence
+  FROM dcpf.entrustment_decision;
+-- an assessor (not directing) neither decides nor sees; the trainee sees their own
+SELECT pg_temp.as_person('102', 'assessor');
+\set ON_ERROR_STOP 0
+SELECT dcpf.decide_entrustment('00000000-0000-4000-8000-000000000101', '00000000-0000-4000-8000-00000000d001', 4);
+\set ON_ERROR_STOP 1
+SELECT count(*) AS decisions_seen FROM dcpf.entrustment_decision;
+SELECT pg_temp.as_person('101', 'professional');
+SELECT e.code, d.level, s.name_nl, d.revoked_at IS NULL AS in_force
+  FROM dcpf.entrustment_decision d JOIN dcpf.epa e ON e.id = d.epa_id JOIN dcpf.entrustment_scale s ON s.level = d.level;
+-- revoked, with a reason, once
+SELECT pg_temp.as_person('104', 'trainer');
+\set ON_ERROR_STOP 0
+SELECT dcpf.revoke_entrustment((SELECT id FROM dcpf.entrustment_decision), '  ');
+\set ON_ERROR_STOP 1
+SELECT dcpf.revoke_entrustment((SELECT id FROM dcpf.entrustment_decision), 'Ingetrokken na incident, opnieuw beoordelen.') IS NOT NULL AS revoked;
+\set ON_ERROR_STOP 0
+\set VERBOSITY terse
+SELECT dcpf.revoke_entrustment((SELECT id FROM dcpf.entrustment_decision), 'Nog eens.');
+\set VERBOSITY default
+\set ON_ERROR_STOP 1
+SELECT level, revoked_at IS NOT NULL AS revoked, revoke_reason FROM dcpf.entrustment_decision;
+SELECT dcpf.clear_identity();
+RESET ROLE;
+\set ON_ERROR_STOP 0
+\set VERBOSITY terse
+UPDATE dcpf.entrustment_decision SET level = 4;
+\set VERBOSITY default
+\set ON_ERROR_STOP 1
+
 SELECT dcpf.audit_queue_drain() AS drained;
 SELECT action, outcome, right(actor_person::text, 3) AS actor, object_table, right(subject_person::text, 3) AS subject, detail, count(*)
-  FROM dcpf.audit_event WHERE object_table IN ('portfolio_item', 'assessment') AND subject_person IS NOT NULL
+  FROM dcpf.audit_event WHERE object_table IN ('portfolio_item', 'assessment', 'entrustment_decision') AND subject_person IS NOT NULL
  GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 4, 3, 1, 2, 6;
 
 SET client_min_messages = warning;

@@ -1,0 +1,173 @@
+-- 165_entrustment.sql: entrustment decisions (bekwaamverklaringen). A
+-- programme director (trainer) of a programme decides that a trainee of it
+-- is entrusted with one of its EPAs at a level, on evidence from the
+-- trainee's portfolio that the director may see; a decision can be revoked,
+-- never changed. The decisions are the trainee's (their portfolio keeps
+-- them); the programme's directors see the programme's. See
+-- doc/reference/portfolio.md (Entrustment decisions).
+
+CREATE TABLE dcpf.entrustment_decision (
+    id            uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    owner_id      uuid NOT NULL REFERENCES dcpf.person (id) ON DELETE CASCADE,
+    licensee_id   uuid NOT NULL,
+    programme_id  uuid NOT NULL,
+    epa_id        uuid NOT NULL REFERENCES dcpf.epa (id),
+    level         dcpf.entrustment_level NOT NULL,
+    decided_by    uuid REFERENCES dcpf.person (id) ON DELETE SET NULL,
+    decided_on    date NOT NULL,
+    evidence      uuid[] NOT NULL DEFAULT '{}',
+    revoked_at    timestamptz,
+    revoked_by    uuid REFERENCES dcpf.person (id) ON DELETE SET NULL,
+    revoke_reason text CONSTRAINT entrustment_decision_reason_length CHECK (length(btrim(revoke_reason)) BETWEEN 3 AND 1000),
+    created_at    timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT entrustment_decision_programme_fk FOREIGN KEY (programme_id, licensee_id)
+        REFERENCES dcpf.programme (id, licensee_id),
+    CONSTRAINT entrustment_decision_not_own CHECK (decided_by IS DISTINCT FROM owner_id),
+    CONSTRAINT entrustment_decision_revocation_complete
+        CHECK ((revoked_at IS NULL) = (revoke_reason IS NULL) AND (revoked_at IS NOT NULL OR revoked_by IS NULL))
+);
+CREATE INDEX entrustment_decision_owner_idx ON dcpf.entrustment_decision (owner_id, epa_id);
+CREATE INDEX entrustment_decision_programme_idx ON dcpf.entrustment_decision (programme_id);
+COMMENT ON TABLE dcpf.entrustment_decision IS
+    'an entrustment decision (bekwaamverklaring): a trainee entrusted with an EPA of their programme at a level, by a programme director, on evidence from the portfolio; revocable, never changed';
+COMMENT ON COLUMN dcpf.entrustment_decision.id IS 'decision identifier';
+COMMENT ON COLUMN dcpf.entrustment_decision.owner_id IS 'the trainee entrusted (whose portfolio keeps it)';
+COMMENT ON COLUMN dcpf.entrustment_decision.licensee_id IS 'the programme''s licensee';
+COMMENT ON COLUMN dcpf.entrustment_decision.programme_id IS 'the programme of the EPA';
+COMMENT ON COLUMN dcpf.entrustment_decision.epa_id IS 'the EPA (version) entrusted';
+COMMENT ON COLUMN dcpf.entrustment_decision.level IS 'the level entrusted at (dcpf.entrustment_scale)';
+COMMENT ON COLUMN dcpf.entrustment_decision.decided_by IS 'the programme director who decided';
+COMMENT ON COLUMN dcpf.entrustment_decision.decided_on IS 'the date of the decision';
+COMMENT ON COLUMN dcpf.entrustment_decision.evidence IS 'the trainee''s portfolio items it rests on';
+COMMENT ON COLUMN dcpf.entrustment_decision.revoked_at IS 'when it was revoked; NULL: in force';
+COMMENT ON COLUMN dcpf.entrustment_decision.revoked_by IS 'who revoked it';
+COMMENT ON COLUMN dcpf.entrustment_decision.revoke_reason IS 'why it was revoked';
+COMMENT ON COLUMN dcpf.entrustment_decision.created_at IS 'when it was recorded';
+
+CREATE FUNCTION dcpf.entrustment_decision_check() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF (NEW.id, NEW.owner_id, NEW.licensee_id, NEW.programme_id, NEW.epa_id, NEW.level, NEW.decided_by, NEW.decided_on,
+        NEW.evidence, NEW.created_at)
+       IS DISTINCT FROM
+       (OLD.id, OLD.owner_id, OLD.licensee_id, OLD.programme_id, OLD.epa_id, OLD.level, OLD.decided_by, OLD.decided_on,
+        OLD.evidence, OLD.created_at) THEN
+        RAISE EXCEPTION 'an entrustment decision is not changed, only revoked'
+            USING ERRCODE = 'feature_not_supported', DETAIL = format('Decision %s.', OLD.id),
+                  HINT = 'Revoke it (dcpf.revoke_entrustment) and decide anew.';
+    END IF;
+    IF OLD.revoked_at IS NOT NULL THEN
+        RAISE EXCEPTION 'the entrustment decision was revoked'
+            USING ERRCODE = 'object_not_in_prerequisite_state', DETAIL = format('Decision %s; a revocation is final.', OLD.id);
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION dcpf.entrustment_decision_check() IS
+    'trigger: an entrustment decision changes only by being revoked, once';
+CREATE TRIGGER entrustment_decision_check BEFORE UPDATE ON dcpf.entrustment_decision
+    FOR EACH ROW EXECUTE FUNCTION dcpf.entrustment_decision_check();
+
+CREATE FUNCTION dcpf.decide_entrustment(trainee uuid, epa uuid, level integer, evidence uuid[] DEFAULT '{}',
+                                        decided_on date DEFAULT current_date) RETURNS uuid
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    e   dcpf.epa;
+    me  uuid := dcpf.current_person();
+    new_id uuid;
+BEGIN
+    IF me IS NULL THEN
+        RAISE EXCEPTION 'no verified identity'
+            USING ERRCODE = 'insufficient_privilege', HINT = 'Authenticate first (dcpf.authenticate or dcpf.act_as).';
+    END IF;
+    SELECT * INTO e FROM dcpf.epa x WHERE x.id = decide_entrustment.epa;
+    -- the caller directs the EPA's programme, acting as its director
+    IF e.id IS NULL OR NOT dcpf.acting_in('trainer') OR NOT (e.programme_id = ANY (dcpf.my_programmes())) THEN
+        RAISE EXCEPTION 'EPA % not found', decide_entrustment.epa
+            USING ERRCODE = 'no_data_found', DETAIL = 'It does not exist, or you do not direct its programme (acting as trainer).';
+    END IF;
+    IF e.retired_at IS NOT NULL THEN
+        RAISE EXCEPTION 'EPA % version % is retired', e.code, e.version
+            USING ERRCODE = 'object_not_in_prerequisite_state', HINT = 'Decide on its current version.';
+    END IF;
+    IF trainee = me OR NOT EXISTS (SELECT FROM dcpf.programme_member pm
+                                    WHERE pm.programme_id = e.programme_id AND pm.person_id = trainee AND pm.role = 'trainee'
+                                      AND pm.valid_from <= now() AND (pm.valid_until IS NULL OR pm.valid_until > now())) THEN
+        RAISE EXCEPTION 'person % is not a current trainee of the programme', trainee
+            USING ERRCODE = 'check_violation', DETAIL = format('Programme %s.', e.programme_id);
+    END IF;
+    IF level IS NULL OR level NOT BETWEEN 1 AND 5 THEN
+        RAISE EXCEPTION 'an entrustment level is 1 to 5'
+            USING ERRCODE = 'check_violation', DETAIL = format('Got %s.', coalesce(level::text, 'NULL'));
+    END IF;
+    IF decided_on IS NULL OR decided_on > current_date THEN
+        RAISE EXCEPTION 'a decision is dated today or earlier'
+            USING ERRCODE = 'check_violation', DETAIL = format('Got %s.', coalesce(decided_on::text, 'NULL'));
+    END IF;
+    IF evidence IS NULL OR array_position(evidence, NULL) IS NOT NULL THEN
+        RAISE EXCEPTION 'evidence must be an array without NULLs'
+            USING ERRCODE = 'null_value_not_allowed', HINT = 'Pass ''{}'' for none.';
+    END IF;
+    -- evidence: the trainee's items, each one the director may see
+    IF EXISTS (SELECT FROM unnest(evidence) u(item)
+                WHERE NOT EXISTS (SELECT FROM dcpf.portfolio_item i WHERE i.id = u.item AND i.owner_id = trainee)
+                   OR dcpf.item_permission(u.item) IS NULL) THEN
+        RAISE EXCEPTION 'evidence must be items of the trainee shared with you'
+            USING ERRCODE = 'foreign_key_violation', DETAIL = format('Trainee %s.', trainee);
+    END IF;
+    INSERT INTO dcpf.entrustment_decision (owner_id, licensee_id, programme_id, epa_id, level, decided_by, decided_on, evidence)
+    VALUES (trainee, e.licensee_id, e.programme_id, e.id, level, me, decided_on,
+            ARRAY(SELECT DISTINCT x FROM unnest(evidence) x ORDER BY x))
+    RETURNING entrustment_decision.id INTO new_id;
+    RETURN new_id;
+END
+$$;
+COMMENT ON FUNCTION dcpf.decide_entrustment(uuid, uuid, integer, uuid[], date) IS
+    'a programme director (acting as trainer, directing the EPA''s programme) entrusts a current trainee of it with the EPA at a level 1-5, on evidence from the trainee''s items shared with them; returns the decision. P0002 for an EPA not found or not directed; 23514 for another person than a current trainee, a bad level or a future date; 23503 for evidence not shared; 55000 for a retired EPA version';
+
+CREATE FUNCTION dcpf.revoke_entrustment(decision uuid, reason text) RETURNS timestamptz
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    d dcpf.entrustment_decision;
+BEGIN
+    SELECT * INTO d FROM dcpf.entrustment_decision x WHERE x.id = revoke_entrustment.decision FOR UPDATE;
+    IF d.id IS NULL OR dcpf.current_person() IS NULL OR NOT dcpf.acting_in('trainer')
+       OR NOT (d.programme_id = ANY (dcpf.my_programmes())) THEN
+        RAISE EXCEPTION 'entrustment decision % not found', revoke_entrustment.decision
+            USING ERRCODE = 'no_data_found', DETAIL = 'It does not exist, or you do not direct its programme (acting as trainer).';
+    END IF;
+    IF reason IS NULL OR length(btrim(reason)) NOT BETWEEN 3 AND 1000 THEN
+        RAISE EXCEPTION 'a revocation needs a reason'
+            USING ERRCODE = 'check_violation', DETAIL = 'Give 3 to 1000 characters.';
+    END IF;
+    UPDATE dcpf.entrustment_decision x SET revoked_at = now(), revoked_by = dcpf.current_person(), revoke_reason = btrim(reason)
+     WHERE x.id = d.id;
+    RETURN now();
+END
+$$;
+COMMENT ON FUNCTION dcpf.revoke_entrustment(uuid, text) IS
+    'a director of its programme (acting as trainer) revokes an entrustment decision, with a reason; final; returns the time. P0002 unless found and directed; 55000 when already revoked; 23514 without a reason';
+
+REVOKE ALL ON TABLE dcpf.entrustment_decision FROM PUBLIC;
+ALTER TABLE dcpf.entrustment_decision FORCE ROW LEVEL SECURITY;
+ALTER TABLE dcpf.entrustment_decision ENABLE ROW LEVEL SECURITY;
+SELECT pg_catalog.pg_extension_config_dump('dcpf.entrustment_decision', '');
+REVOKE ALL ON FUNCTION dcpf.entrustment_decision_check() FROM PUBLIC;
+REVOKE ALL ON FUNCTION dcpf.decide_entrustment(uuid, uuid, integer, uuid[], date), dcpf.revoke_entrustment(uuid, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION dcpf.decide_entrustment(uuid, uuid, integer, uuid[], date), dcpf.revoke_entrustment(uuid, text) TO dcpf_app;
+
+-- the trainee reads their decisions; the directors of the programme (acting
+-- as trainer) read the programme's
+CREATE POLICY entrustment_decision_owner_read ON dcpf.entrustment_decision FOR SELECT TO dcpf_app
+    USING (owner_id = (SELECT dcpf.current_person()));
+CREATE POLICY entrustment_decision_director_read ON dcpf.entrustment_decision FOR SELECT TO dcpf_app
+    USING ((SELECT dcpf.acting_in('trainer')) AND programme_id = ANY ((SELECT dcpf.my_programmes())::uuid[]));
+GRANT SELECT ON dcpf.entrustment_decision TO dcpf_app;
+
+SELECT dcpf.audit_table('dcpf.entrustment_decision', 'owner_id', 'grant');
