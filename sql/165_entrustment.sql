@@ -171,3 +171,42 @@ CREATE POLICY entrustment_decision_director_read ON dcpf.entrustment_decision FO
 GRANT SELECT ON dcpf.entrustment_decision TO dcpf_app;
 
 SELECT dcpf.audit_table('dcpf.entrustment_decision', 'owner_id', 'grant');
+
+-- ---------------------------------------------------------------------------
+-- The trainee's progress per EPA
+-- ---------------------------------------------------------------------------
+CREATE VIEW dcpf.my_epa_progress WITH (security_invoker = true) AS
+SELECT pm.person_id AS trainee_id, e.programme_id, e.id AS epa_id, e.code, e.version, e.title, e.target_level,
+       o.observations, o.highest_level, o.last_observed_at,
+       d.level AS decided_level, d.decided_on,
+       CASE WHEN d.level >= e.target_level THEN NULL
+            WHEN o.highest_level >= e.target_level THEN 'an entrustment decision'
+            ELSE format('observations at level %s', e.target_level) END AS missing
+  FROM dcpf.programme_member pm
+  JOIN dcpf.epa e ON e.programme_id = pm.programme_id AND e.retired_at IS NULL
+ CROSS JOIN LATERAL (SELECT count(*) AS observations, max(a.entrustment_level) AS highest_level,
+                            max(a.assessed_at) AS last_observed_at
+                       FROM dcpf.assessment a
+                      WHERE a.owner_id = pm.person_id AND a.epa_id = e.id AND a.assessed_at IS NOT NULL) o
+  LEFT JOIN LATERAL (SELECT x.level, x.decided_on FROM dcpf.entrustment_decision x
+                      WHERE x.owner_id = pm.person_id AND x.epa_id = e.id AND x.revoked_at IS NULL
+                      ORDER BY x.decided_on DESC, x.created_at DESC LIMIT 1) d ON true
+ WHERE pm.role = 'trainee' AND pm.person_id = (SELECT dcpf.current_person());
+COMMENT ON VIEW dcpf.my_epa_progress IS
+    'the verified person''s progress per current EPA of each programme they are a trainee in: observations (assessed assessments of the EPA), the highest level observed, the decision in force, and what is missing to reach the target level (security_invoker; one''s own data only)';
+COMMENT ON COLUMN dcpf.my_epa_progress.trainee_id IS 'the trainee (the verified person)';
+COMMENT ON COLUMN dcpf.my_epa_progress.programme_id IS 'the programme';
+COMMENT ON COLUMN dcpf.my_epa_progress.epa_id IS 'the EPA (current version)';
+COMMENT ON COLUMN dcpf.my_epa_progress.code IS 'the EPA''s code';
+COMMENT ON COLUMN dcpf.my_epa_progress.version IS 'the EPA''s version';
+COMMENT ON COLUMN dcpf.my_epa_progress.title IS 'the EPA''s title';
+COMMENT ON COLUMN dcpf.my_epa_progress.target_level IS 'the level to reach';
+COMMENT ON COLUMN dcpf.my_epa_progress.observations IS 'assessed assessments of this EPA';
+COMMENT ON COLUMN dcpf.my_epa_progress.highest_level IS 'the highest level they were assessed at; NULL: none yet';
+COMMENT ON COLUMN dcpf.my_epa_progress.last_observed_at IS 'when the latest of them was assessed';
+COMMENT ON COLUMN dcpf.my_epa_progress.decided_level IS 'the level of the entrustment decision in force (the latest not revoked); NULL: none';
+COMMENT ON COLUMN dcpf.my_epa_progress.decided_on IS 'the date of that decision';
+COMMENT ON COLUMN dcpf.my_epa_progress.missing IS
+    'what is missing to reach the target: NULL (reached), ''an entrustment decision'' (observed at the target level, not yet decided) or ''observations at level N''';
+REVOKE ALL ON dcpf.my_epa_progress FROM PUBLIC;
+GRANT SELECT ON dcpf.my_epa_progress TO dcpf_app;

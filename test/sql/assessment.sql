@@ -158,6 +158,8 @@ SELECT count(*) AS decisions_seen FROM dcpf.entrustment_decision;
 SELECT pg_temp.as_person('101', 'professional');
 SELECT e.code, d.level, s.name_nl, d.revoked_at IS NULL AS in_force
   FROM dcpf.entrustment_decision d JOIN dcpf.epa e ON e.id = d.epa_id JOIN dcpf.entrustment_scale s ON s.level = d.level;
+-- their progress: observed at 3, decided at 3, the target is 4
+SELECT code, target_level, observations, highest_level, decided_level, missing FROM dcpf.my_epa_progress;
 -- revoked, with a reason, once
 SELECT pg_temp.as_person('104', 'trainer');
 \set ON_ERROR_STOP 0
@@ -170,6 +172,8 @@ SELECT dcpf.revoke_entrustment((SELECT id FROM dcpf.entrustment_decision), 'Nog 
 \set VERBOSITY default
 \set ON_ERROR_STOP 1
 SELECT level, revoked_at IS NOT NULL AS revoked, revoke_reason FROM dcpf.entrustment_decision;
+SELECT pg_temp.as_person('101', 'professional');
+SELECT code, observations, highest_level, decided_level, missing FROM dcpf.my_epa_progress;   -- the decision revoked
 SELECT dcpf.clear_identity();
 RESET ROLE;
 \set ON_ERROR_STOP 0
