@@ -201,6 +201,33 @@ COMMENT ON FUNCTION dcpf.share_register() IS
 CREATE TRIGGER share_register AFTER INSERT OR UPDATE OF revoked_at ON dcpf.share
     FOR EACH ROW EXECUTE FUNCTION dcpf.share_register();
 
+-- an assessment request discloses the item to its named assessor once it is
+-- submitted (from then on they read it): that is a disclosure too
+CREATE FUNCTION dcpf.assessment_register() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    assessor uuid;
+    request  text := 'portfolio item ' || NEW.id || ' (assessment request)';
+BEGIN
+    SELECT a.assessor_id INTO assessor FROM dcpf.assessment a WHERE a.item_id = NEW.id;
+    IF assessor IS NOT NULL AND NOT EXISTS (
+           SELECT FROM dcpf.disclosure d
+            WHERE d.subject_id = NEW.owner_id AND d.recipient_person_id = assessor AND d.what = request) THEN
+        INSERT INTO dcpf.disclosure (subject_id, kind, recipient_person_id, recipient_description, what)
+        VALUES (NEW.owner_id, 'share', assessor, 'a person', request);
+    END IF;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION dcpf.assessment_register() IS
+    'trigger: when an assessment item is first submitted, records its disclosure to the named assessor in dcpf.disclosure (SECURITY DEFINER: the register is written by the server only)';
+REVOKE ALL ON FUNCTION dcpf.assessment_register() FROM PUBLIC;
+CREATE TRIGGER portfolio_item_assessment_register AFTER UPDATE OF status ON dcpf.portfolio_item
+    FOR EACH ROW WHEN (NEW.item_type = 'assessment' AND OLD.status = 'draft' AND NEW.status = 'submitted')
+    EXECUTE FUNCTION dcpf.assessment_register();
+
 -- ---------------------------------------------------------------------------
 -- What the verified identity may do with an item through shares
 -- ---------------------------------------------------------------------------

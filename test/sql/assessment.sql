@@ -70,6 +70,8 @@ SELECT dcpf.assess_item('00000000-0000-4000-8000-00000000f001', 3);
 -- submitted: the assessor sees it, with the permission to assess
 SELECT pg_temp.as_person('101', 'professional');
 SELECT dcpf.submit_item('00000000-0000-4000-8000-00000000f001') IS NOT NULL AS submitted;
+-- the request is a disclosure to the assessor, in the register
+SELECT kind, right(recipient_person_id::text, 3) AS recipient, recipient_description, right(what, 24) AS what FROM dcpf.disclosure;
 \set ON_ERROR_STOP 0
 UPDATE dcpf.assessment SET assessor_id = '00000000-0000-4000-8000-000000000103' WHERE item_id = '00000000-0000-4000-8000-00000000f001';
 \set ON_ERROR_STOP 1
