@@ -22,6 +22,58 @@ COMMENT ON COLUMN dcpf.licensee.free_text_policy IS
 GRANT UPDATE (free_text_policy) ON dcpf.licensee TO dcpf_app;
 
 -- ---------------------------------------------------------------------------
+-- Helpers of the portfolio's functions (owner only)
+-- ---------------------------------------------------------------------------
+CREATE FUNCTION dcpf.verified_person() RETURNS uuid
+    LANGUAGE plpgsql STABLE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    me uuid := dcpf.current_person();
+BEGIN
+    IF me IS NULL THEN
+        RAISE EXCEPTION 'no verified identity'
+            USING ERRCODE = 'insufficient_privilege', HINT = 'Authenticate first (dcpf.authenticate or dcpf.act_as).';
+    END IF;
+    RETURN me;
+END
+$$;
+COMMENT ON FUNCTION dcpf.verified_person() IS
+    'dcpf.current_person(), or 42501 "no verified identity" when there is none; owner only: the functions that act for a person start with it';
+REVOKE ALL ON FUNCTION dcpf.verified_person() FROM PUBLIC;
+
+-- The free-text policy on text about to be stored: false when it holds no
+-- BSN or card number; true when it does and the licensee flags; 23514 when
+-- it does and the licensee refuses (the default, and for no licensee).
+CREATE FUNCTION dcpf.free_text_verdict(licensee uuid, what text, texts text[]) RETURNS boolean
+    LANGUAGE plpgsql STABLE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    found text[];
+BEGIN
+    SELECT array_agg(DISTINCT k ORDER BY k) INTO found
+      FROM unnest(texts) t, unnest(dcpf.sensitive_number_kinds(t)) k;
+    IF found IS NULL THEN
+        RETURN false;
+    END IF;
+    IF coalesce((SELECT l.free_text_policy FROM dcpf.licensee l WHERE l.id = licensee), 'refuse') = 'refuse' THEN
+        RAISE EXCEPTION 'portfolio text may not hold patient numbers'
+            USING ERRCODE = 'check_violation',
+                  DETAIL = format('%s holds %s.', what,
+                                  array_to_string(ARRAY(SELECT CASE k WHEN 'bsn' THEN 'a citizen service number (BSN)'
+                                                                      ELSE 'a payment card number' END
+                                                          FROM unnest(found) k), ' and ')),
+                  HINT = 'Remove the number: a portfolio is no place for patient identifiers or card numbers.';
+    END IF;
+    RETURN true;
+END
+$$;
+COMMENT ON FUNCTION dcpf.free_text_verdict(uuid, text, text[]) IS
+    'the licensee''s free_text_policy applied to texts about to be stored: false when none holds a BSN or card number, true when one does and the licensee flags, 23514 naming what (never the number) when it refuses or there is no licensee; owner only';
+REVOKE ALL ON FUNCTION dcpf.free_text_verdict(uuid, text, text[]) FROM PUBLIC;
+
+-- ---------------------------------------------------------------------------
 -- Items
 -- ---------------------------------------------------------------------------
 CREATE DOMAIN dcpf.portfolio_text AS text
@@ -108,8 +160,6 @@ CREATE FUNCTION dcpf.portfolio_item_check() RETURNS trigger
 AS $$
 DECLARE
     m        dcpf.membership;
-    policy   text := 'refuse';
-    found    text[];
     body     text;
     legal    boolean;
 BEGIN
@@ -189,26 +239,9 @@ BEGIN
     IF NEW.body_encrypted IS NOT NULL THEN
         body := dcpf.decrypt_text(NEW.body_encrypted, 'portfolio_item', 'body', NEW.id, NEW.owner_id);
     END IF;
-    SELECT array_agg(DISTINCT k ORDER BY k) INTO found
-      FROM unnest(dcpf.sensitive_number_kinds(NEW.title) || coalesce(dcpf.sensitive_number_kinds(body), '{}')) k;
+    NEW.possibly_patient_data := dcpf.free_text_verdict(NEW.licensee_id, format('The title or body of item %s', NEW.id),
+                                                        ARRAY[NEW.title, body]);
     body := NULL;
-    IF found IS NOT NULL THEN
-        IF NEW.licensee_id IS NOT NULL THEN
-            SELECT l.free_text_policy INTO policy FROM dcpf.licensee l WHERE l.id = NEW.licensee_id;
-        END IF;
-        IF policy = 'refuse' THEN
-            RAISE EXCEPTION 'portfolio text may not hold patient numbers'
-                USING ERRCODE = 'check_violation',
-                      DETAIL = format('The title or body of item %s holds %s.', NEW.id,
-                                      array_to_string(ARRAY(SELECT CASE k WHEN 'bsn' THEN 'a citizen service number (BSN)'
-                                                                          ELSE 'a payment card number' END
-                                                              FROM unnest(found) k), ' and ')),
-                      HINT = 'Remove the number: a portfolio is no place for patient identifiers or card numbers.';
-        END IF;
-        NEW.possibly_patient_data := true;
-    ELSE
-        NEW.possibly_patient_data := false;
-    END IF;
     RETURN NEW;
 END
 $$;
@@ -310,10 +343,7 @@ AS $$
 DECLARE
     it dcpf.portfolio_item;
 BEGIN
-    IF dcpf.current_person() IS NULL THEN
-        RAISE EXCEPTION 'no verified identity'
-            USING ERRCODE = 'insufficient_privilege', HINT = 'Authenticate first (dcpf.authenticate or dcpf.act_as).';
-    END IF;
+    PERFORM dcpf.verified_person();
     SELECT * INTO it FROM dcpf.portfolio_item p WHERE p.id = item AND p.owner_id = dcpf.current_person() FOR UPDATE;
     IF NOT FOUND THEN
         -- someone else's item and a missing one look the same

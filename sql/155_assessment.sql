@@ -110,14 +110,9 @@ AS $$
 DECLARE
     it      dcpf.portfolio_item;
     a       dcpf.assessment;
-    me      uuid := dcpf.current_person();
-    policy  text := 'refuse';
-    kinds   text[];
+    me      uuid := dcpf.verified_person();
+    flagged boolean;
 BEGIN
-    IF me IS NULL THEN
-        RAISE EXCEPTION 'no verified identity'
-            USING ERRCODE = 'insufficient_privilege', HINT = 'Authenticate first (dcpf.authenticate or dcpf.act_as).';
-    END IF;
     SELECT * INTO a FROM dcpf.assessment x WHERE x.item_id = assess_item.item AND x.assessor_id = me FOR UPDATE;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'assessment % not found', assess_item.item
@@ -134,22 +129,8 @@ BEGIN
                   HINT = '1 observes, 2 direct supervision, 3 indirect supervision, 4 unsupervised, 5 supervises others.';
     END IF;
     -- the free-text policy of the item's licensee, on the assessor's words
-    SELECT array_agg(DISTINCT k ORDER BY k) INTO kinds
-      FROM unnest(coalesce(dcpf.sensitive_number_kinds(strengths), '{}') || coalesce(dcpf.sensitive_number_kinds(improvements), '{}')) k;
-    IF kinds IS NOT NULL THEN
-        IF it.licensee_id IS NOT NULL THEN
-            SELECT l.free_text_policy INTO policy FROM dcpf.licensee l WHERE l.id = it.licensee_id;
-        END IF;
-        IF policy = 'refuse' THEN
-            RAISE EXCEPTION 'portfolio text may not hold patient numbers'
-                USING ERRCODE = 'check_violation',
-                      DETAIL = format('The strengths or points to improve of assessment %s hold %s.', it.id,
-                                      array_to_string(ARRAY(SELECT CASE k WHEN 'bsn' THEN 'a citizen service number (BSN)'
-                                                                          ELSE 'a payment card number' END
-                                                              FROM unnest(kinds) k), ' and ')),
-                      HINT = 'Remove the number: a portfolio is no place for patient identifiers or card numbers.';
-        END IF;
-    END IF;
+    flagged := dcpf.free_text_verdict(it.licensee_id, format('The assessor''s text of assessment %s', it.id),
+                                      ARRAY[strengths, improvements]);
     UPDATE dcpf.assessment x
        SET entrustment_level = assess_item.entrustment_level,
            strengths_encrypted = CASE WHEN strengths IS NOT NULL
@@ -160,7 +141,7 @@ BEGIN
      WHERE x.item_id = a.item_id;
     UPDATE dcpf.portfolio_item p
        SET status = 'signed', signed_at = now(), signed_by = me,
-           possibly_patient_data = p.possibly_patient_data OR kinds IS NOT NULL
+           possibly_patient_data = p.possibly_patient_data OR flagged
      WHERE p.id = it.id;
     RETURN now();
 END

@@ -272,12 +272,8 @@ CREATE FUNCTION dcpf.shared_items(owner uuid DEFAULT NULL)
     SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    me uuid := dcpf.current_person();
+    me uuid := dcpf.verified_person();
 BEGIN
-    IF me IS NULL THEN
-        RAISE EXCEPTION 'no verified identity'
-            USING ERRCODE = 'insufficient_privilege', HINT = 'Authenticate first (dcpf.authenticate or dcpf.act_as).';
-    END IF;
     FOR id, owner_id, item_type, title, occurred_on, status, licensee_id, programme_id, possibly_patient_data, permission, updated_at IN
         SELECT i.id, i.owner_id, i.item_type, i.title, i.occurred_on, i.status, i.licensee_id, i.programme_id,
                i.possibly_patient_data, p.permission, i.updated_at
@@ -304,6 +300,34 @@ COMMENT ON FUNCTION dcpf.shared_items(uuid) IS
 REVOKE ALL ON FUNCTION dcpf.shared_items(uuid) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION dcpf.shared_items(uuid) TO dcpf_app;
 
+-- the check both readers below make: the permission the verified identity
+-- holds on the item, the read logged; P0002 when none (an attempt on someone
+-- else's existing row logged as denied)
+CREATE FUNCTION dcpf.shared_read(item uuid, object_table text, owner uuid) RETURNS text
+    LANGUAGE plpgsql VOLATILE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    granted text;
+BEGIN
+    PERFORM dcpf.verified_person();
+    granted := CASE WHEN owner IS NOT NULL THEN dcpf.item_permission(item) END;
+    IF granted IS NULL THEN
+        IF owner IS NOT NULL AND owner <> dcpf.current_person() THEN
+            -- an attempt on someone's data is an event too, kept when this error rolls back
+            PERFORM dcpf.audit_note('read', object_table, item::text, owner, '{"reason": "not shared"}', true);
+        END IF;
+        RAISE EXCEPTION '% % not found', replace(object_table, '_', ' '), item
+            USING ERRCODE = 'no_data_found', DETAIL = 'It does not exist, or it is not shared with you now.';
+    END IF;
+    PERFORM dcpf.audit_note('read', object_table, item::text, owner, NULL);
+    RETURN granted;
+END
+$$;
+COMMENT ON FUNCTION dcpf.shared_read(uuid, text, uuid) IS
+    'for dcpf.shared_item and dcpf.shared_assessment: the permission the verified identity holds on the item (owner NULL: the row does not exist), the read logged; else P0002 "<table> <id> not found", an attempt on someone else''s row logged as a denied read; owner only';
+REVOKE ALL ON FUNCTION dcpf.shared_read(uuid, text, uuid) FROM PUBLIC;
+
 -- one shared item with its body; refused (and logged) when not shared
 CREATE FUNCTION dcpf.shared_item(item uuid)
     RETURNS TABLE (id uuid, owner_id uuid, item_type text, title text, body text, occurred_on date, status text,
@@ -316,21 +340,8 @@ DECLARE
     it dcpf.portfolio_item;
     granted text;
 BEGIN
-    IF dcpf.current_person() IS NULL THEN
-        RAISE EXCEPTION 'no verified identity'
-            USING ERRCODE = 'insufficient_privilege', HINT = 'Authenticate first (dcpf.authenticate or dcpf.act_as).';
-    END IF;
     SELECT * INTO it FROM dcpf.portfolio_item p WHERE p.id = shared_item.item;
-    granted := dcpf.item_permission(shared_item.item);
-    IF granted IS NULL THEN
-        IF it.id IS NOT NULL AND it.owner_id <> dcpf.current_person() THEN
-            -- an attempt on someone's item is an event too, kept when this error rolls back
-            PERFORM dcpf.audit_note('read', 'portfolio_item', it.id::text, it.owner_id, '{"reason": "not shared"}', true);
-        END IF;
-        RAISE EXCEPTION 'portfolio item % not found', shared_item.item
-            USING ERRCODE = 'no_data_found', DETAIL = 'It does not exist, or it is not shared with you now.';
-    END IF;
-    PERFORM dcpf.audit_note('read', 'portfolio_item', it.id::text, it.owner_id, NULL);
+    granted := dcpf.shared_read(shared_item.item, 'portfolio_item', it.owner_id);
     RETURN QUERY SELECT it.id, it.owner_id, it.item_type, it.title,
                         dcpf.decrypt_text(it.body_encrypted, 'portfolio_item', 'body', it.id, it.owner_id, true),
                         it.occurred_on, it.status, it.licensee_id, it.programme_id, it.possibly_patient_data, granted,
@@ -353,20 +364,8 @@ DECLARE
     a dcpf.assessment;
     granted text;
 BEGIN
-    IF dcpf.current_person() IS NULL THEN
-        RAISE EXCEPTION 'no verified identity'
-            USING ERRCODE = 'insufficient_privilege', HINT = 'Authenticate first (dcpf.authenticate or dcpf.act_as).';
-    END IF;
     SELECT * INTO a FROM dcpf.assessment x WHERE x.item_id = shared_assessment.item;
-    granted := dcpf.item_permission(shared_assessment.item);
-    IF granted IS NULL OR a.item_id IS NULL THEN
-        IF a.item_id IS NOT NULL AND a.owner_id <> dcpf.current_person() THEN
-            PERFORM dcpf.audit_note('read', 'assessment', a.item_id::text, a.owner_id, '{"reason": "not shared"}', true);
-        END IF;
-        RAISE EXCEPTION 'assessment % not found', shared_assessment.item
-            USING ERRCODE = 'no_data_found', DETAIL = 'It does not exist, or it is not shared with you now.';
-    END IF;
-    PERFORM dcpf.audit_note('read', 'assessment', a.item_id::text, a.owner_id, NULL);
+    granted := dcpf.shared_read(shared_assessment.item, 'assessment', a.owner_id);
     RETURN QUERY SELECT a.item_id, a.owner_id, a.instrument, a.assessor_id, a.epa_id, a.entrustment_level::smallint,
                         dcpf.decrypt_text(a.strengths_encrypted, 'assessment', 'strengths', a.item_id, a.owner_id, true),
                         dcpf.decrypt_text(a.improvements_encrypted, 'assessment', 'improvements', a.item_id, a.owner_id, true),
@@ -387,10 +386,7 @@ AS $$
 DECLARE
     it dcpf.portfolio_item;
 BEGIN
-    IF dcpf.current_person() IS NULL THEN
-        RAISE EXCEPTION 'no verified identity'
-            USING ERRCODE = 'insufficient_privilege', HINT = 'Authenticate first (dcpf.authenticate or dcpf.act_as).';
-    END IF;
+    PERFORM dcpf.verified_person();
     SELECT * INTO it FROM dcpf.portfolio_item p WHERE p.id = sign_item.item FOR UPDATE;
     IF it.id IS NULL OR dcpf.item_permission(it.id) IS DISTINCT FROM 'assess' THEN
         RAISE EXCEPTION 'portfolio item % not found', sign_item.item

@@ -77,13 +77,9 @@ CREATE FUNCTION dcpf.decide_entrustment(trainee uuid, epa uuid, level integer, e
 AS $$
 DECLARE
     e   dcpf.epa;
-    me  uuid := dcpf.current_person();
+    me  uuid := dcpf.verified_person();
     new_id uuid;
 BEGIN
-    IF me IS NULL THEN
-        RAISE EXCEPTION 'no verified identity'
-            USING ERRCODE = 'insufficient_privilege', HINT = 'Authenticate first (dcpf.authenticate or dcpf.act_as).';
-    END IF;
     SELECT * INTO e FROM dcpf.epa x WHERE x.id = decide_entrustment.epa;
     -- the caller directs the EPA's programme, acting as its director
     IF e.id IS NULL OR NOT dcpf.acting_in('trainer') OR NOT (e.programme_id = ANY (dcpf.my_programmes())) THEN
