@@ -286,7 +286,13 @@ static struct
 	{"person_address", &rule_person_address},
 	{"billing_profile", &rule_billing_profile},
 	{"portfolio_item", &rule_portfolio_item},
-	{"assessment", &rule_portfolio_item},	/* the assessor's words: the professional's data */
+	/* words others wrote about the professional's work: the professional's data */
+	{"assessment", &rule_portfolio_item},
+	{"feedback_request", &rule_portfolio_item},
+	{"conversation", &rule_portfolio_item},
+	{"msf_response", &rule_portfolio_item},
+	{"item_comment", &rule_portfolio_item},
+	{"portfolio_attachment", &rule_portfolio_item},
 };
 
 static void
