@@ -109,9 +109,11 @@ CREATE TABLE dcpf.portfolio_item (
     CONSTRAINT portfolio_item_context_complete CHECK ((membership_id IS NULL) = (licensee_id IS NULL)),
     CONSTRAINT portfolio_item_submitted_stamped
         CHECK ((status = 'draft') = (submitted_at IS NULL)),
+    -- signed_by is NULL only for feedback signed by someone outside the
+    -- platform (dcpf.give_feedback_by_token; the state trigger checks it)
     CONSTRAINT portfolio_item_signed_stamped
-        CHECK ((status IN ('signed', 'locked')) = (signed_at IS NOT NULL AND signed_by IS NOT NULL)
-               AND (signed_at IS NULL) = (signed_by IS NULL)),
+        CHECK ((status IN ('signed', 'locked')) = (signed_at IS NOT NULL)
+               AND (signed_by IS NULL OR signed_at IS NOT NULL)),
     CONSTRAINT portfolio_item_locked_stamped CHECK ((status = 'locked') = (locked_at IS NOT NULL))
 );
 CREATE INDEX portfolio_item_owner_idx ON dcpf.portfolio_item (owner_id, occurred_on DESC, created_at DESC);
@@ -134,7 +136,7 @@ COMMENT ON COLUMN dcpf.portfolio_item.status IS
     'draft (the owner edits), submitted (offered for signing; the owner may withdraw it), signed, locked (immutable except by erasure); changed only by dcpf.submit_item, dcpf.withdraw_item and the signing and locking functions';
 COMMENT ON COLUMN dcpf.portfolio_item.submitted_at IS 'when it was last submitted; NULL while a draft';
 COMMENT ON COLUMN dcpf.portfolio_item.signed_at IS 'when it was signed';
-COMMENT ON COLUMN dcpf.portfolio_item.signed_by IS 'who signed it';
+COMMENT ON COLUMN dcpf.portfolio_item.signed_by IS 'who signed it; NULL when someone outside the platform signed it (feedback given by e-mail link: see dcpf.feedback_request.signed_name)';
 COMMENT ON COLUMN dcpf.portfolio_item.locked_at IS 'when it was locked';
 COMMENT ON COLUMN dcpf.portfolio_item.possibly_patient_data IS
     'set by the server when its title or body holds a citizen service number or a payment card number and the licensee''s free_text_policy is flag';
@@ -216,6 +218,13 @@ BEGIN
                     USING ERRCODE = 'object_not_in_prerequisite_state',
                           DETAIL = format('Item %s is %s. Its way is draft -> submitted -> signed -> locked; a submitted item may go back to draft.',
                                           OLD.id, OLD.status);
+            END IF;
+            IF NEW.status = 'signed' AND NEW.signed_by IS NULL AND NOT EXISTS (
+                   SELECT FROM dcpf.feedback_request r
+                    WHERE r.item_id = NEW.id AND r.giver_email IS NOT NULL AND r.answered_at IS NOT NULL) THEN
+                RAISE EXCEPTION 'a portfolio item is signed by a person'
+                    USING ERRCODE = 'check_violation',
+                          DETAIL = format('Item %s was signed without a signer, and no one outside the platform gave its feedback.', OLD.id);
             END IF;
         END IF;
         IF OLD.status <> 'draft' AND (NEW.title <> OLD.title OR NEW.body_encrypted IS DISTINCT FROM OLD.body_encrypted
