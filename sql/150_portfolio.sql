@@ -232,7 +232,8 @@ BEGIN
             RAISE EXCEPTION 'only a draft can be edited'
                 USING ERRCODE = 'object_not_in_prerequisite_state',
                       DETAIL = format('Item %s is %s.', OLD.id, OLD.status),
-                      HINT = CASE WHEN OLD.status = 'submitted' THEN 'Withdraw it first (dcpf.withdraw_item).' END;
+                      HINT = CASE WHEN OLD.status = 'submitted' THEN 'Withdraw it first (dcpf.withdraw_item).'
+                                  ELSE 'A signed item keeps the text it was signed with; make a new item.' END;
         END IF;
         IF NEW.title = OLD.title AND NEW.body_encrypted IS NOT DISTINCT FROM OLD.body_encrypted THEN
             RETURN NEW;             -- the text is unchanged: scanned when it was written
@@ -249,7 +250,10 @@ BEGIN
         body := dcpf.decrypt_text(NEW.body_encrypted, 'portfolio_item', 'body', NEW.id, NEW.owner_id);
     END IF;
     NEW.possibly_patient_data := dcpf.free_text_verdict(NEW.licensee_id, format('The title or body of item %s', NEW.id),
-                                                        ARRAY[NEW.title, body]);
+                                                        ARRAY[NEW.title, body])
+                                 -- a conversation's agreements are part of its text
+                                 OR (TG_OP = 'UPDATE' AND NEW.item_type = 'conversation'
+                                     AND dcpf.conversation_agreements_flagged(NEW.id));
     body := NULL;
     RETURN NEW;
 END

@@ -239,6 +239,14 @@ RETURN CASE
     WHEN EXISTS (SELECT FROM dcpf.assessment a JOIN dcpf.portfolio_item i ON i.id = a.item_id
                   WHERE a.item_id = item_permission.item AND a.assessor_id = dcpf.current_person() AND i.status <> 'draft')
     THEN 'assess'
+    -- the other party of a submitted (or later) conversation comments on it and signs it
+    WHEN EXISTS (SELECT FROM dcpf.conversation c JOIN dcpf.portfolio_item i ON i.id = c.item_id
+                  WHERE c.item_id = item_permission.item AND c.counterpart_id = dcpf.current_person() AND i.status <> 'draft')
+    THEN 'comment'
+    -- so does the issuer asked for a submitted (or later) competency declaration
+    WHEN EXISTS (SELECT FROM dcpf.competency_declaration d JOIN dcpf.portfolio_item i ON i.id = d.item_id
+                  WHERE d.item_id = item_permission.item AND d.issuer_id = dcpf.current_person() AND i.status <> 'draft')
+    THEN 'comment'
     ELSE (
     SELECT (ARRAY['read', 'comment', 'assess'])[max(array_position(ARRAY['read', 'comment', 'assess'], s.permission))]
       FROM dcpf.portfolio_item i
@@ -259,7 +267,7 @@ RETURN CASE
                                AND m.valid_from <= now() AND (m.valid_until IS NULL OR m.valid_until > now())))))
     END;
 COMMENT ON FUNCTION dcpf.item_permission(uuid) IS
-    'the most the verified identity may do with the item: assess when it is the named assessor of the submitted assessment; else through current, unrevoked shares: read, comment, assess, or NULL (also for one''s own items, which are read directly). A role share holds while the identity acts in that role of that licensee (and programme) and the owner is a current member of the licensee';
+    'the most the verified identity may do with the item: assess when it is the named assessor of the submitted assessment; comment when it is the other party of the submitted conversation or the issuer asked for the submitted competency declaration; else through current, unrevoked shares: read, comment, assess, or NULL (also for one''s own items, which are read directly). A role share holds while the identity acts in that role of that licensee (and programme) and the owner is a current member of the licensee';
 REVOKE ALL ON FUNCTION dcpf.item_permission(uuid) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION dcpf.item_permission(uuid) TO dcpf_app;
 
@@ -284,7 +292,13 @@ BEGIN
                    AND (shared_items.owner IS NULL OR s.owner_id = shared_items.owner)
                 UNION
                 SELECT a.owner_id FROM dcpf.assessment a
-                 WHERE a.assessor_id = me AND (shared_items.owner IS NULL OR a.owner_id = shared_items.owner)) o
+                 WHERE a.assessor_id = me AND (shared_items.owner IS NULL OR a.owner_id = shared_items.owner)
+                UNION
+                SELECT c.owner_id FROM dcpf.conversation c
+                 WHERE c.counterpart_id = me AND (shared_items.owner IS NULL OR c.owner_id = shared_items.owner)
+                UNION
+                SELECT d.owner_id FROM dcpf.competency_declaration d
+                 WHERE d.issuer_id = me AND (shared_items.owner IS NULL OR d.owner_id = shared_items.owner)) o
           JOIN dcpf.portfolio_item i ON i.owner_id = o.owner_id
          CROSS JOIN LATERAL (SELECT dcpf.item_permission(i.id) AS permission) p
          WHERE p.permission IS NOT NULL
@@ -296,7 +310,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION dcpf.shared_items(uuid) IS
-    'the portfolio items shared with the verified identity, or whose assessment it is asked for (of one owner, or all), without their bodies, with the permission held; every item listed is logged as a read of its owner''s data';
+    'the portfolio items shared with the verified identity, or whose assessment, conversation or competency declaration it is asked to sign (of one owner, or all), without their bodies, with the permission held; every item listed is logged as a read of its owner''s data';
 REVOKE ALL ON FUNCTION dcpf.shared_items(uuid) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION dcpf.shared_items(uuid) TO dcpf_app;
 
@@ -392,12 +406,15 @@ BEGIN
         RAISE EXCEPTION 'portfolio item % not found', sign_item.item
             USING ERRCODE = 'no_data_found', DETAIL = 'It does not exist, or you may not sign it off now.';
     END IF;
-    IF it.item_type IN ('assessment', 'conversation') THEN
-        RAISE EXCEPTION 'a % is not signed off this way', it.item_type
+    IF it.item_type IN ('assessment', 'conversation', 'competency_declaration') OR (it.item_type = 'feedback' AND EXISTS (
+           SELECT FROM dcpf.feedback_request r WHERE r.item_id = it.id AND r.answered_at IS NULL AND r.withdrawn_at IS NULL)) THEN
+        RAISE EXCEPTION 'this % is not signed off this way', replace(it.item_type, '_', ' ')
             USING ERRCODE = 'wrong_object_type',
-                  DETAIL = format('Item %s is an %s.', it.id, it.item_type),
+                  DETAIL = format('Item %s is of type %s.', it.id, it.item_type),
                   HINT = CASE it.item_type WHEN 'assessment' THEN 'Its named assessor signs it with dcpf.assess_item.'
-                              ELSE 'Both parties sign a conversation.' END;
+                                           WHEN 'conversation' THEN 'Both parties sign a conversation (dcpf.sign_conversation).'
+                                           WHEN 'competency_declaration' THEN 'Its issuer issues it with dcpf.issue_declaration.'
+                                           ELSE 'The person asked gives the feedback (dcpf.give_feedback).' END;
     END IF;
     IF it.status <> 'submitted' THEN
         RAISE EXCEPTION 'only a submitted item can be signed'
@@ -408,7 +425,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION dcpf.sign_item(uuid) IS
-    'signs off a submitted item for whoever holds assess on it through a share (not an assessment, which its assessor signs with dcpf.assess_item, nor a conversation); returns the time. P0002 unless the item exists and the caller may sign it now; 42809 for an assessment or conversation; 55000 unless submitted';
+    'signs off a submitted item for whoever holds assess on it through a share (not an assessment, which its assessor signs with dcpf.assess_item, nor a conversation, a competency declaration, or feedback asked of someone with a request still open); returns the time. P0002 unless the item exists and the caller may sign it now; 42809 for those types; 55000 unless submitted';
 REVOKE ALL ON FUNCTION dcpf.sign_item(uuid) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION dcpf.sign_item(uuid) TO dcpf_app;
 
