@@ -93,6 +93,37 @@ COMMENT ON FUNCTION dcpf.competency_declaration_check() IS
 CREATE TRIGGER competency_declaration_state BEFORE INSERT OR UPDATE ON dcpf.competency_declaration
     FOR EACH ROW EXECUTE FUNCTION dcpf.competency_declaration_check();
 
+-- asking for it discloses the item to the issuer, who is told
+CREATE FUNCTION dcpf.competency_declaration_asked() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    d    dcpf.competency_declaration;
+    asked text := format('portfolio item %s (competency declaration asked)', NEW.id);
+BEGIN
+    SELECT * INTO d FROM dcpf.competency_declaration x WHERE x.item_id = NEW.id;
+    IF d.item_id IS NULL THEN
+        RAISE EXCEPTION 'a competency declaration is submitted with its scope and issuer'
+            USING ERRCODE = 'check_violation', DETAIL = format('Item %s has no competency_declaration row.', NEW.id),
+                  HINT = 'Insert its dcpf.competency_declaration row (scope, issuer_id) first.';
+    END IF;
+    IF NOT EXISTS (SELECT FROM dcpf.disclosure x WHERE x.subject_id = NEW.owner_id AND x.recipient_person_id = d.issuer_id AND x.what = asked) THEN
+        INSERT INTO dcpf.disclosure (subject_id, kind, recipient_person_id, recipient_description, what)
+        VALUES (NEW.owner_id, 'share', d.issuer_id, 'a person', asked);
+    END IF;
+    PERFORM dcpf.queue_notice('declaration_to_issue', d.issuer_id, NULL, NEW.owner_id,
+                              jsonb_build_object('item_id', NEW.id, 'scope', d.scope,
+                                                 'asked_by', (SELECT dcpf.person_display_name(p) FROM dcpf.person p WHERE p.id = NEW.owner_id)));
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION dcpf.competency_declaration_asked() IS
+    'trigger: a competency declaration item is submitted only with its declaration row; its issuer is then recorded as a recipient (once) and asked to issue it (a notice) (SECURITY DEFINER: the register and the queue are written by the server only)';
+CREATE TRIGGER portfolio_item_declaration_asked AFTER UPDATE OF status ON dcpf.portfolio_item
+    FOR EACH ROW WHEN (NEW.item_type = 'competency_declaration' AND OLD.status = 'draft' AND NEW.status = 'submitted')
+    EXECUTE FUNCTION dcpf.competency_declaration_asked();
+
 -- the issuer issues it: BIG-registered, acting as supervisor or programme director of the item's licensee
 CREATE FUNCTION dcpf.issue_declaration(item uuid, valid_until date) RETURNS date
     LANGUAGE plpgsql SECURITY DEFINER
@@ -119,7 +150,7 @@ BEGIN
                   HINT = 'Record your BIG number in your profile first.';
     END IF;
     IF it.licensee_id IS NULL OR dcpf.current_licensee() IS DISTINCT FROM it.licensee_id
-       OR dcpf.current_role() IS DISTINCT FROM ALL (ARRAY['supervisor', 'trainer']) THEN
+       OR coalesce(dcpf.current_role(), '') NOT IN ('supervisor', 'trainer') THEN
         RAISE EXCEPTION 'a competency declaration is issued acting as supervisor or programme director of its licensee'
             USING ERRCODE = 'insufficient_privilege',
                   DETAIL = format('Item %s is of licensee %s; you act as %s of %s.', it.id, coalesce(it.licensee_id::text, 'none'),
@@ -220,7 +251,7 @@ REVOKE ALL ON dcpf.my_competency_declarations FROM PUBLIC;
 ALTER TABLE dcpf.competency_declaration FORCE ROW LEVEL SECURITY;
 ALTER TABLE dcpf.competency_declaration ENABLE ROW LEVEL SECURITY;
 SELECT pg_catalog.pg_extension_config_dump('dcpf.competency_declaration', '');
-REVOKE ALL ON FUNCTION dcpf.competency_declaration_check() FROM PUBLIC;
+REVOKE ALL ON FUNCTION dcpf.competency_declaration_check(), dcpf.competency_declaration_asked() FROM PUBLIC;
 REVOKE ALL ON FUNCTION dcpf.issue_declaration(uuid, date), dcpf.revoke_declaration(uuid, text), dcpf.shared_declaration(uuid) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION dcpf.issue_declaration(uuid, date), dcpf.revoke_declaration(uuid, text), dcpf.shared_declaration(uuid) TO dcpf_app;
 
