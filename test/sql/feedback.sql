@@ -33,16 +33,7 @@ CREATE ROLE dcpf_test_fb_app NOLOGIN IN ROLE dcpf_app;
 CREATE FUNCTION pg_temp.as_person(person text, role text) RETURNS boolean LANGUAGE sql
 RETURN dcpf.act_as(('00000000-0000-4000-8000-000000000' || person)::uuid, '00000000-0000-4000-8000-00000000a001', role, 'test', true) IS NOT NULL;
 GRANT EXECUTE ON FUNCTION pg_temp.as_person(text, text) TO PUBLIC;
--- runs a statement; on error, its SQLSTATE and message with generated ids masked
-CREATE FUNCTION pg_temp.try(statement text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE statement;
-    RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ': ' || regexp_replace(SQLERRM, '(?!00000000-)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}', '<id>', 'g');
-END
-$$;
-GRANT EXECUTE ON FUNCTION pg_temp.try(text) TO PUBLIC;
+\i test/sql/include/try.sql
 SET ROLE dcpf_test_fb_backend;
 
 -- the trainee's drafts: feedback on a presentation, feedback from the ward, a KPB, a reflection
