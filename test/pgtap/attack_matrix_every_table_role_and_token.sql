@@ -169,6 +169,49 @@ UPDATE dcpf.portfolio_item SET status = 'submitted', submitted_at = now()
 UPDATE dcpf.assessment x SET entrustment_level = 3, assessed_at = now(),
        strengths_encrypted = dcpf.encrypt(v.value, 'assessment', 'strengths', v.row_id, v.person_id)
   FROM plain_value v WHERE v.view = 'assessment_decrypted' AND v.row_id = x.item_id;
+-- each actor asked the person without EURA for feedback (a submitted item
+-- with its request and message), recorded a conversation with a director or
+-- supervisor of their licensee (a draft with agreements), asked that person
+-- for a competency declaration (a draft), and runs a multisource feedback
+-- round with one invitation and one response; plus drafts without their
+-- subtype rows (conv2, decl2) for the INSERT probes; and was sent a notice
+CREATE TEMP TABLE counterpart AS
+SELECT a.person_id, (SELECT c.person_id FROM actor c WHERE c.licensee_id = a.licensee_id AND c.role_code IN ('trainer', 'supervisor')
+                       AND c.person_id <> a.person_id ORDER BY c.role_code DESC LIMIT 1) AS counterpart_id
+  FROM actor a;
+INSERT INTO dcpf.portfolio_item (id, owner_id, membership_id, item_type, title)
+SELECT md5(a.person_id || k.tag)::uuid, a.person_id, m.id, k.item_type, 'Matrix ' || k.tag
+  FROM actor a JOIN dcpf.membership m ON m.person_id = a.person_id AND m.licensee_id = a.licensee_id
+ CROSS JOIN (VALUES ('fb', 'feedback'), ('conv', 'conversation'), ('conv2', 'conversation'),
+                    ('decl', 'competency_declaration'), ('decl2', 'competency_declaration'), ('msf', 'feedback')) k(tag, item_type);
+INSERT INTO plain_value
+SELECT 'feedback_request_decrypted', md5(a.person_id || 'fbreq')::uuid, a.person_id, a.licensee_id, 'Graag feedback ' || a.role_code || ' ' || a.tag
+  FROM actor a;
+INSERT INTO dcpf.feedback_request (id, item_id, owner_id, giver_person_id, message_encrypted, expires_at)
+SELECT v.row_id, md5(v.person_id || 'fb')::uuid, v.person_id, '00000000-0000-4000-8000-0000000e0e01',
+       dcpf.encrypt(v.value, 'feedback_request', 'message', v.row_id, v.person_id), now() + interval '7 days'
+  FROM plain_value v WHERE v.view = 'feedback_request_decrypted';
+UPDATE dcpf.portfolio_item SET status = 'submitted', submitted_at = now()
+ WHERE id IN (SELECT md5(person_id || 'fb')::uuid FROM actor);
+INSERT INTO plain_value
+SELECT 'conversation_decrypted', md5(a.person_id || 'conv')::uuid, a.person_id, a.licensee_id, 'Afspraken ' || a.role_code || ' ' || a.tag
+  FROM actor a;
+INSERT INTO dcpf.conversation (item_id, owner_id, kind, counterpart_id, agreements_encrypted)
+SELECT v.row_id, v.person_id, 'progress', c.counterpart_id,
+       dcpf.encrypt(v.value, 'conversation', 'agreements', v.row_id, v.person_id)
+  FROM plain_value v JOIN counterpart c USING (person_id) WHERE v.view = 'conversation_decrypted';
+INSERT INTO dcpf.competency_declaration (item_id, owner_id, scope, issuer_id)
+SELECT md5(a.person_id || 'decl')::uuid, a.person_id, 'Matrix scope ' || a.tag, c.counterpart_id
+  FROM actor a JOIN counterpart c USING (person_id);
+INSERT INTO dcpf.msf_round (id, item_id, owner_id, licensee_id, questions, closes_at)
+SELECT md5(a.person_id || 'round')::uuid, md5(a.person_id || 'msf')::uuid, a.person_id, a.licensee_id, '{Samenwerking}', now() + interval '7 days'
+  FROM actor a;
+INSERT INTO dcpf.msf_respondent (round_id, owner_id, person_id, respondent_role, responded)
+SELECT md5(a.person_id || 'round')::uuid, a.person_id, '00000000-0000-4000-8000-0000000e0e01', 'nurse', true FROM actor a;
+INSERT INTO dcpf.msf_response (round_id, owner_id, respondent_role, scores)
+SELECT md5(a.person_id || 'round')::uuid, a.person_id, 'nurse', '{4}' FROM actor a;
+INSERT INTO dcpf.notice (kind, recipient_person_id, subject_id, payload)
+SELECT 'feedback_given', a.person_id, a.person_id, '{}' FROM actor a;
 
 -- where each person belongs (for the matrix's scope), readable by the test roles
 CREATE TEMP TABLE person_home AS
@@ -320,7 +363,23 @@ INSERT INTO table_expectation VALUES
  ('entrustment_decision', 't.licensee_id', 't.owner_id', 'level',
   $$INSERT INTO dcpf.entrustment_decision (owner_id, licensee_id, programme_id, epa_id, level, decided_on) VALUES ('{self}', '{lic}', md5('{lic}' || 'programme')::uuid, md5('{lic}' || 'epa')::uuid, 5, current_date)$$),
  ('disclosure', '(SELECT h.licensee_id FROM pg_temp.person_home h WHERE h.person_id = t.subject_id)', 't.subject_id', 'what',
-  $$INSERT INTO dcpf.disclosure (subject_id, kind, recipient_description, what) VALUES ('{self}', 'share', 'forged', 'forged')$$);
+  $$INSERT INTO dcpf.disclosure (subject_id, kind, recipient_description, what) VALUES ('{self}', 'share', 'forged', 'forged')$$),
+ -- the portfolio's subtypes and requests: the owner's own; others reach
+ -- them only through the functions (the respondents' answers: nobody)
+ ('feedback_request', '(SELECT h.licensee_id FROM pg_temp.person_home h WHERE h.person_id = t.owner_id)', 't.owner_id', 'expires_at',
+  $$INSERT INTO dcpf.feedback_request (item_id, owner_id, giver_person_id, expires_at) VALUES (md5('{self}' || 'fb')::uuid, '{self}', '{prof}', now() + interval '1 day')$$),
+ ('conversation', '(SELECT h.licensee_id FROM pg_temp.person_home h WHERE h.person_id = t.owner_id)', 't.owner_id', 'next_date',
+  $$INSERT INTO dcpf.conversation (item_id, owner_id, kind, counterpart_id) SELECT md5('{self}' || 'conv2')::uuid, '{self}', 'intake', c.counterpart_id FROM pg_temp.counterpart c WHERE c.person_id = '{self}'$$),
+ ('competency_declaration', '(SELECT h.licensee_id FROM pg_temp.person_home h WHERE h.person_id = t.owner_id)', 't.owner_id', 'scope',
+  $$INSERT INTO dcpf.competency_declaration (item_id, owner_id, scope, issuer_id) SELECT md5('{self}' || 'decl2')::uuid, '{self}', 'Matrix probe scope', c.counterpart_id FROM pg_temp.counterpart c WHERE c.person_id = '{self}'$$),
+ ('msf_round', '(SELECT h.licensee_id FROM pg_temp.person_home h WHERE h.person_id = t.owner_id)', 't.owner_id', 'closes_at',
+  $$INSERT INTO dcpf.msf_round (item_id, owner_id, questions, closes_at) VALUES (md5('{self}' || 'fb')::uuid, '{self}', '{Forged}', now() + interval '1 day')$$),
+ ('msf_respondent', '(SELECT h.licensee_id FROM pg_temp.person_home h WHERE h.person_id = t.owner_id)', 't.owner_id', 'respondent_role',
+  $$INSERT INTO dcpf.msf_respondent (round_id, owner_id, person_id, respondent_role) VALUES (md5('{self}' || 'round')::uuid, '{self}', '{prof}', 'nurse')$$),
+ ('msf_response', '(SELECT h.licensee_id FROM pg_temp.person_home h WHERE h.person_id = t.owner_id)', 't.owner_id', 'scores',
+  $$INSERT INTO dcpf.msf_response (round_id, owner_id, respondent_role, scores) VALUES (md5('{self}' || 'round')::uuid, '{self}', 'nurse', '{1}')$$),
+ ('notice', '(SELECT h.licensee_id FROM pg_temp.person_home h WHERE h.person_id = t.recipient_person_id)', 't.recipient_person_id', 'sent_at',
+  $$INSERT INTO dcpf.notice (kind, recipient_person_id, subject_id) VALUES ('feedback_given', '{self}', '{self}')$$);
 INSERT INTO table_expectation VALUES
  ('share', '(SELECT h.licensee_id FROM pg_temp.person_home h WHERE h.person_id = t.owner_id)', 't.owner_id', 'revoked_at',
   $$INSERT INTO dcpf.share (owner_id, scope, item_id, grantee_licensee_id, grantee_role, permission) VALUES ('{self}', 'item', md5('{self}' || 'item')::uuid, '{lic}', 'assessor', 'read')$$,
@@ -447,7 +506,21 @@ INSERT INTO op_rule VALUES
  ('entrustment_decision', 'INSERT', '*', 'denied'), ('entrustment_decision', 'UPDATE', '*', 'denied'),
  ('entrustment_decision', 'DELETE', '*', 'denied'),
  ('disclosure', 'SELECT', '*', 'self'), ('disclosure', 'INSERT', '*', 'denied'),
- ('disclosure', 'UPDATE', '*', 'denied'), ('disclosure', 'DELETE', '*', 'denied');
+ ('disclosure', 'UPDATE', '*', 'denied'), ('disclosure', 'DELETE', '*', 'denied'),
+ ('feedback_request', 'SELECT', '*', 'self'), ('feedback_request', 'INSERT', '*', 'denied'),
+ ('feedback_request', 'UPDATE', '*', 'denied'), ('feedback_request', 'DELETE', '*', 'denied'),
+ ('conversation', 'SELECT', '*', 'self'), ('conversation', 'INSERT', '*', 'allowed'),
+ ('conversation', 'UPDATE', '*', 'self'), ('conversation', 'DELETE', '*', 'denied'),
+ ('competency_declaration', 'SELECT', '*', 'self'), ('competency_declaration', 'INSERT', '*', 'allowed'),
+ ('competency_declaration', 'UPDATE', '*', 'self'), ('competency_declaration', 'DELETE', '*', 'denied'),
+ ('msf_round', 'SELECT', '*', 'self'), ('msf_round', 'INSERT', '*', 'denied'),
+ ('msf_round', 'UPDATE', '*', 'denied'), ('msf_round', 'DELETE', '*', 'denied'),
+ ('msf_respondent', 'SELECT', '*', 'self'), ('msf_respondent', 'INSERT', '*', 'denied'),
+ ('msf_respondent', 'UPDATE', '*', 'denied'), ('msf_respondent', 'DELETE', '*', 'denied'),
+ ('msf_response', 'SELECT', '*', 'denied'), ('msf_response', 'INSERT', '*', 'denied'),
+ ('msf_response', 'UPDATE', '*', 'denied'), ('msf_response', 'DELETE', '*', 'denied'),
+ ('notice', 'SELECT', '*', 'self'), ('notice', 'INSERT', '*', 'denied'),
+ ('notice', 'UPDATE', '*', 'denied'), ('notice', 'DELETE', '*', 'denied');
 
 -- every table of the schema, discovered (the audit trail's partitions are
 -- reached through dcpf.audit_event; test/sql/audit.sql attacks them directly)
@@ -603,7 +676,13 @@ INSERT INTO view_expectation VALUES
       FROM dcpf.portfolio_item_decrypted v WHERE v.body IS NOT NULL$$),
  ('assessment_decrypted', 'assessment',
   $$SELECT v.item_id, v.strengths, (SELECT h.licensee_id FROM pg_temp.person_home h WHERE h.person_id = v.owner_id)
-      FROM dcpf.assessment_decrypted v WHERE v.strengths IS NOT NULL$$);
+      FROM dcpf.assessment_decrypted v WHERE v.strengths IS NOT NULL$$),
+ ('feedback_request_decrypted', 'feedback_request',
+  $$SELECT v.id, v.message, (SELECT h.licensee_id FROM pg_temp.person_home h WHERE h.person_id = v.owner_id)
+      FROM dcpf.feedback_request_decrypted v WHERE v.message IS NOT NULL$$),
+ ('conversation_decrypted', 'conversation',
+  $$SELECT v.item_id, v.agreements, (SELECT h.licensee_id FROM pg_temp.person_home h WHERE h.person_id = v.owner_id)
+      FROM dcpf.conversation_decrypted v WHERE v.agreements IS NOT NULL$$);
 CREATE TEMP TABLE view_probe (
     n serial PRIMARY KEY, role_code text, actor_id uuid, licensee_id uuid, view text, scope text, scope_lic uuid,
     expected text, description text);

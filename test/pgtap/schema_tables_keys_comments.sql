@@ -15,13 +15,15 @@ SELECT tables_are('dcpf', ARRAY[
     'audit_action', 'audit_event', 'audit_event_default', 'audit_seal',
     'entrustment_scale', 'competency', 'programme', 'programme_role', 'programme_member', 'epa', 'epa_competency',
     'portfolio_item', 'portfolio_item_competency', 'portfolio_item_epa',
-    'portfolio_collection', 'portfolio_collection_item', 'share', 'disclosure', 'assessment', 'entrustment_decision']
+    'portfolio_collection', 'portfolio_collection_item', 'share', 'disclosure', 'assessment', 'entrustment_decision',
+    'notice', 'feedback_request', 'conversation', 'competency_declaration', 'msf_round', 'msf_respondent', 'msf_response']
     -- the audit trail's monthly partitions come and go with the calendar
     || ARRAY(SELECT c.relname::text FROM pg_class c JOIN pg_inherits i ON i.inhrelid = c.oid
               WHERE i.inhparent = 'dcpf.audit_event'::regclass AND c.relname <> 'audit_event_default'));
 SELECT views_are('dcpf', ARRAY['master_key_status', 'person_decrypted', 'person_phone_decrypted', 'person_address_decrypted',
                                'billing_profile_decrypted', 'portfolio_item_decrypted', 'assessment_decrypted',
-                               'my_epa_progress']);
+                               'my_epa_progress', 'my_notices', 'feedback_request_decrypted', 'conversation_decrypted',
+                               'my_competency_declarations']);
 SELECT types_are('dcpf', ARRAY['big_number', 'iban', 'email', 'billing_text', 'country_code', 'phone_number', 'address_parts',
                                'entrustment_level', 'portfolio_text']);
 
