@@ -187,7 +187,7 @@ fi
 
 lacks 'NOT EXPECTED'
 refused=$(grep -cE '^outcome +\| refused$' "$out")
-[ "$refused" -eq 23 ] || fail "23 attempts refused in the expanded listings (12 bad inputs, 5 bad tokens, 5 encryption, 1 audit), saw $refused"
+[ "$refused" -eq 24 ] || fail "24 attempts refused in the expanded listings (12 bad inputs, 5 bad tokens, 5 encryption, 1 audit, 1 portfolio), saw $refused"
 # the audit trail: a rolled-back read logged, the views, the seal, tampering caught, the offline verifier
 has '== The audit trail (NEN 7513) =='
 has 'i.wolters@umc-oostnederland.nl | token       | licensee_admin   | person       | Th. van den Berg'
@@ -201,6 +201,26 @@ for state in 23514 22P02 23505 42501 23P01 55000 28000 XX001 DCP01; do
 done
 grep -qE '^ +49 \| +68 \| card +\| +16$' "$out" \
     || fail 'after the refusals: still 49 people, 68 memberships, the school still pays by card'
+
+# a trainee's week: a KPB asked (a notice) and signed at level 3, a reflection
+# shared with her supervisor, a conversation signed by both, an entrustment
+# decision, an item with a BSN refused, her progress and who read her data
+has " 12. A trainee's week in her portfolio"
+grep -qE '^ feedback_request \| P\. de Jong +\| KPB acute opname SEH \| F\. El Amrani$' "$out" \
+    || fail 'the KPB request is not queued as a notice to the assessor'
+grep -qE '^ KPB acute opname SEH \| submitted \| assess *$' "$out" || fail 'the assessor does not see the submitted KPB to assess'
+has 'De Jong changes his level afterwards | refused | 55000'
+has 'Ik merkte dat ik te snel naar het behandelplan ging'
+grep -qE '^ signed by both$' "$out" || fail 'the progress conversation is not signed by both'
+has "De Jong opens Fatima's progress conversation | refused | P0002"
+grep -qE '^detail +\| The title or body of item .* holds a citizen service number \(BSN\)\.$' "$out" \
+    || fail 'the reflection with a BSN is not refused'
+grep -qE '^ EPA-3 \| Acute opname van een patiënt op de SEH \| +4 \| +1 \| +3 \| +3 \| observations at level 4$' "$out" \
+    || fail 'her progress on EPA-3 (one observation at level 3, decided at 3, target 4) is not shown'
+grep -qE '^ P\. de Jong +\| assessor +\| portfolio_item \| success +\| +1$' "$out" || fail 'the assessor''s read is not in her trail'
+grep -qE '^ P\. de Jong +\| supervisor +\| conversation +\| denied +\| +1$' "$out" || fail 'the refused read is not in her trail'
+grep -qE '^ W\.F\. van der Meulen \| trainer +\| conversation +\| success +\| +1$' "$out" || fail 'the director''s read is not in her trail'
+before ' 12. A trainee' '== end of the dcpf demo =='
 
 # the demo is meant to take well under a minute (not under valgrind)
 if [ "${DCPF_VALGRIND:-0}" != 1 ] && [ "$elapsed" -gt 60 ]; then
