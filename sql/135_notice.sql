@@ -116,7 +116,14 @@ BEGIN
                   DETAIL = format('It was %s at %s.', CASE WHEN n.sent_at IS NOT NULL THEN 'sent' ELSE 'given up' END,
                                   coalesce(n.sent_at, n.failed_at));
     END IF;
-    IF sent IS NULL OR (NOT sent AND (error IS NULL OR btrim(error) = '')) THEN
+    IF n.claimed_at IS NULL THEN
+        RAISE EXCEPTION 'notice % was not claimed', n.id
+            USING ERRCODE = 'object_not_in_prerequisite_state', HINT = 'Claim notices with dcpf.claim_notices before sending them.';
+    END IF;
+    IF sent IS NULL THEN
+        RAISE EXCEPTION 'sent must be true or false' USING ERRCODE = 'null_value_not_allowed', DETAIL = format('Notice %s.', n.id);
+    END IF;
+    IF NOT sent AND (error IS NULL OR btrim(error) = '') THEN
         RAISE EXCEPTION 'a notice given up needs the error'
             USING ERRCODE = 'invalid_parameter_value', DETAIL = format('Notice %s.', n.id);
     END IF;
@@ -131,7 +138,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION dcpf.notice_done(uuid, boolean, text) IS
-    'for the application''s sender: marks a notice sent (or, with sent false and the error, given up), and removes its one-time link token from the queue; returns the time. P0002 unknown; 55000 already done; 22023 given up without an error';
+    'for the application''s sender: marks a claimed notice sent (or, with sent false and the error, given up), and removes its one-time link token from the queue; returns the time. P0002 unknown; 55000 not claimed, or already done; 22004 sent NULL; 22023 given up without an error';
 
 -- the in-application view of one's own notices
 CREATE VIEW dcpf.my_notices WITH (security_invoker = true, security_barrier = true) AS

@@ -108,10 +108,8 @@ BEGIN
             USING ERRCODE = 'check_violation', DETAIL = format('Item %s has no competency_declaration row.', NEW.id),
                   HINT = 'Insert its dcpf.competency_declaration row (scope, issuer_id) first.';
     END IF;
-    IF NOT EXISTS (SELECT FROM dcpf.disclosure x WHERE x.subject_id = NEW.owner_id AND x.recipient_person_id = d.issuer_id AND x.what = asked) THEN
-        INSERT INTO dcpf.disclosure (subject_id, kind, recipient_person_id, recipient_description, what)
-        VALUES (NEW.owner_id, 'share', d.issuer_id, 'a person', asked);
-    END IF;
+    INSERT INTO dcpf.disclosure (subject_id, kind, recipient_person_id, recipient_description, what)
+    VALUES (NEW.owner_id, 'share', d.issuer_id, 'a person', asked);
     PERFORM dcpf.queue_notice('declaration_to_issue', d.issuer_id, NULL, NEW.owner_id,
                               jsonb_build_object('item_id', NEW.id, 'scope', d.scope,
                                                  'asked_by', (SELECT dcpf.person_display_name(p) FROM dcpf.person p WHERE p.id = NEW.owner_id)));
@@ -123,6 +121,24 @@ COMMENT ON FUNCTION dcpf.competency_declaration_asked() IS
 CREATE TRIGGER portfolio_item_declaration_asked AFTER UPDATE OF status ON dcpf.portfolio_item
     FOR EACH ROW WHEN (NEW.item_type = 'competency_declaration' AND OLD.status = 'draft' AND NEW.status = 'submitted')
     EXECUTE FUNCTION dcpf.competency_declaration_asked();
+
+-- withdrawing the request ends its disclosure
+CREATE FUNCTION dcpf.competency_declaration_withdrawn() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    UPDATE dcpf.disclosure d SET ended_at = now()
+     WHERE d.subject_id = NEW.owner_id AND d.ended_at IS NULL
+       AND d.what = format('portfolio item %s (competency declaration asked)', NEW.id);
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION dcpf.competency_declaration_withdrawn() IS
+    'trigger: when a competency declaration item goes back to draft, the disclosure to its issuer ends (SECURITY DEFINER: the register is written by the server only)';
+CREATE TRIGGER portfolio_item_declaration_withdrawn AFTER UPDATE OF status ON dcpf.portfolio_item
+    FOR EACH ROW WHEN (NEW.item_type = 'competency_declaration' AND OLD.status = 'submitted' AND NEW.status = 'draft')
+    EXECUTE FUNCTION dcpf.competency_declaration_withdrawn();
 
 -- the issuer issues it: BIG-registered, acting as supervisor or programme director of the item's licensee
 CREATE FUNCTION dcpf.issue_declaration(item uuid, valid_until date) RETURNS date
@@ -187,7 +203,7 @@ BEGIN
             USING ERRCODE = 'no_data_found', DETAIL = 'It does not exist, or you are neither its issuer nor a programme director of its licensee.';
     END IF;
     IF d.issued_on IS NULL OR d.revoked_at IS NOT NULL THEN
-        RAISE EXCEPTION 'only an issued competency declaration in force can be revoked'
+        RAISE EXCEPTION 'only an issued, unrevoked competency declaration can be revoked'
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   DETAIL = format('Declaration %s is %s.', d.item_id, CASE WHEN d.issued_on IS NULL THEN 'not issued' ELSE 'revoked' END);
     END IF;
@@ -195,8 +211,8 @@ BEGIN
         RAISE EXCEPTION 'a revocation needs a reason of 3 to 1000 characters'
             USING ERRCODE = 'check_violation', DETAIL = format('Declaration %s.', d.item_id);
     END IF;
-    PERFORM dcpf.free_text_verdict((SELECT i.licensee_id FROM dcpf.portfolio_item i WHERE i.id = d.item_id),
-                                   format('The reason for revoking declaration %s', d.item_id), ARRAY[reason]);
+    -- kept in the clear: never a patient number, whatever the policy
+    PERFORM dcpf.free_text_verdict(NULL, format('The reason for revoking declaration %s', d.item_id), ARRAY[reason]);
     UPDATE dcpf.competency_declaration x SET revoked_at = now(), revoked_by = me, revoke_reason = btrim(reason)
      WHERE x.item_id = d.item_id;
     RETURN now();
@@ -206,7 +222,7 @@ COMMENT ON FUNCTION dcpf.revoke_declaration(uuid, text) IS
     'the issuer, or a programme director (acting as trainer) of the item''s licensee, revokes an issued competency declaration with a reason (3-1000 characters, no patient numbers); final; returns the time. P0002 unless found and entitled; 55000 unless issued and in force; 23514 without a reason';
 
 -- the professional's declarations and where each stands
-CREATE VIEW dcpf.my_competency_declarations WITH (security_invoker = true) AS
+CREATE VIEW dcpf.my_competency_declarations WITH (security_invoker = true, security_barrier = true) AS
 SELECT d.item_id, i.title, d.scope, d.issuer_id, d.issued_on, d.valid_until, d.revoked_at, d.revoke_reason,
        CASE WHEN d.revoked_at IS NOT NULL THEN 'revoked'
             WHEN d.issued_on IS NULL THEN CASE i.status WHEN 'draft' THEN 'draft' ELSE 'asked' END
@@ -251,7 +267,8 @@ REVOKE ALL ON dcpf.my_competency_declarations FROM PUBLIC;
 ALTER TABLE dcpf.competency_declaration FORCE ROW LEVEL SECURITY;
 ALTER TABLE dcpf.competency_declaration ENABLE ROW LEVEL SECURITY;
 SELECT pg_catalog.pg_extension_config_dump('dcpf.competency_declaration', '');
-REVOKE ALL ON FUNCTION dcpf.competency_declaration_check(), dcpf.competency_declaration_asked() FROM PUBLIC;
+REVOKE ALL ON FUNCTION dcpf.competency_declaration_check(), dcpf.competency_declaration_asked(),
+    dcpf.competency_declaration_withdrawn() FROM PUBLIC;
 REVOKE ALL ON FUNCTION dcpf.issue_declaration(uuid, date), dcpf.revoke_declaration(uuid, text), dcpf.shared_declaration(uuid) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION dcpf.issue_declaration(uuid, date), dcpf.revoke_declaration(uuid, text), dcpf.shared_declaration(uuid) TO dcpf_app;
 

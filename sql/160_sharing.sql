@@ -239,16 +239,16 @@ RETURN CASE
     WHEN EXISTS (SELECT FROM dcpf.assessment a JOIN dcpf.portfolio_item i ON i.id = a.item_id
                   WHERE a.item_id = item_permission.item AND a.assessor_id = dcpf.current_person() AND i.status <> 'draft')
     THEN 'assess'
-    -- the other party of a submitted (or later) conversation comments on it and signs it
-    WHEN EXISTS (SELECT FROM dcpf.conversation c JOIN dcpf.portfolio_item i ON i.id = c.item_id
-                  WHERE c.item_id = item_permission.item AND c.counterpart_id = dcpf.current_person() AND i.status <> 'draft')
-    THEN 'comment'
-    -- so does the issuer asked for a submitted (or later) competency declaration
-    WHEN EXISTS (SELECT FROM dcpf.competency_declaration d JOIN dcpf.portfolio_item i ON i.id = d.item_id
-                  WHERE d.item_id = item_permission.item AND d.issuer_id = dcpf.current_person() AND i.status <> 'draft')
-    THEN 'comment'
-    ELSE (
-    SELECT (ARRAY['read', 'comment', 'assess'])[max(array_position(ARRAY['read', 'comment', 'assess'], s.permission))]
+    ELSE (ARRAY['read', 'comment', 'assess'])[greatest(
+    -- the other party of a conversation, and the issuer asked for a competency
+    -- declaration, comment on it while it is submitted (asked of them); after
+    -- that, only a share opens it to them
+    CASE WHEN EXISTS (SELECT FROM dcpf.conversation c JOIN dcpf.portfolio_item i ON i.id = c.item_id
+                       WHERE c.item_id = item_permission.item AND c.counterpart_id = dcpf.current_person() AND i.status = 'submitted')
+           OR EXISTS (SELECT FROM dcpf.competency_declaration d JOIN dcpf.portfolio_item i ON i.id = d.item_id
+                       WHERE d.item_id = item_permission.item AND d.issuer_id = dcpf.current_person() AND i.status = 'submitted')
+         THEN 2 END,
+    (SELECT max(array_position(ARRAY['read', 'comment', 'assess'], s.permission))
       FROM dcpf.portfolio_item i
       JOIN dcpf.share s ON s.owner_id = i.owner_id
      WHERE i.id = item_permission.item
@@ -264,10 +264,10 @@ RETURN CASE
                 -- a role sees what the owner shares while the owner is a member of that licensee
                 AND EXISTS (SELECT FROM dcpf.membership m
                              WHERE m.person_id = i.owner_id AND m.licensee_id = s.grantee_licensee_id
-                               AND m.valid_from <= now() AND (m.valid_until IS NULL OR m.valid_until > now())))))
+                               AND m.valid_from <= now() AND (m.valid_until IS NULL OR m.valid_until > now()))))))]
     END;
 COMMENT ON FUNCTION dcpf.item_permission(uuid) IS
-    'the most the verified identity may do with the item: assess when it is the named assessor of the submitted assessment; comment when it is the other party of the submitted conversation or the issuer asked for the submitted competency declaration; else through current, unrevoked shares: read, comment, assess, or NULL (also for one''s own items, which are read directly). A role share holds while the identity acts in that role of that licensee (and programme) and the owner is a current member of the licensee';
+    'the most the verified identity may do with the item: assess when it is the named assessor of the submitted (or later) assessment; else the most of: comment while it is the other party of the submitted conversation or the issuer asked for the submitted competency declaration, and what current, unrevoked shares give (read, comment, assess); or NULL (also for one''s own items, which are read directly). A role share holds while the identity acts in that role of that licensee (and programme) and the owner is a current member of the licensee';
 REVOKE ALL ON FUNCTION dcpf.item_permission(uuid) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION dcpf.item_permission(uuid) TO dcpf_app;
 
@@ -416,7 +416,7 @@ BEGIN
                   HINT = CASE it.item_type WHEN 'assessment' THEN 'Its named assessor signs it with dcpf.assess_item.'
                                            WHEN 'conversation' THEN 'Both parties sign a conversation (dcpf.sign_conversation).'
                                            WHEN 'competency_declaration' THEN 'Its issuer issues it with dcpf.issue_declaration.'
-                                           ELSE 'The person asked gives the feedback (dcpf.give_feedback).' END;
+                                           ELSE 'The one asked gives the feedback (dcpf.give_feedback, or through the link of the e-mail).' END;
     END IF;
     IF it.status <> 'submitted' THEN
         RAISE EXCEPTION 'only a submitted item can be signed'

@@ -190,7 +190,16 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   DETAIL = format('Got %s.', coalesce(request_feedback.expires_at::text, 'NULL'));
     END IF;
-    PERFORM dcpf.free_text_verdict(it.licensee_id, format('The message of the feedback request on item %s', it.id),
+    IF message IS NOT NULL AND length(message) > 4000 THEN
+        RAISE EXCEPTION 'a message to the giver is at most 4000 characters'
+            USING ERRCODE = 'invalid_parameter_value', DETAIL = format('Got %s.', length(message));
+    END IF;
+    IF EXISTS (SELECT FROM dcpf.msf_round x WHERE x.item_id = it.id) THEN
+        RAISE EXCEPTION 'item % holds a multisource feedback round', it.id
+            USING ERRCODE = 'unique_violation', HINT = 'Ask for feedback on a new item of type feedback.';
+    END IF;
+    -- what the professional sends someone else never holds a patient number, whatever the policy
+    PERFORM dcpf.free_text_verdict(NULL, format('The message of the feedback request on item %s', it.id),
                                    ARRAY[message, giver_name]);
 
     INSERT INTO dcpf.feedback_request (id, item_id, owner_id, giver_person_id, giver_email, giver_name, message_encrypted,
@@ -400,8 +409,8 @@ AS $$
 DECLARE
     r dcpf.feedback_request := dcpf.feedback_request_by_token_hash(token);
 BEGIN
-    PERFORM 1 FROM dcpf.feedback_request x WHERE x.id = r.id FOR UPDATE;
-    SELECT * INTO r FROM dcpf.feedback_request x WHERE x.id = r.id;
+    SELECT * INTO r FROM dcpf.feedback_request x WHERE x.id = r.id FOR UPDATE;
+    PERFORM dcpf.feedback_request_open(r);
     IF signed_name IS NULL OR length(btrim(signed_name)) NOT BETWEEN 1 AND 200 THEN
         RAISE EXCEPTION 'feedback by link is signed with a name'
             USING ERRCODE = 'invalid_parameter_value', DETAIL = 'signed_name is empty or longer than 200 characters.';

@@ -144,11 +144,16 @@ BEGIN
         RAISE EXCEPTION 'a round closes between a day and 90 days from now'
             USING ERRCODE = 'invalid_parameter_value', DETAIL = format('Got %s.', coalesce(start_msf.closes_at::text, 'NULL'));
     END IF;
-    PERFORM dcpf.free_text_verdict(it.licensee_id, format('A question of the round on item %s', it.id), questions);
+    -- the questions are kept in the clear and shown to others: never a patient number, whatever the policy
+    PERFORM dcpf.free_text_verdict(NULL, format('A question of the round on item %s', it.id), questions);
     INSERT INTO dcpf.msf_round (item_id, owner_id, licensee_id, questions, min_respondents, min_per_role, closes_at)
     VALUES (it.id, it.owner_id, it.licensee_id, ARRAY(SELECT btrim(q) FROM unnest(questions) WITH ORDINALITY u(q, n) ORDER BY n),
             min_respondents, least(3, min_respondents), start_msf.closes_at)
     RETURNING id INTO new_id;
+    -- the professional's data key exists before any respondent writes: made
+    -- now if absent, by the professional, so that its key_created event
+    -- never names a respondent in the professional's trail
+    PERFORM dcpf.encrypt('round ' || new_id, 'msf_round', 'key', new_id, it.owner_id);
     RETURN new_id;
 END
 $$;
@@ -240,6 +245,9 @@ DECLARE
     r dcpf.msf_round := dcpf.msf_round_for_owner(round);
 BEGIN
     UPDATE dcpf.msf_round x SET closed_at = now() WHERE x.id = r.id;
+    -- the invitations end with the round
+    UPDATE dcpf.disclosure d SET ended_at = now()
+     WHERE d.subject_id = r.owner_id AND d.ended_at IS NULL AND d.what = format('multisource feedback round %s (invitation)', r.id);
     RETURN now();
 END
 $$;
@@ -394,13 +402,10 @@ DECLARE
     responses integer;
 BEGIN
     SELECT * INTO r FROM dcpf.msf_round x WHERE x.id = round;
-    IF r.id IS NULL THEN
-        PERFORM dcpf.verified_person();
-        RAISE EXCEPTION 'multisource feedback round % not found', round
-            USING ERRCODE = 'no_data_found', DETAIL = 'It does not exist, or it is not shared with you now.';
-    ELSIF r.owner_id <> dcpf.verified_person() THEN
-        -- a sharer of the round's item reads it (logged); anyone else is refused (logged too)
-        PERFORM dcpf.shared_read(r.item_id, 'msf_round', r.owner_id, r.id::text);
+    -- a missing round and one not shared give the same answer (a denied
+    -- attempt on someone's round is logged)
+    IF r.id IS NULL OR (r.owner_id <> dcpf.verified_person() AND dcpf.item_permission(r.item_id) IS NULL) THEN
+        PERFORM dcpf.shared_read(r.item_id, 'msf_round', r.owner_id, round::text);
     END IF;
     IF r.closed_at IS NULL AND r.closes_at > now() THEN
         RAISE EXCEPTION 'multisource feedback round % is still open', r.id
@@ -410,15 +415,20 @@ BEGIN
     END IF;
     SELECT count(*) INTO responses FROM dcpf.msf_response x WHERE x.round_id = r.id;
     IF responses < r.min_respondents THEN
+        -- (not how many: that would tell who has not answered)
         RAISE EXCEPTION 'too few responses to show multisource feedback round %', r.id
             USING ERRCODE = 'object_not_in_prerequisite_state',
-                  DETAIL = format('%s responded; at least %s must, so that no one can be recognised.', responses, r.min_respondents);
+                  DETAIL = format('At least %s must respond before anything is shown, so that no one can be recognised.', r.min_respondents);
+    END IF;
+    -- a sharer's read is logged once it succeeds
+    IF r.owner_id <> dcpf.current_person() THEN
+        PERFORM dcpf.shared_read(r.item_id, 'msf_round', r.owner_id, r.id::text);
     END IF;
     RETURN r;
 END
 $$;
 COMMENT ON FUNCTION dcpf.msf_round_results_readable(uuid) IS
-    'the round, when the verified person owns it or may read its item through a share (that read logged), it has closed and at least its minimum responded; else P0002, or 55000 saying why not; owner only';
+    'the round, when the verified person owns it or may read its item through a share (that read logged), it has closed and at least its minimum responded; else P0002 "msf round <id> not found" (the same for a missing round and one not shared; an attempt on someone''s round logged as denied), or 55000 saying why not (never how many responded); owner only';
 
 CREATE FUNCTION dcpf.msf_results(round uuid)
     RETURNS TABLE (question_no integer, question text, respondent_role text, responses integer, scored integer, mean_score numeric)
@@ -446,7 +456,7 @@ $$;
 COMMENT ON FUNCTION dcpf.msf_results(uuid) IS
     'the results of a closed round with at least its minimum of responses, per question: responses, how many scored it and the mean score, for all respondents and, when every role that answered has at least min_per_role responses, per role; for the owner, and (logged) for whoever may read the round''s item through a share. P0002 unknown or not readable; 55000 still open or too few responses';
 
-CREATE FUNCTION dcpf.msf_comments(round uuid) RETURNS SETOF text
+CREATE FUNCTION dcpf.msf_comments(round uuid) RETURNS TABLE (comment text, possibly_patient_data boolean)
     LANGUAGE plpgsql VOLATILE SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
 AS $$
@@ -455,14 +465,15 @@ DECLARE
 BEGIN
     -- in an order that says nothing: by the comment's text
     RETURN QUERY
-    SELECT c.comment FROM (
-        SELECT dcpf.decrypt_text(x.comment_encrypted, 'msf_response', 'comment', x.id, x.owner_id, true) AS comment
+    SELECT c.comment, c.flagged FROM (
+        SELECT dcpf.decrypt_text(x.comment_encrypted, 'msf_response', 'comment', x.id, x.owner_id, true) AS comment,
+               x.possibly_patient_data AS flagged
           FROM dcpf.msf_response x WHERE x.round_id = r.id AND x.comment_encrypted IS NOT NULL) c
      ORDER BY c.comment;
 END
 $$;
 COMMENT ON FUNCTION dcpf.msf_comments(uuid) IS
-    'the comments of a closed round with at least its minimum of responses, decrypted, without role or order of arrival (sorted by text); as dcpf.msf_results for who may read them';
+    'the comments of a closed round with at least its minimum of responses, decrypted, without role or order of arrival (sorted by text), each with whether the licensee''s free-text policy flagged it as possibly holding patient data; as dcpf.msf_results for who may read them';
 
 -- ---------------------------------------------------------------------------
 -- Protection, access, audit

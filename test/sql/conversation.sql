@@ -125,6 +125,10 @@ SELECT kind, agreements, next_date, owner_signed_at IS NOT NULL AS owner_signed,
 UPDATE dcpf.conversation SET next_date = '2027-05-01' WHERE item_id = '00000000-0000-4000-8000-00000000f001';
 UPDATE dcpf.portfolio_item SET title = 'Voortgangsgesprek (achteraf)' WHERE id = '00000000-0000-4000-8000-00000000f001';
 SELECT dcpf.withdraw_item('00000000-0000-4000-8000-00000000f001');
+-- signed, it is no longer asked of the director: only a share would open it to him again
+SELECT pg_temp.as_person('102', 'trainer');
+SELECT kind FROM dcpf.shared_conversation('00000000-0000-4000-8000-00000000f001');
+SELECT count(*) AS listed FROM dcpf.shared_items();
 \set ON_ERROR_STOP 1
 
 -- licensee B flags instead of refusing: a conversation there is marked

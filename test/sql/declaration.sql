@@ -108,6 +108,10 @@ SELECT dcpf.issue_declaration('00000000-0000-4000-8000-00000000f001', current_da
 \set VERBOSITY default
 \set ON_ERROR_STOP 1
 
+-- issued, it is no longer asked of the issuer: he reads it no more
+\set ON_ERROR_STOP 0
+SELECT scope FROM dcpf.shared_declaration('00000000-0000-4000-8000-00000000f001');
+\set ON_ERROR_STOP 1
 -- the nurse sees it in force, signed by the issuer
 SELECT pg_temp.as_person('101', 'professional');
 SELECT title, state, valid_until - issued_on AS days_valid FROM dcpf.my_competency_declarations ORDER BY item_id;

@@ -158,11 +158,21 @@ SELECT pg_temp.try(format('SELECT dcpf.invite_msf(%L, %L, %L)', :'round1', 'nurs
 \set ON_ERROR_STOP 1
 
 -- round 2: three nurses answer; closed, the results are broken down by role
-SELECT count(*) FILTER (WHERE pg_temp.as_person(n) AND dcpf.respond_msf(:'round2', ARRAY[s, s + 1])) AS answered
-  FROM (VALUES ('103', 3), ('104', 4), ('105', 4)) v(n, s);
+SELECT count(*) FILTER (WHERE pg_temp.as_person(n) AND dcpf.respond_msf(:'round2', ARRAY[s, s + 1], c)) AS answered
+  FROM (VALUES ('103', 3, 'Fijne collega.'), ('104', 4, NULL)) v(n, s, c);
+-- where the licensee flags instead of refusing, a comment with a BSN is kept, marked
+RESET ROLE;
+UPDATE dcpf.licensee SET free_text_policy = 'flag' WHERE id = '00000000-0000-4000-8000-00000000a001';
+SET ROLE dcpf_test_msf_backend;
+SELECT pg_temp.as_person('105');
+SELECT dcpf.respond_msf(:'round2', ARRAY[4, 5], 'Bespreking van patiënt 111222333 ging goed.');
+RESET ROLE;
+UPDATE dcpf.licensee SET free_text_policy = 'refuse' WHERE id = '00000000-0000-4000-8000-00000000a001';
+SET ROLE dcpf_test_msf_backend;
 SELECT pg_temp.as_person('101');
 SELECT dcpf.close_msf(:'round2') IS NOT NULL AS closed;
 SELECT question_no, question, respondent_role, responses, mean_score FROM dcpf.msf_results(:'round2');
+SELECT * FROM dcpf.msf_comments(:'round2');
 
 -- round 3: only two of the minimum of three answered; closed, nothing shows
 SELECT count(*) FILTER (WHERE pg_temp.as_person(n) AND dcpf.respond_msf(:'round3', ARRAY[2, 2])) AS answered
@@ -184,6 +194,8 @@ SELECT pg_temp.as_person('106');
 \set ON_ERROR_STOP 0
 SELECT pg_temp.try(format('SELECT * FROM dcpf.msf_results(%L)', :'round1'));
 SELECT pg_temp.try(format('SELECT * FROM dcpf.msf_comments(%L)', :'round2'));
+-- a round that does not exist gives the same answer
+SELECT pg_temp.try($$SELECT * FROM dcpf.msf_results('00000000-0000-4000-8000-0000000000ff')$$);
 \set ON_ERROR_STOP 1
 
 -- her own audit trail names no respondent: only she and her mentor appear
