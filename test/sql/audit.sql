@@ -17,7 +17,10 @@ SET timezone = 'UTC';
 -- the events after a mark, without times and numbers
 CREATE TEMP TABLE mark (id bigint);
 INSERT INTO mark VALUES (0);
+-- (after the queued reads are written: a read the worker writes late would
+-- otherwise land after the mark)
 CREATE FUNCTION pg_temp.set_mark() RETURNS void LANGUAGE sql AS $$
+    SELECT dcpf.audit_queue_drain();
     UPDATE pg_temp.mark SET id = (SELECT coalesce(max(e.id), 0) FROM dcpf.audit_event e) $$;
 CREATE VIEW pg_temp.events AS
 SELECT e.action, e.outcome, right(e.actor_person::text, 3) AS actor, e.actor_method AS method,
