@@ -306,6 +306,9 @@ DECLARE
     other    uuid;
 BEGIN
     SELECT * INTO item FROM dcpf.portfolio_item WHERE id = CASE TG_OP WHEN 'DELETE' THEN OLD.item_id ELSE NEW.item_id END;
+    IF TG_OP = 'DELETE' AND item.id IS NULL THEN
+        RETURN OLD;         -- the item itself is being deleted (erasure): its links go with it
+    END IF;
     IF item.status IS DISTINCT FROM 'draft' THEN
         RAISE EXCEPTION 'only a draft''s links can change'
             USING ERRCODE = 'object_not_in_prerequisite_state',

@@ -184,6 +184,14 @@ UPDATE dcpf.portfolio_item SET status = 'signed', locked_at = NULL WHERE id = '0
 \set ON_ERROR_STOP 1
 SELECT title, status FROM dcpf.portfolio_item WHERE id = '00000000-0000-4000-8000-00000000f001';
 
+-- deleting an item (as erasure will) takes its links with it
+INSERT INTO dcpf.portfolio_item (id, owner_id, item_type, title)
+VALUES ('00000000-0000-4000-8000-00000000f00e', '00000000-0000-4000-8000-000000000101', 'reflection', 'Te wissen');
+INSERT INTO dcpf.portfolio_item_competency (item_id, competency_id)
+VALUES ('00000000-0000-4000-8000-00000000f00e', '00000000-0000-4000-8000-00000000c301');
+DELETE FROM dcpf.portfolio_item WHERE id = '00000000-0000-4000-8000-00000000f00e';
+SELECT count(*) AS links_left FROM dcpf.portfolio_item_competency WHERE item_id = '00000000-0000-4000-8000-00000000f00e';
+
 -- the trail: the owner's items are the owner's events (the refused read of
 -- the copied body too, written by the audit worker)
 SELECT dcpf.audit_queue_drain();
