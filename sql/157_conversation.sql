@@ -176,7 +176,8 @@ BEGIN
         INSERT INTO dcpf.disclosure (subject_id, kind, recipient_person_id, recipient_description, what)
         VALUES (NEW.owner_id, 'share', c.counterpart_id, 'a person', format('portfolio item %s (conversation to sign)', NEW.id));
         PERFORM dcpf.queue_notice('conversation_to_sign', c.counterpart_id, NULL, NEW.owner_id,
-                                  jsonb_build_object('item_id', NEW.id, 'kind', c.kind, 'title', NEW.title,
+                                  jsonb_build_object('item_id', NEW.id, 'kind', c.kind,
+                                                     'title', CASE WHEN NOT NEW.possibly_patient_data THEN NEW.title END,
                                                      'asked_by', (SELECT dcpf.person_display_name(p) FROM dcpf.person p WHERE p.id = NEW.owner_id)));
     END IF;
     RETURN NULL;
@@ -225,6 +226,10 @@ BEGIN
     RETURNING * INTO c;
     IF c.owner_signed_at IS NOT NULL AND c.counterpart_signed_at IS NOT NULL THEN
         UPDATE dcpf.portfolio_item p SET status = 'signed', signed_at = now(), signed_by = c.counterpart_id WHERE p.id = c.item_id;
+        -- signed, it is no longer asked of the other party: that disclosure ends
+        UPDATE dcpf.disclosure d SET ended_at = now()
+         WHERE d.subject_id = c.owner_id AND d.ended_at IS NULL
+           AND d.what = format('portfolio item %s (conversation to sign)', c.item_id);
         RETURN 'signed by both';
     END IF;
     RETURN CASE WHEN me = c.owner_id THEN 'signed by the professional' ELSE 'signed by the other party' END;

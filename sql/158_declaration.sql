@@ -179,6 +179,10 @@ BEGIN
     UPDATE dcpf.competency_declaration x SET issued_on = current_date, valid_until = issue_declaration.valid_until
      WHERE x.item_id = d.item_id;
     UPDATE dcpf.portfolio_item p SET status = 'signed', signed_at = now(), signed_by = me WHERE p.id = it.id;
+    -- issued, it is no longer asked of the issuer: that disclosure ends
+    UPDATE dcpf.disclosure x SET ended_at = now()
+     WHERE x.subject_id = it.owner_id AND x.ended_at IS NULL
+       AND x.what = format('portfolio item %s (competency declaration asked)', it.id);
     RETURN current_date;
 END
 $$;
@@ -219,7 +223,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION dcpf.revoke_declaration(uuid, text) IS
-    'the issuer, or a programme director (acting as trainer) of the item''s licensee, revokes an issued competency declaration with a reason (3-1000 characters, no patient numbers); final; returns the time. P0002 unless found and entitled; 55000 unless issued and in force; 23514 without a reason';
+    'the issuer, or a programme director (acting as trainer) of the item''s licensee, revokes an issued competency declaration (in force or expired) with a reason (3-1000 characters, kept in the clear, so never a patient number whatever the policy); final; returns the time. P0002 unless found and entitled; 55000 unless issued and not revoked; 23514 without a reason or with a patient number in it';
 
 -- the professional's declarations and where each stands
 CREATE VIEW dcpf.my_competency_declarations WITH (security_invoker = true, security_barrier = true) AS

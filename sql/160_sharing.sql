@@ -212,9 +212,13 @@ DECLARE
     request  text := 'portfolio item ' || NEW.id || ' (assessment request)';
 BEGIN
     SELECT a.assessor_id INTO assessor FROM dcpf.assessment a WHERE a.item_id = NEW.id;
-    IF assessor IS NOT NULL AND NOT EXISTS (
+    IF NEW.status = 'draft' THEN
+        -- withdrawn: no longer asked of the assessor
+        UPDATE dcpf.disclosure d SET ended_at = now()
+         WHERE d.subject_id = NEW.owner_id AND d.ended_at IS NULL AND d.what = request;
+    ELSIF assessor IS NOT NULL AND NOT EXISTS (
            SELECT FROM dcpf.disclosure d
-            WHERE d.subject_id = NEW.owner_id AND d.recipient_person_id = assessor AND d.what = request) THEN
+            WHERE d.subject_id = NEW.owner_id AND d.recipient_person_id = assessor AND d.what = request AND d.ended_at IS NULL) THEN
         INSERT INTO dcpf.disclosure (subject_id, kind, recipient_person_id, recipient_description, what)
         VALUES (NEW.owner_id, 'share', assessor, 'a person', request);
     END IF;
@@ -222,10 +226,11 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION dcpf.assessment_register() IS
-    'trigger: when an assessment item is first submitted, records its disclosure to the named assessor in dcpf.disclosure (SECURITY DEFINER: the register is written by the server only)';
+    'trigger: when an assessment item is submitted, records its disclosure to the named assessor in dcpf.disclosure (unless one is open), and ends it when the item is withdrawn (SECURITY DEFINER: the register is written by the server only)';
 REVOKE ALL ON FUNCTION dcpf.assessment_register() FROM PUBLIC;
 CREATE TRIGGER portfolio_item_assessment_register AFTER UPDATE OF status ON dcpf.portfolio_item
-    FOR EACH ROW WHEN (NEW.item_type = 'assessment' AND OLD.status = 'draft' AND NEW.status = 'submitted')
+    FOR EACH ROW WHEN (NEW.item_type = 'assessment' AND ((OLD.status = 'draft' AND NEW.status = 'submitted')
+                                                          OR (OLD.status = 'submitted' AND NEW.status = 'draft')))
     EXECUTE FUNCTION dcpf.assessment_register();
 
 -- ---------------------------------------------------------------------------

@@ -213,7 +213,9 @@ BEGIN
     SELECT dcpf.person_display_name(p) INTO asker FROM dcpf.person p WHERE p.id = it.owner_id;
     PERFORM dcpf.queue_notice('feedback_request', giver, address, it.owner_id,
                               jsonb_strip_nulls(jsonb_build_object('request_id', new_id, 'item_id', it.id, 'item_type', it.item_type,
-                                                                   'title', it.title, 'asked_by', asker,
+                                                                   -- (not a title that may hold a patient number)
+                                                                   'title', CASE WHEN NOT it.possibly_patient_data THEN it.title END,
+                                                                   'asked_by', asker,
                                                                    'expires_at', request_feedback.expires_at, 'token', token)));
     IF giver IS NULL THEN
         INSERT INTO dcpf.disclosure (subject_id, kind, recipient_description, what, until)
@@ -229,7 +231,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION dcpf.request_feedback(uuid, uuid, text, text, text, timestamptz) IS
-    'the owner asks for feedback on their draft item of type feedback (of a person of the platform, or by e-mail of someone outside it, named by giver_name), or asks the named assessor of their draft assessment to assess it; submits the item, queues a feedback_request notice (with a one-time link token for an address), records the disclosure, and returns the request id. Expires between an hour and 90 days from now (default 14 days). P0002 unless the caller''s draft; 42809 other item types; 22023 bad giver, address, name or expiry; 23514 when the message breaks the free-text policy';
+    'the owner asks for feedback on their draft item of type feedback (of a person of the platform, or by e-mail of someone outside it, named by giver_name), or asks the named assessor of their draft assessment to assess it; submits the item, queues a feedback_request notice (with a one-time link token for an address), records the disclosure, and returns the request id. Expires between an hour and 90 days from now (default 14 days). P0002 unless the caller''s draft; 42809 other item types; 23505 an item holding a multisource feedback round; 22023 bad giver, address, name or expiry, or a message over 4000 characters; 23514 when the message or name holds a patient number (refused whatever the licensee''s policy: it goes to someone else). The notice names the item''s title unless the item is flagged as possibly holding patient data';
 
 -- withdrawing the item withdraws its open request and ends its disclosure
 CREATE FUNCTION dcpf.feedback_request_withdraw() RETURNS trigger
@@ -415,6 +417,8 @@ BEGIN
         RAISE EXCEPTION 'feedback by link is signed with a name'
             USING ERRCODE = 'invalid_parameter_value', DETAIL = 'signed_name is empty or longer than 200 characters.';
     END IF;
+    -- kept in the clear: never a patient number, whatever the policy
+    PERFORM dcpf.free_text_verdict(NULL, 'The name signed with', ARRAY[signed_name]);
     RETURN dcpf.feedback_answer(r, feedback, NULL, signed_name);
 END
 $$;

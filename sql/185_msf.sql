@@ -158,7 +158,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION dcpf.start_msf(uuid, timestamptz, text[], integer) IS
-    'the owner starts a multisource feedback round on their draft item of type feedback: questions (default dcpf.msf_default_questions()), closing between a day and 90 days from now (default 21 days), a minimum of 3-50 respondents (default 5); returns the round. P0002 unless the caller''s draft; 42809 other types; 23505 when the item has a round or request; 22023 bad questions, minimum or closing time';
+    'the owner starts a multisource feedback round on their draft item of type feedback: questions (default dcpf.msf_default_questions()), closing between a day and 90 days from now (default 21 days), a minimum of 3-50 respondents (default 5); returns the round. P0002 unless the caller''s draft; 42809 other types; 23505 when the item has a round or request; 22023 bad questions, minimum or closing time; 23514 a question holding a patient number (refused whatever the policy: questions are kept in the clear and shown to others). Makes the owner''s data key if absent';
 
 -- the round of the owner, open for changes, or an error
 CREATE FUNCTION dcpf.msf_round_for_owner(round uuid) RETURNS dcpf.msf_round
@@ -252,7 +252,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION dcpf.close_msf(uuid) IS
-    'the owner closes their open round early: no more responses; its results show if the minimum responded; returns the time. P0002 unless the caller''s; 55000 closed already';
+    'the owner closes their open round early: no more responses, the invitations'' disclosures end; its results show if the minimum responded; returns the time. P0002 unless the caller''s; 55000 closed already';
 
 -- ---------------------------------------------------------------------------
 -- Responding (the respondent)

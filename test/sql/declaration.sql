@@ -148,7 +148,8 @@ SELECT title, state FROM dcpf.my_competency_declarations ORDER BY item_id;
 
 -- the trail: the issuer's and the others' attempts; the register and the notices
 RESET ROLE;
-SELECT right(recipient_person_id::text, 3) AS recipient, regexp_replace(what, '[0-9a-f-]{36}', '<id>', 'g') AS what
+SELECT right(recipient_person_id::text, 3) AS recipient, regexp_replace(what, '[0-9a-f-]{36}', '<id>', 'g') AS what,
+       ended_at IS NOT NULL AS ended
   FROM dcpf.disclosure ORDER BY recipient_person_id;
 SELECT kind, right(recipient_person_id::text, 3) AS recipient, payload->>'scope' AS scope FROM dcpf.notice ORDER BY recipient_person_id;
 SELECT dcpf.audit_queue_drain() AS drained;
