@@ -137,6 +137,16 @@ INSERT INTO dcpf.portfolio_collection_item (collection_id, item_id, owner_id)
 SELECT md5(a.person_id || 'collection')::uuid, md5(a.person_id || 'item')::uuid, a.person_id FROM actor a;
 INSERT INTO dcpf.share (owner_id, scope, item_id, grantee_licensee_id, grantee_role, permission)
 SELECT a.person_id, 'item', md5(a.person_id || 'item')::uuid, a.licensee_id, 'supervisor', 'read' FROM actor a;
+-- each actor attached a text file to the item (its content encrypted under
+-- their key)
+INSERT INTO plain_value
+SELECT 'portfolio_attachment_decrypted', md5(a.person_id || 'attachment')::uuid, a.person_id, a.licensee_id,
+       'Bijlage van ' || a.role_code || ' ' || a.tag
+  FROM actor a;
+INSERT INTO dcpf.portfolio_attachment (id, item_id, owner_id, file_name, media_type, content_encrypted)
+SELECT v.row_id, md5(v.person_id || 'item')::uuid, v.person_id, 'bijlage.txt', 'text/plain',
+       dcpf.encrypt(convert_to(v.value, 'UTF8'), 'portfolio_attachment', 'content', v.row_id, v.person_id)
+  FROM plain_value v WHERE v.view = 'portfolio_attachment_decrypted';
 
 -- a person in A holding every role without having accepted any EURA
 CREATE TEMP TABLE no_eura AS SELECT '00000000-0000-4000-8000-0000000e0e01'::uuid AS person_id, 'sub-no-eura' AS subject;
@@ -320,7 +330,15 @@ INSERT INTO table_expectation VALUES
  ('entrustment_decision', 't.licensee_id', 't.owner_id', 'level',
   $$INSERT INTO dcpf.entrustment_decision (owner_id, licensee_id, programme_id, epa_id, level, decided_on) VALUES ('{self}', '{lic}', md5('{lic}' || 'programme')::uuid, md5('{lic}' || 'epa')::uuid, 5, current_date)$$),
  ('disclosure', '(SELECT h.licensee_id FROM pg_temp.person_home h WHERE h.person_id = t.subject_id)', 't.subject_id', 'what',
-  $$INSERT INTO dcpf.disclosure (subject_id, kind, recipient_description, what) VALUES ('{self}', 'share', 'forged', 'forged')$$);
+  $$INSERT INTO dcpf.disclosure (subject_id, kind, recipient_description, what) VALUES ('{self}', 'share', 'forged', 'forged')$$),
+ -- attachments: the owner's, written only through their functions; the
+ -- media types accepted for them: a catalogue
+ ('attachment_media_type', NULL, NULL, 'description',
+  $$INSERT INTO dcpf.attachment_media_type (media_type, description, magic) VALUES ('application/x-forged', 'Forged', '\x00')$$),
+ ('portfolio_attachment', '(SELECT h.licensee_id FROM pg_temp.person_home h WHERE h.person_id = t.owner_id)', 't.owner_id', 'file_name',
+  $$INSERT INTO dcpf.portfolio_attachment (id, item_id, owner_id, file_name, media_type, content_encrypted)
+    SELECT n, md5('{self}' || 'item')::uuid, '{self}', 'probe.txt', 'text/plain',
+           dcpf.encrypt('\x41'::bytea, 'portfolio_attachment', 'content', n, '{self}') FROM gen_random_uuid() n$$);
 INSERT INTO table_expectation VALUES
  ('share', '(SELECT h.licensee_id FROM pg_temp.person_home h WHERE h.person_id = t.owner_id)', 't.owner_id', 'revoked_at',
   $$INSERT INTO dcpf.share (owner_id, scope, item_id, grantee_licensee_id, grantee_role, permission) VALUES ('{self}', 'item', md5('{self}' || 'item')::uuid, '{lic}', 'assessor', 'read')$$,
@@ -447,7 +465,11 @@ INSERT INTO op_rule VALUES
  ('entrustment_decision', 'INSERT', '*', 'denied'), ('entrustment_decision', 'UPDATE', '*', 'denied'),
  ('entrustment_decision', 'DELETE', '*', 'denied'),
  ('disclosure', 'SELECT', '*', 'self'), ('disclosure', 'INSERT', '*', 'denied'),
- ('disclosure', 'UPDATE', '*', 'denied'), ('disclosure', 'DELETE', '*', 'denied');
+ ('disclosure', 'UPDATE', '*', 'denied'), ('disclosure', 'DELETE', '*', 'denied'),
+ ('attachment_media_type', 'SELECT', '*', 'all'), ('attachment_media_type', 'INSERT', '*', 'denied'),
+ ('attachment_media_type', 'UPDATE', '*', 'denied'), ('attachment_media_type', 'DELETE', '*', 'denied'),
+ ('portfolio_attachment', 'SELECT', '*', 'self'), ('portfolio_attachment', 'INSERT', '*', 'denied'),
+ ('portfolio_attachment', 'UPDATE', '*', 'denied'), ('portfolio_attachment', 'DELETE', '*', 'denied');
 
 -- every table of the schema, discovered (the audit trail's partitions are
 -- reached through dcpf.audit_event; test/sql/audit.sql attacks them directly)
@@ -603,7 +625,10 @@ INSERT INTO view_expectation VALUES
       FROM dcpf.portfolio_item_decrypted v WHERE v.body IS NOT NULL$$),
  ('assessment_decrypted', 'assessment',
   $$SELECT v.item_id, v.strengths, (SELECT h.licensee_id FROM pg_temp.person_home h WHERE h.person_id = v.owner_id)
-      FROM dcpf.assessment_decrypted v WHERE v.strengths IS NOT NULL$$);
+      FROM dcpf.assessment_decrypted v WHERE v.strengths IS NOT NULL$$),
+ ('portfolio_attachment_decrypted', 'portfolio_attachment',
+  $$SELECT v.id, convert_from(v.content, 'UTF8'), (SELECT h.licensee_id FROM pg_temp.person_home h WHERE h.person_id = v.owner_id)
+      FROM dcpf.portfolio_attachment_decrypted v$$);
 CREATE TEMP TABLE view_probe (
     n serial PRIMARY KEY, role_code text, actor_id uuid, licensee_id uuid, view text, scope text, scope_lic uuid,
     expected text, description text);
