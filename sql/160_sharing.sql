@@ -319,35 +319,35 @@ COMMENT ON FUNCTION dcpf.shared_items(uuid) IS
 REVOKE ALL ON FUNCTION dcpf.shared_items(uuid) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION dcpf.shared_items(uuid) TO dcpf_app;
 
--- the check both readers below make: the permission the verified identity
--- holds on the item, the read logged; P0002 when none (an attempt on someone
--- else's existing row logged as denied)
-CREATE FUNCTION dcpf.shared_read(item uuid, object_table text, owner uuid, object_key text DEFAULT NULL)
-    RETURNS text
+-- the check the readers below (and those of attachments and comments) make:
+-- the permission the verified identity holds on the item, the read of the
+-- row (the item itself, or one of its rows) logged; P0002 when none (an
+-- attempt on someone else's existing row logged as denied)
+CREATE FUNCTION dcpf.shared_read(item uuid, object_table text, owner uuid, row_id uuid DEFAULT NULL) RETURNS text
     LANGUAGE plpgsql VOLATILE
     SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     granted text;
-    read_key text := coalesce(object_key, item::text);
+    object_key text := coalesce(row_id, item)::text;
 BEGIN
     PERFORM dcpf.verified_person();
     granted := CASE WHEN owner IS NOT NULL THEN dcpf.item_permission(item) END;
     IF granted IS NULL THEN
         IF owner IS NOT NULL AND owner <> dcpf.current_person() THEN
             -- an attempt on someone's data is an event too, kept when this error rolls back
-            PERFORM dcpf.audit_note('read', object_table, read_key, owner, '{"reason": "not shared"}', true);
+            PERFORM dcpf.audit_note('read', object_table, object_key, owner, '{"reason": "not shared"}', true);
         END IF;
-        RAISE EXCEPTION '% % not found', replace(object_table, '_', ' '), read_key
+        RAISE EXCEPTION '% % not found', replace(object_table, '_', ' '), object_key
             USING ERRCODE = 'no_data_found', DETAIL = 'It does not exist, or it is not shared with you now.';
     END IF;
-    PERFORM dcpf.audit_note('read', object_table, read_key, owner, NULL);
+    PERFORM dcpf.audit_note('read', object_table, object_key, owner, NULL);
     RETURN granted;
 END
 $$;
-COMMENT ON FUNCTION dcpf.shared_read(uuid, text, uuid, text) IS
-    'for the shared_* readers: the permission the verified identity holds on the item (owner NULL: the row does not exist), the read of the row object_key (default: the item''s id) of object_table logged; else P0002 "<table> <key> not found", an attempt on someone else''s row logged as a denied read; owner only';
-REVOKE ALL ON FUNCTION dcpf.shared_read(uuid, text, uuid, text) FROM PUBLIC;
+COMMENT ON FUNCTION dcpf.shared_read(uuid, text, uuid, uuid) IS
+    'for the functions that read shared rows (dcpf.shared_item, dcpf.shared_assessment, the attachments'' and comments'' readers): the permission the verified identity holds on the item (owner NULL: the row does not exist), the read of the row logged (row_id, or the item when NULL); else P0002 "<table> <id> not found", an attempt on someone else''s row logged as a denied read; owner only';
+REVOKE ALL ON FUNCTION dcpf.shared_read(uuid, text, uuid, uuid) FROM PUBLIC;
 
 -- one shared item with its body; refused (and logged) when not shared
 CREATE FUNCTION dcpf.shared_item(item uuid)

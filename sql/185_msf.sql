@@ -405,7 +405,7 @@ BEGIN
     -- a missing round and one not shared give the same answer (a denied
     -- attempt on someone's round is logged)
     IF r.id IS NULL OR (r.owner_id <> dcpf.verified_person() AND dcpf.item_permission(r.item_id) IS NULL) THEN
-        PERFORM dcpf.shared_read(r.item_id, 'msf_round', r.owner_id, round::text);
+        PERFORM dcpf.shared_read(r.item_id, 'msf_round', r.owner_id, round);
     END IF;
     IF r.closed_at IS NULL AND r.closes_at > now() THEN
         RAISE EXCEPTION 'multisource feedback round % is still open', r.id
@@ -422,7 +422,7 @@ BEGIN
     END IF;
     -- a sharer's read is logged once it succeeds
     IF r.owner_id <> dcpf.current_person() THEN
-        PERFORM dcpf.shared_read(r.item_id, 'msf_round', r.owner_id, r.id::text);
+        PERFORM dcpf.shared_read(r.item_id, 'msf_round', r.owner_id, r.id);
     END IF;
     RETURN r;
 END

@@ -137,6 +137,27 @@ INSERT INTO dcpf.portfolio_collection_item (collection_id, item_id, owner_id)
 SELECT md5(a.person_id || 'collection')::uuid, md5(a.person_id || 'item')::uuid, a.person_id FROM actor a;
 INSERT INTO dcpf.share (owner_id, scope, item_id, grantee_licensee_id, grantee_role, permission)
 SELECT a.person_id, 'item', md5(a.person_id || 'item')::uuid, a.licensee_id, 'supervisor', 'read' FROM actor a;
+-- each actor attached a text file to the item (its content encrypted under
+-- their key) and commented on it (a comment is made by a verified identity)
+INSERT INTO plain_value
+SELECT 'portfolio_attachment_decrypted', md5(a.person_id || 'attachment')::uuid, a.person_id, a.licensee_id,
+       'Bijlage van ' || a.role_code || ' ' || a.tag
+  FROM actor a;
+INSERT INTO dcpf.portfolio_attachment (id, item_id, owner_id, file_name, media_type, content_encrypted)
+SELECT v.row_id, md5(v.person_id || 'item')::uuid, v.person_id, 'bijlage.txt', 'text/plain',
+       dcpf.encrypt(convert_to(v.value, 'UTF8'), 'portfolio_attachment', 'content', v.row_id, v.person_id)
+  FROM plain_value v WHERE v.view = 'portfolio_attachment_decrypted';
+DO $$
+DECLARE a record;
+BEGIN
+    FOR a IN SELECT * FROM actor ORDER BY tag, role_code LOOP
+        PERFORM dcpf.act_as(a.person_id, a.licensee_id, a.role_code, 'matrix setup');
+        INSERT INTO plain_value
+        SELECT 'item_comment_decrypted', dcpf.comment_item(md5(a.person_id || 'item')::uuid, x.body), a.person_id, a.licensee_id, x.body
+          FROM (SELECT 'Opmerking van ' || a.role_code || ' ' || a.tag AS body) x;
+    END LOOP;
+    PERFORM dcpf.clear_identity();
+END $$;
 
 -- a person in A holding every role without having accepted any EURA
 CREATE TEMP TABLE no_eura AS SELECT '00000000-0000-4000-8000-0000000e0e01'::uuid AS person_id, 'sub-no-eura' AS subject;
@@ -379,7 +400,18 @@ INSERT INTO table_expectation VALUES
  ('msf_response', '(SELECT h.licensee_id FROM pg_temp.person_home h WHERE h.person_id = t.owner_id)', 't.owner_id', 'scores',
   $$INSERT INTO dcpf.msf_response (round_id, owner_id, respondent_role, scores) VALUES (md5('{self}' || 'round')::uuid, '{self}', 'nurse', '{1}')$$),
  ('notice', '(SELECT h.licensee_id FROM pg_temp.person_home h WHERE h.person_id = t.recipient_person_id)', 't.recipient_person_id', 'sent_at',
-  $$INSERT INTO dcpf.notice (kind, recipient_person_id, subject_id) VALUES ('feedback_given', '{self}', '{self}')$$);
+  $$INSERT INTO dcpf.notice (kind, recipient_person_id, subject_id) VALUES ('feedback_given', '{self}', '{self}')$$),
+ -- attachments and comments: the owner's, written only through their functions;
+ -- the media types accepted for attachments: a catalogue
+ ('attachment_media_type', NULL, NULL, 'description',
+  $$INSERT INTO dcpf.attachment_media_type (media_type, description, magic) VALUES ('application/x-forged', 'Forged', '\x00')$$),
+ ('portfolio_attachment', '(SELECT h.licensee_id FROM pg_temp.person_home h WHERE h.person_id = t.owner_id)', 't.owner_id', 'file_name',
+  $$INSERT INTO dcpf.portfolio_attachment (id, item_id, owner_id, file_name, media_type, content_encrypted)
+    SELECT n, md5('{self}' || 'item')::uuid, '{self}', 'probe.txt', 'text/plain',
+           dcpf.encrypt('\x41'::bytea, 'portfolio_attachment', 'content', n, '{self}') FROM gen_random_uuid() n$$),
+ ('item_comment', '(SELECT h.licensee_id FROM pg_temp.person_home h WHERE h.person_id = t.owner_id)', 't.owner_id', 'withdrawn_at',
+  $$INSERT INTO dcpf.item_comment (id, item_id, owner_id, body_encrypted)
+    SELECT n, md5('{self}' || 'item')::uuid, '{self}', dcpf.encrypt('Matrix probe', 'item_comment', 'body', n, '{self}') FROM gen_random_uuid() n$$);
 INSERT INTO table_expectation VALUES
  ('share', '(SELECT h.licensee_id FROM pg_temp.person_home h WHERE h.person_id = t.owner_id)', 't.owner_id', 'revoked_at',
   $$INSERT INTO dcpf.share (owner_id, scope, item_id, grantee_licensee_id, grantee_role, permission) VALUES ('{self}', 'item', md5('{self}' || 'item')::uuid, '{lic}', 'assessor', 'read')$$,
@@ -520,7 +552,13 @@ INSERT INTO op_rule VALUES
  ('msf_response', 'SELECT', '*', 'denied'), ('msf_response', 'INSERT', '*', 'denied'),
  ('msf_response', 'UPDATE', '*', 'denied'), ('msf_response', 'DELETE', '*', 'denied'),
  ('notice', 'SELECT', '*', 'self'), ('notice', 'INSERT', '*', 'denied'),
- ('notice', 'UPDATE', '*', 'denied'), ('notice', 'DELETE', '*', 'denied');
+ ('notice', 'UPDATE', '*', 'denied'), ('notice', 'DELETE', '*', 'denied'),
+ ('attachment_media_type', 'SELECT', '*', 'all'), ('attachment_media_type', 'INSERT', '*', 'denied'),
+ ('attachment_media_type', 'UPDATE', '*', 'denied'), ('attachment_media_type', 'DELETE', '*', 'denied'),
+ ('portfolio_attachment', 'SELECT', '*', 'self'), ('portfolio_attachment', 'INSERT', '*', 'denied'),
+ ('portfolio_attachment', 'UPDATE', '*', 'denied'), ('portfolio_attachment', 'DELETE', '*', 'denied'),
+ ('item_comment', 'SELECT', '*', 'self'), ('item_comment', 'INSERT', '*', 'denied'),
+ ('item_comment', 'UPDATE', '*', 'denied'), ('item_comment', 'DELETE', '*', 'denied');
 
 -- every table of the schema, discovered (the audit trail's partitions are
 -- reached through dcpf.audit_event; test/sql/audit.sql attacks them directly)
@@ -682,7 +720,13 @@ INSERT INTO view_expectation VALUES
       FROM dcpf.feedback_request_decrypted v WHERE v.message IS NOT NULL$$),
  ('conversation_decrypted', 'conversation',
   $$SELECT v.item_id, v.agreements, (SELECT h.licensee_id FROM pg_temp.person_home h WHERE h.person_id = v.owner_id)
-      FROM dcpf.conversation_decrypted v WHERE v.agreements IS NOT NULL$$);
+      FROM dcpf.conversation_decrypted v WHERE v.agreements IS NOT NULL$$),
+ ('portfolio_attachment_decrypted', 'portfolio_attachment',
+  $$SELECT v.id, convert_from(v.content, 'UTF8'), (SELECT h.licensee_id FROM pg_temp.person_home h WHERE h.person_id = v.owner_id)
+      FROM dcpf.portfolio_attachment_decrypted v$$),
+ ('item_comment_decrypted', 'item_comment',
+  $$SELECT v.id, v.body, (SELECT h.licensee_id FROM pg_temp.person_home h WHERE h.person_id = v.owner_id)
+      FROM dcpf.item_comment_decrypted v$$);
 CREATE TEMP TABLE view_probe (
     n serial PRIMARY KEY, role_code text, actor_id uuid, licensee_id uuid, view text, scope text, scope_lic uuid,
     expected text, description text);

@@ -3,7 +3,7 @@
 -- Sensitive columns are stored encrypted (bytea): their validation lives in
 -- the entry functions, and the *_decrypted views give the values back.
 BEGIN;
-SELECT plan(125);
+SELECT plan(137);
 
 SELECT has_schema('dcpf');
 SELECT tables_are('dcpf', ARRAY[
@@ -16,16 +16,18 @@ SELECT tables_are('dcpf', ARRAY[
     'entrustment_scale', 'competency', 'programme', 'programme_role', 'programme_member', 'epa', 'epa_competency',
     'portfolio_item', 'portfolio_item_competency', 'portfolio_item_epa',
     'portfolio_collection', 'portfolio_collection_item', 'share', 'disclosure', 'assessment', 'entrustment_decision',
-    'notice', 'feedback_request', 'conversation', 'competency_declaration', 'msf_round', 'msf_respondent', 'msf_response']
+    'notice', 'feedback_request', 'conversation', 'competency_declaration', 'msf_round', 'msf_respondent', 'msf_response',
+    'attachment_media_type', 'portfolio_attachment', 'item_comment']
     -- the audit trail's monthly partitions come and go with the calendar
     || ARRAY(SELECT c.relname::text FROM pg_class c JOIN pg_inherits i ON i.inhrelid = c.oid
               WHERE i.inhparent = 'dcpf.audit_event'::regclass AND c.relname <> 'audit_event_default'));
 SELECT views_are('dcpf', ARRAY['master_key_status', 'person_decrypted', 'person_phone_decrypted', 'person_address_decrypted',
                                'billing_profile_decrypted', 'portfolio_item_decrypted', 'assessment_decrypted',
+                               'portfolio_attachment_decrypted', 'item_comment_decrypted',
                                'my_epa_progress', 'my_notices', 'feedback_request_decrypted', 'conversation_decrypted',
                                'my_competency_declarations']);
 SELECT types_are('dcpf', ARRAY['big_number', 'iban', 'email', 'billing_text', 'country_code', 'phone_number', 'address_parts',
-                               'entrustment_level', 'portfolio_text']);
+                               'entrustment_level', 'portfolio_text', 'comment_text']);
 
 -- primary keys
 SELECT col_is_pk('dcpf', 'licensee', 'id', 'licensee has a uuid primary key');
@@ -44,6 +46,18 @@ SELECT col_is_pk('dcpf', 'competency', 'id', 'competencies have a uuid primary k
 SELECT col_is_pk('dcpf', 'entrustment_scale', 'level', 'the entrustment scale is keyed by level');
 SELECT col_type_is('dcpf', 'epa', 'target_level', 'dcpf.entrustment_level', 'an EPA''s target is an entrustment level (1-5)');
 SELECT col_is_pk('dcpf', 'portfolio_item', 'id', 'portfolio items have a uuid primary key');
+SELECT col_is_pk('dcpf', 'portfolio_attachment', 'id', 'attachments have a uuid primary key');
+SELECT col_is_pk('dcpf', 'item_comment', 'id', 'comments have a uuid primary key');
+SELECT col_is_pk('dcpf', 'attachment_media_type', ARRAY['media_type', 'builtin'],
+    'a media type is on the allow-list at most once as shipped and once as the site''s');
+SELECT set_eq('SELECT media_type FROM dcpf.attachment_media_type WHERE builtin',
+    ARRAY['application/pdf', 'image/png', 'image/jpeg', 'text/plain',
+          'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+          'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+          'application/vnd.openxmlformats-officedocument.presentationml.presentation'],
+    'the allow-list ships PDF, PNG, JPEG, plain text and the Office Open XML documents');
+SELECT ok(EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'attachment_media_type_checkable'),
+    'every accepted media type is recognised by its magic bytes or read as text');
 SELECT is_empty($$
     SELECT c.relname FROM pg_class c
      WHERE c.relnamespace = 'dcpf'::regnamespace AND c.relkind = 'r'
@@ -104,6 +118,8 @@ SELECT col_type_is('dcpf', 'person_address', 'country', 'dcpf.country_code', 'th
 SELECT col_type_is('dcpf', 'billing_profile', 'iban_encrypted', 'bytea', 'billing_profile.iban_encrypted is a ciphertext (bytea)');
 SELECT col_type_is('dcpf', 'billing_profile', 'contact_phone_encrypted', 'bytea', 'billing_profile.contact_phone_encrypted is a ciphertext (bytea)');
 SELECT col_type_is('dcpf', 'person_credential', 'totp_secret_encrypted', 'bytea', 'person_credential.totp_secret_encrypted is a ciphertext (bytea)');
+SELECT col_type_is('dcpf', 'portfolio_attachment', 'content_encrypted', 'bytea', 'portfolio_attachment.content_encrypted is a ciphertext (bytea)');
+SELECT col_type_is('dcpf', 'item_comment', 'body_encrypted', 'bytea', 'item_comment.body_encrypted is a ciphertext (bytea)');
 SELECT is_empty($$
     SELECT c.relname, a.attname FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid
      WHERE c.relnamespace = 'dcpf'::regnamespace AND c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped
@@ -116,6 +132,9 @@ SELECT has_trigger('dcpf', 'person_address', 'person_address_sealed', 'person_ad
 SELECT has_trigger('dcpf', 'billing_profile', 'billing_profile_iban_sealed', 'billing_profile.iban_encrypted is sealed');
 SELECT has_trigger('dcpf', 'billing_profile', 'billing_profile_contact_phone_sealed', 'billing_profile.contact_phone_encrypted is sealed');
 SELECT trigger_is('dcpf', 'person', 'person_big_number_sealed', 'dcpf', 'sealed_column', 'the sealing trigger is dcpf.sealed_column');
+SELECT has_trigger('dcpf', 'item_comment', 'item_comment_sealed', 'item_comment.body_encrypted is sealed');
+SELECT trigger_is('dcpf', 'portfolio_attachment', 'portfolio_attachment_state', 'dcpf', 'portfolio_attachment_check',
+    'portfolio_attachment.content_encrypted (bytes, not text) is opened and checked by its own trigger');
 -- ... the *_decrypted views give the values back, typed as before
 SELECT col_type_is('dcpf', 'person_decrypted', 'big_number', 'text', 'dcpf.person_decrypted.big_number is text');
 SELECT col_type_is('dcpf', 'person_phone_decrypted', 'number', 'text', 'dcpf.person_phone_decrypted.number is text');
@@ -207,6 +226,9 @@ SELECT fk_ok('dcpf', 'person', 'created_for_licensee', 'dcpf', 'licensee', 'id')
 SELECT fk_ok('dcpf', 'role_agreement', 'role_code', 'dcpf', 'role', 'code');
 SELECT fk_ok('dcpf', 'role_agreement_acceptance', 'agreement_id', 'dcpf', 'role_agreement', 'id');
 SELECT fk_ok('dcpf', 'policy_acknowledgement', 'document_id', 'dcpf', 'policy_document', 'id');
+SELECT fk_ok('dcpf', 'portfolio_attachment', 'item_id', 'dcpf', 'portfolio_item', 'id');
+SELECT fk_ok('dcpf', 'item_comment', 'item_id', 'dcpf', 'portfolio_item', 'id');
+SELECT fk_ok('dcpf', 'item_comment', 'author_id', 'dcpf', 'person', 'id');
 SELECT hasnt_fk('dcpf', 'data_key', 'a data key record has no foreign key: it outlives the person it protected');
 
 -- named CHECK constraints for every rule the brief names

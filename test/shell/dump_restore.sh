@@ -6,7 +6,8 @@
 # dcpf: the set of tables, row counts, and an md5 of each table's rows in a
 # fixed order. The builtin roles must come back exactly once (CREATE EXTENSION
 # recreates them; the dump must not carry them). Fails on any difference;
-# A role added by the site (not builtin) must survive.
+# A role added by the site (not builtin) must survive, and so must a DBA's
+# change of a shipped attachment media type (a row of the site's own).
 #
 # The audit trail comes back event for event, in its monthly partitions (made
 # at run time, so not members of the extension) and the default one. Restore
@@ -49,6 +50,8 @@ VALUES ('practice_educator', 'Praktijkbegeleider', 'Practice educator',
 SELECT dcpf.grant_membership(p.id, l.id, 'practice_educator', TIMESTAMPTZ '2024-09-01 00:00+02')
   FROM dcpf.person p, dcpf.licensee l
  WHERE p.email = 'j.wolbers@hogeschooltwente.nl' AND l.name LIKE 'Hogeschool Twente%' \g /dev/null
+-- a DBA's larger limit for PDF attachments: the site's row beside the shipped one
+SELECT dcpf.set_attachment_media_type('application/pdf', max_bytes => 20971520) \g /dev/null
 -- an erasure carried out before the backup: this person's data key is destroyed
 SELECT dcpf.shred_person_key(p.id, 'erasure request before the backup (dump_restore.sh)')
   FROM dcpf.person p WHERE p.email = 's.devries@umc-oostnederland.nl' \g /dev/null
@@ -209,6 +212,9 @@ IFS='|' read -r b_dst all_dst distinct_dst _ <<<"$r_dst"
 [ "$all_dst" = "$distinct_dst" ] || fail "duplicate role codes after restore: [$r_dst]"
 [ "${b_dst:-0}" -gt 0 ] || fail "no builtin roles after restore"
 grep -q 'practice_educator' <<<"$r_dst" || fail "the site-added role practice_educator was lost"
+pdf_limit=$("${psql[@]}" -At -d "$dst" -c "SELECT max_bytes FROM dcpf.attachment_media_type
+                                             WHERE media_type = 'application/pdf' ORDER BY builtin LIMIT 1")
+[ "$pdf_limit" = "20971520" ] || fail "the site's limit for PDF attachments was lost in the dump: [$pdf_limit]"
 dumped=$(pg_restore -a -t role -f - "$work/dcpf.dump" 2>/dev/null | grep -cE "^(professional|medical_trainee|licensee_admin)[[:space:]]" || true)
 [ "$dumped" -eq 0 ] || fail "the dump carries builtin role rows ($dumped)"
 
