@@ -21,7 +21,7 @@ SELECT tables_are('dcpf', ARRAY[
               WHERE i.inhparent = 'dcpf.audit_event'::regclass AND c.relname <> 'audit_event_default'));
 SELECT views_are('dcpf', ARRAY['master_key_status', 'person_decrypted', 'person_phone_decrypted', 'person_address_decrypted',
                                'billing_profile_decrypted', 'portfolio_item_decrypted', 'assessment_decrypted',
-                               'my_epa_progress']);
+                               'my_epa_progress', 'supervised_epa_progress']);
 SELECT types_are('dcpf', ARRAY['big_number', 'iban', 'email', 'billing_text', 'country_code', 'phone_number', 'address_parts',
                                'entrustment_level', 'portfolio_text']);
 
