@@ -12,22 +12,34 @@
 -- all: the rules of dcpf.item_permission, as a set (a person share; or a
 -- share with the licensee and role the identity acts in, within its
 -- programmes when it names one, while the owner is a current member of that
--- licensee). What each share covers is the caller's to match.
+-- licensee). What each share covers is the caller's to match. (PL/pgSQL,
+-- so that its plan is made once per session, not at every call.)
 CREATE FUNCTION dcpf.shares_in_force(owner uuid DEFAULT NULL)
     RETURNS TABLE (owner_id uuid, scope text, item_id uuid, collection_id uuid, category text)
-    LANGUAGE sql STABLE PARALLEL RESTRICTED
+    LANGUAGE plpgsql STABLE PARALLEL RESTRICTED ROWS 30
     SET search_path = pg_catalog, pg_temp
 AS $$
-SELECT s.owner_id, s.scope, s.item_id, s.collection_id, s.category
-  FROM dcpf.share s
- WHERE s.revoked_at IS NULL AND s.valid_from <= now() AND (s.valid_until IS NULL OR s.valid_until > now())
-   AND (shares_in_force.owner IS NULL OR s.owner_id = shares_in_force.owner)
-   AND (s.grantee_person_id = dcpf.current_person()
-        OR (s.grantee_licensee_id = dcpf.current_licensee() AND s.grantee_role = dcpf.current_role()
-            AND (s.grantee_programme_id IS NULL OR s.grantee_programme_id = ANY ((SELECT dcpf.my_programmes())::uuid[]))
-            AND EXISTS (SELECT FROM dcpf.membership m
-                         WHERE m.person_id = s.owner_id AND m.licensee_id = s.grantee_licensee_id
-                           AND m.valid_from <= now() AND (m.valid_until IS NULL OR m.valid_until > now()))))
+BEGIN
+    -- a person share
+    RETURN QUERY
+    SELECT s.owner_id, s.scope, s.item_id, s.collection_id, s.category
+      FROM dcpf.share s
+     WHERE s.grantee_person_id = dcpf.current_person()
+       AND s.revoked_at IS NULL AND s.valid_from <= now() AND (s.valid_until IS NULL OR s.valid_until > now())
+       AND (shares_in_force.owner IS NULL OR s.owner_id = shares_in_force.owner)
+    UNION ALL
+    -- a share with the role the identity acts in (an AND of its own, so that
+    -- the owner's membership is an index probe per share, never a scan)
+    SELECT s.owner_id, s.scope, s.item_id, s.collection_id, s.category
+      FROM dcpf.share s
+     WHERE s.grantee_licensee_id = dcpf.current_licensee() AND s.grantee_role = dcpf.current_role()
+       AND s.revoked_at IS NULL AND s.valid_from <= now() AND (s.valid_until IS NULL OR s.valid_until > now())
+       AND (shares_in_force.owner IS NULL OR s.owner_id = shares_in_force.owner)
+       AND (s.grantee_programme_id IS NULL OR s.grantee_programme_id = ANY ((SELECT dcpf.my_programmes())::uuid[]))
+       AND EXISTS (SELECT FROM dcpf.membership m
+                    WHERE m.person_id = s.owner_id AND m.licensee_id = s.grantee_licensee_id
+                      AND m.valid_from <= now() AND (m.valid_until IS NULL OR m.valid_until > now()));
+END
 $$;
 COMMENT ON FUNCTION dcpf.shares_in_force(uuid) IS
     'the shares, of one owner or all, that give the verified identity access now under the rules of dcpf.item_permission (a person share, or one with the licensee, role and programme it acts in while the owner is a current member of that licensee): owner, scope and what the scope names; owner only';
@@ -54,25 +66,23 @@ BEGIN
     FOR trainee_id, programme_id, epa_id, code, version, title, target_level, observations, highest_level,
         last_observed_at, decision_shown, decided_level, decided_on, missing IN
         WITH granted AS MATERIALIZED (SELECT * FROM dcpf.shares_in_force(supervised_epa_progress.trainee)),
-        trainees AS MATERIALIZED (SELECT DISTINCT g.owner_id FROM granted g),
+        trainees AS (SELECT array_agg(DISTINCT g.owner_id) AS ids FROM granted g),
         observed AS (
             -- an assessed assessment's item is signed or locked and of type
             -- assessment (dcpf.assessment_check): its named assessor reads
             -- it, and shares of the whole portfolio, the category, a
-            -- collection holding it or the item itself
+            -- collection holding it or the item itself (each list made once)
             SELECT a.owner_id, a.epa_id, count(*) AS n, max(a.entrustment_level)::smallint AS top, max(a.assessed_at) AS last_at
-              FROM trainees t
-              JOIN dcpf.assessment a ON a.owner_id = t.owner_id
-             WHERE a.assessed_at IS NOT NULL AND a.epa_id IS NOT NULL
+              FROM dcpf.assessment a
+             WHERE a.owner_id = ANY ((SELECT t.ids FROM trainees t)::uuid[])
+               AND a.assessed_at IS NOT NULL AND a.epa_id IS NOT NULL
                AND (a.assessor_id = me
-                    OR EXISTS (SELECT FROM granted g
-                                WHERE g.owner_id = a.owner_id
-                                  AND (g.scope = 'portfolio'
-                                       OR (g.scope = 'category' AND g.category = 'assessment')
-                                       OR (g.scope = 'item' AND g.item_id = a.item_id)
-                                       OR (g.scope = 'collection'
-                                           AND EXISTS (SELECT FROM dcpf.portfolio_collection_item ci
-                                                        WHERE ci.collection_id = g.collection_id AND ci.item_id = a.item_id)))))
+                    OR a.owner_id IN (SELECT g.owner_id FROM granted g
+                                       WHERE g.scope = 'portfolio' OR (g.scope = 'category' AND g.category = 'assessment'))
+                    OR a.item_id IN (SELECT g.item_id FROM granted g WHERE g.scope = 'item')
+                    OR a.item_id IN (SELECT ci.item_id FROM granted g
+                                       JOIN dcpf.portfolio_collection_item ci ON ci.collection_id = g.collection_id
+                                      WHERE g.scope = 'collection'))
              GROUP BY a.owner_id, a.epa_id
         )
         SELECT pm.person_id, e.programme_id, e.id, e.code, e.version, e.title, e.target_level,
@@ -80,16 +90,15 @@ BEGIN
                CASE WHEN d.level >= e.target_level THEN NULL
                     WHEN o.top >= e.target_level THEN 'an entrustment decision'
                     ELSE format('observations at level %s', e.target_level) END
-          FROM trainees t
-          JOIN dcpf.programme_member pm
-            ON pm.person_id = t.owner_id AND pm.role = 'trainee'
-           AND pm.valid_from <= now() AND (pm.valid_until IS NULL OR pm.valid_until > now())
+          FROM dcpf.programme_member pm
           JOIN dcpf.epa e ON e.programme_id = pm.programme_id AND e.retired_at IS NULL
           LEFT JOIN observed o ON o.owner_id = pm.person_id AND o.epa_id = e.id
           LEFT JOIN LATERAL (SELECT x.level, x.decided_on FROM dcpf.entrustment_decision x
                               WHERE x.owner_id = pm.person_id AND x.epa_id = e.id AND x.revoked_at IS NULL
                                 AND e.programme_id = ANY (directed)
                               ORDER BY x.decided_on DESC, x.created_at DESC LIMIT 1) d ON true
+         WHERE pm.person_id = ANY ((SELECT t.ids FROM trainees t)::uuid[]) AND pm.role = 'trainee'
+           AND pm.valid_from <= now() AND (pm.valid_until IS NULL OR pm.valid_until > now())
          ORDER BY pm.person_id, e.programme_id, e.code, e.version
     LOOP
         -- each trainee shown is a read of their data, logged before any row is returned
