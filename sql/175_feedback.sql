@@ -73,6 +73,14 @@ RETURN pg_catalog.rtrim(pg_catalog.translate(pg_catalog.encode(pg_catalog.uuid_s
 COMMENT ON FUNCTION dcpf.new_link_token() IS
     'a new one-time link token (base64url, 244 random bits from two version-4 UUIDs); owner only';
 
+-- what is kept of a link token: its SHA-256; NULL for what cannot be one
+CREATE FUNCTION dcpf.link_token_hash(token text) RETURNS bytea
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+RETURN CASE WHEN length(token) BETWEEN 20 AND 100 THEN pg_catalog.sha256(pg_catalog.convert_to(token, 'UTF8')) END;
+COMMENT ON FUNCTION dcpf.link_token_hash(text) IS
+    'the SHA-256 of a one-time link token (what is stored, and what a token is looked up by), or NULL for a value of under 20 or over 100 characters, which is no token; owner only';
+
 -- the request a link token opens, or P0002
 CREATE FUNCTION dcpf.feedback_request_by_token_hash(token text) RETURNS dcpf.feedback_request
     LANGUAGE plpgsql STABLE
@@ -83,10 +91,7 @@ DECLARE
 BEGIN
     -- looked up by its hash: equal hashes, not a compare of secrets in time
     -- that depends on the token
-    IF token IS NOT NULL AND length(token) BETWEEN 20 AND 100 THEN
-        SELECT * INTO r FROM dcpf.feedback_request x
-         WHERE x.token_hash = pg_catalog.sha256(pg_catalog.convert_to(token, 'UTF8'));
-    END IF;
+    SELECT * INTO r FROM dcpf.feedback_request x WHERE x.token_hash = dcpf.link_token_hash(token);
     IF r.id IS NULL THEN
         RAISE EXCEPTION 'feedback request not found'
             USING ERRCODE = 'no_data_found', DETAIL = 'The link is not valid.';
@@ -206,7 +211,7 @@ BEGIN
                                        token_hash, expires_at)
     VALUES (new_id, it.id, it.owner_id, giver, address, btrim(giver_name),
             CASE WHEN message IS NOT NULL THEN dcpf.encrypt(message, 'feedback_request', 'message', new_id, it.owner_id) END,
-            CASE WHEN token IS NOT NULL THEN sha256(convert_to(token, 'UTF8')) END, request_feedback.expires_at);
+            dcpf.link_token_hash(token), request_feedback.expires_at);
     UPDATE dcpf.portfolio_item SET status = 'submitted', submitted_at = now() WHERE id = it.id;
 
     -- the giver is told; the item is disclosed to them
@@ -473,7 +478,7 @@ REVOKE ALL ON dcpf.feedback_request_decrypted FROM PUBLIC;
 ALTER TABLE dcpf.feedback_request FORCE ROW LEVEL SECURITY;
 ALTER TABLE dcpf.feedback_request ENABLE ROW LEVEL SECURITY;
 SELECT pg_catalog.pg_extension_config_dump('dcpf.feedback_request', '');
-REVOKE ALL ON FUNCTION dcpf.new_link_token(), dcpf.feedback_request_by_token_hash(text),
+REVOKE ALL ON FUNCTION dcpf.new_link_token(), dcpf.link_token_hash(text), dcpf.feedback_request_by_token_hash(text),
     dcpf.feedback_request_open(dcpf.feedback_request), dcpf.feedback_request_withdraw(), dcpf.feedback_request_assessed(),
     dcpf.feedback_request_view(dcpf.feedback_request), dcpf.feedback_answer(dcpf.feedback_request, text, uuid, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION dcpf.request_feedback(uuid, uuid, text, text, text, timestamptz), dcpf.feedback_request_for_giver(uuid),

@@ -221,7 +221,7 @@ BEGIN
     END IF;
     INSERT INTO dcpf.msf_respondent (round_id, owner_id, person_id, email, name, respondent_role, token_hash)
     VALUES (r.id, r.owner_id, person, address, btrim(name), respondent_role,
-            CASE WHEN token IS NOT NULL THEN sha256(convert_to(token, 'UTF8')) END)
+            dcpf.link_token_hash(token))
     RETURNING id INTO new_id;
     PERFORM dcpf.queue_notice('msf_invitation', person, address, r.owner_id,
                               jsonb_strip_nulls(jsonb_build_object(
@@ -326,9 +326,7 @@ AS $$
 DECLARE
     invitation dcpf.msf_respondent;
 BEGIN
-    IF token IS NOT NULL AND length(token) BETWEEN 20 AND 100 THEN
-        SELECT * INTO invitation FROM dcpf.msf_respondent x WHERE x.token_hash = sha256(convert_to(token, 'UTF8'));
-    END IF;
+    SELECT * INTO invitation FROM dcpf.msf_respondent x WHERE x.token_hash = dcpf.link_token_hash(token);
     IF invitation.id IS NULL THEN
         RAISE EXCEPTION 'multisource feedback invitation not found' USING ERRCODE = 'no_data_found', DETAIL = 'The link is not valid.';
     END IF;
