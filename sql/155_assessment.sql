@@ -45,6 +45,29 @@ CREATE TRIGGER assessment_sealed_strengths BEFORE INSERT OR UPDATE ON dcpf.asses
 CREATE TRIGGER assessment_sealed_improvements BEFORE INSERT OR UPDATE ON dcpf.assessment
     FOR EACH ROW EXECUTE FUNCTION dcpf.sealed_column('improvements', 'improvements_encrypted', 'item_id', 'owner_id', '', 'dcpf.portfolio_text');
 
+-- the item a subtype row (an assessment, a conversation, a declaration)
+-- belongs to; a new row only on a draft of the matching type
+CREATE FUNCTION dcpf.subtype_item(item uuid, item_type text, what text, new_row boolean) RETURNS dcpf.portfolio_item
+    LANGUAGE plpgsql STABLE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    it dcpf.portfolio_item;
+BEGIN
+    SELECT * INTO it FROM dcpf.portfolio_item p WHERE p.id = subtype_item.item;
+    IF new_row AND (it.item_type IS DISTINCT FROM subtype_item.item_type OR it.status IS DISTINCT FROM 'draft') THEN
+        RAISE EXCEPTION '% belongs to a draft item of type %', what, subtype_item.item_type
+            USING ERRCODE = 'check_violation',
+                  -- nothing about the item itself: it may be someone else's
+                  DETAIL = format('Item %s is not a draft of type %s.', subtype_item.item, subtype_item.item_type);
+    END IF;
+    RETURN it;
+END
+$$;
+COMMENT ON FUNCTION dcpf.subtype_item(uuid, text, text, boolean) IS
+    'for the subtype triggers: the portfolio item a row belongs to; for a new row 23514 "<what> belongs to a draft item of type <type>" unless it is a draft of that type (saying nothing more about the item); owner only';
+REVOKE ALL ON FUNCTION dcpf.subtype_item(uuid, text, text, boolean) FROM PUBLIC;
+
 CREATE FUNCTION dcpf.assessment_check() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
@@ -52,14 +75,8 @@ AS $$
 DECLARE
     item dcpf.portfolio_item;
 BEGIN
-    SELECT * INTO item FROM dcpf.portfolio_item WHERE id = NEW.item_id;
+    item := dcpf.subtype_item(NEW.item_id, 'assessment', 'an assessment', TG_OP = 'INSERT');
     IF TG_OP = 'INSERT' THEN
-        IF item.item_type IS DISTINCT FROM 'assessment' OR item.status IS DISTINCT FROM 'draft' THEN
-            RAISE EXCEPTION 'an assessment belongs to a draft item of type assessment'
-                USING ERRCODE = 'check_violation',
-                      -- nothing about the item itself: it may be someone else's
-                      DETAIL = format('Item %s is not a draft of type assessment.', NEW.item_id);
-        END IF;
         NEW.owner_id := item.owner_id;
         IF NEW.entrustment_level IS NOT NULL OR NEW.strengths_encrypted IS NOT NULL
            OR NEW.improvements_encrypted IS NOT NULL OR NEW.assessed_at IS NOT NULL THEN

@@ -49,13 +49,8 @@ DECLARE
     body       text;
     flagged    boolean;
 BEGIN
-    SELECT * INTO item FROM dcpf.portfolio_item WHERE id = NEW.item_id;
+    item := dcpf.subtype_item(NEW.item_id, 'conversation', 'a conversation', TG_OP = 'INSERT');
     IF TG_OP = 'INSERT' THEN
-        IF item.item_type IS DISTINCT FROM 'conversation' OR item.status IS DISTINCT FROM 'draft' THEN
-            RAISE EXCEPTION 'a conversation belongs to a draft item of type conversation'
-                USING ERRCODE = 'check_violation',
-                      DETAIL = format('Item %s is not a draft of type conversation.', NEW.item_id);
-        END IF;
         NEW.owner_id := item.owner_id;
         IF NEW.owner_signed_at IS NOT NULL OR NEW.counterpart_signed_at IS NOT NULL THEN
             RAISE EXCEPTION 'a conversation is signed with dcpf.sign_conversation'

@@ -49,13 +49,8 @@ AS $$
 DECLARE
     item dcpf.portfolio_item;
 BEGIN
-    SELECT * INTO item FROM dcpf.portfolio_item WHERE id = NEW.item_id;
+    item := dcpf.subtype_item(NEW.item_id, 'competency_declaration', 'a competency declaration', TG_OP = 'INSERT');
     IF TG_OP = 'INSERT' THEN
-        IF item.item_type IS DISTINCT FROM 'competency_declaration' OR item.status IS DISTINCT FROM 'draft' THEN
-            RAISE EXCEPTION 'a competency declaration belongs to a draft item of type competency_declaration'
-                USING ERRCODE = 'check_violation',
-                      DETAIL = format('Item %s is not a draft of type competency_declaration.', NEW.item_id);
-        END IF;
         NEW.owner_id := item.owner_id;
         IF NEW.issued_on IS NOT NULL OR NEW.valid_until IS NOT NULL OR NEW.revoked_at IS NOT NULL THEN
             RAISE EXCEPTION 'only the issuer issues a competency declaration'
