@@ -52,18 +52,19 @@ COMMENT ON COLUMN dcpf.purpose.security_measures IS 'the technical and organisat
 COMMENT ON COLUMN dcpf.purpose.requires_consent IS
     'processing needs the person''s consent (exactly when the legal basis is consent); only such purposes accept consent';
 COMMENT ON COLUMN dcpf.purpose.builtin IS 'shipped with dcpf; not dumped, recreated by CREATE EXTENSION; nobody changes it';
-COMMENT ON COLUMN dcpf.purpose.created_at IS 'when the purpose was registered';
+COMMENT ON COLUMN dcpf.purpose.created_at IS
+    'when the purpose was registered (the shipped ones: when the privacy statement describing them came into force, so that a restore recreates them unchanged)';
 
 -- the platform's purposes, from the privacy statement (privacyverklaring,
 -- in force since 13 September 2020)
 INSERT INTO dcpf.purpose (code, name_nl, name_en, description, legal_basis, data_categories, subject_categories, recipients,
-                          retention, security_measures, requires_consent, builtin)
+                          retention, security_measures, requires_consent, builtin, created_at)
 SELECT v.code, v.name_nl, v.name_en, v.description, v.legal_basis, v.data_categories, v.subject_categories, v.recipients,
        v.retention,
        'Data in secured, monitored data centres in the Netherlands (ISO 27001, NEN 7510); every login attempt logged; '
        'access control at several levels and per role agreement (EURA); TLS in transit; encryption of sensitive columns; '
        'an audit trail of every access; confidentiality duty for all staff and subprocessors.',
-       v.legal_basis = 'consent', true
+       v.legal_basis = 'consent', true, '2020-09-13 00:00:00+02'
   FROM (VALUES
     ('service_delivery', 'Dienstverlening', 'Service delivery',
      'Keeping the career portfolio and everything needed to deliver the licensed SaaS products: accounts, profiles, roles, '
