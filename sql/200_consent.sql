@@ -328,14 +328,14 @@ COMMENT ON FUNCTION dcpf.lift_objection(text) IS
 -- security, so it answers only about consents the caller may see (their
 -- own; the staff of the person's licensee) and is false for everyone else,
 -- whatever is recorded: no oracle of other people's consent, and fail-closed
--- in a policy. Its SQL body is inlined into the calling query, a probe of
--- consent's primary key (a SECURITY DEFINER function is never inlined).
+-- in a policy. Each call is one probe of consent's primary key, its plan
+-- prepared once per query (a body with a sublink is not inlined).
 CREATE FUNCTION dcpf.has_consent(person uuid, purpose text) RETURNS boolean
     LANGUAGE sql STABLE PARALLEL RESTRICTED
 RETURN EXISTS (SELECT FROM dcpf.consent c
                 WHERE c.person_id = has_consent.person AND c.purpose_code = has_consent.purpose AND c.state = 'given');
 COMMENT ON FUNCTION dcpf.has_consent(uuid, text) IS
-    'true when the person''s consent for the purpose is in force (given, not withdrawn, no objection); security invoker: false for a consent the caller may not see, so it cannot probe other people''s; one primary-key probe, cheap enough for a policy';
+    'true when the person''s consent for the purpose is in force (given, not withdrawn, no objection); security invoker: false for a consent the caller may not see, so it cannot probe other people''s; one primary-key probe per call, cheap enough for a policy';
 
 REVOKE ALL ON TABLE dcpf.purpose, dcpf.consent_event, dcpf.consent FROM PUBLIC;
 ALTER TABLE dcpf.purpose FORCE ROW LEVEL SECURITY;
