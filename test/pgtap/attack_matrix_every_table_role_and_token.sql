@@ -159,6 +159,23 @@ BEGIN
     PERFORM dcpf.clear_identity();
 END $$;
 
+-- each licensee registered a purpose of its own; every actor consented to
+-- marketing and to the purpose of their licensee
+INSERT INTO dcpf.purpose (code, licensee_id, name_nl, name_en, description, legal_basis, data_categories, subject_categories,
+                          retention, security_measures, requires_consent)
+SELECT 'mx_news_' || lower(l.tag), l.id, 'Nieuws ' || l.tag, 'News ' || l.tag, 'The matrix newsletter of licensee ' || l.tag,
+       'consent', '{name}', '{employees}', 'Until withdrawn.', 'As the platform.', true
+  FROM lic l;
+DO $$
+DECLARE a record;
+BEGIN
+    FOR a IN SELECT * FROM actor ORDER BY tag, role_code LOOP
+        PERFORM dcpf.act_as(a.person_id, a.licensee_id, a.role_code, 'matrix setup');
+        PERFORM dcpf.give_consent('marketing'), dcpf.give_consent('mx_news_' || lower(a.tag));
+    END LOOP;
+    PERFORM dcpf.clear_identity();
+END $$;
+
 -- a person in A holding every role without having accepted any EURA
 CREATE TEMP TABLE no_eura AS SELECT '00000000-0000-4000-8000-0000000e0e01'::uuid AS person_id, 'sub-no-eura' AS subject;
 INSERT INTO dcpf.person (id, email, surname, initials, big_number_encrypted)
@@ -417,6 +434,18 @@ INSERT INTO table_expectation VALUES
   $$INSERT INTO dcpf.share (owner_id, scope, item_id, grantee_licensee_id, grantee_role, permission) VALUES ('{self}', 'item', md5('{self}' || 'item')::uuid, '{lic}', 'assessor', 'read')$$,
   $$(t.owner_id = {actor} OR t.grantee_person_id = {actor} OR (t.grantee_licensee_id = {lic} AND t.grantee_role = {role}))$$);
 
+-- purposes: the platform's for everyone, a licensee's own for its members,
+-- registered by its admin; consent: the person's own, read by the
+-- licensee's privacy officer (events and states) and admin (states),
+-- written only by dcpf.give_consent and the other consent functions
+INSERT INTO table_expectation VALUES
+ ('purpose', 't.licensee_id', NULL, 'name_en',
+  $$INSERT INTO dcpf.purpose (code, licensee_id, name_nl, name_en, description, legal_basis, data_categories, subject_categories, retention, security_measures, requires_consent) VALUES ('mx_forged', '{lic}', 'Vervalst', 'Forged', 'A forged purpose of the matrix.', 'consent', '{name}', '{users}', 'Forever.', 'None at all.', true)$$),
+ ('consent_event', '(SELECT h.licensee_id FROM pg_temp.person_home h WHERE h.person_id = t.person_id)', 't.person_id', 'channel',
+  $$INSERT INTO dcpf.consent_event (person_id, purpose_code, action, channel, receipt) VALUES ('{self}', 'surveys_events', 'given', 'web', '{}')$$),
+ ('consent', '(SELECT h.licensee_id FROM pg_temp.person_home h WHERE h.person_id = t.person_id)', 't.person_id', 'state',
+  $$INSERT INTO dcpf.consent (person_id, purpose_code, state, since, last_event_id) VALUES ('{self}', 'surveys_events', 'given', now(), gen_random_uuid())$$);
+
 CREATE TEMP TABLE op_rule (tbl text, op text, role_code text, rule text, PRIMARY KEY (tbl, op, role_code));
 INSERT INTO op_rule VALUES
  -- catalogues: every identity reads; nobody writes
@@ -558,7 +587,13 @@ INSERT INTO op_rule VALUES
  ('portfolio_attachment', 'SELECT', '*', 'self'), ('portfolio_attachment', 'INSERT', '*', 'denied'),
  ('portfolio_attachment', 'UPDATE', '*', 'denied'), ('portfolio_attachment', 'DELETE', '*', 'denied'),
  ('item_comment', 'SELECT', '*', 'self'), ('item_comment', 'INSERT', '*', 'denied'),
- ('item_comment', 'UPDATE', '*', 'denied'), ('item_comment', 'DELETE', '*', 'denied');
+ ('item_comment', 'UPDATE', '*', 'denied'), ('item_comment', 'DELETE', '*', 'denied'),
+ ('purpose', 'SELECT', '*', 'all'), ('purpose', 'INSERT', '*', 'denied'), ('purpose', 'INSERT', 'licensee_admin', 'allowed'),
+ ('purpose', 'UPDATE', '*', 'none'), ('purpose', 'UPDATE', 'licensee_admin', 'all'), ('purpose', 'DELETE', '*', 'denied'),
+ ('consent_event', 'SELECT', '*', 'self'), ('consent_event', 'SELECT', 'privacy_officer', 'all'),
+ ('consent_event', 'INSERT', '*', 'denied'), ('consent_event', 'UPDATE', '*', 'denied'), ('consent_event', 'DELETE', '*', 'denied'),
+ ('consent', 'SELECT', '*', 'self'), ('consent', 'SELECT', 'licensee_admin', 'all'), ('consent', 'SELECT', 'privacy_officer', 'all'),
+ ('consent', 'INSERT', '*', 'denied'), ('consent', 'UPDATE', '*', 'denied'), ('consent', 'DELETE', '*', 'denied');
 
 -- every table of the schema, discovered (the audit trail's partitions are
 -- reached through dcpf.audit_event; test/sql/audit.sql attacks them directly)

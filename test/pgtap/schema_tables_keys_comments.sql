@@ -3,7 +3,7 @@
 -- Sensitive columns are stored encrypted (bytea): their validation lives in
 -- the entry functions, and the *_decrypted views give the values back.
 BEGIN;
-SELECT plan(137);
+SELECT plan(145);
 
 SELECT has_schema('dcpf');
 SELECT tables_are('dcpf', ARRAY[
@@ -17,7 +17,7 @@ SELECT tables_are('dcpf', ARRAY[
     'portfolio_item', 'portfolio_item_competency', 'portfolio_item_epa',
     'portfolio_collection', 'portfolio_collection_item', 'share', 'disclosure', 'assessment', 'entrustment_decision',
     'notice', 'feedback_request', 'conversation', 'competency_declaration', 'msf_round', 'msf_respondent', 'msf_response',
-    'attachment_media_type', 'portfolio_attachment', 'item_comment']
+    'attachment_media_type', 'portfolio_attachment', 'item_comment', 'purpose', 'consent_event', 'consent']
     -- the audit trail's monthly partitions come and go with the calendar
     || ARRAY(SELECT c.relname::text FROM pg_class c JOIN pg_inherits i ON i.inhrelid = c.oid
               WHERE i.inhparent = 'dcpf.audit_event'::regclass AND c.relname <> 'audit_event_default'));
@@ -25,7 +25,7 @@ SELECT views_are('dcpf', ARRAY['master_key_status', 'person_decrypted', 'person_
                                'billing_profile_decrypted', 'portfolio_item_decrypted', 'assessment_decrypted',
                                'portfolio_attachment_decrypted', 'item_comment_decrypted',
                                'my_epa_progress', 'supervised_epa_progress', 'my_notices', 'feedback_request_decrypted', 'conversation_decrypted',
-                               'my_competency_declarations']);
+                               'my_competency_declarations', 'marketing_audience']);
 SELECT types_are('dcpf', ARRAY['big_number', 'iban', 'email', 'billing_text', 'country_code', 'phone_number', 'address_parts',
                                'entrustment_level', 'portfolio_text', 'comment_text']);
 
@@ -334,6 +334,19 @@ SELECT is_empty($$
        AND c.oid <> 'dcpf.audit_action'::regclass
        AND NOT (c.relispartition AND c.oid <> 'dcpf.audit_event_default'::regclass)$$,
     'every table is registered with pg_extension_config_dump (but the audit catalogue and monthly audit partitions)');
+
+-- purposes and consent (sql/200_consent.sql)
+SELECT col_is_pk('dcpf', 'purpose', 'code', 'purposes are keyed by code');
+SELECT col_is_pk('dcpf', 'consent', ARRAY['person_id', 'purpose_code'], 'one consent state per person and purpose');
+SELECT fk_ok('dcpf', 'consent', 'last_event_id', 'dcpf', 'consent_event', 'id');
+SELECT ok(EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'purpose_consent_iff_basis'),
+          'a purpose needs consent exactly when its legal basis is consent');
+SELECT ok(EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'consent_event_append_only' AND tgrelid = 'dcpf.consent_event'::regclass),
+          'consent events are append-only (UPDATE and DELETE refused by a trigger)');
+SELECT is((SELECT count(*)::int FROM dcpf.purpose WHERE builtin), 4, 'the platform''s four purposes are shipped');
+SELECT is((SELECT p.prosecdef FROM pg_proc p WHERE p.oid = 'dcpf.has_consent(uuid, text)'::regprocedure), false,
+          'has_consent is security invoker: it answers only about consents the caller may see');
+SELECT is((SELECT provolatile::text FROM pg_proc p WHERE p.oid = 'dcpf.has_consent(uuid, text)'::regprocedure), 's', 'has_consent is STABLE');
 
 -- a non-privileged role sees nothing, even with a grant, until policies exist
 CREATE ROLE dcpf_test_nobody NOLOGIN;
