@@ -175,6 +175,19 @@ BEGIN
     END LOOP;
     PERFORM dcpf.clear_identity();
 END $$;
+-- every actor consented to analytics cookies and visited a page, recorded
+-- with their person; and a visitor not logged in, without one
+DO $$
+DECLARE a record;
+BEGIN
+    FOR a IN SELECT * FROM actor ORDER BY tag, role_code LOOP
+        PERFORM dcpf.act_as(a.person_id, a.licensee_id, a.role_code, 'matrix setup');
+        PERFORM dcpf.give_consent('analytics_cookies');
+        PERFORM dcpf.record_visit('192.0.2.17', 'curl/8.4.0', '/matrix', now(), a.person_id);
+    END LOOP;
+    PERFORM dcpf.clear_identity();
+    PERFORM dcpf.record_visit('192.0.2.18', 'curl/8.4.0', '/matrix');
+END $$;
 
 -- a person in A holding every role without having accepted any EURA
 CREATE TEMP TABLE no_eura AS SELECT '00000000-0000-4000-8000-0000000e0e01'::uuid AS person_id, 'sub-no-eura' AS subject;
@@ -446,6 +459,12 @@ INSERT INTO table_expectation VALUES
  ('consent', '(SELECT h.licensee_id FROM pg_temp.person_home h WHERE h.person_id = t.person_id)', 't.person_id', 'state',
   $$INSERT INTO dcpf.consent (person_id, purpose_code, state, since, last_event_id) VALUES ('{self}', 'surveys_events', 'given', now(), gen_random_uuid())$$);
 
+-- web visits: the person reads their own consented visits; nobody in the
+-- application writes them (only dcpf.record_visit, for dcpf_service)
+INSERT INTO table_expectation VALUES
+ ('web_visit', '(SELECT h.licensee_id FROM pg_temp.person_home h WHERE h.person_id = t.person_id)', 't.person_id', 'page',
+  $$INSERT INTO dcpf.web_visit (visited_at, network, device_type, browser_family, page, person_id, consented) VALUES (date_trunc('minute', now()), '192.0.0.0/16', 'bot', 'other', '/forged', '{self}', true)$$);
+
 CREATE TEMP TABLE op_rule (tbl text, op text, role_code text, rule text, PRIMARY KEY (tbl, op, role_code));
 INSERT INTO op_rule VALUES
  -- catalogues: every identity reads; nobody writes
@@ -593,7 +612,9 @@ INSERT INTO op_rule VALUES
  ('consent_event', 'SELECT', '*', 'self'), ('consent_event', 'SELECT', 'privacy_officer', 'all'),
  ('consent_event', 'INSERT', '*', 'denied'), ('consent_event', 'UPDATE', '*', 'denied'), ('consent_event', 'DELETE', '*', 'denied'),
  ('consent', 'SELECT', '*', 'self'), ('consent', 'SELECT', 'licensee_admin', 'all'), ('consent', 'SELECT', 'privacy_officer', 'all'),
- ('consent', 'INSERT', '*', 'denied'), ('consent', 'UPDATE', '*', 'denied'), ('consent', 'DELETE', '*', 'denied');
+ ('consent', 'INSERT', '*', 'denied'), ('consent', 'UPDATE', '*', 'denied'), ('consent', 'DELETE', '*', 'denied'),
+ ('web_visit', 'SELECT', '*', 'self'), ('web_visit', 'INSERT', '*', 'denied'),
+ ('web_visit', 'UPDATE', '*', 'denied'), ('web_visit', 'DELETE', '*', 'denied');
 
 -- every table of the schema, discovered (the audit trail's partitions are
 -- reached through dcpf.audit_event; test/sql/audit.sql attacks them directly)

@@ -3,7 +3,7 @@
 -- Sensitive columns are stored encrypted (bytea): their validation lives in
 -- the entry functions, and the *_decrypted views give the values back.
 BEGIN;
-SELECT plan(145);
+SELECT plan(149);
 
 SELECT has_schema('dcpf');
 SELECT tables_are('dcpf', ARRAY[
@@ -17,7 +17,7 @@ SELECT tables_are('dcpf', ARRAY[
     'portfolio_item', 'portfolio_item_competency', 'portfolio_item_epa',
     'portfolio_collection', 'portfolio_collection_item', 'share', 'disclosure', 'assessment', 'entrustment_decision',
     'notice', 'feedback_request', 'conversation', 'competency_declaration', 'msf_round', 'msf_respondent', 'msf_response',
-    'attachment_media_type', 'portfolio_attachment', 'item_comment', 'purpose', 'consent_event', 'consent']
+    'attachment_media_type', 'portfolio_attachment', 'item_comment', 'purpose', 'consent_event', 'consent', 'web_visit']
     -- the audit trail's monthly partitions come and go with the calendar
     || ARRAY(SELECT c.relname::text FROM pg_class c JOIN pg_inherits i ON i.inhrelid = c.oid
               WHERE i.inhparent = 'dcpf.audit_event'::regclass AND c.relname <> 'audit_event_default'));
@@ -25,7 +25,7 @@ SELECT views_are('dcpf', ARRAY['master_key_status', 'person_decrypted', 'person_
                                'billing_profile_decrypted', 'portfolio_item_decrypted', 'assessment_decrypted',
                                'portfolio_attachment_decrypted', 'item_comment_decrypted',
                                'my_epa_progress', 'supervised_epa_progress', 'my_notices', 'feedback_request_decrypted', 'conversation_decrypted',
-                               'my_competency_declarations', 'marketing_audience']);
+                               'my_competency_declarations', 'marketing_audience', 'visit_statistics']);
 SELECT types_are('dcpf', ARRAY['big_number', 'iban', 'email', 'billing_text', 'country_code', 'phone_number', 'address_parts',
                                'entrustment_level', 'portfolio_text', 'comment_text']);
 
@@ -48,6 +48,15 @@ SELECT col_type_is('dcpf', 'epa', 'target_level', 'dcpf.entrustment_level', 'an 
 SELECT col_is_pk('dcpf', 'portfolio_item', 'id', 'portfolio items have a uuid primary key');
 SELECT col_is_pk('dcpf', 'portfolio_attachment', 'id', 'attachments have a uuid primary key');
 SELECT col_is_pk('dcpf', 'item_comment', 'id', 'comments have a uuid primary key');
+SELECT col_is_pk('dcpf', 'web_visit', 'id', 'web visits have a uuid primary key');
+SELECT col_type_is('dcpf', 'web_visit', 'network', 'cidr', 'a web visit keeps a network (web_visit_network_coarse: /16 or /32), not an address');
+SELECT is_empty($$
+    SELECT a.attname FROM pg_attribute a
+     WHERE a.attrelid = 'dcpf.web_visit'::regclass AND a.attnum > 0 AND NOT a.attisdropped
+       AND (a.atttypid = 'inet'::regtype OR a.attname ~ '(address|agent|query|url)')$$,
+    'web_visit has no column for the client address, the user agent, the query string or the URL');
+SELECT ok((SELECT 'security_invoker=true' = ANY (c.reloptions) FROM pg_class c WHERE c.oid = 'dcpf.visit_statistics'::regclass),
+    'dcpf.visit_statistics is security_invoker');
 SELECT col_is_pk('dcpf', 'attachment_media_type', ARRAY['media_type', 'builtin'],
     'a media type is on the allow-list at most once as shipped and once as the site''s');
 SELECT set_eq('SELECT media_type FROM dcpf.attachment_media_type WHERE builtin',
