@@ -176,6 +176,17 @@ BEGIN
     PERFORM dcpf.clear_identity();
 END $$;
 
+-- every actor filed a request to their licensee
+DO $$
+DECLARE a record;
+BEGIN
+    FOR a IN SELECT * FROM actor ORDER BY tag, role_code LOOP
+        PERFORM dcpf.act_as(a.person_id, a.licensee_id, a.role_code, 'matrix setup');
+        PERFORM dcpf.submit_subject_request('access', 'Matrix request of ' || a.role_code || ' ' || a.tag);
+    END LOOP;
+    PERFORM dcpf.clear_identity();
+END $$;
+
 -- a person in A holding every role without having accepted any EURA
 CREATE TEMP TABLE no_eura AS SELECT '00000000-0000-4000-8000-0000000e0e01'::uuid AS person_id, 'sub-no-eura' AS subject;
 INSERT INTO dcpf.person (id, email, surname, initials, big_number_encrypted)
@@ -446,6 +457,12 @@ INSERT INTO table_expectation VALUES
  ('consent', '(SELECT h.licensee_id FROM pg_temp.person_home h WHERE h.person_id = t.person_id)', 't.person_id', 'state',
   $$INSERT INTO dcpf.consent (person_id, purpose_code, state, since, last_event_id) VALUES ('{self}', 'surveys_events', 'given', now(), gen_random_uuid())$$);
 
+-- subject requests: the person's own, read by the privacy officer of the
+-- licensee it was made to; written only by the dcpf.*_subject_request functions
+INSERT INTO table_expectation VALUES
+ ('subject_request', 't.licensee_id', 't.person_id', 'status',
+  $$INSERT INTO dcpf.subject_request (person_id, licensee_id, kind, channel) VALUES ('{self}', '{lic}', 'erasure', 'web')$$);
+
 CREATE TEMP TABLE op_rule (tbl text, op text, role_code text, rule text, PRIMARY KEY (tbl, op, role_code));
 INSERT INTO op_rule VALUES
  -- catalogues: every identity reads; nobody writes
@@ -593,7 +610,9 @@ INSERT INTO op_rule VALUES
  ('consent_event', 'SELECT', '*', 'self'), ('consent_event', 'SELECT', 'privacy_officer', 'all'),
  ('consent_event', 'INSERT', '*', 'denied'), ('consent_event', 'UPDATE', '*', 'denied'), ('consent_event', 'DELETE', '*', 'denied'),
  ('consent', 'SELECT', '*', 'self'), ('consent', 'SELECT', 'licensee_admin', 'all'), ('consent', 'SELECT', 'privacy_officer', 'all'),
- ('consent', 'INSERT', '*', 'denied'), ('consent', 'UPDATE', '*', 'denied'), ('consent', 'DELETE', '*', 'denied');
+ ('consent', 'INSERT', '*', 'denied'), ('consent', 'UPDATE', '*', 'denied'), ('consent', 'DELETE', '*', 'denied'),
+ ('subject_request', 'SELECT', '*', 'self'), ('subject_request', 'SELECT', 'privacy_officer', 'all'),
+ ('subject_request', 'INSERT', '*', 'denied'), ('subject_request', 'UPDATE', '*', 'denied'), ('subject_request', 'DELETE', '*', 'denied');
 
 -- every table of the schema, discovered (the audit trail's partitions are
 -- reached through dcpf.audit_event; test/sql/audit.sql attacks them directly)
