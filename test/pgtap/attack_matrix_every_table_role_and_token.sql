@@ -189,6 +189,17 @@ BEGIN
     PERFORM dcpf.record_visit('192.0.2.18', 'curl/8.4.0', '/matrix');
 END $$;
 
+-- every actor filed a request to their licensee
+DO $$
+DECLARE a record;
+BEGIN
+    FOR a IN SELECT * FROM actor ORDER BY tag, role_code LOOP
+        PERFORM dcpf.act_as(a.person_id, a.licensee_id, a.role_code, 'matrix setup');
+        PERFORM dcpf.submit_subject_request('access', 'Matrix request of ' || a.role_code || ' ' || a.tag);
+    END LOOP;
+    PERFORM dcpf.clear_identity();
+END $$;
+
 -- a person in A holding every role without having accepted any EURA
 CREATE TEMP TABLE no_eura AS SELECT '00000000-0000-4000-8000-0000000e0e01'::uuid AS person_id, 'sub-no-eura' AS subject;
 INSERT INTO dcpf.person (id, email, surname, initials, big_number_encrypted)
@@ -464,6 +475,11 @@ INSERT INTO table_expectation VALUES
 INSERT INTO table_expectation VALUES
  ('web_visit', '(SELECT h.licensee_id FROM pg_temp.person_home h WHERE h.person_id = t.person_id)', 't.person_id', 'page',
   $$INSERT INTO dcpf.web_visit (visited_at, network, device_type, browser_family, page, person_id, consented) VALUES (date_trunc('minute', now()), '192.0.0.0/16', 'bot', 'other', '/forged', '{self}', true)$$);
+-- subject requests: the person's own, read by the privacy officer of the
+-- licensee it was made to; written only by the dcpf.*_subject_request functions
+INSERT INTO table_expectation VALUES
+ ('subject_request', 't.licensee_id', 't.person_id', 'status',
+  $$INSERT INTO dcpf.subject_request (person_id, licensee_id, kind, channel) VALUES ('{self}', '{lic}', 'erasure', 'web')$$);
 
 CREATE TEMP TABLE op_rule (tbl text, op text, role_code text, rule text, PRIMARY KEY (tbl, op, role_code));
 INSERT INTO op_rule VALUES
@@ -614,7 +630,9 @@ INSERT INTO op_rule VALUES
  ('consent', 'SELECT', '*', 'self'), ('consent', 'SELECT', 'licensee_admin', 'all'), ('consent', 'SELECT', 'privacy_officer', 'all'),
  ('consent', 'INSERT', '*', 'denied'), ('consent', 'UPDATE', '*', 'denied'), ('consent', 'DELETE', '*', 'denied'),
  ('web_visit', 'SELECT', '*', 'self'), ('web_visit', 'INSERT', '*', 'denied'),
- ('web_visit', 'UPDATE', '*', 'denied'), ('web_visit', 'DELETE', '*', 'denied');
+ ('web_visit', 'UPDATE', '*', 'denied'), ('web_visit', 'DELETE', '*', 'denied'),
+ ('subject_request', 'SELECT', '*', 'self'), ('subject_request', 'SELECT', 'privacy_officer', 'all'),
+ ('subject_request', 'INSERT', '*', 'denied'), ('subject_request', 'UPDATE', '*', 'denied'), ('subject_request', 'DELETE', '*', 'denied');
 
 -- every table of the schema, discovered (the audit trail's partitions are
 -- reached through dcpf.audit_event; test/sql/audit.sql attacks them directly)

@@ -3,7 +3,7 @@
 -- Sensitive columns are stored encrypted (bytea): their validation lives in
 -- the entry functions, and the *_decrypted views give the values back.
 BEGIN;
-SELECT plan(149);
+SELECT plan(154);
 
 SELECT has_schema('dcpf');
 SELECT tables_are('dcpf', ARRAY[
@@ -17,7 +17,8 @@ SELECT tables_are('dcpf', ARRAY[
     'portfolio_item', 'portfolio_item_competency', 'portfolio_item_epa',
     'portfolio_collection', 'portfolio_collection_item', 'share', 'disclosure', 'assessment', 'entrustment_decision',
     'notice', 'feedback_request', 'conversation', 'competency_declaration', 'msf_round', 'msf_respondent', 'msf_response',
-    'attachment_media_type', 'portfolio_attachment', 'item_comment', 'purpose', 'consent_event', 'consent', 'web_visit']
+    'attachment_media_type', 'portfolio_attachment', 'item_comment', 'purpose', 'consent_event', 'consent', 'web_visit',
+    'subject_request']
     -- the audit trail's monthly partitions come and go with the calendar
     || ARRAY(SELECT c.relname::text FROM pg_class c JOIN pg_inherits i ON i.inhrelid = c.oid
               WHERE i.inhparent = 'dcpf.audit_event'::regclass AND c.relname <> 'audit_event_default'));
@@ -25,7 +26,7 @@ SELECT views_are('dcpf', ARRAY['master_key_status', 'person_decrypted', 'person_
                                'billing_profile_decrypted', 'portfolio_item_decrypted', 'assessment_decrypted',
                                'portfolio_attachment_decrypted', 'item_comment_decrypted',
                                'my_epa_progress', 'supervised_epa_progress', 'my_notices', 'feedback_request_decrypted', 'conversation_decrypted',
-                               'my_competency_declarations', 'marketing_audience', 'visit_statistics']);
+                               'my_competency_declarations', 'marketing_audience', 'visit_statistics', 'overdue_subject_requests']);
 SELECT types_are('dcpf', ARRAY['big_number', 'iban', 'email', 'billing_text', 'country_code', 'phone_number', 'address_parts',
                                'entrustment_level', 'portfolio_text', 'comment_text']);
 
@@ -356,6 +357,17 @@ SELECT is((SELECT count(*)::int FROM dcpf.purpose WHERE builtin), 4, 'the platfo
 SELECT is((SELECT p.prosecdef FROM pg_proc p WHERE p.oid = 'dcpf.has_consent(uuid, text)'::regprocedure), false,
           'has_consent is security invoker: it answers only about consents the caller may see');
 SELECT is((SELECT provolatile::text FROM pg_proc p WHERE p.oid = 'dcpf.has_consent(uuid, text)'::regprocedure), 's', 'has_consent is STABLE');
+
+-- data-subject requests (sql/210_request.sql)
+SELECT col_is_pk('dcpf', 'subject_request', 'id', 'subject requests have a uuid primary key');
+SELECT fk_ok('dcpf', 'subject_request', 'person_id', 'dcpf', 'person', 'id');
+SELECT is((SELECT array_agg(a.attname::text ORDER BY a.attname) FROM pg_attribute a
+            WHERE a.attrelid = 'dcpf.subject_request'::regclass AND a.attgenerated = 's'),
+          ARRAY['due_on', 'extended_until'], 'the term and its extension are generated columns: nobody moves them');
+SELECT ok(EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'subject_request_extension_at_most_two'),
+          'a term is extended by at most two months');
+SELECT ok(EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'subject_request_check' AND tgrelid = 'dcpf.subject_request'::regclass),
+          'a closed subject request is final and what was received is fixed (a trigger)');
 
 -- a non-privileged role sees nothing, even with a grant, until policies exist
 CREATE ROLE dcpf_test_nobody NOLOGIN;
