@@ -187,7 +187,7 @@ fi
 
 lacks 'NOT EXPECTED'
 refused=$(grep -cE '^outcome +\| refused$' "$out")
-[ "$refused" -eq 24 ] || fail "24 attempts refused in the expanded listings (12 bad inputs, 5 bad tokens, 5 encryption, 1 audit, 1 portfolio), saw $refused"
+[ "$refused" -eq 25 ] || fail "25 attempts refused in the expanded listings (12 bad inputs, 5 bad tokens, 5 encryption, 1 audit, 1 portfolio, 1 consent), saw $refused"
 # the audit trail: a rolled-back read logged, the views, the seal, tampering caught, the offline verifier
 has '== The audit trail (NEN 7513) =='
 has 'i.wolters@umc-oostnederland.nl | token       | licensee_admin   | person       | Th. van den Berg'
@@ -221,6 +221,17 @@ grep -qE '^ P\. de Jong +\| assessor +\| portfolio_item \| success +\| +1$' "$ou
 grep -qE '^ P\. de Jong +\| supervisor +\| conversation +\| denied +\| +1$' "$out" || fail 'the refused read is not in her trail'
 grep -qE '^ W\.F\. van der Meulen \| trainer +\| conversation +\| success +\| +1$' "$out" || fail 'the director''s read is not in her trail'
 before ' 12. A trainee' '== end of the dcpf demo =='
+# consent: given (in the audience), withdrawn (gone in the same transaction), an objection overriding it
+has ' 13. Consent: given and withdrawn, with the same effort'
+awk '/^ in the marketing audience *$/ { getline; getline; print; exit }' "$out" | grep -qE '^ F\. El Amrani$' \
+    || fail 'the consenting trainee is not in the marketing audience'
+awk '/^ audience in the same transaction *$/ { getline; getline; print; exit }' "$out" | grep -qE '^ +0$' \
+    || fail 'the withdrawal does not take her out of the audience in the same transaction'
+has 'you objected to direct marketing'
+for a in given withdrawn objected; do
+    grep -qE "^ $a +\| marketing +\| web +\| t$" "$out" || fail "no $a consent event with a receipt"
+done
+before ' 12. A trainee' ' 13. Consent'
 
 # the demo is meant to take well under a minute (not under valgrind)
 if [ "${DCPF_VALGRIND:-0}" != 1 ] && [ "$elapsed" -gt 60 ]; then
