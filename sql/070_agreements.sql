@@ -7,14 +7,15 @@ CREATE FUNCTION dcpf.refuse_update() RETURNS trigger
     SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    RAISE EXCEPTION '% rows cannot be changed', TG_TABLE_NAME
+    RAISE EXCEPTION '% rows cannot be %', TG_TABLE_NAME, CASE TG_OP WHEN 'DELETE' THEN 'deleted' ELSE 'changed' END
         USING ERRCODE = 'object_not_in_prerequisite_state',
-              DETAIL = format('Rows of dcpf.%s are a record (of what was published, agreed or done); they are never updated.', TG_TABLE_NAME),
+              DETAIL = format('Rows of dcpf.%s are a record (of what was published, agreed or done); they are never %s.',
+                              TG_TABLE_NAME, CASE TG_OP WHEN 'DELETE' THEN 'deleted' ELSE 'updated' END),
               HINT = TG_ARGV[0];
 END
 $$;
 COMMENT ON FUNCTION dcpf.refuse_update() IS
-    'trigger: refuses UPDATE on record tables (published versions, acceptances); its argument is the hint shown';
+    'trigger: refuses UPDATE (and, where it is also attached BEFORE DELETE, DELETE) on record tables (published versions, acceptances, consent events), for everyone, the owner included; its argument is the hint shown';
 
 CREATE FUNCTION dcpf.set_body_sha256() RETURNS trigger
     LANGUAGE plpgsql

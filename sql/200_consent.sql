@@ -177,21 +177,8 @@ COMMENT ON COLUMN dcpf.consent.state IS
 COMMENT ON COLUMN dcpf.consent.since IS 'since when the state holds (the event that changed it)';
 COMMENT ON COLUMN dcpf.consent.last_event_id IS 'the latest event for this person and purpose (its receipt)';
 
-CREATE FUNCTION dcpf.refuse_change() RETURNS trigger
-    LANGUAGE plpgsql
-    SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-    RAISE EXCEPTION '% rows cannot be changed or deleted', TG_TABLE_NAME
-        USING ERRCODE = 'insufficient_privilege',
-              DETAIL = format('Rows of dcpf.%s are an append-only record; nobody updates or deletes them, the owner included.', TG_TABLE_NAME),
-              HINT = TG_ARGV[0];
-END
-$$;
-COMMENT ON FUNCTION dcpf.refuse_change() IS
-    'trigger: refuses UPDATE and DELETE on append-only record tables for everyone, the owner included (42501); its argument is the hint shown';
 CREATE TRIGGER consent_event_append_only BEFORE UPDATE OR DELETE ON dcpf.consent_event
-    FOR EACH ROW EXECUTE FUNCTION dcpf.refuse_change('Record a new event with dcpf.give_consent, dcpf.withdraw_consent, dcpf.object_to_marketing or dcpf.lift_objection.');
+    FOR EACH ROW EXECUTE FUNCTION dcpf.refuse_update('Record a new event with dcpf.give_consent, dcpf.withdraw_consent, dcpf.object_to_marketing or dcpf.lift_objection.');
 
 -- one implementation for the four entry points, so that giving and
 -- withdrawing take the same path and effort; owner only
@@ -347,7 +334,7 @@ ALTER TABLE dcpf.consent ENABLE ROW LEVEL SECURITY;
 SELECT pg_catalog.pg_extension_config_dump('dcpf.purpose', 'WHERE NOT builtin');
 SELECT pg_catalog.pg_extension_config_dump('dcpf.consent_event', '');
 SELECT pg_catalog.pg_extension_config_dump('dcpf.consent', '');
-REVOKE ALL ON FUNCTION dcpf.purpose_check(), dcpf.refuse_change(), dcpf.record_consent(text, text, uuid, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION dcpf.purpose_check(), dcpf.record_consent(text, text, uuid, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION dcpf.give_consent(text, uuid, text), dcpf.withdraw_consent(text, uuid, text),
     dcpf.object_to_marketing(text), dcpf.lift_objection(text), dcpf.has_consent(uuid, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION dcpf.give_consent(text, uuid, text), dcpf.withdraw_consent(text, uuid, text),

@@ -78,6 +78,25 @@ COMMENT ON COLUMN dcpf.subject_request.decision IS 'what was done, or why not: t
 COMMENT ON COLUMN dcpf.subject_request.legal_basis IS 'for a refusal: the legal ground (for example art. 12(5) AVG, manifestly unfounded or excessive)';
 COMMENT ON COLUMN dcpf.subject_request.completed_at IS 'when it was closed: completed, refused or withdrawn';
 
+-- a closed request (completed, refused or withdrawn) is final: 55000
+CREATE FUNCTION dcpf.subject_request_open(req dcpf.subject_request) RETURNS void
+    LANGUAGE plpgsql STABLE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF req.status IN ('completed', 'refused', 'withdrawn') THEN
+        RAISE EXCEPTION 'subject request % is closed', req.id
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = format('It was %s on %s; a closed request is final.', req.status,
+                                  (req.completed_at AT TIME ZONE 'Europe/Amsterdam')::date),
+                  HINT = 'The person may file a new request.';
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION dcpf.subject_request_open(dcpf.subject_request) IS
+    'raises 55000 "subject request … is closed" when the request was completed, refused or withdrawn; for the trigger and the functions that change a request; owner only';
+REVOKE ALL ON FUNCTION dcpf.subject_request_open(dcpf.subject_request) FROM PUBLIC;
+
 -- who the request is, what happened, and a closed request are fixed; the
 -- free texts hold no patient numbers, whoever writes them
 CREATE FUNCTION dcpf.subject_request_check() RETURNS trigger
@@ -86,13 +105,7 @@ CREATE FUNCTION dcpf.subject_request_check() RETURNS trigger
 AS $$
 BEGIN
     IF TG_OP = 'UPDATE' THEN
-        IF OLD.status IN ('completed', 'refused', 'withdrawn') THEN
-            RAISE EXCEPTION 'subject request % is closed', OLD.id
-                USING ERRCODE = 'object_not_in_prerequisite_state',
-                      DETAIL = format('It was %s on %s; a closed request is final.', OLD.status,
-                                      (OLD.completed_at AT TIME ZONE 'Europe/Amsterdam')::date),
-                      HINT = 'The person may file a new request.';
-        END IF;
+        PERFORM dcpf.subject_request_open(OLD);
         IF (NEW.id, NEW.person_id, NEW.licensee_id, NEW.kind, NEW.details, NEW.received_at, NEW.channel)
            IS DISTINCT FROM (OLD.id, OLD.person_id, OLD.licensee_id, OLD.kind, OLD.details, OLD.received_at, OLD.channel) THEN
             RAISE EXCEPTION 'the request itself is fixed'
@@ -158,13 +171,7 @@ BEGIN
                   DETAIL = 'It does not exist, or it is not addressed to the licensee you act in as its privacy officer, or it is your own.',
                   HINT = 'Requests are handled by the privacy officer of the licensee they were made to, acting as privacy_officer.';
     END IF;
-    IF req.status IN ('completed', 'refused', 'withdrawn') THEN
-        RAISE EXCEPTION 'subject request % is closed', req.id
-            USING ERRCODE = 'object_not_in_prerequisite_state',
-                  DETAIL = format('It was %s on %s; a closed request is final.', req.status,
-                                  (req.completed_at AT TIME ZONE 'Europe/Amsterdam')::date),
-                  HINT = 'The person may file a new request.';
-    END IF;
+    PERFORM dcpf.subject_request_open(req);
     RETURN req;
 END
 $$;
@@ -341,13 +348,7 @@ BEGIN
         RAISE EXCEPTION 'subject request % not found', coalesce(request::text, 'NULL')
             USING ERRCODE = 'no_data_found', DETAIL = 'It does not exist, or it is not yours: only the person who made a request withdraws it.';
     END IF;
-    IF req.status IN ('completed', 'refused', 'withdrawn') THEN
-        RAISE EXCEPTION 'subject request % is closed', req.id
-            USING ERRCODE = 'object_not_in_prerequisite_state',
-                  DETAIL = format('It was %s on %s; a closed request is final.', req.status,
-                                  (req.completed_at AT TIME ZONE 'Europe/Amsterdam')::date),
-                  HINT = 'The person may file a new request.';
-    END IF;
+    PERFORM dcpf.subject_request_open(req);
     UPDATE dcpf.subject_request SET status = 'withdrawn', completed_at = now() WHERE id = req.id;
 END
 $$;
