@@ -10,7 +10,7 @@ CREATE TABLE dcpf.person (
                           CHECK (dcpf.name_part_is_valid(initials, 'initials')),
     tussenvoegsel         text CONSTRAINT person_tussenvoegsel_format
                           CHECK (dcpf.name_part_is_valid(tussenvoegsel, 'tussenvoegsel')),
-    surname               text NOT NULL CONSTRAINT person_surname_format
+    surname               text CONSTRAINT person_surname_format
                           CHECK (dcpf.name_part_is_valid(surname, 'name')),
     partner_tussenvoegsel text CONSTRAINT person_partner_tussenvoegsel_format
                           CHECK (dcpf.name_part_is_valid(partner_tussenvoegsel, 'tussenvoegsel')),
@@ -18,7 +18,7 @@ CREATE TABLE dcpf.person (
                           CHECK (dcpf.name_part_is_valid(partner_surname, 'name')),
     name_use              char(1) NOT NULL DEFAULT 'E'
                           CONSTRAINT person_name_use_known CHECK (name_use IN ('E', 'P', 'V', 'N')),
-    email                 dcpf.email NOT NULL,
+    email                 dcpf.email,
     big_number_encrypted  bytea,
     big_number_hmac       bytea,
     job_title             text CONSTRAINT person_job_title_length CHECK (length(btrim(job_title)) BETWEEN 1 AND 120),
@@ -31,8 +31,9 @@ CREATE TABLE dcpf.person (
     photo                 bytea CONSTRAINT person_photo_size CHECK (octet_length(photo) <= 524288),
     photo_type            text,
     status                text NOT NULL DEFAULT 'active'
-                          CONSTRAINT person_status_known CHECK (status IN ('active', 'deactivated')),
+                          CONSTRAINT person_status_known CHECK (status IN ('active', 'deactivated', 'erased')),
     deactivated_at        timestamptz,
+    erased_at             timestamptz,
     created_at            timestamptz NOT NULL DEFAULT now(),
     created_by            uuid REFERENCES dcpf.person (id) ON DELETE SET NULL,
     created_for_licensee  uuid REFERENCES dcpf.licensee (id) ON DELETE SET NULL,
@@ -42,7 +43,13 @@ CREATE TABLE dcpf.person (
                                    THEN dcpf.name_sort_key(partner_surname, partner_tussenvoegsel, given_names, initials)
                                    ELSE dcpf.name_sort_key(surname, tussenvoegsel, given_names, initials)
                               END) STORED,
-    CONSTRAINT person_needs_given_names_or_initials CHECK (given_names IS NOT NULL OR initials IS NOT NULL),
+    CONSTRAINT person_needs_given_names_or_initials CHECK (status = 'erased' OR given_names IS NOT NULL OR initials IS NOT NULL),
+    CONSTRAINT person_needs_surname_and_email CHECK (status = 'erased' OR (surname IS NOT NULL AND email IS NOT NULL)),
+    CONSTRAINT person_erased_holds_nothing CHECK (status <> 'erased' OR (
+        given_names IS NULL AND initials IS NULL AND tussenvoegsel IS NULL AND surname IS NULL AND partner_tussenvoegsel IS NULL
+        AND partner_surname IS NULL AND email IS NULL AND big_number_encrypted IS NULL AND big_number_hmac IS NULL
+        AND job_title IS NULL AND academic_titles = '{}' AND photo IS NULL AND photo_type IS NULL AND created_by IS NULL)),
+    CONSTRAINT person_erased_at_iff_erased CHECK ((status = 'erased') = (erased_at IS NOT NULL)),
     CONSTRAINT person_partner_name_for_name_use CHECK (name_use = 'E' OR partner_surname IS NOT NULL),
     CONSTRAINT person_partner_tussenvoegsel_needs_surname CHECK (partner_tussenvoegsel IS NULL OR partner_surname IS NOT NULL),
     CONSTRAINT person_photo_type_matches CHECK (
@@ -63,19 +70,21 @@ COMMENT ON COLUMN dcpf.person.id IS 'person identifier (pseudonymous key used ev
 COMMENT ON COLUMN dcpf.person.given_names IS 'given names (voornamen) as written';
 COMMENT ON COLUMN dcpf.person.initials IS 'initials with dots, e.g. J.W. or Th. (IJ. as one initial)';
 COMMENT ON COLUMN dcpf.person.tussenvoegsel IS 'surname prefix in lower case, e.g. van den, de, in ''t';
-COMMENT ON COLUMN dcpf.person.surname IS 'own surname without the tussenvoegsel (geslachtsnaam)';
+COMMENT ON COLUMN dcpf.person.surname IS 'own surname without the tussenvoegsel (geslachtsnaam); NULL only once erased';
 COMMENT ON COLUMN dcpf.person.partner_tussenvoegsel IS 'surname prefix of the partner''s surname';
 COMMENT ON COLUMN dcpf.person.partner_surname IS 'partner''s surname, for name use P, V or N';
 COMMENT ON COLUMN dcpf.person.name_use IS 'name use as in the BRP: E own, P partner, V partner then own, N own then partner';
-COMMENT ON COLUMN dcpf.person.email IS 'e-mail address, the user name: normalised, unique case-insensitively';
+COMMENT ON COLUMN dcpf.person.email IS 'e-mail address, the user name: normalised, unique case-insensitively; NULL only once erased';
 COMMENT ON COLUMN dcpf.person.big_number_encrypted IS 'BIG register number, encrypted under the person''s data key (dcpf.person_decrypted shows it); required while the person holds a role that requires it';
 COMMENT ON COLUMN dcpf.person.big_number_hmac IS 'blind index of the BIG number (HMAC under the blind-index key, set by the server): uniqueness and dcpf.person_by_big_number; cleared when the person''s key is shredded';
 COMMENT ON COLUMN dcpf.person.job_title IS 'job title (functie)';
 COMMENT ON COLUMN dcpf.person.academic_titles IS 'academic titles from a fixed list (titulatuur), prefix and suffix forms';
 COMMENT ON COLUMN dcpf.person.photo IS 'profile photo, JPEG, PNG or WebP, at most 512 KiB';
 COMMENT ON COLUMN dcpf.person.photo_type IS 'MIME type of the photo, checked against its magic bytes';
-COMMENT ON COLUMN dcpf.person.status IS 'active or deactivated (deactivation ends all processing but retention-bound storage)';
+COMMENT ON COLUMN dcpf.person.status IS 'active, deactivated (deactivation ends all processing but retention-bound storage) or erased (dcpf.erase_person: nothing but the id is left)';
 COMMENT ON COLUMN dcpf.person.deactivated_at IS 'when the account was deactivated';
+COMMENT ON COLUMN dcpf.person.erased_at IS
+    'when the person was erased (dcpf.erase_person): the row then holds no personal data and stays only as the pseudonym that kept records (consent proof, requests, signatures on others'' records, the audit trail) point at';
 COMMENT ON COLUMN dcpf.person.created_at IS 'when the account was created';
 COMMENT ON COLUMN dcpf.person.created_by IS 'the licensee administrator who created the account on the person''s behalf, if any';
 COMMENT ON COLUMN dcpf.person.created_for_licensee IS 'the licensee on whose behalf the account was created';

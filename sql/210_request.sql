@@ -104,6 +104,12 @@ CREATE FUNCTION dcpf.subject_request_check() RETURNS trigger
     SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
+    -- the erasure of its person clears the person's own words, also of a closed request
+    IF TG_OP = 'UPDATE' AND NEW.details IS NULL AND OLD.details IS NOT NULL AND dcpf.erasing(OLD.person_id)
+       AND (NEW.id, NEW.person_id, NEW.licensee_id, NEW.kind, NEW.received_at, NEW.channel, NEW.status, NEW.decision, NEW.completed_at)
+           IS NOT DISTINCT FROM (OLD.id, OLD.person_id, OLD.licensee_id, OLD.kind, OLD.received_at, OLD.channel, OLD.status, OLD.decision, OLD.completed_at) THEN
+        RETURN NEW;
+    END IF;
     IF TG_OP = 'UPDATE' THEN
         PERFORM dcpf.subject_request_open(OLD);
         IF (NEW.id, NEW.person_id, NEW.licensee_id, NEW.kind, NEW.details, NEW.received_at, NEW.channel)
