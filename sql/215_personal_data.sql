@@ -298,7 +298,9 @@ INSERT INTO dcpf.personal_data_column (table_name, column_name, whose, category,
     ('subject_request', 'verified_by', 'party', 'reference', 'keep', true, NULL, 'the officer''s part in handling the request stays demonstrable'),
     ('subject_request', 'handler_id', 'party', 'reference', 'keep', true, NULL, 'the officer''s part in handling the request stays demonstrable');
 
--- Catalogue-like: the rows are recreated by CREATE EXTENSION and nobody changes them.
+-- Catalogue-like: the rows are recreated by CREATE EXTENSION and nobody
+-- changes them; put under audit (in 990) once the last file has registered
+-- its tables, so that installing writes no events.
 REVOKE ALL ON dcpf.personal_data_table, dcpf.personal_data_column FROM PUBLIC;
 ALTER TABLE dcpf.personal_data_table ENABLE ROW LEVEL SECURITY;
 ALTER TABLE dcpf.personal_data_table FORCE ROW LEVEL SECURITY;
@@ -309,8 +311,6 @@ CREATE POLICY personal_data_table_read ON dcpf.personal_data_table FOR SELECT TO
 CREATE POLICY personal_data_column_read ON dcpf.personal_data_column FOR SELECT TO dcpf_app
     USING ((SELECT dcpf.current_person()) IS NOT NULL);
 GRANT SELECT ON dcpf.personal_data_table, dcpf.personal_data_column TO dcpf_app;
-SELECT dcpf.audit_table('dcpf.personal_data_table', NULL);
-SELECT dcpf.audit_table('dcpf.personal_data_column', NULL);
 INSERT INTO dcpf.personal_data_table (table_name, subject_column, row_key, on_erasure, exported, basis) VALUES
     ('personal_data_table', NULL, 'table_name', 'none', false, 'the registry itself'),
     ('personal_data_column', NULL, 'column_name', 'none', false, 'the registry itself');

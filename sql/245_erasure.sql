@@ -51,7 +51,8 @@ BEGIN
             USING ERRCODE = 'feature_not_supported', DETAIL = format('Legal hold %s.', OLD.id),
                   HINT = 'Lift it with dcpf.lift_legal_hold and place a new one.';
     END IF;
-    PERFORM dcpf.free_text_verdict(NEW.licensee_id, format('The reason of legal hold %s', NEW.id), ARRAY[NEW.reason]);
+    PERFORM dcpf.free_text_verdict(NEW.licensee_id, CASE TG_OP WHEN 'INSERT' THEN 'The reason of the new legal hold'
+                                                    ELSE format('The reason of legal hold %s', NEW.id) END, ARRAY[NEW.reason]);
     RETURN NEW;
 END
 $$;
@@ -303,7 +304,9 @@ BEGIN
     -- (the officer carrying it out knows)
     SELECT count(dcpf.queue_notice('erasure_notice', t2.target, NULL, NULL,
                                    jsonb_build_object('erasure', stone, 'pseudonym', person, 'erased_at', now())))
-      INTO notices FROM targets t2 WHERE t2.target IS DISTINCT FROM dcpf.current_person();
+      INTO notices FROM targets t2
+     WHERE t2.target IS DISTINCT FROM dcpf.current_person()
+       AND NOT EXISTS (SELECT FROM dcpf.person p WHERE p.id = t2.target AND p.status = 'erased');
 
     INSERT INTO dcpf.erasure (id, pseudonym, request_id, licensee_id, erased_by, notices_queued)
     VALUES (stone, person, req.id, req.licensee_id, dcpf.current_person(), notices);
@@ -354,12 +357,18 @@ BEGIN
                    sets, 'erased')
       USING person;
 
+    -- the person's other open requests end with them
+    UPDATE dcpf.subject_request r
+       SET status = 'completed', completed_at = now(),
+           decision = format('Closed: the person was erased on subject request %s.', req.id)
+     WHERE r.person_id = person AND r.id <> req.id AND r.status NOT IN ('completed', 'refused', 'withdrawn');
+
     UPDATE dcpf.erasure e
        SET rows_deleted = deleted, rows_kept = kept,
            key_shredded_at = dcpf.shred_person_key(person, format('erasure on subject request %s', req.id))
      WHERE e.id = stone;
     PERFORM dcpf.complete_subject_request(req.id, format('Erased on %s; tombstone %s.',
-                                                         (now() AT TIME ZONE 'Europe/Amsterdam')::date, stone));
+                                                         to_char(now() AT TIME ZONE 'Europe/Amsterdam', 'YYYY-MM-DD'), stone));
     RETURN stone;
 END
 $$;

@@ -199,6 +199,13 @@ BEGIN
     END LOOP;
     PERFORM dcpf.clear_identity();
 END $$;
+-- each licensee holds the data of its professional (a legal hold), and
+-- keeps the tombstone of a former member erased on a request
+INSERT INTO dcpf.legal_hold (licensee_id, person_id, reason, placed_by)
+SELECT a.licensee_id, a.person_id, 'Matrix hold on ' || a.tag, a.person_id FROM actor a WHERE a.role_code = 'professional';
+INSERT INTO dcpf.erasure (pseudonym, request_id, licensee_id, erased_by, key_shredded_at)
+SELECT gen_random_uuid(), r.id, r.licensee_id, r.person_id, now()
+  FROM dcpf.subject_request r WHERE r.details LIKE 'Matrix request of professional %';
 
 -- a person in A holding every role without having accepted any EURA
 CREATE TEMP TABLE no_eura AS SELECT '00000000-0000-4000-8000-0000000e0e01'::uuid AS person_id, 'sub-no-eura' AS subject;
@@ -475,6 +482,18 @@ INSERT INTO table_expectation VALUES
 INSERT INTO table_expectation VALUES
  ('web_visit', '(SELECT h.licensee_id FROM pg_temp.person_home h WHERE h.person_id = t.person_id)', 't.person_id', 'page',
   $$INSERT INTO dcpf.web_visit (visited_at, network, device_type, browser_family, page, person_id, consented) VALUES (date_trunc('minute', now()), '192.0.0.0/16', 'bot', 'other', '/forged', '{self}', true)$$);
+-- the personal-data registry: read by every identity, written by nobody;
+-- legal holds and tombstones: the licensee's, read by its privacy officer,
+-- written only by dcpf.place_legal_hold, dcpf.lift_legal_hold and dcpf.erase_person
+INSERT INTO table_expectation VALUES
+ ('personal_data_table', NULL, NULL, 'basis',
+  $$INSERT INTO dcpf.personal_data_table (table_name, row_key, on_erasure, exported, basis) VALUES ('forged', 'id', 'none', false, 'forged entry')$$),
+ ('personal_data_column', NULL, NULL, 'basis',
+  $$INSERT INTO dcpf.personal_data_column (table_name, column_name, whose, category, on_erasure) VALUES ('role', 'description', 'subject', 'content', 'clear')$$),
+ ('legal_hold', 't.licensee_id', 't.person_id', 'reason',
+  $$INSERT INTO dcpf.legal_hold (licensee_id, person_id, reason, placed_by) VALUES ('{lic}', '{self}', 'Forged hold', '{actor}')$$),
+ ('erasure', 't.licensee_id', 't.pseudonym', 'notices_queued',
+  $$INSERT INTO dcpf.erasure (pseudonym, request_id, licensee_id, erased_by) SELECT '{self}', r.id, '{lic}', '{actor}' FROM dcpf.subject_request r LIMIT 1$$);
 -- subject requests: the person's own, read by the privacy officer of the
 -- licensee it was made to; written only by the dcpf.*_subject_request functions
 INSERT INTO table_expectation VALUES
@@ -632,7 +651,15 @@ INSERT INTO op_rule VALUES
  ('web_visit', 'SELECT', '*', 'self'), ('web_visit', 'INSERT', '*', 'denied'),
  ('web_visit', 'UPDATE', '*', 'denied'), ('web_visit', 'DELETE', '*', 'denied'),
  ('subject_request', 'SELECT', '*', 'self'), ('subject_request', 'SELECT', 'privacy_officer', 'all'),
- ('subject_request', 'INSERT', '*', 'denied'), ('subject_request', 'UPDATE', '*', 'denied'), ('subject_request', 'DELETE', '*', 'denied');
+ ('subject_request', 'INSERT', '*', 'denied'), ('subject_request', 'UPDATE', '*', 'denied'), ('subject_request', 'DELETE', '*', 'denied'),
+ ('personal_data_table', 'SELECT', '*', 'all'), ('personal_data_table', 'INSERT', '*', 'denied'),
+ ('personal_data_table', 'UPDATE', '*', 'denied'), ('personal_data_table', 'DELETE', '*', 'denied'),
+ ('personal_data_column', 'SELECT', '*', 'all'), ('personal_data_column', 'INSERT', '*', 'denied'),
+ ('personal_data_column', 'UPDATE', '*', 'denied'), ('personal_data_column', 'DELETE', '*', 'denied'),
+ ('legal_hold', 'SELECT', '*', 'none'), ('legal_hold', 'SELECT', 'privacy_officer', 'all'),
+ ('legal_hold', 'INSERT', '*', 'denied'), ('legal_hold', 'UPDATE', '*', 'denied'), ('legal_hold', 'DELETE', '*', 'denied'),
+ ('erasure', 'SELECT', '*', 'none'), ('erasure', 'SELECT', 'privacy_officer', 'all'),
+ ('erasure', 'INSERT', '*', 'denied'), ('erasure', 'UPDATE', '*', 'denied'), ('erasure', 'DELETE', '*', 'denied');
 
 -- every table of the schema, discovered (the audit trail's partitions are
 -- reached through dcpf.audit_event; test/sql/audit.sql attacks them directly)

@@ -18,7 +18,7 @@ SELECT tables_are('dcpf', ARRAY[
     'portfolio_collection', 'portfolio_collection_item', 'share', 'disclosure', 'assessment', 'entrustment_decision',
     'notice', 'feedback_request', 'conversation', 'competency_declaration', 'msf_round', 'msf_respondent', 'msf_response',
     'attachment_media_type', 'portfolio_attachment', 'item_comment', 'purpose', 'consent_event', 'consent', 'web_visit',
-    'subject_request']
+    'subject_request', 'personal_data_table', 'personal_data_column', 'legal_hold', 'erasure']
     -- the audit trail's monthly partitions come and go with the calendar
     || ARRAY(SELECT c.relname::text FROM pg_class c JOIN pg_inherits i ON i.inhrelid = c.oid
               WHERE i.inhparent = 'dcpf.audit_event'::regclass AND c.relname <> 'audit_event_default'));
@@ -94,8 +94,12 @@ SELECT is_empty($$
 
 -- column types carry the validation of what is stored in the clear
 SELECT col_type_is('dcpf', 'person', 'email', 'dcpf.email', 'person.email is dcpf.email');
-SELECT col_not_null('dcpf', 'person', 'email', 'every person has an e-mail (the user name)');
-SELECT col_not_null('dcpf', 'person', 'surname', 'every person has a surname');
+SELECT col_has_check('dcpf', 'person', ARRAY['status', 'surname', 'email'],
+    'every person has a surname and an e-mail (the user name), until erased');
+SELECT col_has_check('dcpf', 'person', ARRAY['status', 'given_names', 'initials', 'tussenvoegsel', 'surname', 'partner_tussenvoegsel',
+                                             'partner_surname', 'email', 'big_number_encrypted', 'big_number_hmac', 'job_title',
+                                             'academic_titles', 'photo', 'photo_type', 'created_by'],
+    'an erased person holds no personal data');
 SELECT col_type_is('dcpf', 'billing_profile', 'address_line1', 'dcpf.billing_text', 'billing text refuses card numbers');
 SELECT col_type_is('dcpf', 'billing_profile', 'contact_email', 'dcpf.email', 'billing contact e-mail is dcpf.email');
 SELECT hasnt_column('dcpf', 'billing_profile', 'card_number', 'no column for card numbers exists');
@@ -339,11 +343,12 @@ SELECT is_empty($$
     SELECT c.relname FROM pg_class c
      WHERE c.relnamespace = 'dcpf'::regnamespace AND c.relkind = 'r'
        AND NOT c.oid = ANY ((SELECT extconfig FROM pg_extension WHERE extname = 'dcpf')::oid[])
-       -- the event catalogue is the extension's own and never changes; monthly
-       -- audit partitions are not members and are dumped whole
-       AND c.oid <> 'dcpf.audit_action'::regclass
+       -- the event catalogue and the personal-data registry are the extension's
+       -- own and never change; monthly audit partitions are not members and are
+       -- dumped whole
+       AND c.oid NOT IN ('dcpf.audit_action'::regclass, 'dcpf.personal_data_table'::regclass, 'dcpf.personal_data_column'::regclass)
        AND NOT (c.relispartition AND c.oid <> 'dcpf.audit_event_default'::regclass)$$,
-    'every table is registered with pg_extension_config_dump (but the audit catalogue and monthly audit partitions)');
+    'every table is registered with pg_extension_config_dump (but the audit catalogue, the personal-data registry and monthly audit partitions)');
 
 -- purposes and consent (sql/200_consent.sql)
 SELECT col_is_pk('dcpf', 'purpose', 'code', 'purposes are keyed by code');
