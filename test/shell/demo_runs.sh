@@ -187,7 +187,7 @@ fi
 
 lacks 'NOT EXPECTED'
 refused=$(grep -cE '^outcome +\| refused$' "$out")
-[ "$refused" -eq 25 ] || fail "25 attempts refused in the expanded listings (12 bad inputs, 5 bad tokens, 5 encryption, 1 audit, 1 portfolio, 1 consent), saw $refused"
+[ "$refused" -eq 26 ] || fail "26 attempts refused in the expanded listings (12 bad inputs, 5 bad tokens, 5 encryption, 1 audit, 1 portfolio, 1 consent, 1 erasure), saw $refused"
 # the audit trail: a rolled-back read logged, the views, the seal, tampering caught, the offline verifier
 has '== The audit trail (NEN 7513) =='
 has 'i.wolters@umc-oostnederland.nl | token       | licensee_admin   | person       | Th. van den Berg'
@@ -232,6 +232,16 @@ for a in given withdrawn objected; do
     grep -qE "^ $a +\| marketing +\| web +\| t$" "$out" || fail "no $a consent event with a receipt"
 done
 before ' 12. A trainee' ' 13. Consent'
+# access and erasure: the export by table, decrypted; an erasure refused under a legal hold, then done
+has ' 14. Access and erasure'
+grep -qE '^ portfolio_item +\| +3$' "$out" || fail 'the export does not hold her three items'
+grep -qE '^ access_log +\| +[1-9][0-9]*$' "$out" || fail 'the export holds no access log'
+has 'Man, 67 jaar, koorts en verwardheid'
+has 'cannot be erased now'
+has 'legal hold: Legal hold'
+grep -qE '^ erasure +\| completed +\| t$' "$out" || fail 'the erasure request is not completed without his words'
+grep -qE '^ erased +\| t +\| +0$' "$out" || fail 'the erased person row still holds personal values'
+before ' 13. Consent' ' 14. Access and erasure'
 
 # the demo is meant to take well under a minute (not under valgrind)
 if [ "${DCPF_VALGRIND:-0}" != 1 ] && [ "$elapsed" -gt 60 ]; then
