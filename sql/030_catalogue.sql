@@ -38,7 +38,9 @@ INSERT INTO dcpf.role (code, name_nl, name_en, description, requires_big, builti
     ('privacy_officer',      'Functionaris gegevensbescherming', 'Privacy officer',
      'handles data-subject requests, breaches and consent records of one licensee', false, true),
     ('platform_support',     'Platformondersteuning',     'Platform support',
-     'sees nothing without an explicit, time-limited grant from a licensee administrator', false, true);
+     'sees nothing without an explicit, time-limited grant from a licensee administrator', false, true),
+    ('platform_security',    'Security officer platform', 'Platform security officer',
+     'the platform''s (the processor''s) security and privacy staff: records data breaches and tells the licensees concerned, keeps the subprocessor register; granted only by the platform operator, never by a licensee administrator', false, true);
 
 CREATE TABLE dcpf.product (
     id          uuid PRIMARY KEY DEFAULT gen_random_uuid(),

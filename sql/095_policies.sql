@@ -14,6 +14,8 @@
 --   privacy_officer             the people and memberships of their licensee (read)
 --   platform_support            nothing but what a licensee admin granted it: a membership
 --                               that must end within 30 days
+--   platform_security           the breach and subprocessor registers (230, 225); granted
+--                               by the platform operator only: no admin grants or ends it
 
 -- Helpers for policies: STABLE, SECURITY DEFINER (they must see memberships
 -- whatever the caller may), pinned search_path, never LEAKPROOF.
@@ -136,10 +138,11 @@ CREATE POLICY membership_staff_read ON dcpf.membership FOR SELECT TO dcpf_app
 CREATE POLICY membership_admin_grant ON dcpf.membership FOR INSERT TO dcpf_app
     WITH CHECK (licensee_id = (SELECT dcpf.licensee_if_acting_in('licensee_admin'))
                 AND created_by = (SELECT dcpf.current_person())
+                AND role_code <> 'platform_security'
                 AND (role_code <> 'platform_support'
                      OR (valid_until IS NOT NULL AND valid_until <= valid_from + interval '30 days')));
 CREATE POLICY membership_admin_end ON dcpf.membership FOR UPDATE TO dcpf_app
-    USING (licensee_id = (SELECT dcpf.licensee_if_acting_in('licensee_admin')))
+    USING (licensee_id = (SELECT dcpf.licensee_if_acting_in('licensee_admin')) AND role_code <> 'platform_security')
     WITH CHECK (licensee_id = (SELECT dcpf.licensee_if_acting_in('licensee_admin'))
                 AND (role_code <> 'platform_support'
                      OR (valid_until IS NOT NULL AND valid_until <= valid_from + interval '30 days')));

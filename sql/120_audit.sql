@@ -38,7 +38,8 @@ INSERT INTO dcpf.audit_action (code, description) VALUES
     ('key_created',      'a data key was made for a person or licensee'),
     ('key_shredded',     'a data key was destroyed (crypto-shredding)'),
     ('audit_read',       'the audit trail was read'),
-    ('erase',            'a person was erased (dcpf.erase_person): the tombstone was written');
+    ('erase',            'a person was erased (dcpf.erase_person): the tombstone was written'),
+    ('breach',           'a data breach was recorded in the breach register, or a person was found affected by one (dcpf.breach, dcpf.breach_subject)');
 
 CREATE TABLE dcpf.audit_event (
     id                bigint NOT NULL,
@@ -46,7 +47,7 @@ CREATE TABLE dcpf.audit_event (
     xact_id           xid8 NOT NULL,
     action            text NOT NULL CONSTRAINT audit_event_action_known CHECK (action IN (
                           'create', 'update', 'delete', 'read', 'export', 'print', 'login', 'act_as',
-                          'accept_agreement', 'grant', 'consent', 'key_created', 'key_shredded', 'audit_read', 'erase')),
+                          'accept_agreement', 'grant', 'consent', 'key_created', 'key_shredded', 'audit_read', 'erase', 'breach')),
     outcome           text NOT NULL CONSTRAINT audit_event_outcome_known CHECK (outcome IN ('success', 'failure', 'denied')),
     actor_person      uuid,
     actor_method      text,

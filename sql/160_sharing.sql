@@ -106,12 +106,14 @@ CREATE TABLE dcpf.disclosure (
     share_id              uuid REFERENCES dcpf.share (id) ON DELETE SET NULL,
     disclosed_at          timestamptz NOT NULL DEFAULT now(),
     until                 timestamptz,
-    ended_at              timestamptz
+    ended_at              timestamptz,
+    legal_basis           text NOT NULL DEFAULT 'consent' CONSTRAINT disclosure_legal_basis_known CHECK (legal_basis IN
+                              ('consent', 'contract', 'legal_obligation', 'vital_interests', 'public_task', 'legitimate_interests'))
 );
 CREATE INDEX disclosure_subject_idx ON dcpf.disclosure (subject_id, disclosed_at);
 CREATE INDEX disclosure_share_idx ON dcpf.disclosure (share_id) WHERE share_id IS NOT NULL;
 COMMENT ON TABLE dcpf.disclosure IS
-    'the recipients register (GDPR art. 15, 19, 30): to whom a person''s data was disclosed, what, when and until when; written by the server only';
+    'the recipients register (GDPR art. 15, 19, 30): to whom a person''s data was disclosed, what, when, until when and on what basis; written by the server only';
 COMMENT ON COLUMN dcpf.disclosure.id IS 'disclosure identifier';
 COMMENT ON COLUMN dcpf.disclosure.subject_id IS 'the person whose data was disclosed';
 COMMENT ON COLUMN dcpf.disclosure.kind IS 'share (by the person, in the portfolio), export (to the person) or transfer (to another controller)';
@@ -124,6 +126,8 @@ COMMENT ON COLUMN dcpf.disclosure.share_id IS 'the share that disclosed it, if a
 COMMENT ON COLUMN dcpf.disclosure.disclosed_at IS 'from when';
 COMMENT ON COLUMN dcpf.disclosure.until IS 'until when it was granted; NULL: open-ended';
 COMMENT ON COLUMN dcpf.disclosure.ended_at IS 'when it was ended early (a share revoked); NULL: not ended early';
+COMMENT ON COLUMN dcpf.disclosure.legal_basis IS
+    'on what basis it was disclosed (art. 6(1) AVG, the values of dcpf.purpose.legal_basis): consent (the default: a share, a request for feedback, an assessment, a signature or a declaration is the person''s own act), legal_obligation (an export or transfer at the person''s request, arts. 15 and 20), or another basis its writer names';
 
 CREATE FUNCTION dcpf.share_check() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
@@ -179,8 +183,9 @@ BEGIN
         UPDATE dcpf.disclosure SET ended_at = NEW.revoked_at WHERE share_id = NEW.id AND ended_at IS NULL;
         RETURN NULL;
     END IF;
+    -- the owner's own act: consent (art. 6(1)(a) AVG)
     INSERT INTO dcpf.disclosure (subject_id, kind, recipient_person_id, recipient_licensee_id, recipient_role,
-                                 recipient_description, what, share_id, disclosed_at, until)
+                                 recipient_description, what, share_id, disclosed_at, until, legal_basis)
     SELECT NEW.owner_id, 'share', NEW.grantee_person_id, NEW.grantee_licensee_id, NEW.grantee_role,
            -- a person is named by the link alone, so that erasing the recipient leaves no name here
            CASE WHEN NEW.grantee_person_id IS NOT NULL THEN 'a person'
@@ -192,7 +197,7 @@ BEGIN
                           WHEN 'collection' THEN 'portfolio collection ' || NEW.collection_id
                           WHEN 'category' THEN 'portfolio items of type ' || NEW.category
                           ELSE 'the whole portfolio' END || ' (' || NEW.permission || ')',
-           NEW.id, NEW.valid_from, NEW.valid_until;
+           NEW.id, NEW.valid_from, NEW.valid_until, 'consent';
     RETURN NULL;
 END
 $$;

@@ -134,7 +134,7 @@ INSERT INTO dcpf.personal_data_table (table_name, subject_column, row_key, on_er
     ('msf_response', 'owner_id', 'id', 'delete', false, '{respondent_role}',
      'anonymous responses reach the professional only as the results of a closed round with enough respondents (dcpf.msf_results), never one by one'),
     ('share', 'owner_id', 'id', 'delete', true, '{scope,category,grantee_role,permission}', 'the person''s shares'),
-    ('disclosure', 'subject_id', 'id', 'delete', true, '{kind,recipient_role}',
+    ('disclosure', 'subject_id', 'id', 'delete', true, '{kind,recipient_role,legal_basis}',
      'the recipients register; the art. 19 notices of the erasure are queued from it first'),
     ('notice', 'subject_id', 'id', 'delete', true, '{kind}', 'notices about the person''s matters'),
     -- privacy operations

@@ -292,19 +292,12 @@ BEGIN
     END IF;
 
     -- art. 19: the recipients of the person's data are told, before the register goes
-    WITH targets AS (
-        SELECT DISTINCT d.recipient_person_id AS target FROM dcpf.disclosure d
-         WHERE d.subject_id = person AND d.recipient_person_id IS NOT NULL AND d.recipient_person_id <> person
-        UNION
-        SELECT m.person_id FROM dcpf.disclosure d
-          JOIN dcpf.membership m ON m.licensee_id = d.recipient_licensee_id AND m.role_code = 'privacy_officer'
-                                AND (m.valid_until IS NULL OR m.valid_until > now()) AND m.valid_from <= now()
-         WHERE d.subject_id = person AND d.recipient_licensee_id IS NOT NULL AND m.person_id <> person
-    )
-    -- (the officer carrying it out knows)
+    -- (not the officer carrying it out, not an erased recipient)
     SELECT count(dcpf.queue_notice('erasure_notice', t2.target, NULL, NULL,
                                    jsonb_build_object('erasure', stone, 'pseudonym', person, 'erased_at', now())))
-      INTO notices FROM targets t2
+      INTO notices
+      FROM (SELECT DISTINCT r.notice_person_id AS target FROM dcpf.recipients_of(person) r
+             WHERE r.notice_person_id IS NOT NULL AND r.notice_person_id <> person) t2
      WHERE t2.target IS DISTINCT FROM dcpf.current_person()
        AND NOT EXISTS (SELECT FROM dcpf.person p WHERE p.id = t2.target AND p.status = 'erased');
 

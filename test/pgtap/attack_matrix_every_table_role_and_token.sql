@@ -207,6 +207,27 @@ INSERT INTO dcpf.erasure (pseudonym, request_id, licensee_id, erased_by, key_shr
 SELECT gen_random_uuid(), r.id, r.licensee_id, r.person_id, now()
   FROM dcpf.subject_request r WHERE r.details LIKE 'Matrix request of professional %';
 
+-- the platform's security officer (acting in A) recorded a breach
+-- concerning each licensee, which affected its professional, with an
+-- update; and registered a subprocessor
+INSERT INTO dcpf.breach (id, title, discovered_at, recorded_by, nature, breach_types, data_categories, subject_categories,
+                         likely_consequences, risk)
+SELECT md5(l.id || 'breach')::uuid, 'Matrix breach ' || l.tag, now() - interval '1 hour',
+       (SELECT person_id FROM actor WHERE tag = 'A' AND role_code = 'platform_security'),
+       'A matrix breach of licensee ' || l.tag, '{confidentiality}', '{name}', '{users}', 'Names may have been read.', 'risk'
+  FROM lic l;
+INSERT INTO dcpf.breach_controller (breach_id, licensee_id, due_at) SELECT md5(l.id || 'breach')::uuid, l.id, now() FROM lic l;
+INSERT INTO dcpf.breach_subject (breach_id, person_id, objects, actions, events, first_at, last_at)
+SELECT md5(a.licensee_id || 'breach')::uuid, a.person_id, ARRAY['person/' || a.person_id], '{read}', 1, now(), now()
+  FROM actor a WHERE a.role_code = 'professional';
+INSERT INTO dcpf.breach_update (breach_id, added_by, information)
+SELECT md5(l.id || 'breach')::uuid, (SELECT person_id FROM actor WHERE tag = 'A' AND role_code = 'platform_security'),
+       'Matrix update ' || l.tag
+  FROM lic l;
+INSERT INTO dcpf.subprocessor (name, service, data_categories, processing_location, country, agreement_reference,
+                               agreement_signed_on, valid_from)
+VALUES ('Matrix Hosting B.V.', 'Hosting of the matrix', '{all data}', 'Enschede', 'NL', 'MX-VWO-1', '2020-01-01', '2020-01-01');
+
 -- a person in A holding every role without having accepted any EURA
 CREATE TEMP TABLE no_eura AS SELECT '00000000-0000-4000-8000-0000000e0e01'::uuid AS person_id, 'sub-no-eura' AS subject;
 INSERT INTO dcpf.person (id, email, surname, initials, big_number_encrypted)
@@ -500,6 +521,33 @@ INSERT INTO table_expectation VALUES
  ('subject_request', 't.licensee_id', 't.person_id', 'status',
   $$INSERT INTO dcpf.subject_request (person_id, licensee_id, kind, channel) VALUES ('{self}', '{lic}', 'erasure', 'web')$$);
 
+-- breaches and subprocessors are the platform's, not per licensee: the
+-- platform's security officer reads them all (whichever licensee it acts
+-- in); a privacy officer the breaches concerning their licensee, its
+-- notice, the updates and the affected persons who are its members; the
+-- person their own breach_subject row; nobody writes a breach directly.
+-- The subprocessor register: read by admins and privacy officers, kept by
+-- the security officer
+INSERT INTO table_expectation VALUES
+ ('breach', NULL, NULL, 'title',
+  $$INSERT INTO dcpf.breach (title, discovered_at, recorded_by, nature, breach_types, data_categories, subject_categories, likely_consequences, risk) VALUES ('Forged breach', now(), '{actor}', 'A forged breach of the matrix.', '{integrity}', '{name}', '{users}', 'Nothing at all, it is forged.', 'unlikely')$$,
+  $$EXISTS (SELECT FROM dcpf.breach_controller c WHERE c.breach_id = t.id AND c.licensee_id = {lic})$$),
+ ('breach_controller', NULL, NULL, 'late_reason',
+  $$INSERT INTO dcpf.breach_controller (breach_id, licensee_id, due_at) VALUES (md5('{lic}' || 'breach')::uuid, '00000000-0000-4000-8000-0000000e0e01', now())$$,
+  $$t.licensee_id = {lic}$$),
+ ('breach_subject', NULL, 't.person_id', 'events',
+  $$INSERT INTO dcpf.breach_subject (breach_id, person_id, objects, actions, events, first_at, last_at) VALUES (md5('{lic}' || 'breach')::uuid, '{self}', '{forged}', '{read}', 1, now(), now())$$,
+  $$(t.person_id = {actor}
+     OR (EXISTS (SELECT FROM dcpf.breach_controller c WHERE c.breach_id = t.breach_id AND c.licensee_id = {lic})
+         AND EXISTS (SELECT FROM dcpf.membership m WHERE m.person_id = t.person_id AND m.licensee_id = {lic})))$$),
+ ('breach_update', NULL, NULL, 'information',
+  $$INSERT INTO dcpf.breach_update (breach_id, added_by, information) VALUES (md5('{lic}' || 'breach')::uuid, '{actor}', 'A forged update.')$$,
+  $$EXISTS (SELECT FROM dcpf.breach_controller c WHERE c.breach_id = t.breach_id AND c.licensee_id = {lic})$$),
+ ('subprocessor', NULL, NULL, 'service',
+  $$INSERT INTO dcpf.subprocessor (name, service, data_categories, processing_location, country, agreement_reference, agreement_signed_on, valid_from) VALUES ('Forged B.V.', 'A forged service', '{name}', 'Nowhere', 'NL', 'F-1', '2024-01-01', '2024-01-01')$$, NULL);
+-- a licensee admin grants and ends memberships of its licensee, but not the platform's role
+UPDATE table_expectation SET visible_expr = $$t.role_code <> 'platform_security'$$ WHERE tbl = 'membership';
+
 CREATE TEMP TABLE op_rule (tbl text, op text, role_code text, rule text, PRIMARY KEY (tbl, op, role_code));
 INSERT INTO op_rule VALUES
  -- catalogues: every identity reads; nobody writes
@@ -530,7 +578,7 @@ INSERT INTO op_rule VALUES
  -- membership: own; admin and privacy officer read the licensee's; admin grants and ends
  ('membership', 'SELECT', '*', 'self'), ('membership', 'SELECT', 'licensee_admin', 'all'), ('membership', 'SELECT', 'privacy_officer', 'all'),
  ('membership', 'INSERT', '*', 'denied'), ('membership', 'INSERT', 'licensee_admin', 'allowed'),
- ('membership', 'UPDATE', '*', 'none'), ('membership', 'UPDATE', 'licensee_admin', 'all'),
+ ('membership', 'UPDATE', '*', 'none'), ('membership', 'UPDATE', 'licensee_admin', 'visible'),
  ('membership', 'DELETE', '*', 'denied'),
  -- acceptances: own (read, record); the admin reads its people's
  ('role_agreement_acceptance', 'SELECT', '*', 'self'), ('role_agreement_acceptance', 'SELECT', 'licensee_admin', 'all'),
@@ -659,7 +707,22 @@ INSERT INTO op_rule VALUES
  ('legal_hold', 'SELECT', '*', 'none'), ('legal_hold', 'SELECT', 'privacy_officer', 'all'),
  ('legal_hold', 'INSERT', '*', 'denied'), ('legal_hold', 'UPDATE', '*', 'denied'), ('legal_hold', 'DELETE', '*', 'denied'),
  ('erasure', 'SELECT', '*', 'none'), ('erasure', 'SELECT', 'privacy_officer', 'all'),
- ('erasure', 'INSERT', '*', 'denied'), ('erasure', 'UPDATE', '*', 'denied'), ('erasure', 'DELETE', '*', 'denied');
+ ('erasure', 'INSERT', '*', 'denied'), ('erasure', 'UPDATE', '*', 'denied'), ('erasure', 'DELETE', '*', 'denied'),
+ ('breach', 'SELECT', '*', 'none'), ('breach', 'SELECT', 'platform_security', 'all'), ('breach', 'SELECT', 'privacy_officer', 'visible'),
+ ('breach', 'INSERT', '*', 'denied'), ('breach', 'UPDATE', '*', 'denied'), ('breach', 'DELETE', '*', 'denied'),
+ ('breach_controller', 'SELECT', '*', 'none'), ('breach_controller', 'SELECT', 'platform_security', 'all'),
+ ('breach_controller', 'SELECT', 'privacy_officer', 'visible'),
+ ('breach_controller', 'INSERT', '*', 'denied'), ('breach_controller', 'UPDATE', '*', 'denied'), ('breach_controller', 'DELETE', '*', 'denied'),
+ ('breach_subject', 'SELECT', '*', 'self'), ('breach_subject', 'SELECT', 'platform_security', 'all'),
+ ('breach_subject', 'SELECT', 'privacy_officer', 'visible'),
+ ('breach_subject', 'INSERT', '*', 'denied'), ('breach_subject', 'UPDATE', '*', 'denied'), ('breach_subject', 'DELETE', '*', 'denied'),
+ ('breach_update', 'SELECT', '*', 'none'), ('breach_update', 'SELECT', 'platform_security', 'all'),
+ ('breach_update', 'SELECT', 'privacy_officer', 'visible'),
+ ('breach_update', 'INSERT', '*', 'denied'), ('breach_update', 'UPDATE', '*', 'denied'), ('breach_update', 'DELETE', '*', 'denied'),
+ ('subprocessor', 'SELECT', '*', 'none'), ('subprocessor', 'SELECT', 'platform_security', 'all'),
+ ('subprocessor', 'SELECT', 'licensee_admin', 'all'), ('subprocessor', 'SELECT', 'privacy_officer', 'all'),
+ ('subprocessor', 'INSERT', '*', 'denied'), ('subprocessor', 'INSERT', 'platform_security', 'allowed'),
+ ('subprocessor', 'UPDATE', '*', 'none'), ('subprocessor', 'UPDATE', 'platform_security', 'all'), ('subprocessor', 'DELETE', '*', 'denied');
 
 -- every table of the schema, discovered (the audit trail's partitions are
 -- reached through dcpf.audit_event; test/sql/audit.sql attacks them directly)
@@ -970,8 +1033,26 @@ CREATE FUNCTION pg_temp.try_trainee_big() RETURNS text LANGUAGE sql
 RETURN (SELECT pg_temp.try_decrypt(s.ct, 'person', 'big_number', s.row_id, s.subject) FROM pg_temp.stolen s
          WHERE s.what = 'big' AND s.owner = (SELECT a.person_id FROM pg_temp.actor a WHERE a.tag = 'A' AND a.role_code = 'medical_trainee'));
 
+-- the breach register's steps, tried on B's breach by everyone but the
+-- platform's security officer: each must be refused and change nothing
+CREATE TEMP TABLE breach_call (n serial PRIMARY KEY, name text, sql text, refused_with text);
+INSERT INTO breach_call (name, sql, refused_with) VALUES
+ ('record_breach', $$SELECT dcpf.record_breach('Forged breach', now(), 'A forged breach of the matrix.', '{integrity}', '{name}', '{users}', 'Nothing at all, it is forged.', 'unlikely')$$, '42501'),
+ ('add_breach_impact', $$SELECT dcpf.add_breach_impact('{breach}', '{actor}', NULL, now() - interval '1 day', now())$$, '42501'),
+ ('add_breach_licensee', $$SELECT dcpf.add_breach_licensee('{breach}', '{lic}')$$, '42501'),
+ ('notify_breach_controllers', $$SELECT dcpf.notify_breach_controllers('{breach}', 'forged reason')$$, '42501'),
+ ('record_breach_authority_notice', $$SELECT dcpf.record_breach_authority_notice('{breach}', now(), 'AP-FORGED')$$, '42501'),
+ ('waive_breach_authority_notice', $$SELECT dcpf.waive_breach_authority_notice('{breach}', 'forged reason')$$, '42501'),
+ ('notify_breach_persons', $$SELECT dcpf.notify_breach_persons('{breach}')$$, '42501'),
+ ('waive_breach_person_notice', $$SELECT dcpf.waive_breach_person_notice('{breach}', 'public_communication', 'forged reason')$$, '42501'),
+ ('add_breach_update', $$SELECT dcpf.add_breach_update('{breach}', 'A forged update.', contained => true)$$, '42501'),
+ ('close_breach', $$SELECT dcpf.close_breach('{breach}')$$, '42501'),
+ ('acknowledge_breach', $$SELECT dcpf.acknowledge_breach('{breach}')$$, 'P0002');
+
 SELECT plan(
-      (SELECT count(*)::int FROM dcpf_table)                 -- every table has an expectation
+      (SELECT count(*)::int FROM breach_call) * ((SELECT count(*)::int FROM actor WHERE tag = 'A' AND role_code <> 'platform_security') + 3)
+    + 1                                                      -- the breaches unchanged
+    + (SELECT count(*)::int FROM dcpf_table)                 -- every table has an expectation
     + (SELECT count(*)::int FROM probe)                      -- the matrix
     + (SELECT count(*)::int FROM actor WHERE tag = 'A') * 3  -- good tokens, as controls
     + (SELECT count(*)::int FROM token_case) * 4             -- forgeries
@@ -1130,6 +1211,65 @@ SELECT is(pg_temp.try_trainee_big(), '42501', 'set role to a maintenance login: 
 SET LOCAL ROLE dcpf_t_mx_svc;
 SELECT dcpf.clear_identity() IS NULL AS cleared \gset
 RESET ROLE;
+
+-- ---------------------------------------------------------------------------
+-- The breach register's functions: every role of A but the platform's
+-- security officer (on another licensee's breach), the application without identity, and after SET ROLE to the reporting and
+-- maintenance roles with an identity held: refused, nothing changed.
+-- ---------------------------------------------------------------------------
+CREATE FUNCTION pg_temp.try_breach_calls(who text, actor_id uuid, lic uuid) RETURNS SETOF text LANGUAGE plpgsql AS $f$
+DECLARE c record; got text; q text;
+BEGIN
+    FOR c IN SELECT * FROM pg_temp.breach_call ORDER BY n LOOP
+        q := replace(replace(replace(c.sql, '{breach}', md5((SELECT id FROM pg_temp.lic WHERE tag = 'B') || 'breach')),
+                             '{actor}', coalesce(actor_id::text, '00000000-0000-4000-8000-0000000e0e01')),
+                     '{lic}', coalesce(lic::text, '00000000-0000-4000-8000-0000000a0a01'));
+        got := pg_temp.try_sql(q);
+        -- without an identity (or without the privilege) every step is refused as 42501
+        RETURN NEXT is(got, CASE WHEN actor_id IS NULL THEN '42501' ELSE c.refused_with END,
+                       format('breach register: %s by %s refused', c.name, who));
+    END LOOP;
+END
+$f$;
+CREATE TEMP TABLE breach_before AS
+SELECT (SELECT count(*) FROM dcpf.breach_update) AS updates, (SELECT count(*) FROM dcpf.breach_controller WHERE notified_at IS NOT NULL) AS told,
+       (SELECT count(*) FROM dcpf.breach WHERE status <> 'open' OR persons_decision IS NOT NULL OR authority_notified_at IS NOT NULL
+                                           OR authority_waived_reason IS NOT NULL) AS decided,
+       (SELECT count(*) FROM dcpf.breach) AS breaches, (SELECT count(*) FROM dcpf.notice WHERE kind LIKE 'breach%') AS notices;
+GRANT SELECT ON breach_before TO PUBLIC;
+CREATE FUNCTION pg_temp.try_breach_calls_as_every_role() RETURNS SETOF text LANGUAGE plpgsql AS $f$
+DECLARE a record;
+BEGIN
+    FOR a IN SELECT * FROM pg_temp.actor WHERE tag = 'A' AND role_code <> 'platform_security' ORDER BY role_code LOOP
+        PERFORM dcpf.act_as(a.person_id, a.licensee_id, a.role_code, 'attack matrix: breaches');
+        RETURN QUERY SELECT * FROM pg_temp.try_breach_calls(a.role_code || ' of A', a.person_id, a.licensee_id);
+    END LOOP;
+    PERFORM dcpf.clear_identity();
+END
+$f$;
+SET LOCAL ROLE dcpf_t_mx_svc;
+SELECT * FROM pg_temp.try_breach_calls_as_every_role();
+RESET ROLE;
+SET LOCAL ROLE dcpf_t_mx_app;
+SELECT * FROM pg_temp.try_breach_calls('dcpf_app without identity', NULL, NULL);
+RESET ROLE;
+SET LOCAL ROLE dcpf_t_mx_svc;
+SELECT dcpf.act_as(person_id, licensee_id, role_code, 'attack matrix: breaches after set role') IS NOT NULL AS acting
+  FROM actor WHERE tag = 'A' AND role_code = 'platform_security' \gset
+SET LOCAL ROLE dcpf_t_mx_report;
+SELECT * FROM pg_temp.try_breach_calls('the reporting role, identity the security officer', NULL, NULL);
+SET LOCAL ROLE dcpf_t_mx_svc;
+SET LOCAL ROLE dcpf_t_mx_maint;
+SELECT * FROM pg_temp.try_breach_calls('the maintenance role, identity the security officer', NULL, NULL);
+SET LOCAL ROLE dcpf_t_mx_svc;
+SELECT dcpf.clear_identity() IS NULL AS cleared \gset
+RESET ROLE;
+SELECT is((SELECT row(b.*)::text FROM breach_before b),
+          (SELECT row((SELECT count(*) FROM dcpf.breach_update), (SELECT count(*) FROM dcpf.breach_controller WHERE notified_at IS NOT NULL),
+                      (SELECT count(*) FROM dcpf.breach WHERE status <> 'open' OR persons_decision IS NOT NULL OR authority_notified_at IS NOT NULL
+                                                          OR authority_waived_reason IS NOT NULL),
+                      (SELECT count(*) FROM dcpf.breach), (SELECT count(*) FROM dcpf.notice WHERE kind LIKE 'breach%'))::text),
+          'breach register: the refused attempts changed nothing');
 
 -- ---------------------------------------------------------------------------
 -- The key tables: only the owner. No privilege of any kind for PUBLIC or a

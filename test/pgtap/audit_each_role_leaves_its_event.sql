@@ -5,7 +5,7 @@
 -- queued and written by the audit worker, reads of one's own data are not
 -- logged. Identities are assumed with dcpf.act_as by a dcpf_service member.
 BEGIN;
-SELECT plan(9 * 4 + 6);
+SELECT plan(10 * 4 + 6);
 DO $$ BEGIN
     EXECUTE format('GRANT USAGE ON SCHEMA %I TO PUBLIC', pg_my_temp_schema()::regnamespace);
     EXECUTE format('GRANT ALL ON ALL TABLES IN SCHEMA %I TO PUBLIC', pg_my_temp_schema()::regnamespace);

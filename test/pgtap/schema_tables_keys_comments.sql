@@ -3,7 +3,7 @@
 -- Sensitive columns are stored encrypted (bytea): their validation lives in
 -- the entry functions, and the *_decrypted views give the values back.
 BEGIN;
-SELECT plan(154);
+SELECT plan(162);
 
 SELECT has_schema('dcpf');
 SELECT tables_are('dcpf', ARRAY[
@@ -18,7 +18,8 @@ SELECT tables_are('dcpf', ARRAY[
     'portfolio_collection', 'portfolio_collection_item', 'share', 'disclosure', 'assessment', 'entrustment_decision',
     'notice', 'feedback_request', 'conversation', 'competency_declaration', 'msf_round', 'msf_respondent', 'msf_response',
     'attachment_media_type', 'portfolio_attachment', 'item_comment', 'purpose', 'consent_event', 'consent', 'web_visit',
-    'subject_request', 'personal_data_table', 'personal_data_column', 'legal_hold', 'erasure']
+    'subject_request', 'personal_data_table', 'personal_data_column', 'legal_hold', 'erasure',
+    'subprocessor', 'breach', 'breach_controller', 'breach_subject', 'breach_update']
     -- the audit trail's monthly partitions come and go with the calendar
     || ARRAY(SELECT c.relname::text FROM pg_class c JOIN pg_inherits i ON i.inhrelid = c.oid
               WHERE i.inhparent = 'dcpf.audit_event'::regclass AND c.relname <> 'audit_event_default'));
@@ -26,7 +27,8 @@ SELECT views_are('dcpf', ARRAY['master_key_status', 'person_decrypted', 'person_
                                'billing_profile_decrypted', 'portfolio_item_decrypted', 'assessment_decrypted',
                                'portfolio_attachment_decrypted', 'item_comment_decrypted',
                                'my_epa_progress', 'supervised_epa_progress', 'my_notices', 'feedback_request_decrypted', 'conversation_decrypted',
-                               'my_competency_declarations', 'marketing_audience', 'visit_statistics', 'overdue_subject_requests']);
+                               'my_competency_declarations', 'marketing_audience', 'visit_statistics', 'overdue_subject_requests',
+                               'record_of_processing', 'overdue_breaches']);
 SELECT types_are('dcpf', ARRAY['big_number', 'iban', 'email', 'billing_text', 'country_code', 'phone_number', 'address_parts',
                                'entrustment_level', 'portfolio_text', 'comment_text']);
 
@@ -273,7 +275,7 @@ SELECT has_trigger('dcpf', 'role_agreement', 'role_agreement_immutable', 'publis
 -- builtin roles
 SELECT set_eq('SELECT code FROM dcpf.role WHERE builtin',
     ARRAY['professional', 'medical_professional', 'medical_trainee', 'supervisor', 'trainer', 'assessor',
-          'licensee_admin', 'privacy_officer', 'platform_support'], 'the roles catalogue ships the platform''s roles');
+          'licensee_admin', 'privacy_officer', 'platform_support', 'platform_security'], 'the roles catalogue ships the platform''s roles');
 SELECT set_eq('SELECT code FROM dcpf.role WHERE requires_big', ARRAY['medical_professional', 'medical_trainee'],
     'medical roles require a BIG number');
 
@@ -373,6 +375,22 @@ SELECT ok(EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'subject_request_e
           'a term is extended by at most two months');
 SELECT ok(EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'subject_request_check' AND tgrelid = 'dcpf.subject_request'::regclass),
           'a closed subject request is final and what was received is fixed (a trigger)');
+
+-- the recipients register, subprocessors and breaches (sql/220_recipients.sql, 225_subprocessor.sql, 230_breach.sql)
+SELECT col_not_null('dcpf', 'disclosure', 'legal_basis', 'every disclosure says on what basis');
+SELECT is((SELECT array_agg(a.attname::text ORDER BY a.attname) FROM pg_attribute a
+            WHERE a.attrelid = 'dcpf.breach'::regclass AND a.attgenerated = 's'),
+          ARRAY['authority_due_at', 'controller_due_at'], 'the 48- and 72-hour deadlines are generated columns: nobody moves them');
+SELECT ok(EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'breach_authority_late_has_reason'),
+          'a late notice to the authority has its reason (a check, for everyone)');
+SELECT col_is_pk('dcpf', 'breach_subject', ARRAY['breach_id', 'person_id'], 'a person is affected by a breach once');
+SELECT ok(EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'breach_update_append_only' AND tgrelid = 'dcpf.breach_update'::regclass),
+          'breach updates are append-only (a trigger)');
+SELECT ok(EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'subprocessor_transfer_has_safeguard'),
+          'a subprocessor outside the EEA has its transfer safeguard');
+SELECT is((SELECT p.prosecdef FROM pg_proc p WHERE p.oid = 'dcpf.recipients_of(uuid)'::regprocedure), false,
+          'recipients_of is for dcpf''s own functions: not security definer, not granted');
+SELECT ok(NOT has_function_privilege('dcpf_app', 'dcpf.recipients_of(uuid)', 'EXECUTE'), 'the application cannot call recipients_of');
 
 -- a non-privileged role sees nothing, even with a grant, until policies exist
 CREATE ROLE dcpf_test_nobody NOLOGIN;

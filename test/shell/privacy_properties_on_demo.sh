@@ -175,7 +175,7 @@ BEGIN
     END LOOP;
     PERFORM dcpf.clear_identity();
 END $$;
-SELECT 'erased ' || count(*) FROM dcpf.person WHERE status = 'erased';
+SELECT 'erased ' || count(*) FROM dcpf.person p JOIN victim v ON v.id = p.id WHERE p.status = 'erased';
 SELECT pg_temp.scan();
 SELECT 'values scanned ' || count(*) FROM hay;
 SELECT 'FOUND ' || n.what || ' of an erased person in ' || h.tbl || '.' || h.col || ': ' || left(h.value, 120)

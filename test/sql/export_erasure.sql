@@ -21,8 +21,8 @@ SET timezone = 'UTC';
 \i test/sql/include/two_licensees.sql
 \i test/sql/include/refused.sql
 -- 201 Anna (professional of A, also of B), 202 Piet (assessor and supervisor
--- of A), 203 the admin of A, 204 and 207 privacy officers of A, 205 the
--- privacy officer of B
+-- of A), 203 the admin of A, 204 and 207 privacy officers of A (207 Tess also
+-- a supervisor), 205 the privacy officer of B
 INSERT INTO dcpf.person (id, email, surname, given_names, initials, job_title)
 SELECT v.id::uuid, v.email, v.surname, v.given, v.initials, 'Verpleegkundige'
   FROM (VALUES ('00000000-0000-4000-8000-000000000201', 'anna.jansen@example.nl', 'Jansen', 'Anna', 'A.'),
@@ -41,7 +41,8 @@ SELECT v.id::uuid, v.person::uuid, v.licensee::uuid, v.role, '2024-01-01'
                ('00000000-0000-4000-8000-00000000e205', '00000000-0000-4000-8000-000000000203', '00000000-0000-4000-8000-00000000a001', 'licensee_admin'),
                ('00000000-0000-4000-8000-00000000e206', '00000000-0000-4000-8000-000000000204', '00000000-0000-4000-8000-00000000a001', 'privacy_officer'),
                ('00000000-0000-4000-8000-00000000e207', '00000000-0000-4000-8000-000000000205', '00000000-0000-4000-8000-00000000a002', 'privacy_officer'),
-               ('00000000-0000-4000-8000-00000000e208', '00000000-0000-4000-8000-000000000207', '00000000-0000-4000-8000-00000000a001', 'privacy_officer')
+               ('00000000-0000-4000-8000-00000000e208', '00000000-0000-4000-8000-000000000207', '00000000-0000-4000-8000-00000000a001', 'privacy_officer'),
+               ('00000000-0000-4000-8000-00000000e209', '00000000-0000-4000-8000-000000000207', '00000000-0000-4000-8000-00000000a001', 'supervisor')
        ) v(id, person, licensee, role);
 \i test/sql/include/accept_euras.sql
 SELECT dcpf.add_phone('00000000-0000-4000-8000-000000000201', 'mobile', '06 12345678') IS NOT NULL AS anna_has_a_phone;
@@ -228,9 +229,8 @@ SELECT action, count(*) FROM dcpf.consent_event WHERE person_id = '00000000-0000
 SELECT count(*) AS visits_linked FROM dcpf.web_visit WHERE person_id = '00000000-0000-4000-8000-000000000201';
 SELECT count(*) AS visits_kept FROM dcpf.web_visit;
 SELECT shredded_at IS NOT NULL AS shredded, wrapped IS NULL AS key_gone FROM dcpf.data_key WHERE subject_id = '00000000-0000-4000-8000-000000000201';
--- the art. 19 notices: to the other privacy officer of A (for the share with
--- A's supervisors), not to the officer who erased her, not to erased Piet;
--- never naming Anna
+-- the art. 19 notices (dcpf.recipients_of): to Tess, a current supervisor of A
+-- (for the share with A's supervisors); not to erased Piet; never naming Anna
 SELECT p.surname AS recipient, n.payload ? 'pseudonym' AS names_the_pseudonym, n.payload::text LIKE '%Anna%' OR n.payload::text LIKE '%Jansen%' AS names_her
   FROM dcpf.notice n JOIN dcpf.person p ON p.id = n.recipient_person_id WHERE n.kind = 'erasure_notice' ORDER BY 1;
 DO $$ BEGIN PERFORM dcpf.audit_queue_drain(); END $$;
@@ -241,3 +241,6 @@ SELECT pg_temp.refused(format('UPDATE dcpf.erasure SET notices_queued = 0 WHERE 
 SELECT pg_temp.refused(format('DELETE FROM dcpf.erasure WHERE id = %L', :'stone'));
 
 SELECT count(*) AS persons_erased FROM dcpf.person WHERE status = 'erased';
+
+RESET ROLE;
+DROP ROLE dcpf_test_ee_backend;
