@@ -315,25 +315,24 @@ INSERT INTO dcpf.personal_data_table (table_name, subject_column, row_key, on_er
     ('personal_data_table', NULL, 'table_name', 'none', false, 'the registry itself'),
     ('personal_data_column', NULL, 'column_name', 'none', false, 'the registry itself');
 
--- The columns of a table the export shows, as a jsonb expression over alias
--- t (used by the export; encrypted columns decrypted under their labels,
--- hidden ones left out, bytea as base64).
-CREATE FUNCTION dcpf.personal_data_json(tab text) RETURNS text
+-- The columns of a table the export shows, as a select list over alias t
+-- (used by the export; encrypted columns decrypted under their labels and
+-- named without _encrypted, hidden ones left out, bytea as base64).
+CREATE FUNCTION dcpf.personal_data_select(tab text) RETURNS text
     LANGUAGE sql STABLE
     SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT 'jsonb_build_object(' || string_agg(
-               format('%L, ', CASE WHEN c.decrypt_as IS NOT NULL THEN left(a.attname, -length('_encrypted')) ELSE a.attname END)
-               || CASE
-                    WHEN c.decrypt_as = 'text' THEN
-                        format('dcpf.decrypt_text(t.%I, %L, %L, t.%I, t.%I, true)', a.attname, tab,
-                               left(a.attname, -length('_encrypted')), d.row_key, d.subject_column)
-                    WHEN c.decrypt_as = 'bytea' THEN
-                        format('encode(dcpf.decrypt(t.%I, %L, %L, t.%I, t.%I, true), ''base64'')', a.attname, tab,
-                               left(a.attname, -length('_encrypted')), d.row_key, d.subject_column)
-                    WHEN a.atttypid = 'bytea'::regtype THEN format('encode(t.%I, ''base64'')', a.attname)
-                    ELSE format('t.%I', a.attname)
-                  END, ', ' ORDER BY a.attnum) || ')'
+    SELECT string_agg(
+               CASE
+                 WHEN c.decrypt_as = 'text' THEN
+                     format('dcpf.decrypt_text(t.%I, %L, %L, t.%I, t.%I, true) AS %I', a.attname, tab,
+                            left(a.attname, -length('_encrypted')), d.row_key, d.subject_column, left(a.attname, -length('_encrypted')))
+                 WHEN c.decrypt_as = 'bytea' THEN
+                     format('encode(dcpf.decrypt(t.%I, %L, %L, t.%I, t.%I, true), ''base64'') AS %I', a.attname, tab,
+                            left(a.attname, -length('_encrypted')), d.row_key, d.subject_column, left(a.attname, -length('_encrypted')))
+                 WHEN a.atttypid = 'bytea'::regtype THEN format('encode(t.%I, ''base64'') AS %I', a.attname, a.attname)
+                 ELSE format('t.%I', a.attname)
+               END, ', ' ORDER BY a.attnum)
       FROM dcpf.personal_data_table d
       JOIN pg_catalog.pg_attribute a ON a.attrelid = ('dcpf.' || quote_ident(d.table_name))::regclass
                                      AND a.attnum > 0 AND NOT a.attisdropped
@@ -342,6 +341,6 @@ AS $$
        AND coalesce(c.exported, true)
        AND a.attgenerated = '';
 $$;
-COMMENT ON FUNCTION dcpf.personal_data_json(text) IS
-    'the jsonb expression (over alias t) that the export uses for a row of the table: every column but those the registry hides, encrypted ones decrypted, bytea in base64; owner only';
-REVOKE ALL ON FUNCTION dcpf.personal_data_json(text) FROM PUBLIC;
+COMMENT ON FUNCTION dcpf.personal_data_select(text) IS
+    'the select list (over alias t) that the export uses for a row of the table: every column but those the registry hides and generated ones, encrypted ones decrypted and named without _encrypted, bytea in base64; owner only';
+REVOKE ALL ON FUNCTION dcpf.personal_data_select(text) FROM PUBLIC;

@@ -19,12 +19,13 @@ DECLARE
     req  dcpf.subject_request;
     what text := 'a complete copy of the person''s data (art. ' || CASE WHEN transfer_to IS NULL THEN '15' ELSE '20' END || ' AVG)';
 BEGIN
-    IF person IS NULL OR NOT EXISTS (SELECT FROM dcpf.person p WHERE p.id = export_authorise.person) THEN
-        RAISE EXCEPTION 'no person with id %', coalesce(person::text, 'NULL') USING ERRCODE = 'no_data_found';
-    END IF;
     IF request IS NULL THEN
         IF person IS DISTINCT FROM me OR transfer_to IS NOT NULL THEN
-            RAISE EXCEPTION 'permission denied to export person %', person
+            -- the same answer whether or not the person exists; the attempt is logged
+            IF person IS NOT NULL AND me IS NOT NULL THEN
+                PERFORM dcpf.audit_note('export', 'person', person::text, person, NULL, true);
+            END IF;
+            RAISE EXCEPTION 'permission denied to export person %', coalesce(person::text, 'NULL')
                 USING ERRCODE = 'insufficient_privilege',
                       DETAIL = 'Without a request, a person exports only their own data, and only to themself.',
                       HINT = 'A privacy officer exports on a verified access or portability request; a transfer to another controller needs a portability request.';
@@ -74,79 +75,103 @@ COMMENT ON FUNCTION dcpf.export_authorise(uuid, uuid, text) IS
     'the check and record of an export: the person themself (without a request, or with their own open access or portability request), or the privacy officer of the licensee a verified access or portability request was made to; a transfer needs a portability request; logs an export event and records the disclosure; owner only';
 REVOKE ALL ON FUNCTION dcpf.export_authorise(uuid, uuid, text) FROM PUBLIC;
 
--- The content, unchecked: owner only. One query per registered table.
-CREATE FUNCTION dcpf.export_rows(person uuid)
-    RETURNS TABLE (section text, table_name text, row_key text, data jsonb)
-    LANGUAGE plpgsql STABLE
+-- What an export consists of, in the document's order: one source per
+-- exported table of the registry (the person's rows, decrypted), one per
+-- party column (where the person took part in someone else's record: that
+-- they did, not its content), and the art. 15 facts. Each source is a select
+-- list, a key and a sort order over alias t, and the FROM ... WHERE (with $1
+-- the person) they are read from; dcpf.export_rows streams them,
+-- dcpf.export_document serialises them. Owner only.
+CREATE FUNCTION dcpf.export_sources()
+    RETURNS TABLE (section text, name text, select_list text, key_expr text, order_expr text, source text)
+    LANGUAGE sql STABLE
     SET search_path = pg_catalog, pg_temp
 AS $$
+    SELECT 'rows', d.table_name, dcpf.personal_data_select(d.table_name), format('t.%I::text', d.row_key), format('t.%I', d.row_key),
+           format('dcpf.%I t WHERE t.%I = $1', d.table_name, d.subject_column)
+      FROM dcpf.personal_data_table d
+     WHERE d.exported
+    UNION ALL
+    SELECT 'references', c.table_name || '.' || c.column_name,
+           format('%L AS "table", t.%I::text AS "row", %L AS "as"', c.table_name, d.row_key, c.column_name),
+           format('t.%I::text', d.row_key), format('t.%I', d.row_key),
+           format('dcpf.%I t WHERE t.%I = $1', c.table_name, c.column_name)
+           || CASE WHEN d.subject_column IS NOT NULL THEN format(' AND t.%I IS DISTINCT FROM $1', d.subject_column) ELSE '' END
+      FROM dcpf.personal_data_column c JOIN dcpf.personal_data_table d USING (table_name)
+     WHERE c.whose = 'party' AND c.exported
+    UNION ALL
+    SELECT 'facts', f.name, f.select_list, f.key_expr, f.order_expr, f.source
+      FROM (VALUES
+        ('purposes',
+         't.code, t.name_nl, t.name_en, t.description, t.legal_basis, t.data_categories, t.recipients, '
+         't.transfers_outside_eea, t.retention, t.licensee_id',
+         't.code', 't.code',
+         'dcpf.purpose t WHERE t.licensee_id IS NULL OR t.licensee_id IN (SELECT m.licensee_id FROM dcpf.membership m WHERE m.person_id = $1)'),
+        ('recipients',
+         't.recipient_description AS recipient, t.kind, t.what, t.legal_basis, t.disclosed_at AS "from", t.until, t.ended_at',
+         't.id::text', 't.disclosed_at, t.id',
+         'dcpf.disclosure t WHERE t.subject_id = $1'),
+        ('source',
+         't.created_at AS account_created_at, l.name AS created_on_behalf_of, t.created_by IS NOT NULL AS created_by_administrator, '
+         'ARRAY(SELECT DISTINCT il.issuer FROM dcpf.identity_link il WHERE il.person_id = t.id ORDER BY 1) AS identity_providers, '
+         '''assessments, feedback, comments and conversations in the portfolio were written by the persons they name''::text AS others_wrote',
+         't.id::text', 't.id',
+         'dcpf.person t LEFT JOIN dcpf.licensee l ON l.id = t.created_for_licensee WHERE t.id = $1'),
+        ('access_log',
+         't.occurred_at AS "at", t.action, t.outcome, '
+         'CASE WHEN a.id IS NOT NULL THEN dcpf.person_display_name(a) ELSE t.database_role END AS "by", '
+         't.actor_person AS by_person, t.application_role AS role, l.name AS licensee, t.purpose, '
+         't.object_table AS "table", t.object_key AS "row"',
+         't.id::text', 't.occurred_at, t.id',
+         'dcpf.audit_event t LEFT JOIN dcpf.person a ON a.id = t.actor_person LEFT JOIN dcpf.licensee l ON l.id = t.licensee_id '
+         'WHERE t.subject_person = $1 AND t.actor_person IS DISTINCT FROM $1')
+      ) f(name, select_list, key_expr, order_expr, source)
+    ORDER BY 1 DESC, 2;
+$$;
+COMMENT ON FUNCTION dcpf.export_sources() IS
+    'what an export consists of, in the document''s order (rows, references, facts): per source a select list, a key and a sort order over alias t, and the FROM … WHERE it reads ($1: the person); built from the personal-data registry; owner only';
+REVOKE ALL ON FUNCTION dcpf.export_sources() FROM PUBLIC;
+
+CREATE FUNCTION dcpf.json_rows(query text, person uuid) RETURNS json
+    AS 'MODULE_PATHNAME', 'dcpf_json_rows'
+    LANGUAGE C STABLE;
+COMMENT ON FUNCTION dcpf.json_rows(text, uuid) IS
+    'the rows of a read-only query ($1: the person) as one JSON array of objects, serialised as COPY does (each column''s output looked up once; src/export.c), for the export; owner only: it runs the SQL it is given';
+REVOKE ALL ON FUNCTION dcpf.json_rows(text, uuid) FROM PUBLIC;
+
+CREATE FUNCTION dcpf.json_object_of(names text[], queries text[], person uuid, singles boolean[]) RETURNS json
+    AS 'MODULE_PATHNAME', 'dcpf_json_object_of'
+    LANGUAGE C STABLE;
+COMMENT ON FUNCTION dcpf.json_object_of(text[], text[], uuid, boolean[]) IS
+    'a JSON object of the given names, each the rows of its read-only query ($1: the person) as dcpf.json_rows gives them, or with its single true the first row''s object (null without rows); written into one buffer (src/export.c), for the export; owner only: it runs the SQL it is given';
+REVOKE ALL ON FUNCTION dcpf.json_object_of(text[], text[], uuid, boolean[]) FROM PUBLIC;
+
+-- The content, unchecked, one row at a time: owner only.
+CREATE FUNCTION dcpf.export_rows(person uuid)
+    RETURNS TABLE (section text, table_name text, row_key text, data json)
+    LANGUAGE plpgsql STABLE
+    SET search_path = pg_catalog, pg_temp
+    SET work_mem = '64MB'
+AS $$
 DECLARE
-    t record;
+    src record;
 BEGIN
-    FOR t IN SELECT d.table_name AS tab, d.subject_column, d.row_key AS key_column
-               FROM dcpf.personal_data_table d
-              WHERE d.exported
-              ORDER BY d.table_name <> 'person', d.table_name
-    LOOP
-        RETURN QUERY EXECUTE format('SELECT %L::text, %L::text, t.%I::text, %s FROM dcpf.%I t WHERE t.%I = $1 ORDER BY 3',
-                                    'rows', t.tab, t.key_column, dcpf.personal_data_json(t.tab), t.tab, t.subject_column)
+    FOR src IN SELECT * FROM dcpf.export_sources() LOOP
+        RETURN QUERY EXECUTE format('SELECT %L::text, %L::text, %s, (SELECT row_to_json(r) FROM (SELECT %s) r) FROM %s ORDER BY %s',
+                                    src.section, split_part(src.name, '.', 1), src.key_expr, src.select_list, src.source, src.order_expr)
             USING person;
     END LOOP;
-    -- where the person took part in someone else's record: that they did, not its content
-    FOR t IN SELECT c.table_name AS tab, c.column_name AS col, d.row_key AS key_column
-               FROM dcpf.personal_data_column c JOIN dcpf.personal_data_table d USING (table_name)
-              WHERE c.whose = 'party' AND c.exported
-              ORDER BY 1, 2
-    LOOP
-        RETURN QUERY EXECUTE format('SELECT %L::text, %L::text, t.%I::text, jsonb_build_object(%L, %L, %L, t.%I::text, %L, %L) '
-                                    'FROM dcpf.%I t WHERE t.%I = $1 ORDER BY 3',
-                                    'references', t.tab, t.key_column, 'table', t.tab, 'row', t.key_column, 'as', t.col,
-                                    t.tab, t.col)
-            USING person;
-    END LOOP;
-    RETURN QUERY SELECT 'facts', 'purposes', p.code,
-                        jsonb_build_object('code', p.code, 'name_nl', p.name_nl, 'name_en', p.name_en,
-                                           'description', p.description, 'legal_basis', p.legal_basis,
-                                           'data_categories', p.data_categories, 'recipients', p.recipients,
-                                           'transfers_outside_eea', p.transfers_outside_eea, 'retention', p.retention,
-                                           'licensee_id', p.licensee_id)
-                   FROM dcpf.purpose p
-                  WHERE p.licensee_id IS NULL
-                     OR p.licensee_id IN (SELECT m.licensee_id FROM dcpf.membership m WHERE m.person_id = person)
-                  ORDER BY p.code;
-    RETURN QUERY SELECT 'facts', 'recipients', d.id::text,
-                        jsonb_build_object('recipient', d.recipient_description, 'kind', d.kind, 'what', d.what,
-                                           'from', d.disclosed_at, 'until', d.until, 'ended_at', d.ended_at)
-                   FROM dcpf.disclosure d WHERE d.subject_id = person ORDER BY d.disclosed_at, d.id;
-    RETURN QUERY SELECT 'facts', 'source', p.id::text,
-                        jsonb_build_object('account_created_at', p.created_at,
-                                           'created_on_behalf_of', l.name,
-                                           'created_by_administrator', p.created_by IS NOT NULL,
-                                           'identity_providers', (SELECT coalesce(jsonb_agg(DISTINCT il.issuer), '[]')
-                                                                    FROM dcpf.identity_link il WHERE il.person_id = p.id),
-                                           'others_wrote', 'assessments, feedback, comments and conversations in the portfolio were written by the persons they name')
-                   FROM dcpf.person p LEFT JOIN dcpf.licensee l ON l.id = p.created_for_licensee
-                  WHERE p.id = person;
-    RETURN QUERY SELECT 'facts', 'access_log', e.id::text,
-                        jsonb_build_object('at', e.occurred_at, 'action', e.action, 'outcome', e.outcome,
-                                           'by', CASE WHEN a.id IS NOT NULL THEN dcpf.person_display_name(a) ELSE e.database_role END,
-                                           'by_person', e.actor_person, 'role', e.application_role, 'licensee', l.name,
-                                           'purpose', e.purpose, 'table', e.object_table, 'row', e.object_key)
-                   FROM dcpf.audit_event e
-                   LEFT JOIN dcpf.person a ON a.id = e.actor_person
-                   LEFT JOIN dcpf.licensee l ON l.id = e.licensee_id
-                  WHERE e.subject_person = person AND e.actor_person IS DISTINCT FROM person
-                  ORDER BY e.occurred_at, e.id;
 END
 $$;
 COMMENT ON FUNCTION dcpf.export_rows(uuid) IS
-    'the content of an export, unchecked and unlogged: the person''s rows of every exported table of the registry (decrypted), references to records of others the person took part in, and the art. 15 facts (purposes, recipients, source, access log); owner only';
+    'the content of an export, unchecked and unlogged, a row at a time in the document''s order: the person''s rows of every exported table of the registry (decrypted), references to records of others the person took part in, and the art. 15 facts (purposes, recipients, source, access log); owner only';
 REVOKE ALL ON FUNCTION dcpf.export_rows(uuid) FROM PUBLIC;
 
 CREATE FUNCTION dcpf.export_person_rows(person uuid, request uuid DEFAULT NULL)
-    RETURNS TABLE (section text, table_name text, row_key text, data jsonb)
+    RETURNS TABLE (section text, table_name text, row_key text, data json)
     LANGUAGE plpgsql VOLATILE SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
+    SET work_mem = '64MB'
 AS $$
 BEGIN
     PERFORM dcpf.export_authorise(person, request, NULL);
@@ -158,18 +183,19 @@ COMMENT ON FUNCTION dcpf.export_person_rows(uuid, uuid) IS
 REVOKE ALL ON FUNCTION dcpf.export_person_rows(uuid, uuid) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION dcpf.export_person_rows(uuid, uuid) TO dcpf_app;
 
--- one document from the rows
+-- The content, unchecked, as one document: each source serialised by
+-- dcpf.json_rows or dcpf.json_object_of (src/export.c), which write every
+-- row's text once into one buffer, put together by json_build_object, which
+-- takes json values as they are. Every exported table is present, empty or
+-- not. Owner only.
 CREATE FUNCTION dcpf.export_document(person uuid, request uuid, transfer_to text) RETURNS json
     LANGUAGE sql STABLE
     SET search_path = pg_catalog, pg_temp
+    SET work_mem = '64MB'
 AS $$
-    WITH r AS (SELECT * FROM dcpf.export_rows(person)),
-    tables AS (
-        SELECT r.table_name, json_agg(r.data ORDER BY r.row_key) AS rows
-          FROM r WHERE r.section = 'rows' GROUP BY r.table_name
-    ),
-    facts AS (
-        SELECT r.table_name, json_agg(r.data) AS rows FROM r WHERE r.section = 'facts' GROUP BY r.table_name
+    WITH src AS (
+        SELECT s.*, format('SELECT %s FROM %s ORDER BY %s', s.select_list, s.source, s.order_expr) AS query
+          FROM dcpf.export_sources() WITH ORDINALITY AS s(section, name, select_list, key_expr, order_expr, source, n)
     )
     SELECT json_build_object(
         'format', 'dcpf-export/1',
@@ -177,13 +203,16 @@ AS $$
         'exported_at', now(),
         'request', request,
         'transfer_to', transfer_to,
-        'tables', coalesce((SELECT json_object_agg(t.table_name, t.rows ORDER BY t.table_name) FROM tables t), '{}'),
-        'references', coalesce((SELECT json_agg(r.data ORDER BY r.table_name, r.row_key) FROM r WHERE r.section = 'references'), '[]'),
-        'facts', json_build_object(
-            'purposes', coalesce((SELECT f.rows FROM facts f WHERE f.table_name = 'purposes'), '[]'),
-            'recipients', coalesce((SELECT f.rows FROM facts f WHERE f.table_name = 'recipients'), '[]'),
-            'source', (SELECT f.rows -> 0 FROM facts f WHERE f.table_name = 'source'),
-            'access_log', coalesce((SELECT f.rows FROM facts f WHERE f.table_name = 'access_log'), '[]')));
+        'tables', (SELECT dcpf.json_object_of(array_agg(s.name ORDER BY s.n), array_agg(s.query ORDER BY s.n), person,
+                                              array_agg(false ORDER BY s.n))
+                     FROM src s WHERE s.section = 'rows'),
+        'references', (SELECT dcpf.json_rows(format('SELECT x."table", x."row", x."as" FROM (%s) x ORDER BY x.s, x.k',
+                                                    string_agg(format('SELECT %s AS s, %s AS k, %s FROM %s', s.n, s.key_expr, s.select_list, s.source),
+                                                               ' UNION ALL ' ORDER BY s.n)), person)
+                         FROM src s WHERE s.section = 'references'),
+        'facts', (SELECT dcpf.json_object_of(array_agg(s.name ORDER BY s.n), array_agg(s.query ORDER BY s.n), person,
+                                             array_agg(s.name = 'source' ORDER BY s.n))
+                    FROM src s WHERE s.section = 'facts'));
 $$;
 COMMENT ON FUNCTION dcpf.export_document(uuid, uuid, text) IS
     'the export as one JSON document (format dcpf-export/1, doc/reference/export.schema.json), unchecked; owner only';
@@ -192,6 +221,7 @@ REVOKE ALL ON FUNCTION dcpf.export_document(uuid, uuid, text) FROM PUBLIC;
 CREATE FUNCTION dcpf.export_person(person uuid, request uuid DEFAULT NULL) RETURNS json
     LANGUAGE plpgsql VOLATILE SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
+    SET work_mem = '64MB'
 AS $$
 BEGIN
     PERFORM dcpf.export_authorise(person, request, NULL);
