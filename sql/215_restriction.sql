@@ -72,6 +72,10 @@ BEGIN
         PERFORM dcpf.free_text_verdict(NULL, format('The reason for %s %s', NEW.kind, NEW.id), ARRAY[NEW.reason]);
         RETURN NEW;
     END IF;
+    -- erasure (dcpf.erase_person, with its exemption set) pseudonymises the row
+    IF pg_catalog.current_setting('dcpf.restriction_exemption', true) = 'erasure' THEN
+        RETURN NEW;
+    END IF;
     IF OLD.lifted_at IS NOT NULL THEN
         RAISE EXCEPTION '% % is lifted', OLD.kind, OLD.id
             USING ERRCODE = 'object_not_in_prerequisite_state',
@@ -89,7 +93,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION dcpf.processing_restriction_check() IS
-    'trigger: a restriction or deactivation changes only by being lifted, once (55000 when lifted, 0A000 for any other change); its reasons hold no BSN or card number (23514)';
+    'trigger: a restriction or deactivation changes only by being lifted, once (55000 when lifted, 0A000 for any other change), or by erasure (dcpf.restriction_exemption = erasure, set only by dcpf''s own functions); its reasons hold no BSN or card number (23514)';
 CREATE TRIGGER processing_restriction_check BEFORE INSERT OR UPDATE ON dcpf.processing_restriction
     FOR EACH ROW EXECUTE FUNCTION dcpf.processing_restriction_check();
 

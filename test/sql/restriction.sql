@@ -266,6 +266,13 @@ SELECT pg_temp.refused('SELECT pg_temp.as_person(''103'', ''professional'')') AS
 RESET ROLE;
 SELECT status, dcpf.processing_restricted(id) AS frozen FROM dcpf.person WHERE id = '00000000-0000-4000-8000-000000000103';
 
+-- only erasure (the exemption set by dcpf's own function) rewrites a row
+SELECT pg_temp.refused_today(format('UPDATE dcpf.processing_restriction SET reason = %L WHERE id = %L', '(gewist)', :'deactivation')) AS rewrite;
+BEGIN;
+SET LOCAL dcpf.restriction_exemption = 'erasure';    -- as dcpf.erase_person's SET clause will (the superuser here owns dcpf)
+UPDATE dcpf.processing_restriction SET reason = '(gewist)' WHERE id = :'deactivation' RETURNING kind, reason;
+ROLLBACK;
+
 -- every step an audit event
 SELECT right(subject_person::text, 3) AS subject, action, detail FROM dcpf.audit_event
  WHERE object_table = 'processing_restriction' ORDER BY id;
