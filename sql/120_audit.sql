@@ -35,6 +35,7 @@ INSERT INTO dcpf.audit_action (code, description) VALUES
     ('accept_agreement', 'a person accepted an end-user role agreement (EURA)'),
     ('grant',            'access was granted (a membership, including to platform support)'),
     ('consent',          'a consent was given or withdrawn, or an objection (art. 21) made or lifted (dcpf.consent_event)'),
+    ('restrict',         'processing of a person''s data was restricted (art. 18) or their account deactivated (dcpf.processing_restriction; lifting it is an update)'),
     ('key_created',      'a data key was made for a person or licensee'),
     ('key_shredded',     'a data key was destroyed (crypto-shredding)'),
     ('audit_read',       'the audit trail was read'),
@@ -47,7 +48,7 @@ CREATE TABLE dcpf.audit_event (
     xact_id           xid8 NOT NULL,
     action            text NOT NULL CONSTRAINT audit_event_action_known CHECK (action IN (
                           'create', 'update', 'delete', 'read', 'export', 'print', 'login', 'act_as',
-                          'accept_agreement', 'grant', 'consent', 'key_created', 'key_shredded', 'audit_read', 'erase', 'breach')),
+                          'accept_agreement', 'grant', 'consent', 'key_created', 'key_shredded', 'audit_read', 'erase', 'breach', 'restrict')),
     outcome           text NOT NULL CONSTRAINT audit_event_outcome_known CHECK (outcome IN ('success', 'failure', 'denied')),
     actor_person      uuid,
     actor_method      text,
@@ -137,13 +138,30 @@ CREATE TRIGGER audit_event_default_no_truncate BEFORE TRUNCATE ON dcpf.audit_eve
 
 -- The write trigger: AFTER … FOR EACH STATEMENT with transition tables, one
 -- event per row. Arguments: the subject column ('-' for none), optionally the
--- action an INSERT records (default create) and a column whose value is the
--- outcome ('success' is success, anything else failure, named in detail).
+-- action an INSERT records (default create), a column whose value is the
+-- outcome ('success' is success, anything else failure, named in detail; '-'
+-- for none) and 'restriction_exempt'. It is also where a restriction of
+-- processing makes a person's data read-only (src/restrict.c): a row whose
+-- subject's processing is restricted, or whose account is deactivated, makes
+-- the statement fail (55000), whatever wrote it, unless the table is exempt
+-- or dcpf.restriction_exemption is set by one of dcpf's own functions.
 CREATE FUNCTION dcpf.audit_trigger() RETURNS trigger
     AS 'MODULE_PATHNAME', 'dcpf_audit_trigger'
     LANGUAGE C;
 COMMENT ON FUNCTION dcpf.audit_trigger() IS
-    'trigger (AFTER INSERT/UPDATE/DELETE FOR EACH STATEMENT with transition tables): one audit event per row, with the verified actor, the row''s key and subject; arguments: subject column or ''-'', [insert action], [outcome column]';
+    'trigger (AFTER INSERT/UPDATE/DELETE FOR EACH STATEMENT with transition tables): one audit event per row, with the verified actor, the row''s key and subject; refuses (55000) a row of a person whose processing is restricted or whose account is deactivated unless the table is exempt or dcpf.restriction_exemption is set; arguments: subject column or ''-'', [insert action], [outcome column or ''-''], [''restriction_exempt'']';
+
+-- Whose data is read-only now: a backend-local cache of the restrictions and
+-- deactivations in force (dcpf.processing_restriction, sql/215), emptied in
+-- every backend when that table changes. Declared here because the shares,
+-- the consent check and the notice queue ask it.
+CREATE FUNCTION dcpf.processing_restricted(person uuid) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'dcpf_processing_restricted'
+    LANGUAGE C STABLE STRICT PARALLEL RESTRICTED;
+COMMENT ON FUNCTION dcpf.processing_restricted(uuid) IS
+    'true while processing of the person''s data is restricted (art. 18 AVG) or their account is deactivated: their rows are read-only and they drop out of shares, consent, marketing and notices; a lookup in a backend-local cache, cheap enough for a policy';
+REVOKE ALL ON FUNCTION dcpf.processing_restricted(uuid) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION dcpf.processing_restricted(uuid) TO dcpf_app, dcpf_reporting;
 
 CREATE FUNCTION dcpf.audit_refuse_truncate() RETURNS trigger
     AS 'MODULE_PATHNAME', 'dcpf_audit_refuse_truncate'
@@ -152,7 +170,7 @@ COMMENT ON FUNCTION dcpf.audit_refuse_truncate() IS
     'trigger (BEFORE TRUNCATE): refuses TRUNCATE of an audited table (55000), which would remove rows without an event per row';
 
 CREATE FUNCTION dcpf.audit_table(tab regclass, subject_column text, insert_action text DEFAULT 'create',
-                                 outcome_column text DEFAULT NULL)
+                                 outcome_column text DEFAULT NULL, restriction_exempt boolean DEFAULT false)
     RETURNS void
     LANGUAGE plpgsql
     SET search_path = pg_catalog, pg_temp
@@ -160,7 +178,8 @@ AS $$
 DECLARE
     rel text := (SELECT c.relname FROM pg_catalog.pg_class c WHERE c.oid = tab);
     args text := format('%L, %L', coalesce(subject_column, '-'), insert_action)
-                 || CASE WHEN outcome_column IS NULL THEN '' ELSE format(', %L', outcome_column) END;
+                 || CASE WHEN restriction_exempt THEN format(', %L, %L', coalesce(outcome_column, '-'), 'restriction_exempt')
+                         WHEN outcome_column IS NULL THEN '' ELSE format(', %L', outcome_column) END;
 BEGIN
     IF (SELECT c.relnamespace FROM pg_catalog.pg_class c WHERE c.oid = tab) <> 'dcpf'::regnamespace THEN
         RAISE EXCEPTION 'only tables of schema dcpf are audited by dcpf.audit_table' USING ERRCODE = 'invalid_parameter_value',
@@ -176,15 +195,17 @@ BEGIN
                    'FOR EACH STATEMENT EXECUTE FUNCTION dcpf.audit_refuse_truncate()', rel || '_audit_truncate', tab);
 END
 $$;
-COMMENT ON FUNCTION dcpf.audit_table(regclass, text, text, text) IS
-    'puts a dcpf table under audit: the three write triggers (dcpf.audit_trigger) and the TRUNCATE refusal; used by the install script for every table';
-REVOKE ALL ON FUNCTION dcpf.audit_table(regclass, text, text, text) FROM PUBLIC;
+COMMENT ON FUNCTION dcpf.audit_table(regclass, text, text, text, boolean) IS
+    'puts a dcpf table under audit: the three write triggers (dcpf.audit_trigger) and the TRUNCATE refusal; restriction_exempt: its rows are written also for a person whose processing is restricted (the restriction itself, requests, notices, security logs, keys, consent); used by the install script for every table';
+REVOKE ALL ON FUNCTION dcpf.audit_table(regclass, text, text, text, boolean) FROM PUBLIC;
 
+-- restriction_exempt: security measures (keys, authentication and its logs,
+-- identities assumed) go on for a person whose processing is restricted
 SELECT dcpf.audit_table('dcpf.role', NULL);
 SELECT dcpf.audit_table('dcpf.product', NULL);
 SELECT dcpf.audit_table('dcpf.master_key_generation', NULL);
 SELECT dcpf.audit_table('dcpf.blind_index_key', NULL);
-SELECT dcpf.audit_table('dcpf.data_key', 'subject_id', 'key_created');
+SELECT dcpf.audit_table('dcpf.data_key', 'subject_id', 'key_created', restriction_exempt => true);
 SELECT dcpf.audit_table('dcpf.key_rotation_run', NULL);
 SELECT dcpf.audit_table('dcpf.licensee', NULL);
 SELECT dcpf.audit_table('dcpf.billing_profile', NULL);
@@ -198,13 +219,13 @@ SELECT dcpf.audit_table('dcpf.role_agreement', NULL);
 SELECT dcpf.audit_table('dcpf.role_agreement_acceptance', 'person_id', 'accept_agreement');
 SELECT dcpf.audit_table('dcpf.policy_document', NULL);
 SELECT dcpf.audit_table('dcpf.policy_acknowledgement', 'person_id');
-SELECT dcpf.audit_table('dcpf.identity_assumption', 'person_id', 'act_as');
+SELECT dcpf.audit_table('dcpf.identity_assumption', 'person_id', 'act_as', restriction_exempt => true);
 SELECT dcpf.audit_table('dcpf.identity_issuer', NULL);
 SELECT dcpf.audit_table('dcpf.issuer_key', NULL);
-SELECT dcpf.audit_table('dcpf.identity_link', 'person_id');
-SELECT dcpf.audit_table('dcpf.authentication_event', 'person_id', 'login');
-SELECT dcpf.audit_table('dcpf.person_credential', 'person_id');
-SELECT dcpf.audit_table('dcpf.login_attempt', 'person_id', 'login', 'outcome');
+SELECT dcpf.audit_table('dcpf.identity_link', 'person_id', restriction_exempt => true);
+SELECT dcpf.audit_table('dcpf.authentication_event', 'person_id', 'login', restriction_exempt => true);
+SELECT dcpf.audit_table('dcpf.person_credential', 'person_id', restriction_exempt => true);
+SELECT dcpf.audit_table('dcpf.login_attempt', 'person_id', 'login', 'outcome', restriction_exempt => true);
 SELECT dcpf.audit_table('dcpf.audit_action', NULL);
 
 -- Partitions ahead. Runs as the owner; the audit worker calls it when it

@@ -10,7 +10,8 @@ CREATE TABLE dcpf.notice (
     id                  uuid PRIMARY KEY DEFAULT gen_random_uuid(),
     kind                text NOT NULL CONSTRAINT notice_kind_known
                         CHECK (kind IN ('feedback_request', 'feedback_given', 'msf_invitation', 'conversation_to_sign', 'declaration_to_issue',
-                                     'erasure_notice', 'breach_controller', 'breach_person')),
+                                     'erasure_notice', 'breach_controller', 'breach_person',
+                                     'processing_restricted', 'restriction_lifting', 'account_deactivated')),
     recipient_person_id uuid REFERENCES dcpf.person (id) ON DELETE CASCADE,
     recipient_email     dcpf.email,
     subject_id          uuid REFERENCES dcpf.person (id) ON DELETE CASCADE,
@@ -32,7 +33,7 @@ COMMENT ON TABLE dcpf.notice IS
     'the notice queue: what the platform must tell someone (by e-mail or in the application), written by dcpf''s functions and sent by the application''s sender; never holds portfolio content';
 COMMENT ON COLUMN dcpf.notice.id IS 'notice identifier';
 COMMENT ON COLUMN dcpf.notice.kind IS
-    'feedback_request (someone is asked for feedback or an assessment), feedback_given (the asker is told it was given), msf_invitation (a multisource feedback respondent is invited), conversation_to_sign (the other party of a conversation is asked to sign), declaration_to_issue (the issuer of a competency declaration is asked to issue it), erasure_notice (art. 19: a recipient of a person''s data is told that it was erased; the payload names the tombstone and the pseudonym, never the person), breach_controller (a licensee''s privacy officer, or admin, is told of a data breach concerning it, or of an update), breach_person (a person is told of a data breach that affected them, art. 34 AVG)';
+    'feedback_request (someone is asked for feedback or an assessment), feedback_given (the asker is told it was given), msf_invitation (a multisource feedback respondent is invited), conversation_to_sign (the other party of a conversation is asked to sign), declaration_to_issue (the issuer of a competency declaration is asked to issue it), erasure_notice (art. 19: a recipient of a person''s data is told that it was erased; the payload names the tombstone and the pseudonym, never the person), breach_controller (a licensee''s privacy officer, or admin, is told of a data breach concerning it, or of an update), breach_person (a person is told of a data breach that affected them, art. 34 AVG), processing_restricted (the person is told their data is restricted, art. 18), restriction_lifting (the person is told, before it happens, that the restriction is lifted, art. 18(3)), account_deactivated (the person is told their account was deactivated)';
 COMMENT ON COLUMN dcpf.notice.recipient_person_id IS 'the recipient, when a person of the platform';
 COMMENT ON COLUMN dcpf.notice.recipient_email IS 'the recipient''s address, when someone outside the platform';
 COMMENT ON COLUMN dcpf.notice.subject_id IS 'the person whose matter it is (whose request, round or conversation); NULL: none';
@@ -54,6 +55,12 @@ AS $$
 DECLARE
     new_id uuid;
 BEGIN
+    -- nothing but the restriction or deactivation itself is told to or about
+    -- a person whose processing is restricted or whose account is deactivated
+    IF kind NOT IN ('processing_restricted', 'restriction_lifting', 'account_deactivated')
+       AND (coalesce(dcpf.processing_restricted(recipient_person), false) OR coalesce(dcpf.processing_restricted(subject), false)) THEN
+        RETURN NULL;
+    END IF;
     INSERT INTO dcpf.notice (kind, recipient_person_id, recipient_email, subject_id, payload)
     VALUES (queue_notice.kind, recipient_person, queue_notice.recipient_email, subject, coalesce(queue_notice.payload, '{}'))
     RETURNING id INTO new_id;
@@ -62,7 +69,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION dcpf.queue_notice(text, uuid, dcpf.email, uuid, jsonb) IS
-    'queues a notice (to a person or an address) and sends NOTIFY dcpf_notice with its id, delivered at commit; returns the id; for dcpf''s own functions (owner only)';
+    'queues a notice (to a person or an address) and sends NOTIFY dcpf_notice with its id, delivered at commit; returns the id; NULL, queuing nothing, when the recipient or the subject is a person whose processing is restricted or whose account is deactivated and the notice is not about that; for dcpf''s own functions (owner only)';
 
 -- the sender claims what is due, oldest first; skipped when another sender holds it
 CREATE FUNCTION dcpf.claim_notices(max_notices integer DEFAULT 100, retry_after interval DEFAULT '5 minutes')
@@ -85,6 +92,10 @@ BEGIN
         SELECT n.id FROM dcpf.notice n
          WHERE n.sent_at IS NULL AND n.failed_at IS NULL
            AND (n.claimed_at IS NULL OR n.claimed_at <= now() - retry_after)
+           -- notices queued before a restriction wait until it is lifted
+           AND (n.kind IN ('processing_restricted', 'restriction_lifting', 'account_deactivated')
+                OR NOT (coalesce(dcpf.processing_restricted(n.recipient_person_id), false)
+                        OR coalesce(dcpf.processing_restricted(n.subject_id), false)))
          ORDER BY n.queued_at, n.id
          LIMIT max_notices
            FOR UPDATE SKIP LOCKED)
@@ -97,7 +108,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION dcpf.claim_notices(integer, interval) IS
-    'for the application''s sender (dcpf_service): claims up to max_notices unsent notices, oldest first, that no other sender holds and that were not claimed within retry_after, with the address to send to (a person''s e-mail address, or the external address); 22023 for a bad argument';
+    'for the application''s sender (dcpf_service): claims up to max_notices unsent notices, oldest first, that no other sender holds and that were not claimed within retry_after, with the address to send to (a person''s e-mail address, or the external address); a notice to or about a person whose processing is restricted (or account deactivated) waits, unless it is about that; 22023 for a bad argument';
 
 CREATE FUNCTION dcpf.notice_done(notice uuid, sent boolean DEFAULT true, error text DEFAULT NULL)
     RETURNS timestamptz
@@ -169,4 +180,6 @@ CREATE POLICY notice_recipient_read ON dcpf.notice FOR SELECT TO dcpf_app
 GRANT SELECT ON dcpf.notice TO dcpf_app;
 GRANT SELECT ON dcpf.my_notices TO dcpf_app;
 
-SELECT dcpf.audit_table('dcpf.notice', 'subject_id');
+-- notices to and about a person whose processing is restricted are queued
+-- and sent for the restriction only (dcpf.queue_notice, dcpf.claim_notices)
+SELECT dcpf.audit_table('dcpf.notice', 'subject_id', restriction_exempt => true);

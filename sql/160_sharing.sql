@@ -245,6 +245,9 @@ CREATE FUNCTION dcpf.item_permission(item uuid) RETURNS text
     LANGUAGE sql STABLE SECURITY DEFINER PARALLEL RESTRICTED
     SET search_path = pg_catalog, pg_temp
 RETURN CASE
+    -- nothing of a person whose processing is restricted (or account deactivated)
+    WHEN dcpf.processing_restricted((SELECT i.owner_id FROM dcpf.portfolio_item i WHERE i.id = item_permission.item))
+    THEN NULL
     -- the assessor named in a submitted (or later) assessment assesses it
     WHEN EXISTS (SELECT FROM dcpf.assessment a JOIN dcpf.portfolio_item i ON i.id = a.item_id
                   WHERE a.item_id = item_permission.item AND a.assessor_id = dcpf.current_person() AND i.status <> 'draft')
@@ -277,7 +280,7 @@ RETURN CASE
                                AND m.valid_from <= now() AND (m.valid_until IS NULL OR m.valid_until > now()))))))]
     END;
 COMMENT ON FUNCTION dcpf.item_permission(uuid) IS
-    'the most the verified identity may do with the item: assess when it is the named assessor of the submitted (or later) assessment; else the most of: comment while it is the other party of the submitted conversation or the issuer asked for the submitted competency declaration, and what current, unrevoked shares give (read, comment, assess); or NULL (also for one''s own items, which are read directly). A role share holds while the identity acts in that role of that licensee (and programme) and the owner is a current member of the licensee';
+    'the most the verified identity may do with the item: nothing (NULL) while processing of its owner''s data is restricted or their account deactivated; else assess when it is the named assessor of the submitted (or later) assessment; else the most of: comment while it is the other party of the submitted conversation or the issuer asked for the submitted competency declaration, and what current, unrevoked shares give (read, comment, assess); or NULL (also for one''s own items, which are read directly). A role share holds while the identity acts in that role of that licensee (and programme) and the owner is a current member of the licensee';
 REVOKE ALL ON FUNCTION dcpf.item_permission(uuid) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION dcpf.item_permission(uuid) TO dcpf_app;
 
@@ -341,7 +344,9 @@ BEGIN
     IF granted IS NULL THEN
         IF owner IS NOT NULL AND owner <> dcpf.current_person() THEN
             -- an attempt on someone's data is an event too, kept when this error rolls back
-            PERFORM dcpf.audit_note('read', object_table, object_key, owner, '{"reason": "not shared"}', true);
+            PERFORM dcpf.audit_note('read', object_table, object_key, owner,
+                                    CASE WHEN dcpf.processing_restricted(owner) THEN '{"reason": "processing restricted"}'
+                                         ELSE '{"reason": "not shared"}' END::jsonb, true);
         END IF;
         RAISE EXCEPTION '% % not found', replace(object_table, '_', ' '), object_key
             USING ERRCODE = 'no_data_found', DETAIL = 'It does not exist, or it is not shared with you now.';
@@ -351,7 +356,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION dcpf.shared_read(uuid, text, uuid, uuid) IS
-    'for the functions that read shared rows (dcpf.shared_item, dcpf.shared_assessment, the attachments'' and comments'' readers): the permission the verified identity holds on the item (owner NULL: the row does not exist), the read of the row logged (row_id, or the item when NULL); else P0002 "<table> <id> not found", an attempt on someone else''s row logged as a denied read; owner only';
+    'for the functions that read shared rows (dcpf.shared_item, dcpf.shared_assessment, the attachments'' and comments'' readers): the permission the verified identity holds on the item (owner NULL: the row does not exist), the read of the row logged (row_id, or the item when NULL); else P0002 "<table> <id> not found", an attempt on someone else''s row logged as a denied read (reason: not shared, or processing restricted); owner only';
 REVOKE ALL ON FUNCTION dcpf.shared_read(uuid, text, uuid, uuid) FROM PUBLIC;
 
 -- one shared item with its body; refused (and logged) when not shared
@@ -444,9 +449,11 @@ GRANT EXECUTE ON FUNCTION dcpf.sign_item(uuid) TO dcpf_app;
 -- ---------------------------------------------------------------------------
 -- The owner shares, revokes, and manages collections
 -- ---------------------------------------------------------------------------
+-- revoking reduces processing: the owner may also while it is restricted
 CREATE FUNCTION dcpf.revoke_share(share uuid) RETURNS timestamptz
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
+    SET dcpf.restriction_exemption = 'reduction'
 AS $$
 DECLARE
     s dcpf.share;
@@ -464,7 +471,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION dcpf.revoke_share(uuid) IS
-    'the owner revokes a share, effective at once (for every reader, from their next statement) and ending its disclosure; returns the time of revocation (the first one, when called again); P0002 unless it is the caller''s';
+    'the owner revokes a share, effective at once (for every reader, from their next statement) and ending its disclosure, also while processing of their data is restricted; returns the time of revocation (the first one, when called again); P0002 unless it is the caller''s';
 REVOKE ALL ON FUNCTION dcpf.revoke_share(uuid) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION dcpf.revoke_share(uuid) TO dcpf_app;
 

@@ -20,13 +20,15 @@ CREATE FUNCTION dcpf.shares_in_force(owner uuid DEFAULT NULL)
     SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    -- a person share
+    -- a person share (none of an owner whose processing is restricted, or
+    -- whose account is deactivated)
     RETURN QUERY
     SELECT s.owner_id, s.scope, s.item_id, s.collection_id, s.category
       FROM dcpf.share s
      WHERE s.grantee_person_id = dcpf.current_person()
        AND s.revoked_at IS NULL AND s.valid_from <= now() AND (s.valid_until IS NULL OR s.valid_until > now())
        AND (shares_in_force.owner IS NULL OR s.owner_id = shares_in_force.owner)
+       AND NOT dcpf.processing_restricted(s.owner_id)
     UNION ALL
     -- a share with the role the identity acts in (an AND of its own, so that
     -- the owner's membership is an index probe per share, never a scan)
@@ -35,6 +37,7 @@ BEGIN
      WHERE s.grantee_licensee_id = dcpf.current_licensee() AND s.grantee_role = dcpf.current_role()
        AND s.revoked_at IS NULL AND s.valid_from <= now() AND (s.valid_until IS NULL OR s.valid_until > now())
        AND (shares_in_force.owner IS NULL OR s.owner_id = shares_in_force.owner)
+       AND NOT dcpf.processing_restricted(s.owner_id)
        AND (s.grantee_programme_id IS NULL OR s.grantee_programme_id = ANY ((SELECT dcpf.my_programmes())::uuid[]))
        AND EXISTS (SELECT FROM dcpf.membership m
                     WHERE m.person_id = s.owner_id AND m.licensee_id = s.grantee_licensee_id
@@ -42,7 +45,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION dcpf.shares_in_force(uuid) IS
-    'the shares, of one owner or all, that give the verified identity access now under the rules of dcpf.item_permission (a person share, or one with the licensee, role and programme it acts in while the owner is a current member of that licensee): owner, scope and what the scope names; owner only';
+    'the shares, of one owner or all, that give the verified identity access now under the rules of dcpf.item_permission (a person share, or one with the licensee, role and programme it acts in while the owner is a current member of that licensee; none of an owner whose processing is restricted or account deactivated): owner, scope and what the scope names; owner only';
 REVOKE ALL ON FUNCTION dcpf.shares_in_force(uuid) FROM PUBLIC;
 
 -- The readable assessments are worked out for all the trainees in one

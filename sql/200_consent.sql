@@ -181,13 +181,15 @@ CREATE TRIGGER consent_event_append_only BEFORE UPDATE OR DELETE ON dcpf.consent
     FOR EACH ROW EXECUTE FUNCTION dcpf.refuse_update('Record a new event with dcpf.give_consent, dcpf.withdraw_consent, dcpf.object_to_marketing or dcpf.lift_objection.');
 
 -- one implementation for the four entry points, so that giving and
--- withdrawing take the same path and effort; owner only
-CREATE FUNCTION dcpf.record_consent(act text, wanted_purpose text, shown_policy uuid, via text) RETURNS uuid
+-- withdrawing take the same path and effort; owner only (for_person: the
+-- withdrawals of a deactivation, dcpf.deactivate_person)
+CREATE FUNCTION dcpf.record_consent(act text, wanted_purpose text, shown_policy uuid, via text, for_person uuid DEFAULT NULL)
+    RETURNS uuid
     LANGUAGE plpgsql
     SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    me        uuid := dcpf.verified_person();
+    me        uuid := coalesce(for_person, dcpf.verified_person());
     p         dcpf.purpose;
     doc       dcpf.policy_document;
     held      dcpf.consent;
@@ -201,7 +203,7 @@ BEGIN
                   DETAIL = format('Got %s; a channel is web, app, paper, email or phone.', coalesce(quote_literal(via), 'NULL'));
     END IF;
     SELECT * INTO p FROM dcpf.purpose x
-     WHERE x.code = wanted_purpose AND (x.licensee_id IS NULL OR x.licensee_id = ANY (dcpf.my_licensees()));
+     WHERE x.code = wanted_purpose AND (for_person IS NOT NULL OR x.licensee_id IS NULL OR x.licensee_id = ANY (dcpf.my_licensees()));
     IF p.code IS NULL THEN
         RAISE EXCEPTION 'purpose % not found', coalesce(quote_literal(wanted_purpose), 'NULL')
             USING ERRCODE = 'no_data_found', DETAIL = 'It does not exist, or it is the purpose of a licensee you do not belong to.';
@@ -226,6 +228,12 @@ BEGIN
     -- one change at a time per person and purpose
     PERFORM pg_catalog.pg_advisory_xact_lock(hashtextextended(me::text || '/' || p.code, 0));
     SELECT * INTO held FROM dcpf.consent c WHERE c.person_id = me AND c.purpose_code = p.code;
+    IF act = 'given' AND dcpf.processing_restricted(me) THEN
+        RAISE EXCEPTION 'processing of your data is restricted'
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = format('While a restriction of processing (art. 18 AVG) is in force, no consent to purpose %s is given; withdrawing and objecting stay possible.', p.code),
+                  HINT = 'Give it once the restriction is lifted.';
+    END IF;
     IF act = 'given' AND held.state = 'objected' THEN
         RAISE EXCEPTION 'you objected to direct marketing'
             USING ERRCODE = 'object_not_in_prerequisite_state',
@@ -280,15 +288,15 @@ BEGIN
     RETURN event_id;
 END
 $$;
-COMMENT ON FUNCTION dcpf.record_consent(text, text, uuid, text) IS
-    'records a consent event (given, withdrawn, objected, objection_lifted) of the verified person for a purpose and updates the state in force; returns the receipt id; owner only: the entry points dcpf.give_consent, dcpf.withdraw_consent, dcpf.object_to_marketing and dcpf.lift_objection call it';
+COMMENT ON FUNCTION dcpf.record_consent(text, text, uuid, text, uuid) IS
+    'records a consent event (given, withdrawn, objected, objection_lifted) of the verified person (or of for_person, for dcpf.deactivate_person) for a purpose and updates the state in force; returns the receipt id; 55000 for consent given while processing is restricted; owner only: the entry points dcpf.give_consent, dcpf.withdraw_consent, dcpf.object_to_marketing and dcpf.lift_objection call it';
 
 CREATE FUNCTION dcpf.give_consent(purpose text, policy_version uuid DEFAULT NULL, channel text DEFAULT 'web') RETURNS uuid
     LANGUAGE sql VOLATILE SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
 RETURN dcpf.record_consent('given', purpose, policy_version, channel);
 COMMENT ON FUNCTION dcpf.give_consent(text, uuid, text) IS
-    'the verified person gives consent for a purpose that rests on consent, having been shown a policy document version (default: the privacy statement in force), through a channel (web, app, paper, email, phone); returns the receipt id. 42501 without identity; P0002 for an unknown purpose or another licensee''s; 22023 for a purpose not resting on consent or an unknown channel; 23503 for an unknown policy document; 55000 for marketing while objected';
+    'the verified person gives consent for a purpose that rests on consent, having been shown a policy document version (default: the privacy statement in force), through a channel (web, app, paper, email, phone); returns the receipt id. 42501 without identity; P0002 for an unknown purpose or another licensee''s; 22023 for a purpose not resting on consent or an unknown channel; 23503 for an unknown policy document; 55000 for marketing while objected, or while processing of one''s data is restricted';
 
 CREATE FUNCTION dcpf.withdraw_consent(purpose text, policy_version uuid DEFAULT NULL, channel text DEFAULT 'web') RETURNS uuid
     LANGUAGE sql VOLATILE SECURITY DEFINER
@@ -320,9 +328,10 @@ COMMENT ON FUNCTION dcpf.lift_objection(text) IS
 CREATE FUNCTION dcpf.has_consent(person uuid, purpose text) RETURNS boolean
     LANGUAGE sql STABLE PARALLEL RESTRICTED
 RETURN EXISTS (SELECT FROM dcpf.consent c
-                WHERE c.person_id = has_consent.person AND c.purpose_code = has_consent.purpose AND c.state = 'given');
+                WHERE c.person_id = has_consent.person AND c.purpose_code = has_consent.purpose AND c.state = 'given')
+       AND NOT coalesce(dcpf.processing_restricted(person), false);
 COMMENT ON FUNCTION dcpf.has_consent(uuid, text) IS
-    'true when the person''s consent for the purpose is in force (given, not withdrawn, no objection); security invoker: false for a consent the caller may not see, so it cannot probe other people''s; one primary-key probe per call, cheap enough for a policy';
+    'true when the person''s consent for the purpose is in force (given, not withdrawn, no objection) and their processing is not restricted nor their account deactivated; security invoker: false for a consent the caller may not see, so it cannot probe other people''s; one primary-key probe and one cache lookup per call, cheap enough for a policy';
 
 REVOKE ALL ON TABLE dcpf.purpose, dcpf.consent_event, dcpf.consent FROM PUBLIC;
 ALTER TABLE dcpf.purpose FORCE ROW LEVEL SECURITY;
@@ -334,7 +343,7 @@ ALTER TABLE dcpf.consent ENABLE ROW LEVEL SECURITY;
 SELECT pg_catalog.pg_extension_config_dump('dcpf.purpose', 'WHERE NOT builtin');
 SELECT pg_catalog.pg_extension_config_dump('dcpf.consent_event', '');
 SELECT pg_catalog.pg_extension_config_dump('dcpf.consent', '');
-REVOKE ALL ON FUNCTION dcpf.purpose_check(), dcpf.record_consent(text, text, uuid, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION dcpf.purpose_check(), dcpf.record_consent(text, text, uuid, text, uuid) FROM PUBLIC;
 REVOKE ALL ON FUNCTION dcpf.give_consent(text, uuid, text), dcpf.withdraw_consent(text, uuid, text),
     dcpf.object_to_marketing(text), dcpf.lift_objection(text), dcpf.has_consent(uuid, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION dcpf.give_consent(text, uuid, text), dcpf.withdraw_consent(text, uuid, text),
@@ -378,8 +387,9 @@ CREATE POLICY consent_staff_read ON dcpf.consent FOR SELECT TO dcpf_app
 GRANT SELECT ON dcpf.consent_event, dcpf.consent TO dcpf_app;
 
 SELECT dcpf.audit_table('dcpf.purpose', NULL);
-SELECT dcpf.audit_table('dcpf.consent_event', 'person_id', 'consent');
-SELECT dcpf.audit_table('dcpf.consent', 'person_id');
+-- a person whose processing is restricted still withdraws and objects
+SELECT dcpf.audit_table('dcpf.consent_event', 'person_id', 'consent', restriction_exempt => true);
+SELECT dcpf.audit_table('dcpf.consent', 'person_id', restriction_exempt => true);
 
 -- ---------------------------------------------------------------------------
 -- Who may be sent marketing
@@ -389,9 +399,9 @@ SELECT p.id AS person_id, p.email, dcpf.person_display_name(p) AS display_name, 
        c.last_event_id AS receipt_id
   FROM dcpf.consent c
   JOIN dcpf.person p ON p.id = c.person_id
- WHERE c.purpose_code = 'marketing' AND c.state = 'given' AND p.status = 'active';
+ WHERE c.purpose_code = 'marketing' AND c.state = 'given' AND p.status = 'active' AND NOT dcpf.processing_restricted(p.id);
 COMMENT ON VIEW dcpf.marketing_audience IS
-    'the persons that may be sent marketing communications: consent to purpose marketing in force (an objection or a withdrawal ends it in the same transaction), account not deactivated; security_invoker: a licensee admin (or privacy officer) sees the people of their licensee, a person only themself';
+    'the persons that may be sent marketing communications: consent to purpose marketing in force (an objection or a withdrawal ends it in the same transaction), account not deactivated, processing not restricted; security_invoker: a licensee admin (or privacy officer) sees the people of their licensee, a person only themself';
 COMMENT ON COLUMN dcpf.marketing_audience.person_id IS 'the person';
 COMMENT ON COLUMN dcpf.marketing_audience.email IS 'their e-mail address';
 COMMENT ON COLUMN dcpf.marketing_audience.display_name IS 'their name for the salutation (dcpf.person_display_name)';

@@ -385,7 +385,8 @@ GRANT SELECT (id, person_id, licensee_id, kind, details, received_at, channel, d
               verification_method, status, handler_id, extension_months, extended_until, extension_reason, person_told_at,
               decision, legal_basis, completed_at) ON dcpf.subject_request TO dcpf_app;
 
-SELECT dcpf.audit_table('dcpf.subject_request', 'person_id');
+-- the requests of a person whose processing is restricted go on
+SELECT dcpf.audit_table('dcpf.subject_request', 'person_id', restriction_exempt => true);
 
 -- ---------------------------------------------------------------------------
 -- Overdue requests

@@ -314,7 +314,8 @@ GRANT SELECT ON dcpf.breach, dcpf.breach_controller, dcpf.breach_subject, dcpf.b
 
 SELECT dcpf.audit_table('dcpf.breach', NULL, 'breach');
 SELECT dcpf.audit_table('dcpf.breach_controller', NULL);
-SELECT dcpf.audit_table('dcpf.breach_subject', 'person_id', 'breach');
+-- a breach that affected a restricted person is still recorded (art. 33, 34: a legal duty)
+SELECT dcpf.audit_table('dcpf.breach_subject', 'person_id', 'breach', restriction_exempt => true);
 SELECT dcpf.audit_table('dcpf.breach_update', NULL);
 
 -- ---------------------------------------------------------------------------

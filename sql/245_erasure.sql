@@ -68,7 +68,8 @@ CREATE POLICY legal_hold_officer_read ON dcpf.legal_hold FOR SELECT TO dcpf_app
     USING (licensee_id = (SELECT dcpf.licensee_if_acting_in('privacy_officer')));
 GRANT SELECT ON dcpf.legal_hold TO dcpf_app;
 SELECT pg_catalog.pg_extension_config_dump('dcpf.legal_hold', '');
-SELECT dcpf.audit_table('dcpf.legal_hold', 'person_id');
+-- a hold for legal claims may be placed on a restricted person's data (art. 18(2))
+SELECT dcpf.audit_table('dcpf.legal_hold', 'person_id', restriction_exempt => true);
 
 CREATE FUNCTION dcpf.place_legal_hold(person uuid, reason text, until timestamptz DEFAULT NULL) RETURNS uuid
     LANGUAGE plpgsql VOLATILE SECURITY DEFINER
@@ -252,6 +253,8 @@ REVOKE ALL ON FUNCTION dcpf.erasure_order() FROM PUBLIC;
 CREATE FUNCTION dcpf.erase_person(person uuid, request uuid) RETURNS uuid
     LANGUAGE plpgsql VOLATILE SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
+    -- a restricted or deactivated person is erased too (art. 17 over art. 18)
+    SET dcpf.restriction_exemption = 'erasure'
 AS $$
 DECLARE
     req       dcpf.subject_request := dcpf.officer_subject_request(request);

@@ -566,6 +566,7 @@ typedef struct TriggerPlan
 	AttrNumber	outcome;
 	char		insert_action[DCPF_AUDIT_WORD_MAX];
 	AttrNumber	shredded_at;	/* data_key only: an UPDATE that sets it is key_shredded */
+	bool		restriction_exempt; /* written also for a person whose processing is restricted */
 } TriggerPlan;
 
 /* A column of the trigger's table by name, checking its type. */
@@ -600,16 +601,18 @@ trigger_plan(FunctionCallInfo fcinfo, TriggerData *td)
 	plan = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(TriggerPlan));
 	plan->relid = RelationGetRelid(rel);
 	strlcpy(plan->table, RelationGetRelationName(rel), sizeof(plan->table));
-	if (tg->tgnargs < 1 || tg->tgnargs > 3)
+	if (tg->tgnargs < 1 || tg->tgnargs > 4 ||
+		(tg->tgnargs == 4 && strcmp(tg->tgargs[3], "restriction_exempt") != 0))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("dcpf.audit_trigger on %s takes one to three arguments", plan->table),
-				 errdetail("subject column or '-', [insert action], [outcome column]")));
+				 errmsg("dcpf.audit_trigger on %s takes one to four arguments", plan->table),
+				 errdetail("subject column or '-', [insert action], [outcome column or '-'], ['restriction_exempt']")));
 	if (strcmp(tg->tgargs[0], "-") != 0)
 		plan->subject = trigger_column(rel, tg->tgargs[0], UUIDOID, "subject");
 	strlcpy(plan->insert_action, tg->tgnargs >= 2 ? tg->tgargs[1] : "create", sizeof(plan->insert_action));
-	if (tg->tgnargs >= 3)
+	if (tg->tgnargs >= 3 && strcmp(tg->tgargs[2], "-") != 0)
 		plan->outcome = trigger_column(rel, tg->tgargs[2], TEXTOID, "outcome");
+	plan->restriction_exempt = tg->tgnargs == 4;
 	if (strcmp(plan->table, "data_key") == 0)
 		plan->shredded_at = trigger_column(rel, "shredded_at", TIMESTAMPTZOID, "shredded_at");
 
@@ -715,10 +718,39 @@ changed_columns(TupleDesc desc, TupleTableSlot *oldslot, TupleTableSlot *newslot
 	pfree(buf.data);
 }
 
+/* The operation of a trigger event, in words. */
+static const char *
+action_word(TriggerData *td)
+{
+	if (TRIGGER_FIRED_BY_INSERT(td->tg_event))
+		return "insert";
+	return TRIGGER_FIRED_BY_UPDATE(td->tg_event) ? "update" : "delete";
+}
+
+/* The subject of a row, when the table has a subject column and the row names one. */
+static bool
+row_subject(TriggerPlan *plan, TupleTableSlot *slot, pg_uuid_t *subject)
+{
+	bool		isnull;
+	Datum		d;
+
+	if (plan->subject == InvalidAttrNumber)
+		return false;
+	d = slot_getattr(slot, plan->subject, &isnull);
+	if (isnull)
+		return false;
+	*subject = *DatumGetUUIDP(d);
+	return true;
+}
+
 /*
  * dcpf.audit_trigger(subject column | '-', [insert action], [outcome
- * column]): AFTER INSERT, UPDATE or DELETE FOR EACH STATEMENT with the
- * transition table(s) of the operation. One event per row.
+ * column | '-'], ['restriction_exempt']): AFTER INSERT, UPDATE or DELETE FOR
+ * EACH STATEMENT with the transition table(s) of the operation. One event
+ * per row. A row of a person whose processing is restricted or whose account
+ * is deactivated (old or new, for an UPDATE) makes the statement fail,
+ * unless the table is exempt or one of dcpf's own functions that may write
+ * it is running (restrict.c).
  */
 PG_FUNCTION_INFO_V1(dcpf_audit_trigger);
 Datum
@@ -735,6 +767,7 @@ dcpf_audit_trigger(PG_FUNCTION_ARGS)
 	DcpfAuditEvent *batch;
 	const char *action;
 	int			n = 0;
+	bool		check_frozen;
 	MemoryContext row_cxt;
 
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_AFTER(td->tg_event) ||
@@ -770,6 +803,9 @@ dcpf_audit_trigger(PG_FUNCTION_ARGS)
 				 errmsg("dcpf.audit_trigger on %s needs the transition tables of its operation", plan->table),
 				 errhint("Create the triggers with dcpf.audit_table().")));
 
+	/* with no one frozen (the usual case) this costs one test per statement */
+	check_frozen = plan->subject != InvalidAttrNumber && !plan->restriction_exempt &&
+		!dcpf_restriction_exempt_now() && dcpf_frozen_any();
 	dcpf_audit_event_init(&template, action, "success");
 	strlcpy(template.object_table, plan->table, sizeof(template.object_table));
 	batch = palloc(sizeof(DcpfAuditEvent) * AUDIT_BATCH);
@@ -797,16 +833,16 @@ dcpf_audit_trigger(PG_FUNCTION_ARGS)
 
 		memcpy(ev, &template, sizeof(DcpfAuditEvent));
 		row_key(plan, slot, ev->object_key);
-		if (plan->subject != InvalidAttrNumber)
+		ev->has_subject = row_subject(plan, slot, &ev->subject);
+		if (check_frozen)
 		{
-			bool		isnull;
-			Datum		d = slot_getattr(slot, plan->subject, &isnull);
+			pg_uuid_t	was;
+			int			why = ev->has_subject ? dcpf_frozen_why(&ev->subject) : 0;
 
-			if (!isnull)
-			{
-				ev->has_subject = true;
-				ev->subject = *DatumGetUUIDP(d);
-			}
+			if (why != 0)
+				dcpf_frozen_refuse(plan->table, ev->object_key, &ev->subject, why, action_word(td));
+			if (oldslot && row_subject(plan, oldslot, &was) && (why = dcpf_frozen_why(&was)) != 0)
+				dcpf_frozen_refuse(plan->table, ev->object_key, &was, why, action_word(td));
 		}
 		if (oldslot)
 		{

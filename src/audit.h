@@ -20,6 +20,7 @@
 #include "postgres.h"
 
 #include "datatype/timestamp.h"
+#include "utils/guc.h"
 #include "utils/uuid.h"
 
 #define DCPF_AUDIT_WORD_MAX 24		/* action, outcome, actor method */
@@ -76,6 +77,21 @@ extern void dcpf_audit_read(const char *table, const char *key, const pg_uuid_t 
 							bool denied, const char *detail);
 /* forget which reads this transaction logged (the identity changed) */
 extern void dcpf_audit_forget_reads(void);
+
+/* restrict.c: whose data is read-only (restriction of processing, deactivation) */
+#define DCPF_FROZEN_RESTRICTED 1
+#define DCPF_FROZEN_DEACTIVATED 2
+/* whether anyone is frozen now (reads the cache when it was invalidated) */
+extern bool dcpf_frozen_any(void);
+/* why the person is frozen (DCPF_FROZEN_* bits), or 0 */
+extern int	dcpf_frozen_why(const pg_uuid_t *person);
+/* whether dcpf.restriction_exemption is set (one of dcpf's own functions is running) */
+extern bool dcpf_restriction_exempt_now(void);
+/* raise 55000: the write of a frozen person's row is refused */
+extern void dcpf_frozen_refuse(const char *table, const char *key, const pg_uuid_t *person, int why,
+							   const char *operation) pg_attribute_noreturn();
+/* check hook of dcpf.restriction_exemption: only the extension's owner sets it */
+extern bool dcpf_restriction_exemption_check(char **newval, void **extra, GucSource source);
 
 /* auditq.c */
 /* from _PG_init: settings, shared memory and hooks (queue only when preloaded) */

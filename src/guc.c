@@ -11,6 +11,7 @@
 #include "miscadmin.h"
 #include "utils/guc.h"
 
+#include "audit.h"
 #include "dcpf.h"
 #include "keys.h"
 
@@ -24,6 +25,7 @@ char	   *dcpf_platform_key_file = NULL;
 char	   *dcpf_audit_signing_key_file = NULL;
 char	   *dcpf_master_key_file = NULL;
 char	   *dcpf_master_key_command = NULL;
+char	   *dcpf_restriction_exemption = NULL;
 int			dcpf_audit_queue_size = 8192;	/* used by auditq.c */
 int			dcpf_audit_queue_wait = 5000;	/* used by auditq.c */
 
@@ -161,6 +163,18 @@ dcpf_define_gucs(void)
 							PGC_SUSET,
 							GUC_UNIT_MS,
 							NULL, NULL, NULL);
+
+	DefineCustomStringVariable("dcpf.restriction_exemption",
+							   "Lets dcpf's own functions write the rows of a person whose processing is "
+							   "restricted or whose account is deactivated.",
+							   "Set only in the SET clause of dcpf's SECURITY DEFINER functions (erasure, "
+							   "deactivation, retention, reduction), for as long as they run; the check hook "
+							   "refuses anyone but the extension's owner. Empty: no exemption.",
+							   &dcpf_restriction_exemption,
+							   "",
+							   PGC_SUSET,
+							   GUC_NOT_IN_SAMPLE | GUC_DISALLOW_IN_FILE | GUC_NO_RESET_ALL,
+							   dcpf_restriction_exemption_check, NULL, NULL);
 
 	/* after every definition: reserving drops unknown dcpf.* placeholders */
 	MarkGUCPrefixReserved("dcpf");

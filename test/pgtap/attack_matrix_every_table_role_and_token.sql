@@ -204,7 +204,7 @@ END $$;
 INSERT INTO dcpf.legal_hold (licensee_id, person_id, reason, placed_by)
 SELECT a.licensee_id, a.person_id, 'Matrix hold on ' || a.tag, a.person_id FROM actor a WHERE a.role_code = 'professional';
 INSERT INTO dcpf.erasure (pseudonym, request_id, licensee_id, erased_by, key_shredded_at)
-SELECT gen_random_uuid(), r.id, r.licensee_id, r.person_id, now()
+SELECT r.person_id, r.id, r.licensee_id, r.person_id, now()
   FROM dcpf.subject_request r WHERE r.details LIKE 'Matrix request of professional %';
 
 -- the platform's security officer (acting in A) recorded a breach
@@ -227,6 +227,10 @@ SELECT md5(l.id || 'breach')::uuid, (SELECT person_id FROM actor WHERE tag = 'A'
 INSERT INTO dcpf.subprocessor (name, service, data_categories, processing_location, country, agreement_reference,
                                agreement_signed_on, valid_from)
 VALUES ('Matrix Hosting B.V.', 'Hosting of the matrix', '{all data}', 'Enschede', 'NL', 'MX-VWO-1', '2020-01-01', '2020-01-01');
+-- every actor was deactivated once and reactivated (a lifted row each: the
+-- matrix reads and writes the table while nobody is frozen)
+INSERT INTO dcpf.processing_restriction (person_id, kind, licensee_id, reason, lifted_at, lifted_by, lift_reason)
+SELECT a.person_id, 'deactivation', a.licensee_id, 'Matrix deactivation', now(), a.person_id, 'Matrix reactivation' FROM actor a;
 
 -- a person in A holding every role without having accepted any EURA
 CREATE TEMP TABLE no_eura AS SELECT '00000000-0000-4000-8000-0000000e0e01'::uuid AS person_id, 'sub-no-eura' AS subject;
@@ -520,6 +524,11 @@ INSERT INTO table_expectation VALUES
 INSERT INTO table_expectation VALUES
  ('subject_request', 't.licensee_id', 't.person_id', 'status',
   $$INSERT INTO dcpf.subject_request (person_id, licensee_id, kind, channel) VALUES ('{self}', '{lic}', 'erasure', 'web')$$);
+-- restrictions and deactivations: the person's own, read by the privacy
+-- officer of their controller; written only by dcpf's functions
+INSERT INTO table_expectation VALUES
+ ('processing_restriction', 't.licensee_id', 't.person_id', 'lift_reason',
+  $$INSERT INTO dcpf.processing_restriction (person_id, kind, licensee_id, reason) VALUES ('{self}', 'deactivation', '{lic}', 'Forged deactivation')$$);
 
 -- breaches and subprocessors are the platform's, not per licensee: the
 -- platform's security officer reads them all (whichever licensee it acts
@@ -722,7 +731,10 @@ INSERT INTO op_rule VALUES
  ('subprocessor', 'SELECT', '*', 'none'), ('subprocessor', 'SELECT', 'platform_security', 'all'),
  ('subprocessor', 'SELECT', 'licensee_admin', 'all'), ('subprocessor', 'SELECT', 'privacy_officer', 'all'),
  ('subprocessor', 'INSERT', '*', 'denied'), ('subprocessor', 'INSERT', 'platform_security', 'allowed'),
- ('subprocessor', 'UPDATE', '*', 'none'), ('subprocessor', 'UPDATE', 'platform_security', 'all'), ('subprocessor', 'DELETE', '*', 'denied');
+ ('subprocessor', 'UPDATE', '*', 'none'), ('subprocessor', 'UPDATE', 'platform_security', 'all'), ('subprocessor', 'DELETE', '*', 'denied'),
+ ('processing_restriction', 'SELECT', '*', 'self'), ('processing_restriction', 'SELECT', 'privacy_officer', 'all'),
+ ('processing_restriction', 'INSERT', '*', 'denied'), ('processing_restriction', 'UPDATE', '*', 'denied'),
+ ('processing_restriction', 'DELETE', '*', 'denied');
 
 -- every table of the schema, discovered (the audit trail's partitions are
 -- reached through dcpf.audit_event; test/sql/audit.sql attacks them directly)
@@ -1048,6 +1060,15 @@ INSERT INTO breach_call (name, sql, refused_with) VALUES
  ('add_breach_update', $$SELECT dcpf.add_breach_update('{breach}', 'A forged update.', contained => true)$$, '42501'),
  ('close_breach', $$SELECT dcpf.close_breach('{breach}')$$, '42501'),
  ('acknowledge_breach', $$SELECT dcpf.acknowledge_breach('{breach}')$$, 'P0002');
+-- the tables whose audit trigger names a subject column, and whether they
+-- are declared exempt from a restriction of processing (the trigger's
+-- arguments: subject column, insert action, outcome column, 'restriction_exempt')
+CREATE TEMP TABLE subject_table AS
+SELECT c.relname::text COLLATE "default" AS tbl, split_part(encode(t.tgargs, 'escape'), '\000', 1) AS subject_column,
+       split_part(encode(t.tgargs, 'escape'), '\000', 4) = 'restriction_exempt' AS exempt
+  FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+ WHERE t.tgfoid = 'dcpf.audit_trigger()'::regprocedure AND (t.tgtype & 16) <> 0
+   AND split_part(encode(t.tgargs, 'escape'), '\000', 1) <> '-';
 
 SELECT plan(
       (SELECT count(*)::int FROM breach_call) * ((SELECT count(*)::int FROM actor WHERE tag = 'A' AND role_code <> 'platform_security') + 3)
@@ -1063,6 +1084,7 @@ SELECT plan(
     + 1 + 2 * ((SELECT count(*)::int FROM decrypted_view) + 1)   -- SET ROLE to reporting and maintenance
     + 1 + (SELECT count(*)::int FROM key_table) * (SELECT count(*)::int FROM key_grantee)          -- key table privileges
     + (SELECT count(*)::int FROM key_table) * (SELECT count(*)::int FROM key_grantee WHERE test_role IS NOT NULL) * 2
+    + 2 + (SELECT count(*)::int FROM subject_table)           -- restriction of processing
 );
 -- pgTAP keeps its state in temp tables: let the test roles use them and ours
 DO $$ BEGIN
@@ -1408,6 +1430,62 @@ SELECT ok(dcpf.current_person() IS NULL, 'savepoint: clear_identity forgets a se
 ROLLBACK TO SAVEPOINT s3;
 SELECT is((SELECT count(*) FROM dcpf.person), 0::bigint, 'savepoint: rolling back past clear_identity does not bring the identity back');
 RESET ROLE;
+
+-- ---------------------------------------------------------------------------
+-- Restriction of processing (sql/215_restriction.sql) blocks every write
+-- path: with everyone's processing restricted, a write of one of their rows
+-- is refused in every table whose audit trigger names a subject column, by
+-- that trigger itself, whoever writes (here the superuser, whom no policy
+-- or privilege stops; the table's other triggers are switched off for the
+-- probe, so that nothing else refuses first), except in the tables declared
+-- exempt at dcpf.audit_table, which are exactly those listed.
+-- ---------------------------------------------------------------------------
+SELECT results_eq($$SELECT tbl FROM subject_table WHERE exempt ORDER BY tbl$$,
+    $$VALUES ('authentication_event'), ('breach_subject'), ('consent'), ('consent_event'), ('data_key'), ('identity_assumption'), ('identity_link'),
+             ('legal_hold'), ('login_attempt'), ('notice'), ('person_credential'), ('processing_restriction'), ('subject_request')$$,
+    'restriction: the tables written also for a restricted person are the declared exempt ones (requests, notices, security logs, keys, consent, the restriction, legal holds, breaches that affected them)');
+-- rows of the tables the data above leaves empty: a password, a login
+-- attempt, an item linked to its licensee's EPA
+SET LOCAL dcpf.scrypt_log_n = 14;
+SELECT dcpf.set_password(a.person_id, 'correct paard batterij nietje') IS NOT NULL AS password_set
+  FROM actor a WHERE a.tag = 'A' AND a.role_code = 'professional' \gset
+INSERT INTO dcpf.login_attempt (person_id, email_sha256, outcome)
+SELECT a.person_id, sha256('matrix'), 'wrong_password' FROM actor a WHERE a.tag = 'A' AND a.role_code = 'professional';
+-- (its programme check switched off: only the row matters here)
+ALTER TABLE dcpf.portfolio_item_epa DISABLE TRIGGER USER;
+INSERT INTO dcpf.portfolio_item_epa (item_id, epa_id, owner_id)
+SELECT md5(a.person_id || 'item')::uuid, md5(a.licensee_id || 'epa')::uuid, a.person_id
+  FROM actor a WHERE a.tag = 'A' AND a.role_code = 'medical_trainee';
+ALTER TABLE dcpf.portfolio_item_epa ENABLE TRIGGER USER;
+INSERT INTO dcpf.subject_request (id, person_id, kind, channel)
+SELECT md5(p.id || 'restriction')::uuid, p.id, 'restriction', 'web' FROM dcpf.person p;
+INSERT INTO dcpf.processing_restriction (person_id, kind, request_id, ground)
+SELECT p.id, 'restriction', md5(p.id || 'restriction')::uuid, 'accuracy_contested' FROM dcpf.person p;
+SELECT is((SELECT count(*) FROM dcpf.person p WHERE NOT dcpf.processing_restricted(p.id)), 0::bigint,
+          'restriction: everyone''s processing is restricted, from the next statement');
+CREATE FUNCTION pg_temp.restricted_write(tbl text, subject_column text) RETURNS text LANGUAGE plpgsql AS $f$
+DECLARE
+    written bigint; state text; msg text; detail text;
+BEGIN
+    EXECUTE format('ALTER TABLE dcpf.%I DISABLE TRIGGER USER', tbl);
+    EXECUTE format('ALTER TABLE dcpf.%I ENABLE TRIGGER %I', tbl, tbl || '_audit_update');
+    EXECUTE format('UPDATE dcpf.%1$I SET %2$I = %2$I WHERE ctid = (SELECT ctid FROM dcpf.%1$I WHERE %2$I IN (SELECT id FROM dcpf.person) LIMIT 1)',
+                   tbl, subject_column);
+    GET DIAGNOSTICS written = ROW_COUNT;
+    RAISE EXCEPTION 'undo' USING ERRCODE = 'ZX001', DETAIL = written;
+EXCEPTION WHEN OTHERS THEN
+    GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, msg = MESSAGE_TEXT, detail = PG_EXCEPTION_DETAIL;
+    IF state = 'ZX001' THEN
+        RETURN CASE detail WHEN '1' THEN 'written' ELSE 'no row of a person to write' END;
+    END IF;
+    RETURN state || ' ' || regexp_replace(msg, '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}', '<person>');
+END
+$f$;
+SELECT is(pg_temp.restricted_write(tbl, subject_column),
+          CASE WHEN exempt THEN 'written' ELSE '55000 the data of person <person> is read-only' END,
+          format('restriction: a write of a restricted person''s row of dcpf.%s (subject %s) is %s', tbl, subject_column,
+                 CASE WHEN exempt THEN 'let through (declared exempt)' ELSE 'refused by its audit trigger' END))
+  FROM subject_table ORDER BY tbl;
 
 SELECT * FROM finish();
 ROLLBACK;

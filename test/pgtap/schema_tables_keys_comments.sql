@@ -3,7 +3,7 @@
 -- Sensitive columns are stored encrypted (bytea): their validation lives in
 -- the entry functions, and the *_decrypted views give the values back.
 BEGIN;
-SELECT plan(162);
+SELECT plan(166);
 
 SELECT has_schema('dcpf');
 SELECT tables_are('dcpf', ARRAY[
@@ -19,7 +19,8 @@ SELECT tables_are('dcpf', ARRAY[
     'notice', 'feedback_request', 'conversation', 'competency_declaration', 'msf_round', 'msf_respondent', 'msf_response',
     'attachment_media_type', 'portfolio_attachment', 'item_comment', 'purpose', 'consent_event', 'consent', 'web_visit',
     'subject_request', 'personal_data_table', 'personal_data_column', 'legal_hold', 'erasure',
-    'subprocessor', 'breach', 'breach_controller', 'breach_subject', 'breach_update']
+    'subprocessor', 'breach', 'breach_controller', 'breach_subject', 'breach_update',
+    'processing_restriction']
     -- the audit trail's monthly partitions come and go with the calendar
     || ARRAY(SELECT c.relname::text FROM pg_class c JOIN pg_inherits i ON i.inhrelid = c.oid
               WHERE i.inhparent = 'dcpf.audit_event'::regclass AND c.relname <> 'audit_event_default'));
@@ -391,6 +392,15 @@ SELECT ok(EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'subprocessor_tran
 SELECT is((SELECT p.prosecdef FROM pg_proc p WHERE p.oid = 'dcpf.recipients_of(uuid)'::regprocedure), false,
           'recipients_of is for dcpf''s own functions: not security definer, not granted');
 SELECT ok(NOT has_function_privilege('dcpf_app', 'dcpf.recipients_of(uuid)', 'EXECUTE'), 'the application cannot call recipients_of');
+-- restriction of processing and deactivation (sql/215_restriction.sql)
+SELECT col_is_pk('dcpf', 'processing_restriction', 'id', 'restrictions have a uuid primary key');
+SELECT fk_ok('dcpf', 'processing_restriction', 'request_id', 'dcpf', 'subject_request', 'id');
+SELECT ok(EXISTS (SELECT 1 FROM pg_index i WHERE i.indexrelid = 'dcpf.processing_restriction_in_force'::regclass
+                     AND i.indisunique AND i.indpred IS NOT NULL),
+          'one restriction and one deactivation in force per person (a partial unique index)');
+SELECT ok(EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = 'dcpf.processing_restriction'::regclass
+                     AND t.tgfoid = 'dcpf.restriction_changed()'::regprocedure AND (t.tgtype & (4 | 8 | 16 | 32)) = (4 | 8 | 16 | 32)),
+          'every write to the restrictions empties the backends'' caches of frozen persons (a statement trigger)');
 
 -- a non-privileged role sees nothing, even with a grant, until policies exist
 CREATE ROLE dcpf_test_nobody NOLOGIN;
