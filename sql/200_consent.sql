@@ -223,6 +223,32 @@ BEGIN
                 USING ERRCODE = 'foreign_key_violation', DETAIL = 'The version shown must be a published dcpf.policy_document.';
         END IF;
     END IF;
+    -- consent is given on the version in force, and after a material change
+    -- only once the person acknowledged it; withdrawing is never held up
+    IF act = 'given' AND doc.id IS NOT NULL THEN
+        IF doc.effective_from > stamp THEN
+            RAISE EXCEPTION 'policy document % is not in force yet', doc.id
+                USING ERRCODE = 'object_not_in_prerequisite_state',
+                      DETAIL = format('Version %s of the %s takes effect on %s; consent is given on the version in force.',
+                                      doc.version, replace(doc.kind, '_', ' '), doc.effective_from);
+        END IF;
+        IF EXISTS (SELECT FROM dcpf.policy_document d
+                    WHERE d.kind = doc.kind AND d.effective_from > doc.effective_from AND d.effective_from <= stamp) THEN
+            RAISE EXCEPTION 'policy document % is superseded', doc.id
+                USING ERRCODE = 'object_not_in_prerequisite_state',
+                      DETAIL = format('Version %s of the %s is no longer in force; consent is given on the version in force.',
+                                      doc.version, replace(doc.kind, '_', ' ')),
+                      HINT = 'Show the version in force, or pass NULL for the privacy statement in force.';
+        END IF;
+        IF EXISTS (SELECT FROM dcpf.outstanding_policy_acknowledgements o
+                    WHERE o.person_id = me AND o.kind = doc.kind AND o.in_force) THEN
+            RAISE EXCEPTION 'acknowledge the changed % first', replace(doc.kind, '_', ' ')
+                USING ERRCODE = 'object_not_in_prerequisite_state',
+                      DETAIL = format('Version %s of the %s is a material change you have not acknowledged; consent rests on it.',
+                                      doc.version, replace(doc.kind, '_', ' ')),
+                      HINT = 'Acknowledge it with dcpf.acknowledge_policy (see dcpf.policies_to_acknowledge()).';
+        END IF;
+    END IF;
     -- one change at a time per person and purpose
     PERFORM pg_catalog.pg_advisory_xact_lock(hashtextextended(me::text || '/' || p.code, 0));
     SELECT * INTO held FROM dcpf.consent c WHERE c.person_id = me AND c.purpose_code = p.code;
