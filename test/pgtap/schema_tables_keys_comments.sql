@@ -3,7 +3,7 @@
 -- Sensitive columns are stored encrypted (bytea): their validation lives in
 -- the entry functions, and the *_decrypted views give the values back.
 BEGIN;
-SELECT plan(154);
+SELECT plan(158);
 
 SELECT has_schema('dcpf');
 SELECT tables_are('dcpf', ARRAY[
@@ -18,7 +18,7 @@ SELECT tables_are('dcpf', ARRAY[
     'portfolio_collection', 'portfolio_collection_item', 'share', 'disclosure', 'assessment', 'entrustment_decision',
     'notice', 'feedback_request', 'conversation', 'competency_declaration', 'msf_round', 'msf_respondent', 'msf_response',
     'attachment_media_type', 'portfolio_attachment', 'item_comment', 'purpose', 'consent_event', 'consent', 'web_visit',
-    'subject_request']
+    'subject_request', 'item_addendum', 'rectification']
     -- the audit trail's monthly partitions come and go with the calendar
     || ARRAY(SELECT c.relname::text FROM pg_class c JOIN pg_inherits i ON i.inhrelid = c.oid
               WHERE i.inhparent = 'dcpf.audit_event'::regclass AND c.relname <> 'audit_event_default'));
@@ -26,9 +26,10 @@ SELECT views_are('dcpf', ARRAY['master_key_status', 'person_decrypted', 'person_
                                'billing_profile_decrypted', 'portfolio_item_decrypted', 'assessment_decrypted',
                                'portfolio_attachment_decrypted', 'item_comment_decrypted',
                                'my_epa_progress', 'supervised_epa_progress', 'my_notices', 'feedback_request_decrypted', 'conversation_decrypted',
-                               'my_competency_declarations', 'marketing_audience', 'visit_statistics', 'overdue_subject_requests']);
+                               'my_competency_declarations', 'marketing_audience', 'visit_statistics', 'overdue_subject_requests',
+                               'outstanding_policy_acknowledgements', 'item_addendum_decrypted']);
 SELECT types_are('dcpf', ARRAY['big_number', 'iban', 'email', 'billing_text', 'country_code', 'phone_number', 'address_parts',
-                               'entrustment_level', 'portfolio_text', 'comment_text']);
+                               'entrustment_level', 'portfolio_text', 'comment_text', 'addendum_text']);
 
 -- primary keys
 SELECT col_is_pk('dcpf', 'licensee', 'id', 'licensee has a uuid primary key');
@@ -368,6 +369,12 @@ SELECT ok(EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'subject_request_e
           'a term is extended by at most two months');
 SELECT ok(EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'subject_request_check' AND tgrelid = 'dcpf.subject_request'::regclass),
           'a closed subject request is final and what was received is fixed (a trigger)');
+
+-- rectification (sql/215_rectification.sql) and policy notices (sql/138_policy_notice.sql)
+SELECT fk_ok('dcpf', 'item_addendum', 'item_id', 'dcpf', 'portfolio_item', 'id');
+SELECT fk_ok('dcpf', 'rectification', 'request_id', 'dcpf', 'subject_request', 'id');
+SELECT has_trigger('dcpf', 'item_addendum', 'item_addendum_sealed', 'item_addendum.body_encrypted is sealed');
+SELECT has_trigger('dcpf', 'policy_document', 'policy_document_announce', 'a new policy version is announced (a trigger)');
 
 -- a non-privileged role sees nothing, even with a grant, until policies exist
 CREATE ROLE dcpf_test_nobody NOLOGIN;

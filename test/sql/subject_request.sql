@@ -212,7 +212,7 @@ SELECT pg_temp.refused_today(format('UPDATE dcpf.subject_request SET status = %L
 SELECT pg_temp.refused($$UPDATE dcpf.subject_request SET kind = 'erasure' WHERE id = '00000000-0000-4000-8000-00000000e101'$$);
 SELECT pg_temp.refused($$UPDATE dcpf.subject_request SET due_on = '2030-01-01' WHERE id = '00000000-0000-4000-8000-00000000e101'$$);
 SELECT pg_temp.refused($$UPDATE dcpf.subject_request SET status = 'completed' WHERE id = '00000000-0000-4000-8000-00000000e102'$$);
-SELECT pg_temp.refused($$TRUNCATE dcpf.subject_request$$);
+SELECT pg_temp.refused($$TRUNCATE dcpf.subject_request CASCADE$$);
 
 -- every step is an audit event, with the person as subject
 SELECT right(subject_person::text, 3) AS subject, action, count(*)
