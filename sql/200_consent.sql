@@ -341,14 +341,15 @@ COMMENT ON FUNCTION dcpf.lift_objection(text) IS
 -- security, so it answers only about consents the caller may see (their
 -- own; the staff of the person's licensee) and is false for everyone else,
 -- whatever is recorded: no oracle of other people's consent, and fail-closed
--- in a policy. Each call is one probe of consent's primary key, its plan
--- prepared once per query (a body with a sublink is not inlined).
+-- in a policy. In C (src/consent.c): each call site keeps the answer per
+-- person while the snapshot, the user and the identity stay the same, so
+-- that a policy over many rows reads dcpf.consent once per person, not per
+-- row.
 CREATE FUNCTION dcpf.has_consent(person uuid, purpose text) RETURNS boolean
-    LANGUAGE sql STABLE PARALLEL RESTRICTED
-RETURN EXISTS (SELECT FROM dcpf.consent c
-                WHERE c.person_id = has_consent.person AND c.purpose_code = has_consent.purpose AND c.state = 'given');
+    AS 'MODULE_PATHNAME', 'dcpf_has_consent'
+    LANGUAGE C STABLE PARALLEL RESTRICTED;
 COMMENT ON FUNCTION dcpf.has_consent(uuid, text) IS
-    'true when the person''s consent for the purpose is in force (given, not withdrawn, no objection); security invoker: false for a consent the caller may not see, so it cannot probe other people''s; one primary-key probe per call, cheap enough for a policy';
+    'true when the person''s consent for the purpose is in force (given, not withdrawn, no objection); false for NULL arguments; security invoker: false for a consent the caller may not see, so it cannot probe other people''s; one primary-key probe per person and statement (answers kept per call site while the snapshot, user and identity are unchanged), cheap enough for a policy';
 
 REVOKE ALL ON TABLE dcpf.purpose, dcpf.consent_event, dcpf.consent FROM PUBLIC;
 ALTER TABLE dcpf.purpose FORCE ROW LEVEL SECURITY;
