@@ -11,7 +11,8 @@ CREATE TABLE dcpf.notice (
     kind                text NOT NULL CONSTRAINT notice_kind_known
                         CHECK (kind IN ('feedback_request', 'feedback_given', 'msf_invitation', 'conversation_to_sign', 'declaration_to_issue',
                                      'erasure_notice', 'breach_controller', 'breach_person',
-                                     'processing_restricted', 'restriction_lifting', 'account_deactivated')),
+                                     'processing_restricted', 'restriction_lifting', 'account_deactivated',
+                                     'data_rectified', 'policy_changed')),
     recipient_person_id uuid REFERENCES dcpf.person (id) ON DELETE CASCADE,
     recipient_email     dcpf.email,
     subject_id          uuid REFERENCES dcpf.person (id) ON DELETE CASCADE,
@@ -33,7 +34,7 @@ COMMENT ON TABLE dcpf.notice IS
     'the notice queue: what the platform must tell someone (by e-mail or in the application), written by dcpf''s functions and sent by the application''s sender; never holds portfolio content';
 COMMENT ON COLUMN dcpf.notice.id IS 'notice identifier';
 COMMENT ON COLUMN dcpf.notice.kind IS
-    'feedback_request (someone is asked for feedback or an assessment), feedback_given (the asker is told it was given), msf_invitation (a multisource feedback respondent is invited), conversation_to_sign (the other party of a conversation is asked to sign), declaration_to_issue (the issuer of a competency declaration is asked to issue it), erasure_notice (art. 19: a recipient of a person''s data is told that it was erased; the payload names the tombstone and the pseudonym, never the person), breach_controller (a licensee''s privacy officer, or admin, is told of a data breach concerning it, or of an update), breach_person (a person is told of a data breach that affected them, art. 34 AVG), processing_restricted (the person is told their data is restricted, art. 18), restriction_lifting (the person is told, before it happens, that the restriction is lifted, art. 18(3)), account_deactivated (the person is told their account was deactivated)';
+    'feedback_request (someone is asked for feedback or an assessment), feedback_given (the asker is told it was given), msf_invitation (a multisource feedback respondent is invited), conversation_to_sign (the other party of a conversation is asked to sign), declaration_to_issue (the issuer of a competency declaration is asked to issue it), erasure_notice (art. 19: a recipient of a person''s data is told that it was erased; the payload names the tombstone and the pseudonym, never the person), breach_controller (a licensee''s privacy officer, or admin, is told of a data breach concerning it, or of an update), breach_person (a person is told of a data breach that affected them, art. 34 AVG), processing_restricted (the person is told their data is restricted, art. 18), restriction_lifting (the person is told, before it happens, that the restriction is lifted, art. 18(3)), account_deactivated (the person is told their account was deactivated), data_rectified (a recipient of a person''s data is told it was rectified or completed, art. 19 AVG), policy_changed (a new version of a policy document is announced; acknowledgement required when the change is material)';
 COMMENT ON COLUMN dcpf.notice.recipient_person_id IS 'the recipient, when a person of the platform';
 COMMENT ON COLUMN dcpf.notice.recipient_email IS 'the recipient''s address, when someone outside the platform';
 COMMENT ON COLUMN dcpf.notice.subject_id IS 'the person whose matter it is (whose request, round or conversation); NULL: none';

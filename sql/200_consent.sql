@@ -225,6 +225,32 @@ BEGIN
                 USING ERRCODE = 'foreign_key_violation', DETAIL = 'The version shown must be a published dcpf.policy_document.';
         END IF;
     END IF;
+    -- consent is given on the version in force, and after a material change
+    -- only once the person acknowledged it; withdrawing is never held up
+    IF act = 'given' AND doc.id IS NOT NULL THEN
+        IF doc.effective_from > stamp THEN
+            RAISE EXCEPTION 'policy document % is not in force yet', doc.id
+                USING ERRCODE = 'object_not_in_prerequisite_state',
+                      DETAIL = format('Version %s of the %s takes effect on %s; consent is given on the version in force.',
+                                      doc.version, replace(doc.kind, '_', ' '), doc.effective_from);
+        END IF;
+        IF EXISTS (SELECT FROM dcpf.policy_document d
+                    WHERE d.kind = doc.kind AND d.effective_from > doc.effective_from AND d.effective_from <= stamp) THEN
+            RAISE EXCEPTION 'policy document % is superseded', doc.id
+                USING ERRCODE = 'object_not_in_prerequisite_state',
+                      DETAIL = format('Version %s of the %s is no longer in force; consent is given on the version in force.',
+                                      doc.version, replace(doc.kind, '_', ' ')),
+                      HINT = 'Show the version in force, or pass NULL for the privacy statement in force.';
+        END IF;
+        IF EXISTS (SELECT FROM dcpf.outstanding_policy_acknowledgements o
+                    WHERE o.person_id = me AND o.kind = doc.kind AND o.in_force) THEN
+            RAISE EXCEPTION 'acknowledge the changed % first', replace(doc.kind, '_', ' ')
+                USING ERRCODE = 'object_not_in_prerequisite_state',
+                      DETAIL = format('Version %s of the %s is a material change you have not acknowledged; consent rests on it.',
+                                      doc.version, replace(doc.kind, '_', ' ')),
+                      HINT = 'Acknowledge it with dcpf.acknowledge_policy (see dcpf.policies_to_acknowledge()).';
+        END IF;
+    END IF;
     -- one change at a time per person and purpose
     PERFORM pg_catalog.pg_advisory_xact_lock(hashtextextended(me::text || '/' || p.code, 0));
     SELECT * INTO held FROM dcpf.consent c WHERE c.person_id = me AND c.purpose_code = p.code;
@@ -323,15 +349,15 @@ COMMENT ON FUNCTION dcpf.lift_objection(text) IS
 -- security, so it answers only about consents the caller may see (their
 -- own; the staff of the person's licensee) and is false for everyone else,
 -- whatever is recorded: no oracle of other people's consent, and fail-closed
--- in a policy. Each call is one probe of consent's primary key, its plan
--- prepared once per query (a body with a sublink is not inlined).
+-- in a policy. In C (src/consent.c): each call site keeps the answer per
+-- person while the snapshot, the user and the identity stay the same, so
+-- that a policy over many rows reads dcpf.consent once per person, not per
+-- row.
 CREATE FUNCTION dcpf.has_consent(person uuid, purpose text) RETURNS boolean
-    LANGUAGE sql STABLE PARALLEL RESTRICTED
-RETURN EXISTS (SELECT FROM dcpf.consent c
-                WHERE c.person_id = has_consent.person AND c.purpose_code = has_consent.purpose AND c.state = 'given')
-       AND NOT coalesce(dcpf.processing_restricted(person), false);
+    AS 'MODULE_PATHNAME', 'dcpf_has_consent'
+    LANGUAGE C STABLE PARALLEL RESTRICTED;
 COMMENT ON FUNCTION dcpf.has_consent(uuid, text) IS
-    'true when the person''s consent for the purpose is in force (given, not withdrawn, no objection) and their processing is not restricted nor their account deactivated; security invoker: false for a consent the caller may not see, so it cannot probe other people''s; one primary-key probe and one cache lookup per call, cheap enough for a policy';
+    'true when the person''s consent for the purpose is in force (given, not withdrawn, no objection) and their processing is not restricted nor their account deactivated; false for NULL arguments; security invoker: false for a consent the caller may not see, so it cannot probe other people''s; one primary-key probe per person and statement (answers kept per call site while the snapshot, user and identity are unchanged), cheap enough for a policy';
 
 REVOKE ALL ON TABLE dcpf.purpose, dcpf.consent_event, dcpf.consent FROM PUBLIC;
 ALTER TABLE dcpf.purpose FORCE ROW LEVEL SECURITY;

@@ -1,4 +1,4 @@
--- 215_restriction.sql: restriction of processing (art. 18 AVG; DESIGN.md
+-- 216_restriction.sql: restriction of processing (art. 18 AVG; DESIGN.md
 -- clause 15) and deactivation of an account (clause 18: "disagree → stop
 -- and have the account deactivated"). Both freeze a person: their rows in
 -- every dcpf table become read-only, refused by the audit write trigger

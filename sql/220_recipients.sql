@@ -88,3 +88,20 @@ COMMENT ON FUNCTION dcpf.my_recipients() IS
     'the verified person''s recipients register (art. 15(1)(c) AVG): who received what of their data, when, until when, on what basis (with its article), and whether it still holds; a recipient person by display name (each one logged as a read of their person row), a role by its description; 42501 without identity';
 REVOKE ALL ON FUNCTION dcpf.my_recipients() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION dcpf.my_recipients() TO dcpf_app;
+
+-- Art. 19: the persons to tell of a rectification, erasure or restriction of
+-- a person's data: every person dcpf.recipients_of names (a recipient
+-- person, the current members of a recipient role), never the person, not
+-- the caller, not an erased person.
+CREATE FUNCTION dcpf.art19_notice_persons(person uuid) RETURNS SETOF uuid
+    LANGUAGE sql STABLE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT DISTINCT r.notice_person_id FROM dcpf.recipients_of(person) r
+     WHERE r.notice_person_id IS NOT NULL AND r.notice_person_id <> art19_notice_persons.person
+       AND r.notice_person_id IS DISTINCT FROM dcpf.current_person()
+       AND NOT EXISTS (SELECT FROM dcpf.person p WHERE p.id = r.notice_person_id AND p.status = 'erased');
+$$;
+COMMENT ON FUNCTION dcpf.art19_notice_persons(uuid) IS
+    'the persons to send an art. 19 notice of a rectification or erasure of a person''s data: each person dcpf.recipients_of names, never the person, not the caller, not an erased person; owner only';
+REVOKE ALL ON FUNCTION dcpf.art19_notice_persons(uuid) FROM PUBLIC;

@@ -23,7 +23,7 @@ BEGIN
         IF person IS DISTINCT FROM me OR transfer_to IS NOT NULL THEN
             -- the same answer whether or not the person exists; the attempt is logged
             IF person IS NOT NULL AND me IS NOT NULL THEN
-                PERFORM dcpf.audit_note('export', 'person', person::text, person, NULL, true);
+                PERFORM dcpf.audit_note('read', 'person', person::text, person, '{"via": "export_person"}', true);
             END IF;
             RAISE EXCEPTION 'permission denied to export person %', coalesce(person::text, 'NULL')
                 USING ERRCODE = 'insufficient_privilege',

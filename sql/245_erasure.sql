@@ -295,14 +295,9 @@ BEGIN
     END IF;
 
     -- art. 19: the recipients of the person's data are told, before the register goes
-    -- (not the officer carrying it out, not an erased recipient)
-    SELECT count(dcpf.queue_notice('erasure_notice', t2.target, NULL, NULL,
+    SELECT count(dcpf.queue_notice('erasure_notice', t2, NULL, NULL,
                                    jsonb_build_object('erasure', stone, 'pseudonym', person, 'erased_at', now())))
-      INTO notices
-      FROM (SELECT DISTINCT r.notice_person_id AS target FROM dcpf.recipients_of(person) r
-             WHERE r.notice_person_id IS NOT NULL AND r.notice_person_id <> person) t2
-     WHERE t2.target IS DISTINCT FROM dcpf.current_person()
-       AND NOT EXISTS (SELECT FROM dcpf.person p WHERE p.id = t2.target AND p.status = 'erased');
+      INTO notices FROM dcpf.art19_notice_persons(person) t2;
 
     INSERT INTO dcpf.erasure (id, pseudonym, request_id, licensee_id, erased_by, notices_queued)
     VALUES (stone, person, req.id, req.licensee_id, dcpf.current_person(), notices);

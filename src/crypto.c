@@ -293,6 +293,7 @@ static struct
 	{"msf_response", &rule_portfolio_item},
 	{"item_comment", &rule_portfolio_item},
 	{"portfolio_attachment", &rule_portfolio_item},
+	{"item_addendum", &rule_portfolio_item},
 };
 
 static void

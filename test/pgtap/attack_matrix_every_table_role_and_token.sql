@@ -232,6 +232,22 @@ VALUES ('Matrix Hosting B.V.', 'Hosting of the matrix', '{all data}', 'Enschede'
 INSERT INTO dcpf.processing_restriction (person_id, kind, licensee_id, reason, lifted_at, lifted_by, lift_reason)
 SELECT a.person_id, 'deactivation', a.licensee_id, 'Matrix deactivation', now(), a.person_id, 'Matrix reactivation' FROM actor a;
 
+-- each actor completed their item with an addendum (written here directly:
+-- the items are drafts), and each request was recorded as carried out by
+-- the privacy officer of its licensee
+INSERT INTO plain_value
+SELECT 'item_addendum_decrypted', md5(a.person_id || 'addendum')::uuid, a.person_id, a.licensee_id,
+       'Aanvulling van ' || a.role_code || ' ' || a.tag
+  FROM actor a;
+INSERT INTO dcpf.item_addendum (id, item_id, owner_id, author_id, body_encrypted)
+SELECT v.row_id, md5(v.person_id || 'item')::uuid, v.person_id, v.person_id,
+       dcpf.encrypt(v.value, 'item_addendum', 'body', v.row_id, v.person_id)
+  FROM plain_value v WHERE v.view = 'item_addendum_decrypted';
+INSERT INTO dcpf.rectification (request_id, person_id, licensee_id, fields, made_by, notices_queued)
+SELECT r.id, r.person_id, r.licensee_id, '{surname}',
+       (SELECT o.person_id FROM actor o WHERE o.licensee_id = r.licensee_id AND o.role_code = 'privacy_officer'), 0
+  FROM dcpf.subject_request r JOIN actor a ON a.person_id = r.person_id;
+
 -- a person in A holding every role without having accepted any EURA
 CREATE TEMP TABLE no_eura AS SELECT '00000000-0000-4000-8000-0000000e0e01'::uuid AS person_id, 'sub-no-eura' AS subject;
 INSERT INTO dcpf.person (id, email, surname, initials, big_number_encrypted)
@@ -557,6 +573,17 @@ INSERT INTO table_expectation VALUES
 -- a licensee admin grants and ends memberships of its licensee, but not the platform's role
 UPDATE table_expectation SET visible_expr = $$t.role_code <> 'platform_security'$$ WHERE tbl = 'membership';
 
+-- addenda: the owner's data, read by the owner (others through
+-- dcpf.shared_addenda); rectifications: the person's own, read by the privacy
+-- officer of the request's licensee; both written only by dcpf's functions
+INSERT INTO table_expectation VALUES
+ ('item_addendum', '(SELECT h.licensee_id FROM pg_temp.person_home h WHERE h.person_id = t.owner_id)', 't.owner_id', 'possibly_patient_data',
+  $$INSERT INTO dcpf.item_addendum (id, item_id, owner_id, body_encrypted)
+    SELECT n, md5('{self}' || 'item')::uuid, '{self}', dcpf.encrypt('Matrix probe', 'item_addendum', 'body', n, '{self}') FROM gen_random_uuid() n$$),
+ ('rectification', 't.licensee_id', 't.person_id', 'fields',
+  $$INSERT INTO dcpf.rectification (request_id, person_id, licensee_id, fields, notices_queued)
+    SELECT r.id, '{self}', '{lic}', '{email}', 0 FROM dcpf.subject_request r WHERE r.person_id = '{self}'$$);
+
 CREATE TEMP TABLE op_rule (tbl text, op text, role_code text, rule text, PRIMARY KEY (tbl, op, role_code));
 INSERT INTO op_rule VALUES
  -- catalogues: every identity reads; nobody writes
@@ -592,7 +619,8 @@ INSERT INTO op_rule VALUES
  -- acceptances: own (read, record); the admin reads its people's
  ('role_agreement_acceptance', 'SELECT', '*', 'self'), ('role_agreement_acceptance', 'SELECT', 'licensee_admin', 'all'),
  ('role_agreement_acceptance', 'INSERT', '*', 'allowed'), ('role_agreement_acceptance', 'UPDATE', '*', 'denied'), ('role_agreement_acceptance', 'DELETE', '*', 'denied'),
- ('policy_acknowledgement', 'SELECT', '*', 'self'), ('policy_acknowledgement', 'INSERT', '*', 'allowed'),
+ ('policy_acknowledgement', 'SELECT', '*', 'self'), ('policy_acknowledgement', 'SELECT', 'licensee_admin', 'all'),
+ ('policy_acknowledgement', 'SELECT', 'privacy_officer', 'all'), ('policy_acknowledgement', 'INSERT', '*', 'allowed'),
  ('policy_acknowledgement', 'UPDATE', '*', 'denied'), ('policy_acknowledgement', 'DELETE', '*', 'denied'),
  -- the record of assumed identities and the issuer registry: nobody in the application
  ('identity_assumption', 'SELECT', '*', 'denied'), ('identity_assumption', 'INSERT', '*', 'denied'),
@@ -734,7 +762,11 @@ INSERT INTO op_rule VALUES
  ('subprocessor', 'UPDATE', '*', 'none'), ('subprocessor', 'UPDATE', 'platform_security', 'all'), ('subprocessor', 'DELETE', '*', 'denied'),
  ('processing_restriction', 'SELECT', '*', 'self'), ('processing_restriction', 'SELECT', 'privacy_officer', 'all'),
  ('processing_restriction', 'INSERT', '*', 'denied'), ('processing_restriction', 'UPDATE', '*', 'denied'),
- ('processing_restriction', 'DELETE', '*', 'denied');
+ ('processing_restriction', 'DELETE', '*', 'denied'),
+ ('item_addendum', 'SELECT', '*', 'self'), ('item_addendum', 'INSERT', '*', 'denied'),
+ ('item_addendum', 'UPDATE', '*', 'denied'), ('item_addendum', 'DELETE', '*', 'denied'),
+ ('rectification', 'SELECT', '*', 'self'), ('rectification', 'SELECT', 'privacy_officer', 'all'),
+ ('rectification', 'INSERT', '*', 'denied'), ('rectification', 'UPDATE', '*', 'denied'), ('rectification', 'DELETE', '*', 'denied');
 
 -- every table of the schema, discovered (the audit trail's partitions are
 -- reached through dcpf.audit_event; test/sql/audit.sql attacks them directly)
@@ -902,7 +934,10 @@ INSERT INTO view_expectation VALUES
       FROM dcpf.portfolio_attachment_decrypted v$$),
  ('item_comment_decrypted', 'item_comment',
   $$SELECT v.id, v.body, (SELECT h.licensee_id FROM pg_temp.person_home h WHERE h.person_id = v.owner_id)
-      FROM dcpf.item_comment_decrypted v$$);
+      FROM dcpf.item_comment_decrypted v$$),
+ ('item_addendum_decrypted', 'item_addendum',
+  $$SELECT v.id, v.body, (SELECT h.licensee_id FROM pg_temp.person_home h WHERE h.person_id = v.owner_id)
+      FROM dcpf.item_addendum_decrypted v$$);
 CREATE TEMP TABLE view_probe (
     n serial PRIMARY KEY, role_code text, actor_id uuid, licensee_id uuid, view text, scope text, scope_lic uuid,
     expected text, description text);
@@ -1432,7 +1467,7 @@ SELECT is((SELECT count(*) FROM dcpf.person), 0::bigint, 'savepoint: rolling bac
 RESET ROLE;
 
 -- ---------------------------------------------------------------------------
--- Restriction of processing (sql/215_restriction.sql) blocks every write
+-- Restriction of processing (sql/216_restriction.sql) blocks every write
 -- path: with everyone's processing restricted, a write of one of their rows
 -- is refused in every table whose audit trigger names a subject column, by
 -- that trigger itself, whoever writes (here the superuser, whom no policy

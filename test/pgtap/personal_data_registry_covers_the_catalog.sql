@@ -33,7 +33,7 @@ SELECT is_empty($$SELECT d.table_name, x.col FROM dcpf.personal_data_table d,
                          unnest(d.not_personal || ARRAY[d.subject_column, d.row_key]) x(col)
                   WHERE x.col IS NOT NULL AND (d.table_name, x.col) NOT IN (SELECT tbl, col FROM cat) ORDER BY 1, 2$$,
     'every subject column, row key and not-personal column named in the registry exists');
-SELECT is_empty($$SELECT d.table_name, x.col FROM dcpf.personal_data_table d, unnest(d.not_personal) x(col)
+SELECT is_empty($$SELECT d.table_name, x.col FROM dcpf.personal_data_table d CROSS JOIN LATERAL unnest(d.not_personal) x(col)
                    JOIN dcpf.personal_data_column c ON c.table_name = d.table_name AND c.column_name = x.col ORDER BY 1, 2$$,
     'no column is declared both personal and not personal');
 SELECT is_empty($$

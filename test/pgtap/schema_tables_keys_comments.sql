@@ -3,7 +3,7 @@
 -- Sensitive columns are stored encrypted (bytea): their validation lives in
 -- the entry functions, and the *_decrypted views give the values back.
 BEGIN;
-SELECT plan(166);
+SELECT plan(170);
 
 SELECT has_schema('dcpf');
 SELECT tables_are('dcpf', ARRAY[
@@ -20,7 +20,7 @@ SELECT tables_are('dcpf', ARRAY[
     'attachment_media_type', 'portfolio_attachment', 'item_comment', 'purpose', 'consent_event', 'consent', 'web_visit',
     'subject_request', 'personal_data_table', 'personal_data_column', 'legal_hold', 'erasure',
     'subprocessor', 'breach', 'breach_controller', 'breach_subject', 'breach_update',
-    'processing_restriction']
+    'processing_restriction', 'item_addendum', 'rectification']
     -- the audit trail's monthly partitions come and go with the calendar
     || ARRAY(SELECT c.relname::text FROM pg_class c JOIN pg_inherits i ON i.inhrelid = c.oid
               WHERE i.inhparent = 'dcpf.audit_event'::regclass AND c.relname <> 'audit_event_default'));
@@ -29,9 +29,10 @@ SELECT views_are('dcpf', ARRAY['master_key_status', 'person_decrypted', 'person_
                                'portfolio_attachment_decrypted', 'item_comment_decrypted',
                                'my_epa_progress', 'supervised_epa_progress', 'my_notices', 'feedback_request_decrypted', 'conversation_decrypted',
                                'my_competency_declarations', 'marketing_audience', 'visit_statistics', 'overdue_subject_requests',
-                               'record_of_processing', 'overdue_breaches']);
+                               'record_of_processing', 'overdue_breaches',
+                               'outstanding_policy_acknowledgements', 'item_addendum_decrypted']);
 SELECT types_are('dcpf', ARRAY['big_number', 'iban', 'email', 'billing_text', 'country_code', 'phone_number', 'address_parts',
-                               'entrustment_level', 'portfolio_text', 'comment_text']);
+                               'entrustment_level', 'portfolio_text', 'comment_text', 'addendum_text']);
 
 -- primary keys
 SELECT col_is_pk('dcpf', 'licensee', 'id', 'licensee has a uuid primary key');
@@ -392,7 +393,7 @@ SELECT ok(EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'subprocessor_tran
 SELECT is((SELECT p.prosecdef FROM pg_proc p WHERE p.oid = 'dcpf.recipients_of(uuid)'::regprocedure), false,
           'recipients_of is for dcpf''s own functions: not security definer, not granted');
 SELECT ok(NOT has_function_privilege('dcpf_app', 'dcpf.recipients_of(uuid)', 'EXECUTE'), 'the application cannot call recipients_of');
--- restriction of processing and deactivation (sql/215_restriction.sql)
+-- restriction of processing and deactivation (sql/216_restriction.sql)
 SELECT col_is_pk('dcpf', 'processing_restriction', 'id', 'restrictions have a uuid primary key');
 SELECT fk_ok('dcpf', 'processing_restriction', 'request_id', 'dcpf', 'subject_request', 'id');
 SELECT ok(EXISTS (SELECT 1 FROM pg_index i WHERE i.indexrelid = 'dcpf.processing_restriction_in_force'::regclass
@@ -401,6 +402,11 @@ SELECT ok(EXISTS (SELECT 1 FROM pg_index i WHERE i.indexrelid = 'dcpf.processing
 SELECT ok(EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = 'dcpf.processing_restriction'::regclass
                      AND t.tgfoid = 'dcpf.restriction_changed()'::regprocedure AND (t.tgtype & (4 | 8 | 16 | 32)) = (4 | 8 | 16 | 32)),
           'every write to the restrictions empties the backends'' caches of frozen persons (a statement trigger)');
+-- rectification (sql/217_rectification.sql) and policy notices (sql/138_policy_notice.sql)
+SELECT fk_ok('dcpf', 'item_addendum', 'item_id', 'dcpf', 'portfolio_item', 'id');
+SELECT fk_ok('dcpf', 'rectification', 'request_id', 'dcpf', 'subject_request', 'id');
+SELECT has_trigger('dcpf', 'item_addendum', 'item_addendum_sealed', 'item_addendum.body_encrypted is sealed');
+SELECT has_trigger('dcpf', 'policy_document', 'policy_document_announce', 'a new policy version is announced (a trigger)');
 
 -- a non-privileged role sees nothing, even with a grant, until policies exist
 CREATE ROLE dcpf_test_nobody NOLOGIN;

@@ -307,7 +307,7 @@ SELECT pg_temp.refused(format('UPDATE dcpf.breach SET controller_due_at = now() 
 SELECT pg_temp.refused(format('UPDATE dcpf.breach SET authority_late_reason = NULL WHERE id = %L', :'backup'));
 SELECT pg_temp.refused(format('UPDATE dcpf.breach SET status = %L, closed_at = NULL WHERE id = %L', 'open', :'laptop'));
 SELECT pg_temp.refused(format('UPDATE dcpf.breach SET authority_notified_at = authority_due_at + interval %L WHERE id = %L', '1 second', :'misdirected'));
-SELECT pg_temp.refused(format('UPDATE dcpf.breach_controller SET due_at = due_at + interval %L WHERE breach_id = %L', '1 day', :'hijack'));
+SELECT pg_temp.refused(format('UPDATE dcpf.breach_controller SET due_at = due_at + interval %L WHERE breach_id = %L AND licensee_id = %L', '1 day', :'hijack', '00000000-0000-4000-8000-00000000a001'));
 SELECT pg_temp.refused('UPDATE dcpf.breach_update SET information = information');
 SELECT pg_temp.refused('DELETE FROM dcpf.breach_update');
 SELECT pg_temp.refused('TRUNCATE dcpf.breach_subject');

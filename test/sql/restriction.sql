@@ -1,5 +1,5 @@
 -- Restriction of processing (art. 18) and deactivation (clause 18),
--- sql/215_restriction.sql: the privacy officer restricts on a verified
+-- sql/216_restriction.sql: the privacy officer restricts on a verified
 -- request; from the next statement the person's rows are read-only for
 -- every writer (the owner, a supervisor, the superuser), shares give nothing
 -- (the attempt logged as denied), progress views leave the person out,
