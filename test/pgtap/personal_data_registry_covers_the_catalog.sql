@@ -107,7 +107,7 @@ SELECT is_empty($$
      ORDER BY 1, 2$$,
     'every subject and party column leads an index (export and erasure find a person''s rows without reading whole tables)');
 -- the export's expression for every exported table compiles and runs
-SELECT lives_ok($$
+SELECT lives_ok($q$
     DO $do$
     DECLARE t record;
     BEGIN
@@ -116,7 +116,7 @@ SELECT lives_ok($$
               USING gen_random_uuid();
         END LOOP;
     END
-    $do$$$, 'the export''s select list of every exported table runs');
+    $do$$q$, 'the export''s select list of every exported table runs');
 
 SELECT * FROM finish();
 ROLLBACK;
