@@ -132,20 +132,6 @@ COMMENT ON FUNCTION dcpf.export_sources() IS
     'what an export consists of, in the document''s order (rows, references, facts): per source a select list, a key and a sort order over alias t, and the FROM … WHERE it reads ($1: the person); built from the personal-data registry; owner only';
 REVOKE ALL ON FUNCTION dcpf.export_sources() FROM PUBLIC;
 
-CREATE FUNCTION dcpf.json_rows(query text, person uuid) RETURNS json
-    AS 'MODULE_PATHNAME', 'dcpf_json_rows'
-    LANGUAGE C STABLE;
-COMMENT ON FUNCTION dcpf.json_rows(text, uuid) IS
-    'the rows of a read-only query ($1: the person) as one JSON array of objects, serialised as COPY does (each column''s output looked up once; src/export.c), for the export; owner only: it runs the SQL it is given';
-REVOKE ALL ON FUNCTION dcpf.json_rows(text, uuid) FROM PUBLIC;
-
-CREATE FUNCTION dcpf.json_object_of(names text[], queries text[], person uuid, singles boolean[]) RETURNS json
-    AS 'MODULE_PATHNAME', 'dcpf_json_object_of'
-    LANGUAGE C STABLE;
-COMMENT ON FUNCTION dcpf.json_object_of(text[], text[], uuid, boolean[]) IS
-    'a JSON object of the given names, each the rows of its read-only query ($1: the person) as dcpf.json_rows gives them, or with its single true the first row''s object (null without rows); written into one buffer (src/export.c), for the export; owner only: it runs the SQL it is given';
-REVOKE ALL ON FUNCTION dcpf.json_object_of(text[], text[], uuid, boolean[]) FROM PUBLIC;
-
 -- The content, unchecked, one row at a time: owner only.
 CREATE FUNCTION dcpf.export_rows(person uuid)
     RETURNS TABLE (section text, table_name text, row_key text, data json)
@@ -183,39 +169,18 @@ COMMENT ON FUNCTION dcpf.export_person_rows(uuid, uuid) IS
 REVOKE ALL ON FUNCTION dcpf.export_person_rows(uuid, uuid) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION dcpf.export_person_rows(uuid, uuid) TO dcpf_app;
 
--- The content, unchecked, as one document: each source serialised by
--- dcpf.json_rows or dcpf.json_object_of (src/export.c), which write every
--- row's text once into one buffer, put together by json_build_object, which
--- takes json values as they are. Every exported table is present, empty or
--- not. Owner only.
+-- The content, unchecked, as one document, written in C (src/export.c):
+-- each source's query run and its rows serialised as COPY does (each
+-- column's output looked up once, strings escaped in runs) straight into
+-- one buffer, handed back without being parsed again. Every exported table
+-- is present, empty or not. Owner only.
 CREATE FUNCTION dcpf.export_document(person uuid, request uuid, transfer_to text) RETURNS json
-    LANGUAGE sql STABLE
+    AS 'MODULE_PATHNAME', 'dcpf_export_document'
+    LANGUAGE C STABLE
     SET search_path = pg_catalog, pg_temp
-    SET work_mem = '64MB'
-AS $$
-    WITH src AS (
-        SELECT s.*, format('SELECT %s FROM %s ORDER BY %s', s.select_list, s.source, s.order_expr) AS query
-          FROM dcpf.export_sources() WITH ORDINALITY AS s(section, name, select_list, key_expr, order_expr, source, n)
-    )
-    SELECT json_build_object(
-        'format', 'dcpf-export/1',
-        'person', person,
-        'exported_at', now(),
-        'request', request,
-        'transfer_to', transfer_to,
-        'tables', (SELECT dcpf.json_object_of(array_agg(s.name ORDER BY s.n), array_agg(s.query ORDER BY s.n), person,
-                                              array_agg(false ORDER BY s.n))
-                     FROM src s WHERE s.section = 'rows'),
-        'references', (SELECT dcpf.json_rows(format('SELECT x."table", x."row", x."as" FROM (%s) x ORDER BY x.s, x.k',
-                                                    string_agg(format('SELECT %s AS s, %s AS k, %s FROM %s', s.n, s.key_expr, s.select_list, s.source),
-                                                               ' UNION ALL ' ORDER BY s.n)), person)
-                         FROM src s WHERE s.section = 'references'),
-        'facts', (SELECT dcpf.json_object_of(array_agg(s.name ORDER BY s.n), array_agg(s.query ORDER BY s.n), person,
-                                             array_agg(s.name = 'source' ORDER BY s.n))
-                    FROM src s WHERE s.section = 'facts'));
-$$;
+    SET work_mem = '64MB';
 COMMENT ON FUNCTION dcpf.export_document(uuid, uuid, text) IS
-    'the export as one JSON document (format dcpf-export/1, doc/reference/export.schema.json), unchecked; owner only';
+    'the export as one JSON document (format dcpf-export/1, doc/reference/export.schema.json), every source of dcpf.export_sources() serialised in C into one buffer; unchecked: owner only';
 REVOKE ALL ON FUNCTION dcpf.export_document(uuid, uuid, text) FROM PUBLIC;
 
 CREATE FUNCTION dcpf.export_person(person uuid, request uuid DEFAULT NULL) RETURNS json

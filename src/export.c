@@ -1,9 +1,11 @@
 /*-------------------------------------------------------------------------
  * export.c
- *    dcpf.json_rows(query, person): the rows of a query as one JSON array of
- *    objects, for the export of a person's data (sql/240_export.sql).
+ *    dcpf.export_document(person, request, transfer_to): the export of a
+ *    person's data (sql/240_export.sql) as one JSON document (dcpf-export/1).
  *
- * json_build_object and row_to_json look up the category and the output
+ * The sources of the document (dcpf.export_sources(), from the
+ * personal-data registry) are queries; each is run here and its rows
+ * written straight into one buffer. json_build_object and row_to_json look up the category and the output
  * function of every value of every row again; for the export of a large
  * portfolio that lookup, not the data, was most of the time. Here, as COPY
  * does, each column's category and output function are found once per
@@ -24,16 +26,18 @@
 #include "fmgr.h"
 #include "lib/stringinfo.h"
 #include "utils/array.h"
+#include "access/xact.h"
 #include "utils/builtins.h"
 #include "utils/datetime.h"
 #include "utils/fmgrprotos.h"
 #include "utils/json.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/timestamp.h"
 
 #include "dcpf.h"
 
-#define JSON_ROWS_BATCH 1000
+#define EXPORT_BATCH 1000
 
 typedef enum ColumnKind
 {
@@ -122,7 +126,7 @@ describe_columns(TupleDesc desc, ColumnOut *cols)
 		if (att->attisdropped)
 			ereport(ERROR,
 					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					 errmsg("dcpf.json_rows cannot serialise a dropped column")));
+					 errmsg("dcpf.export_document cannot serialise a dropped column")));
 		c->typid = getBaseType(att->atttypid);
 		switch (c->typid)
 		{
@@ -202,39 +206,47 @@ append_value(StringInfo buf, ColumnOut *c, Datum value)
 	}
 }
 
+typedef enum RowsMode
+{
+	ROWS_ARRAY,					/* [ {...}, ... ] */
+	ROWS_FIRST,					/* the first row's {...}, or null */
+	ROWS_MORE					/* more elements of an array already open */
+} RowsMode;
+
 /*
- * Append the rows of a read-only query ($1 = person) to buf: as a JSON array
- * of objects, or, when only_first, as the first row's object (null without
- * rows). Runs in its own SPI connection; buf must live outside it.
+ * Append the rows of a read-only query ($1 = person) to buf as mode says;
+ * *count counts the elements of the array written so far (for the commas
+ * between them). Opens its own SPI connection: the caller must not be
+ * connected, and buf must live outside SPI's contexts.
  */
 static void
-append_query_rows(StringInfo buf, const char *query, Datum person, bool person_null, bool only_first)
+append_query_rows(StringInfo buf, const char *query, Datum person, RowsMode mode, uint64 *count)
 {
 	Oid			argtypes[1] = {UUIDOID};
 	Datum		args[1];
-	char		argnulls[1];
 	MemoryContext query_cxt;	/* the columns' descriptions */
 	MemoryContext row_cxt;		/* one row's output strings, reset per row */
 	Portal		portal;
 	ColumnOut  *cols = NULL;
-	uint64		rows = 0;
+	uint64		local = 0;
 
+	if (count == NULL)
+		count = &local;
 	args[0] = person;
-	argnulls[0] = person_null ? 'n' : ' ';
-	query_cxt = AllocSetContextCreate(CurrentMemoryContext, "dcpf json_rows query", ALLOCSET_SMALL_SIZES);
-	row_cxt = AllocSetContextCreate(CurrentMemoryContext, "dcpf json_rows row", ALLOCSET_DEFAULT_SIZES);
-	if (!only_first)
+	query_cxt = AllocSetContextCreate(CurrentMemoryContext, "dcpf export query", ALLOCSET_SMALL_SIZES);
+	row_cxt = AllocSetContextCreate(CurrentMemoryContext, "dcpf export row", ALLOCSET_DEFAULT_SIZES);
+	if (mode == ROWS_ARRAY)
 		appendStringInfoChar(buf, '[');
 	if (SPI_connect() != SPI_OK_CONNECT)
 		ereport(ERROR,
 				(errcode(ERRCODE_INTERNAL_ERROR),
-				 errmsg("dcpf.json_rows could not connect to SPI")));
-	portal = SPI_cursor_open_with_args(NULL, query, 1, argtypes, args, argnulls, true, CURSOR_OPT_NO_SCROLL);
+				 errmsg("dcpf.export_document could not connect to SPI")));
+	portal = SPI_cursor_open_with_args(NULL, query, 1, argtypes, args, NULL, true, CURSOR_OPT_NO_SCROLL);
 	for (;;)
 	{
 		uint64		i;
 
-		SPI_cursor_fetch(portal, true, only_first ? 1 : JSON_ROWS_BATCH);
+		SPI_cursor_fetch(portal, true, mode == ROWS_FIRST ? 1 : EXPORT_BATCH);
 		if (SPI_processed == 0)
 			break;
 		if (cols == NULL)
@@ -252,7 +264,7 @@ append_query_rows(StringInfo buf, const char *query, Datum person, bool person_n
 			MemoryContext old = MemoryContextSwitchTo(row_cxt);
 			int			a;
 
-			if (rows++ > 0)
+			if ((*count)++ > 0)
 				appendStringInfoChar(buf, ',');
 			appendStringInfoChar(buf, '{');
 			for (a = 0; a < desc->natts; a++)
@@ -273,99 +285,152 @@ append_query_rows(StringInfo buf, const char *query, Datum person, bool person_n
 			MemoryContextReset(row_cxt);
 		}
 		SPI_freetuptable(SPI_tuptable);
-		if (only_first)
+		if (mode == ROWS_FIRST)
 			break;
 	}
 	SPI_cursor_close(portal);
 	SPI_finish();
 	MemoryContextDelete(row_cxt);
 	MemoryContextDelete(query_cxt);
-	if (only_first)
-	{
-		if (rows == 0)
-			appendStringInfoString(buf, "null");
-	}
-	else
+	if (mode == ROWS_FIRST && *count == 0)
+		appendStringInfoString(buf, "null");
+	else if (mode == ROWS_ARRAY)
 		appendStringInfoChar(buf, ']');
 }
 
-/* json is stored as its text: what this file builds is valid json */
-static Datum
-json_result(StringInfo buf)
+/* One source of the export (dcpf.export_sources), copied out of SPI. */
+typedef struct ExportSource
 {
-	return PointerGetDatum(cstring_to_text_with_len(buf->data, buf->len));
+	char	   *section;
+	char	   *name;
+	char	   *query;
+} ExportSource;
+
+static ExportSource *
+export_sources(int *n)
+{
+	ExportSource *sources;
+	MemoryContext outer = CurrentMemoryContext;
+	uint64		i;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		ereport(ERROR,
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg("dcpf.export_document could not connect to SPI")));
+	if (SPI_execute("SELECT s.section, s.name, "
+					"pg_catalog.format('SELECT %s FROM %s ORDER BY %s', s.select_list, s.source, s.order_expr) "
+					"FROM dcpf.export_sources() s", true, 0) != SPI_OK_SELECT)
+		ereport(ERROR,
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg("dcpf.export_document could not read dcpf.export_sources()")));
+	sources = MemoryContextAlloc(outer, sizeof(ExportSource) * (SPI_processed + 1));
+	for (i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		MemoryContext old = MemoryContextSwitchTo(outer);
+
+		sources[i].section = SPI_getvalue(tup, desc, 1);
+		sources[i].name = SPI_getvalue(tup, desc, 2);
+		sources[i].query = SPI_getvalue(tup, desc, 3);
+		MemoryContextSwitchTo(old);
+		if (sources[i].section == NULL || sources[i].name == NULL || sources[i].query == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("dcpf.export_sources() gave an incomplete source")));
+	}
+	*n = (int) SPI_processed;
+	SPI_finish();
+	return sources;
+}
+
+static void
+append_key(StringInfo buf, const char *name)
+{
+	append_json_string(buf, name);
+	appendStringInfoChar(buf, ':');
 }
 
 /*
- * dcpf.json_rows(query text, person uuid) returns json: runs the read-only
- * query with $1 = person and returns its rows as a JSON array of objects, in
- * the query's order. Owner only: it runs the SQL it is given.
+ * dcpf.export_document(person uuid, request uuid, transfer_to text) returns
+ * json: the export (format dcpf-export/1) written into one buffer, in the
+ * order of dcpf.export_sources() (rows by table, references, facts), each
+ * source's rows as its query gives them. The buffer starts with room for the
+ * varlena header, so the text is handed back without another copy of what
+ * may be many megabytes. Owner only: checks nothing (dcpf.export_person
+ * does).
  */
-PG_FUNCTION_INFO_V1(dcpf_json_rows);
+PG_FUNCTION_INFO_V1(dcpf_export_document);
 Datum
-dcpf_json_rows(PG_FUNCTION_ARGS)
+dcpf_export_document(PG_FUNCTION_ARGS)
 {
+	ExportSource *sources;
 	StringInfoData buf;
+	char		stamp[MAXDATELEN + 1];
+	const char *section = "";
+	uint64		count = 0;
+	int			n;
+	int			i;
+	text	   *result;
 
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("dcpf.json_rows needs a query")));
+				 errmsg("dcpf.export_document needs a person")));
+	sources = export_sources(&n);
 	initStringInfo(&buf);
-	append_query_rows(&buf, text_to_cstring(PG_GETARG_TEXT_PP(0)), PG_GETARG_DATUM(1), PG_ARGISNULL(1), false);
-	PG_RETURN_DATUM(json_result(&buf));
-}
-
-/*
- * dcpf.json_object_of(names text[], queries text[], person uuid, single
- * boolean[]) returns json: {"name": rows, ...} in the arrays' order, each
- * value the rows of its query as dcpf.json_rows gives them, or with single
- * true the first row's object. Built in one buffer: a large export's text is
- * written once. Owner only.
- */
-PG_FUNCTION_INFO_V1(dcpf_json_object_of);
-Datum
-dcpf_json_object_of(PG_FUNCTION_ARGS)
-{
-	Datum	   *names;
-	Datum	   *queries;
-	Datum	   *singles;
-	bool	   *names_null;
-	bool	   *queries_null;
-	bool	   *singles_null;
-	int			n_names;
-	int			n_queries;
-	int			n_singles;
-	int			i;
-	StringInfoData buf;
-
-	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(3))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("dcpf.json_object_of needs names, queries and singles")));
-	deconstruct_array(PG_GETARG_ARRAYTYPE_P(0), TEXTOID, -1, false, TYPALIGN_INT, &names, &names_null, &n_names);
-	deconstruct_array(PG_GETARG_ARRAYTYPE_P(1), TEXTOID, -1, false, TYPALIGN_INT, &queries, &queries_null, &n_queries);
-	deconstruct_array(PG_GETARG_ARRAYTYPE_P(3), BOOLOID, 1, true, TYPALIGN_CHAR, &singles, &singles_null, &n_singles);
-	if (n_names != n_queries || n_names != n_singles)
-		ereport(ERROR,
-				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("dcpf.json_object_of needs as many names as queries and singles"),
-				 errdetail("%d names, %d queries, %d singles.", n_names, n_queries, n_singles)));
-	initStringInfo(&buf);
-	appendStringInfoChar(&buf, '{');
-	for (i = 0; i < n_names; i++)
+	enlargeStringInfo(&buf, 1024 * 1024);
+	appendBinaryStringInfo(&buf, "\0\0\0\0", VARHDRSZ);
+	appendStringInfoString(&buf, "{\"format\":\"dcpf-export/1\",\"person\":");
+	append_json_string(&buf, DatumGetCString(DirectFunctionCall1(uuid_out, PG_GETARG_DATUM(0))));
+	JsonEncodeDateTime(stamp, TimestampTzGetDatum(GetCurrentTransactionStartTimestamp()), TIMESTAMPTZOID, NULL);
+	appendStringInfo(&buf, ",\"exported_at\":\"%s\",\"request\":", stamp);
+	if (PG_ARGISNULL(1))
+		appendStringInfoString(&buf, "null");
+	else
+		append_json_string(&buf, DatumGetCString(DirectFunctionCall1(uuid_out, PG_GETARG_DATUM(1))));
+	appendStringInfoString(&buf, ",\"transfer_to\":");
+	if (PG_ARGISNULL(2))
+		appendStringInfoString(&buf, "null");
+	else
+		append_json_string(&buf, text_to_cstring(PG_GETARG_TEXT_PP(2)));
+	for (i = 0; i < n; i++)
 	{
-		if (names_null[i] || queries_null[i] || singles_null[i])
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("dcpf.json_object_of: element %d is NULL", i + 1)));
-		if (i > 0)
+		ExportSource *src = &sources[i];
+		bool		opened = strcmp(src->section, section) != 0;
+
+		if (opened)
+		{
+			/* close the section before, open this one */
+			if (strcmp(section, "rows") == 0 || strcmp(section, "facts") == 0)
+				appendStringInfoChar(&buf, '}');
+			else if (strcmp(section, "references") == 0)
+				appendStringInfoChar(&buf, ']');
 			appendStringInfoChar(&buf, ',');
-		append_json_string(&buf, TextDatumGetCString(names[i]));
-		appendStringInfoChar(&buf, ':');
-		append_query_rows(&buf, TextDatumGetCString(queries[i]), PG_GETARG_DATUM(2), PG_ARGISNULL(2),
-						  DatumGetBool(singles[i]));
+			append_key(&buf, strcmp(src->section, "rows") == 0 ? "tables" : src->section);
+			appendStringInfoChar(&buf, strcmp(src->section, "references") == 0 ? '[' : '{');
+			section = src->section;
+			count = 0;
+		}
+		if (strcmp(section, "references") == 0)
+			append_query_rows(&buf, src->query, PG_GETARG_DATUM(0), ROWS_MORE, &count);
+		else
+		{
+			if (!opened)
+				appendStringInfoChar(&buf, ',');
+			append_key(&buf, src->name);
+			append_query_rows(&buf, src->query, PG_GETARG_DATUM(0),
+							  strcmp(section, "facts") == 0 && strcmp(src->name, "source") == 0 ? ROWS_FIRST : ROWS_ARRAY,
+							  NULL);
+		}
 	}
+	if (strcmp(section, "rows") == 0 || strcmp(section, "facts") == 0)
+		appendStringInfoChar(&buf, '}');
+	else if (strcmp(section, "references") == 0)
+		appendStringInfoChar(&buf, ']');
 	appendStringInfoChar(&buf, '}');
-	PG_RETURN_DATUM(json_result(&buf));
+	/* json is stored as its text, and what is written here is valid json */
+	result = (text *) buf.data;
+	SET_VARSIZE(result, buf.len);
+	PG_RETURN_TEXT_P(result);
 }
