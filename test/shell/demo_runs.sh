@@ -242,6 +242,12 @@ has 'legal hold: Legal hold'
 grep -qE '^ erasure +\| completed +\| t$' "$out" || fail 'the erasure request is not completed without his words'
 grep -qE '^ erased +\| t +\| +0$' "$out" || fail 'the erased person row still holds personal values'
 before ' 13. Consent' ' 14. Access and erasure'
+# a breach: recorded with its 48- and 72-hour deadlines, the affected found in the trail, the UMC told
+has ' 15. A data breach: deadlines and who was affected'
+has 'Gestolen laptop met ingelogde sessie'
+grep -qE '^ F\. El Amrani +\| +[1-9][0-9]* \| \{' "$out" || fail 'the trainee is not among the persons the stolen account touched'
+grep -qE '^ breach_controller \| ' "$out" || fail 'no breach notice to the UMC'
+before ' 14. Access and erasure' ' 15. A data breach'
 
 # the demo is meant to take well under a minute (not under valgrind)
 if [ "${DCPF_VALGRIND:-0}" != 1 ] && [ "$elapsed" -gt 60 ]; then
