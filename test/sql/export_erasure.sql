@@ -22,7 +22,7 @@ SET timezone = 'UTC';
 \i test/sql/include/refused.sql
 -- 201 Anna (professional of A, also of B), 202 Piet (assessor and supervisor
 -- of A), 203 the admin of A, 204 and 207 privacy officers of A (207 Tess also
--- a supervisor), 205 the privacy officer of B
+-- a supervisor), 205 the privacy officer of B, 208 Kees (professional of A)
 INSERT INTO dcpf.person (id, email, surname, given_names, initials, job_title)
 SELECT v.id::uuid, v.email, v.surname, v.given, v.initials, 'Verpleegkundige'
   FROM (VALUES ('00000000-0000-4000-8000-000000000201', 'anna.jansen@example.nl', 'Jansen', 'Anna', 'A.'),
@@ -30,7 +30,8 @@ SELECT v.id::uuid, v.email, v.surname, v.given, v.initials, 'Verpleegkundige'
                ('00000000-0000-4000-8000-000000000203', 'beheer@example.nl', 'Beheer', 'Bea', 'B.'),
                ('00000000-0000-4000-8000-000000000204', 'fg@example.nl', 'Functionaris', 'Frits', 'F.'),
                ('00000000-0000-4000-8000-000000000205', 'fg@west.example', 'West', 'Wim', 'W.'),
-               ('00000000-0000-4000-8000-000000000207', 'fg2@example.nl', 'Tweede', 'Tess', 'T.')) v(id, email, surname, given, initials);
+               ('00000000-0000-4000-8000-000000000207', 'fg2@example.nl', 'Tweede', 'Tess', 'T.'),
+               ('00000000-0000-4000-8000-000000000208', 'kees@example.nl', 'Kok', 'Kees', 'K.')) v(id, email, surname, given, initials);
 UPDATE dcpf.person SET tussenvoegsel = 'de' WHERE id = '00000000-0000-4000-8000-000000000202';
 INSERT INTO dcpf.membership (id, person_id, licensee_id, role_code, valid_from)
 SELECT v.id::uuid, v.person::uuid, v.licensee::uuid, v.role, '2024-01-01'
@@ -42,7 +43,8 @@ SELECT v.id::uuid, v.person::uuid, v.licensee::uuid, v.role, '2024-01-01'
                ('00000000-0000-4000-8000-00000000e206', '00000000-0000-4000-8000-000000000204', '00000000-0000-4000-8000-00000000a001', 'privacy_officer'),
                ('00000000-0000-4000-8000-00000000e207', '00000000-0000-4000-8000-000000000205', '00000000-0000-4000-8000-00000000a002', 'privacy_officer'),
                ('00000000-0000-4000-8000-00000000e208', '00000000-0000-4000-8000-000000000207', '00000000-0000-4000-8000-00000000a001', 'privacy_officer'),
-               ('00000000-0000-4000-8000-00000000e209', '00000000-0000-4000-8000-000000000207', '00000000-0000-4000-8000-00000000a001', 'supervisor')
+               ('00000000-0000-4000-8000-00000000e209', '00000000-0000-4000-8000-000000000207', '00000000-0000-4000-8000-00000000a001', 'supervisor'),
+               ('00000000-0000-4000-8000-00000000e210', '00000000-0000-4000-8000-000000000208', '00000000-0000-4000-8000-00000000a001', 'professional')
        ) v(id, person, licensee, role);
 \i test/sql/include/accept_euras.sql
 SELECT dcpf.add_phone('00000000-0000-4000-8000-000000000201', 'mobile', '06 12345678') IS NOT NULL AS anna_has_a_phone;
@@ -243,6 +245,34 @@ SELECT pg_temp.refused(format('UPDATE dcpf.erasure SET notices_queued = 0 WHERE 
 SELECT pg_temp.refused(format('DELETE FROM dcpf.erasure WHERE id = %L', :'stone'));
 
 SELECT count(*) AS persons_erased FROM dcpf.person WHERE status = 'erased';
+
+
+-- 6. a restricted person is erased too (art. 17 over art. 18): while the
+-- restriction stands nothing of Kees's is written, but the erasure, which
+-- runs with its exemption, goes through and keeps the restriction as proof
+SET ROLE dcpf_test_ee_backend;
+SELECT pg_temp.as_person('208', 'professional');
+INSERT INTO dcpf.portfolio_item (id, owner_id, membership_id, item_type, title)
+VALUES ('00000000-0000-4000-8000-0000000f0008', '00000000-0000-4000-8000-000000000208', '00000000-0000-4000-8000-00000000e210',
+        'reflection', 'Reflectie van Kees');
+INSERT INTO pg_temp.named VALUES ('00000000-0000-4000-8000-0000000f0008', 'Kees''s reflection'),
+                                 ('00000000-0000-4000-8000-000000000208', 'Kees');
+SELECT dcpf.submit_subject_request('restriction', 'Ik betwist de juistheid van mijn gegevens.') AS kees_restrict \gset
+SELECT pg_temp.as_person('204', 'privacy_officer');
+SELECT dcpf.verify_subject_request(:'kees_restrict', 'authenticated_session');
+SELECT dcpf.restrict_processing(:'kees_restrict', 'accuracy_contested') IS NOT NULL AS kees_restricted;
+SELECT pg_temp.as_person('208', 'professional');
+SELECT pg_temp.refused($$UPDATE dcpf.portfolio_item SET title = 'Nieuwe titel' WHERE owner_id = '00000000-0000-4000-8000-000000000208'$$);
+SELECT dcpf.submit_subject_request('erasure') AS kees_erase \gset
+SELECT pg_temp.as_person('204', 'privacy_officer');
+SELECT dcpf.verify_subject_request(:'kees_erase', 'authenticated_session');
+SELECT dcpf.erase_person('00000000-0000-4000-8000-000000000208', :'kees_erase') IS NOT NULL AS kees_erased;
+SELECT dcpf.clear_identity();
+RESET ROLE;
+SELECT p.status, (SELECT count(*) FROM dcpf.portfolio_item i WHERE i.owner_id = p.id) AS items,
+       (SELECT count(*) FROM dcpf.processing_restriction r WHERE r.person_id = p.id) AS restrictions_kept
+  FROM dcpf.person p WHERE p.id = '00000000-0000-4000-8000-000000000208';
+SELECT rows_kept ? 'processing_restriction' AS restriction_kept_as_proof FROM dcpf.erasure WHERE pseudonym = '00000000-0000-4000-8000-000000000208';
 
 RESET ROLE;
 DROP ROLE dcpf_test_ee_backend;
