@@ -357,9 +357,11 @@ CREATE TEMP TABLE issuer_home AS SELECT issuer, id AS licensee_id FROM lic;
 
 CREATE FUNCTION pg_temp.b64url(value text) RETURNS text LANGUAGE sql IMMUTABLE
 RETURN translate(rtrim(encode(convert_to(value, 'UTF8'), 'base64'), '='), E'+/\n', '-_');
+-- (valid for 30 minutes: the tokens are made here and used at the end, which
+-- under valgrind comes more than 5 minutes later)
 CREATE FUNCTION pg_temp.claims(a actor, extra jsonb DEFAULT '{}') RETURNS jsonb LANGUAGE sql VOLATILE
 RETURN jsonb_build_object('iss', a.issuer, 'sub', a.subject, 'aud', 'dcpf', 'azp', 'portfolio-web',
-                          'iat', floor(extract(epoch FROM now())), 'exp', floor(extract(epoch FROM now())) + 300,
+                          'iat', floor(extract(epoch FROM now())), 'exp', floor(extract(epoch FROM now())) + 1800,
                           'dcpf_licensee', a.licensee_id, 'dcpf_role', a.role_code) || extra;
 CREATE FUNCTION pg_temp.key(name text) RETURNS jsonb LANGUAGE sql STABLE RETURN (SELECT jwk FROM k WHERE k.name = key.name);
 
