@@ -317,20 +317,20 @@ BEGIN
     END LOOP;
     -- the rows kept under the pseudonym lose their personal columns
     FOR t IN SELECT d.table_name AS tab, d.subject_column,
-                    string_agg(format('%I = NULL', c.column_name), ', ' ORDER BY c.column_name)
-                        FILTER (WHERE c.on_erasure = 'clear' AND a.attgenerated = '' AND a.attnotnull IS FALSE) AS clears
+                    string_agg(format('%I = %s', c.column_name, CASE WHEN a.attnotnull THEN 'DEFAULT' ELSE 'NULL' END), ', '
+                               ORDER BY c.column_name) FILTER (WHERE c.on_erasure = 'clear' AND a.attgenerated = '') AS clears
                FROM dcpf.personal_data_table d
                LEFT JOIN dcpf.personal_data_column c ON c.table_name = d.table_name AND c.whose = 'subject'
                LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = ('dcpf.' || quote_ident(d.table_name))::regclass
                                                   AND a.attname = c.column_name
               WHERE d.on_erasure = 'pseudonymise' AND d.table_name NOT IN ('person', 'erasure')
               GROUP BY d.table_name, d.subject_column ORDER BY 1 LOOP
-        IF t.clears IS NOT NULL THEN
-            EXECUTE format('UPDATE dcpf.%I t SET %s WHERE t.%I = $1', t.tab, t.clears, t.subject_column) USING person;
-        ELSE
+        IF t.clears IS NULL THEN
             EXECUTE format('SELECT count(*) FROM dcpf.%I t WHERE t.%I = $1', t.tab, t.subject_column) INTO n USING person;
+        ELSE
+            EXECUTE format('UPDATE dcpf.%I t SET %s WHERE t.%I = $1', t.tab, t.clears, t.subject_column) USING person;
+            GET DIAGNOSTICS n = ROW_COUNT;
         END IF;
-        IF t.clears IS NOT NULL THEN GET DIAGNOSTICS n = ROW_COUNT; END IF;
         IF n > 0 THEN kept := kept || jsonb_build_object(t.tab, n); END IF;
     END LOOP;
     FOR t IN SELECT c.table_name AS tab, c.column_name AS col FROM dcpf.personal_data_column c
