@@ -348,18 +348,21 @@ BEGIN
                    sets, 'erased')
       USING person;
 
-    -- the person's other open requests end with them
+    -- the person's other open requests end with them. (The decisions name no
+    -- ids: they are free text, scanned for patient and card numbers, and the
+    -- digits of a uuid can pass for one; the tombstone names the request.)
     UPDATE dcpf.subject_request r
        SET status = 'completed', completed_at = now(),
-           decision = format('Closed: the person was erased on subject request %s.', req.id)
+           decision = format('Closed: the person was erased on %s, on their erasure request.',
+                             to_char(now() AT TIME ZONE 'Europe/Amsterdam', 'YYYY-MM-DD'))
      WHERE r.person_id = person AND r.id <> req.id AND r.status NOT IN ('completed', 'refused', 'withdrawn');
 
     UPDATE dcpf.erasure e
        SET rows_deleted = deleted, rows_kept = kept,
            key_shredded_at = dcpf.shred_person_key(person, format('erasure on subject request %s', req.id))
      WHERE e.id = stone;
-    PERFORM dcpf.complete_subject_request(req.id, format('Erased on %s; tombstone %s.',
-                                                         to_char(now() AT TIME ZONE 'Europe/Amsterdam', 'YYYY-MM-DD'), stone));
+    PERFORM dcpf.complete_subject_request(req.id, format('Erased on %s; the tombstone (dcpf.erasure) names this request.',
+                                                         to_char(now() AT TIME ZONE 'Europe/Amsterdam', 'YYYY-MM-DD')));
     RETURN stone;
 END
 $$;
