@@ -112,3 +112,23 @@ COMMENT ON COLUMN dcpf.licence.status IS 'active, suspended, terminated or expir
 COMMENT ON COLUMN dcpf.licence.terminated_on IS 'date of termination (set exactly when status is terminated)';
 COMMENT ON COLUMN dcpf.licence.termination_reason IS 'why the licence was terminated';
 COMMENT ON COLUMN dcpf.licence.created_at IS 'when the licence was registered';
+
+-- The start of the retention clock "licence end" of a licensee's own data
+-- (issue 8, doc/reference/retention.md): when the last of its licences
+-- ended. NULL while one is in force, suspended or yet to start, and for a
+-- licensee that never had one. The one place that says when a licensee's
+-- licences have ended; dcpf.end_licence sets what it reads.
+CREATE FUNCTION dcpf.licence_end_clock(licensee uuid) RETURNS timestamptz
+    LANGUAGE sql STABLE
+    SET search_path = pg_catalog, pg_temp
+BEGIN ATOMIC
+    SELECT CASE WHEN count(*) = 0 THEN NULL
+                WHEN bool_or(l.status IN ('active', 'suspended') AND (l.ends_on IS NULL OR l.ends_on >= current_date)) THEN NULL
+                ELSE max(coalesce(l.terminated_on, l.ends_on + 1))::timestamptz
+           END
+      FROM dcpf.licence l
+     WHERE l.licensee_id = licence_end_clock.licensee;
+END;
+COMMENT ON FUNCTION dcpf.licence_end_clock(uuid) IS
+    'when the last licence of the licensee ended (the start of the retention clock licence_end), or NULL while one is in force, suspended or yet to start, or when it never had one; owner only';
+REVOKE ALL ON FUNCTION dcpf.licence_end_clock(uuid) FROM PUBLIC;

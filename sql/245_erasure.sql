@@ -16,6 +16,7 @@ CREATE TABLE dcpf.legal_hold (
     id           uuid PRIMARY KEY DEFAULT gen_random_uuid(),
     licensee_id  uuid NOT NULL REFERENCES dcpf.licensee (id),
     person_id    uuid REFERENCES dcpf.person (id),
+    category     text,
     reason       text NOT NULL CONSTRAINT legal_hold_reason_length CHECK (length(btrim(reason)) BETWEEN 5 AND 1000),
     placed_at    timestamptz NOT NULL DEFAULT now(),
     placed_by    uuid NOT NULL,
@@ -32,6 +33,7 @@ COMMENT ON TABLE dcpf.legal_hold IS
 COMMENT ON COLUMN dcpf.legal_hold.id IS 'hold identifier';
 COMMENT ON COLUMN dcpf.legal_hold.licensee_id IS 'the licensee that placed it; without a person, the hold covers all of this licensee''s data';
 COMMENT ON COLUMN dcpf.legal_hold.person_id IS 'the person whose data it holds; NULL: the whole licensee';
+COMMENT ON COLUMN dcpf.legal_hold.category IS 'the data category it holds (issue 8: the retention categories); NULL: every category';
 COMMENT ON COLUMN dcpf.legal_hold.reason IS 'why (the claim or proceedings), 5–1000 characters, no patient numbers';
 COMMENT ON COLUMN dcpf.legal_hold.placed_at IS 'from when';
 COMMENT ON COLUMN dcpf.legal_hold.placed_by IS 'the privacy officer who placed it (an id, not a reference: it outlives that person''s erasure)';
@@ -44,8 +46,8 @@ CREATE FUNCTION dcpf.legal_hold_check() RETURNS trigger
     SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    IF TG_OP = 'UPDATE' AND ((NEW.id, NEW.licensee_id, NEW.person_id, NEW.reason, NEW.placed_at, NEW.placed_by, NEW.until)
-                             IS DISTINCT FROM (OLD.id, OLD.licensee_id, OLD.person_id, OLD.reason, OLD.placed_at, OLD.placed_by, OLD.until)
+    IF TG_OP = 'UPDATE' AND ((NEW.id, NEW.licensee_id, NEW.person_id, NEW.category, NEW.reason, NEW.placed_at, NEW.placed_by, NEW.until)
+                             IS DISTINCT FROM (OLD.id, OLD.licensee_id, OLD.person_id, OLD.category, OLD.reason, OLD.placed_at, OLD.placed_by, OLD.until)
                              OR OLD.lifted_at IS NOT NULL) THEN
         RAISE EXCEPTION 'a legal hold is only lifted, once'
             USING ERRCODE = 'feature_not_supported', DETAIL = format('Legal hold %s.', OLD.id),
@@ -163,7 +165,7 @@ SELECT pg_catalog.pg_extension_config_dump('dcpf.erasure', '');
 SELECT dcpf.audit_table('dcpf.erasure', 'pseudonym', 'erase');
 
 INSERT INTO dcpf.personal_data_table (table_name, subject_column, row_key, on_erasure, exported, not_personal, basis) VALUES
-    ('legal_hold', 'person_id', 'id', 'pseudonymise', false, '{}',
+    ('legal_hold', 'person_id', 'id', 'pseudonymise', false, '{category}',
      'a hold for legal claims is the licensee''s record; it stands in the way of erasure while in force, and is kept afterwards'),
     ('erasure', 'pseudonym', 'id', 'pseudonymise', false, '{}', 'the tombstone: proof of the erasure, without personal data');
 INSERT INTO dcpf.personal_data_column (table_name, column_name, whose, category, on_erasure, exported, decrypt_as, basis) VALUES
