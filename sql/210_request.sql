@@ -104,8 +104,14 @@ CREATE FUNCTION dcpf.subject_request_check() RETURNS trigger
     SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    -- the erasure of its person clears the person's own words, also of a closed request
-    IF TG_OP = 'UPDATE' AND NEW.details IS NULL AND OLD.details IS NOT NULL AND dcpf.erasing(OLD.person_id)
+    -- the erasure of its person clears the person's own words, also of a
+    -- closed request, and so does the retention job pseudonymising a closed
+    -- request past its term (dcpf.restriction_exemption = retention, which
+    -- only dcpf's own functions can set)
+    IF TG_OP = 'UPDATE' AND NEW.details IS NULL AND OLD.details IS NOT NULL
+       AND (dcpf.erasing(OLD.person_id)
+            OR (pg_catalog.current_setting('dcpf.restriction_exemption', true) = 'retention'
+                AND OLD.status IN ('completed', 'refused', 'withdrawn')))
        AND (NEW.id, NEW.person_id, NEW.licensee_id, NEW.kind, NEW.received_at, NEW.channel, NEW.status, NEW.decision, NEW.completed_at)
            IS NOT DISTINCT FROM (OLD.id, OLD.person_id, OLD.licensee_id, OLD.kind, OLD.received_at, OLD.channel, OLD.status, OLD.decision, OLD.completed_at) THEN
         RETURN NEW;
@@ -126,7 +132,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION dcpf.subject_request_check() IS
-    'trigger: a closed request is final (55000); the person, controller, kind, details, time and channel are fixed (0A000); the free texts hold no BSN or card number (23514, dcpf.free_text_verdict without a licensee)';
+    'trigger: a closed request is final (55000), but for its details (the person''s own words) being cleared by the erasure of its person or by the retention job (dcpf.restriction_exemption = retention); the person, controller, kind, details, time and channel are fixed (0A000); the free texts hold no BSN or card number (23514, dcpf.free_text_verdict without a licensee)';
 CREATE TRIGGER subject_request_check BEFORE INSERT OR UPDATE ON dcpf.subject_request
     FOR EACH ROW EXECUTE FUNCTION dcpf.subject_request_check();
 

@@ -10,7 +10,10 @@
 -- row stays, emptied, as that pseudonym. See doc/reference/erasure.md.
 
 -- ---------------------------------------------------------------------------
--- Legal holds (the retention issue adds categories and the report)
+-- Legal holds: on a person or all of a licensee's data, in one data category
+-- (sql/250_retention.sql) or all of them. dcpf.legal_hold_keeps is the one
+-- predicate that says what a hold keeps: the retention job, the privacy
+-- officer's report of what each hold keeps, and erasure all ask it.
 -- ---------------------------------------------------------------------------
 CREATE TABLE dcpf.legal_hold (
     id           uuid PRIMARY KEY DEFAULT gen_random_uuid(),
@@ -33,7 +36,7 @@ COMMENT ON TABLE dcpf.legal_hold IS
 COMMENT ON COLUMN dcpf.legal_hold.id IS 'hold identifier';
 COMMENT ON COLUMN dcpf.legal_hold.licensee_id IS 'the licensee that placed it; without a person, the hold covers all of this licensee''s data';
 COMMENT ON COLUMN dcpf.legal_hold.person_id IS 'the person whose data it holds; NULL: the whole licensee';
-COMMENT ON COLUMN dcpf.legal_hold.category IS 'the data category it holds (issue 8: the retention categories); NULL: every category';
+COMMENT ON COLUMN dcpf.legal_hold.category IS 'the data category it holds (dcpf.data_category); NULL: every category';
 COMMENT ON COLUMN dcpf.legal_hold.reason IS 'why (the claim or proceedings), 5–1000 characters, no patient numbers';
 COMMENT ON COLUMN dcpf.legal_hold.placed_at IS 'from when';
 COMMENT ON COLUMN dcpf.legal_hold.placed_by IS 'the privacy officer who placed it (an id, not a reference: it outlives that person''s erasure)';
@@ -73,7 +76,35 @@ SELECT pg_catalog.pg_extension_config_dump('dcpf.legal_hold', '');
 -- a hold for legal claims may be placed on a restricted person's data (art. 18(2))
 SELECT dcpf.audit_table('dcpf.legal_hold', 'person_id', restriction_exempt => true);
 
-CREATE FUNCTION dcpf.place_legal_hold(person uuid, reason text, until timestamptz DEFAULT NULL) RETURNS uuid
+-- What a hold keeps: the one predicate for the retention job, the hold
+-- report and erasure. A hold in force (not lifted, its end not passed) in
+-- the row's category (or in every category) keeps, when it names a person,
+-- that person's rows held by its licensee or by the platform (no licensee);
+-- when it names none, every row held by its licensee and the platform's rows
+-- about anyone who is or was its member or has items there. Called with
+-- category NULL (any) and licensee NULL (the platform's, or the caller does
+-- not say), it answers erasure: does the hold keep any of the person's data.
+CREATE FUNCTION dcpf.legal_hold_keeps(hold dcpf.legal_hold, category text, licensee uuid, person uuid) RETURNS boolean
+    LANGUAGE sql STABLE
+    SET search_path = pg_catalog, pg_temp
+RETURN hold.lifted_at IS NULL AND (hold.until IS NULL OR hold.until > now())
+   AND (hold.category IS NULL OR legal_hold_keeps.category IS NULL OR hold.category = legal_hold_keeps.category)
+   AND CASE WHEN hold.person_id IS NOT NULL
+            THEN hold.person_id = legal_hold_keeps.person
+                 AND (legal_hold_keeps.licensee IS NULL OR legal_hold_keeps.licensee = hold.licensee_id)
+            ELSE legal_hold_keeps.licensee = hold.licensee_id
+                 OR (legal_hold_keeps.licensee IS NULL AND legal_hold_keeps.person IS NOT NULL
+                     AND (EXISTS (SELECT FROM dcpf.membership m
+                                   WHERE m.person_id = legal_hold_keeps.person AND m.licensee_id = hold.licensee_id)
+                          OR EXISTS (SELECT FROM dcpf.portfolio_item i
+                                      WHERE i.owner_id = legal_hold_keeps.person AND i.licensee_id = hold.licensee_id)))
+       END;
+COMMENT ON FUNCTION dcpf.legal_hold_keeps(dcpf.legal_hold, text, uuid, uuid) IS
+    'whether the legal hold keeps a row of the category (NULL: any), held by the licensee (NULL: the platform''s, or any for erasure), about the person: the hold is in force and of that category or of all, and names the person (rows of its licensee or the platform''s) or no one (rows of its licensee, and the platform''s rows about its members); the one predicate of the retention job, dcpf.legal_hold_report and erasure; owner only';
+REVOKE ALL ON FUNCTION dcpf.legal_hold_keeps(dcpf.legal_hold, text, uuid, uuid) FROM PUBLIC;
+
+CREATE FUNCTION dcpf.place_legal_hold(person uuid, reason text, until timestamptz DEFAULT NULL, category text DEFAULT NULL)
+    RETURNS uuid
     LANGUAGE plpgsql VOLATILE SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
 AS $$
@@ -93,15 +124,21 @@ BEGIN
         RAISE EXCEPTION 'a legal hold must end in the future' USING ERRCODE = 'invalid_parameter_value',
             DETAIL = format('until %s has passed.', until);
     END IF;
-    INSERT INTO dcpf.legal_hold (id, licensee_id, person_id, reason, placed_by, until)
-    VALUES (new_id, lic, place_legal_hold.person, btrim(place_legal_hold.reason), dcpf.current_person(), place_legal_hold.until);
+    IF category IS NOT NULL AND NOT EXISTS (SELECT FROM dcpf.data_category c WHERE c.code = place_legal_hold.category) THEN
+        RAISE EXCEPTION 'unknown data category "%"', category USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = format('A hold is placed in one of the data categories %s, or with category NULL in all of them.',
+                            (SELECT string_agg(c.code, ', ' ORDER BY c.position) FROM dcpf.data_category c));
+    END IF;
+    INSERT INTO dcpf.legal_hold (id, licensee_id, person_id, category, reason, placed_by, until)
+    VALUES (new_id, lic, place_legal_hold.person, place_legal_hold.category, btrim(place_legal_hold.reason),
+            dcpf.current_person(), place_legal_hold.until);
     RETURN new_id;
 END
 $$;
-COMMENT ON FUNCTION dcpf.place_legal_hold(uuid, text, timestamptz) IS
-    'the privacy officer places a legal hold on a (former) member''s data, or with person NULL on all of the licensee''s data, with a reason and an optional end; returns its id. 42501 outside that role; P0002 for a person who never was a member; 22023 for an end in the past; 23514 for a reason holding a BSN or card number';
-REVOKE ALL ON FUNCTION dcpf.place_legal_hold(uuid, text, timestamptz) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION dcpf.place_legal_hold(uuid, text, timestamptz) TO dcpf_app;
+COMMENT ON FUNCTION dcpf.place_legal_hold(uuid, text, timestamptz, text) IS
+    'the privacy officer places a legal hold on a (former) member''s data, or with person NULL on all of the licensee''s data, with a reason, an optional end and a data category (NULL: all); returns its id. Nothing it keeps is purged or erased while it is in force (dcpf.legal_hold_keeps). 42501 outside that role; P0002 for a person who never was a member; 22023 for an end in the past or an unknown category; 23514 for a reason holding a BSN or card number';
+REVOKE ALL ON FUNCTION dcpf.place_legal_hold(uuid, text, timestamptz, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION dcpf.place_legal_hold(uuid, text, timestamptz, text) TO dcpf_app;
 
 CREATE FUNCTION dcpf.lift_legal_hold(hold uuid) RETURNS void
     LANGUAGE plpgsql VOLATILE SECURITY DEFINER
@@ -186,20 +223,25 @@ COMMENT ON FUNCTION dcpf.erasing(uuid) IS
     'whether the person is (being) erased: a tombstone exists for them, which only dcpf.erase_person writes; for the triggers that let the erasure through what they otherwise refuse; owner only';
 REVOKE ALL ON FUNCTION dcpf.erasing(uuid) FROM PUBLIC;
 
--- What stands in the way of erasing a person for a licensee's request.
+-- What stands in the way of erasing a person for a licensee's request:
+-- legal holds (dcpf.legal_hold_keeps), another licensee's current
+-- membership, open requests of others they handle, and duties to keep
+-- (dcpf.retention_duties, sql/250_retention.sql: a legal minimum term not
+-- yet passed for rows the erasure would delete). PL/pgSQL, so that it may
+-- name the retention functions defined after this file.
 CREATE FUNCTION dcpf.erasure_obstacles(person uuid, licensee uuid)
     RETURNS TABLE (obstacle text, detail text)
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT 'legal hold', format('Legal hold %s of %s, placed %s%s: %s', h.id, l.name,
+BEGIN
+    RETURN QUERY
+    SELECT 'legal hold'::text, format('Legal hold %s of %s, placed %s%s%s: %s', h.id, l.name,
                                 (h.placed_at AT TIME ZONE 'Europe/Amsterdam')::date,
-                                coalesce(', until ' || (h.until AT TIME ZONE 'Europe/Amsterdam')::date, ''), h.reason)
+                                coalesce(', until ' || (h.until AT TIME ZONE 'Europe/Amsterdam')::date, ''),
+                                coalesce(', category ' || h.category, ''), h.reason)
       FROM dcpf.legal_hold h JOIN dcpf.licensee l ON l.id = h.licensee_id
-     WHERE h.lifted_at IS NULL AND (h.until IS NULL OR h.until > now())
-       AND (h.person_id = erasure_obstacles.person
-            OR h.person_id IS NULL AND (EXISTS (SELECT FROM dcpf.membership m WHERE m.person_id = erasure_obstacles.person AND m.licensee_id = h.licensee_id)
-                                        OR EXISTS (SELECT FROM dcpf.portfolio_item i WHERE i.owner_id = erasure_obstacles.person AND i.licensee_id = h.licensee_id)))
+     WHERE dcpf.legal_hold_keeps(h, NULL, NULL, erasure_obstacles.person)
     UNION ALL
     SELECT 'membership elsewhere', format('A current membership as %s of %s (until %s): that licensee holds the person''s data as a controller too.',
                                           m.role_code, l.name, coalesce(((m.valid_until AT TIME ZONE 'Europe/Amsterdam')::date)::text, 'further notice'))
@@ -211,10 +253,13 @@ AS $$
       FROM dcpf.subject_request r
      WHERE r.handler_id = erasure_obstacles.person AND r.person_id <> erasure_obstacles.person
        AND r.status NOT IN ('completed', 'refused', 'withdrawn')
+    UNION ALL
+    SELECT 'retention duty', d.detail FROM dcpf.retention_duties(erasure_obstacles.person) d
     ORDER BY 1, 2;
+END
 $$;
 COMMENT ON FUNCTION dcpf.erasure_obstacles(uuid, uuid) IS
-    'what stands in the way of erasing the person on a request to the licensee: legal holds in force on them or on a licensee holding their data (art. 17(3)(e)), current memberships of other licensees (their controllers have a say), open requests of others they handle; the retention issue adds duties to keep; owner only';
+    'what stands in the way of erasing the person on a request to the licensee: legal holds in force that keep any of their data (dcpf.legal_hold_keeps; art. 17(3)(e)), current memberships of other licensees (their controllers have a say), open requests of others they handle, and duties to keep (dcpf.retention_duties: a legal minimum term not passed for rows erasure would delete; art. 17(3)(b)); owner only';
 REVOKE ALL ON FUNCTION dcpf.erasure_obstacles(uuid, uuid) FROM PUBLIC;
 
 -- The registry's delete tables in an order that deletes: a table whose rows
@@ -369,6 +414,6 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION dcpf.erase_person(uuid, uuid) IS
-    'the right to erasure: on a verified erasure request, the privacy officer of its licensee erases the person: art. 19 notices to the recipients of their data, their rows of every table deleted or pseudonymised per the personal-data registry, their data key shredded, the request completed, a tombstone (dcpf.erasure) left; returns the tombstone''s id. Refuses (55000, the reasons in DETAIL, nothing changed) under a legal hold, a current membership of another licensee, or open requests of others they handle';
+    'the right to erasure: on a verified erasure request, the privacy officer of its licensee erases the person: art. 19 notices to the recipients of their data, their rows of every table deleted or pseudonymised per the personal-data registry, their data key shredded, the request completed, a tombstone (dcpf.erasure) left; returns the tombstone''s id. Refuses (55000, the reasons in DETAIL, nothing changed) under a legal hold, a current membership of another licensee, open requests of others they handle, or a duty to keep (a legal minimum retention term not passed)';
 REVOKE ALL ON FUNCTION dcpf.erase_person(uuid, uuid) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION dcpf.erase_person(uuid, uuid) TO dcpf_app;

@@ -206,6 +206,11 @@ SELECT a.licensee_id, a.person_id, 'Matrix hold on ' || a.tag, a.person_id FROM 
 INSERT INTO dcpf.erasure (pseudonym, request_id, licensee_id, erased_by, key_shredded_at)
 SELECT r.person_id, r.id, r.licensee_id, r.person_id, now()
   FROM dcpf.subject_request r WHERE r.details LIKE 'Matrix request of professional %';
+-- each licensee keeps closed requests for a term of its own; the purge
+-- job ran once
+INSERT INTO dcpf.retention_policy (licensee_id, category, clock_event, term, action)
+SELECT l.id, 'subject_requests', 'request_closed', '6 years', 'delete' FROM lic l;
+INSERT INTO dcpf.job_run (job, status, finished_at) VALUES ('retention', 'completed', now());
 
 -- the platform's security officer (acting in A) recorded a breach
 -- concerning each licensee, which affected its professional, with an
@@ -575,6 +580,24 @@ INSERT INTO table_expectation VALUES
 -- a licensee admin grants and ends memberships of its licensee, but not the platform's role
 UPDATE table_expectation SET visible_expr = $$t.role_code <> 'platform_security'$$ WHERE tbl = 'membership';
 
+-- retention: the categories and sources are a catalogue every identity
+-- reads and nobody writes; a licensee's policies are read by its privacy
+-- officer and admin and written only by dcpf.set_retention_policy; the
+-- job-run table is the maintenance role's to read, nobody's to write
+INSERT INTO table_expectation VALUES
+ ('data_category', NULL, NULL, 'name',
+  $$INSERT INTO dcpf.data_category (code, name, description, decided_by, clock_events, actions, minimum_basis, position) VALUES ('forged', 'Forged', 'A forged category.', 'licensee', '{created}', '{delete}', 'none at all', 999)$$),
+ ('retention_source', NULL, NULL, 'scope',
+  $$INSERT INTO dcpf.retention_source (name, category, table_name, position, row_key, licensee_expr, person_expr) VALUES ('forged', 'notices', 'notice', 99, 'id', 'NULL::uuid', 'NULL::uuid')$$),
+ ('retention_source_clock', NULL, NULL, 'clock_expr',
+  $$INSERT INTO dcpf.retention_source_clock (source, clock_event, clock_expr) VALUES ('notice', 'last_activity', 'now()')$$),
+ ('retention_exempt_table', NULL, NULL, 'reason',
+  $$INSERT INTO dcpf.retention_exempt_table (table_name, reason) VALUES ('role', 'A forged reason.')$$),
+ ('retention_policy', 't.licensee_id', NULL, 'term',
+  $$INSERT INTO dcpf.retention_policy (licensee_id, category, clock_event, term, action) VALUES ('{lic}', 'memberships', 'membership_end', '1 day', 'delete')$$),
+ ('job_run', NULL, NULL, 'status',
+  $$INSERT INTO dcpf.job_run (job) VALUES ('forged')$$);
+
 -- addenda: the owner's data, read by the owner (others through
 -- dcpf.shared_addenda); rectifications: the person's own, read by the privacy
 -- officer of the request's licensee; both written only by dcpf's functions
@@ -768,7 +791,23 @@ INSERT INTO op_rule VALUES
  ('item_addendum', 'SELECT', '*', 'self'), ('item_addendum', 'INSERT', '*', 'denied'),
  ('item_addendum', 'UPDATE', '*', 'denied'), ('item_addendum', 'DELETE', '*', 'denied'),
  ('rectification', 'SELECT', '*', 'self'), ('rectification', 'SELECT', 'privacy_officer', 'all'),
- ('rectification', 'INSERT', '*', 'denied'), ('rectification', 'UPDATE', '*', 'denied'), ('rectification', 'DELETE', '*', 'denied');
+ ('rectification', 'INSERT', '*', 'denied'), ('rectification', 'UPDATE', '*', 'denied'), ('rectification', 'DELETE', '*', 'denied'),
+ ('data_category', 'SELECT', '*', 'all'), ('data_category', 'INSERT', '*', 'denied'),
+ ('data_category', 'UPDATE', '*', 'denied'), ('data_category', 'DELETE', '*', 'denied'),
+ ('retention_source', 'SELECT', '*', 'all'), ('retention_source', 'INSERT', '*', 'denied'),
+ ('retention_source', 'UPDATE', '*', 'denied'), ('retention_source', 'DELETE', '*', 'denied'),
+ ('retention_source_clock', 'SELECT', '*', 'all'), ('retention_source_clock', 'INSERT', '*', 'denied'),
+ ('retention_source_clock', 'UPDATE', '*', 'denied'), ('retention_source_clock', 'DELETE', '*', 'denied'),
+ ('retention_exempt_table', 'SELECT', '*', 'all'), ('retention_exempt_table', 'INSERT', '*', 'denied'),
+ ('retention_exempt_table', 'UPDATE', '*', 'denied'), ('retention_exempt_table', 'DELETE', '*', 'denied'),
+ ('retention_policy', 'SELECT', '*', 'none'), ('retention_policy', 'SELECT', 'privacy_officer', 'all'),
+ ('retention_policy', 'SELECT', 'licensee_admin', 'all'),
+ ('retention_policy', 'INSERT', '*', 'denied'), ('retention_policy', 'UPDATE', '*', 'denied'), ('retention_policy', 'DELETE', '*', 'denied'),
+ -- job runs: read here because the matrix's login is also a member of
+ -- dcpf_maintenance (below); the application role alone reads none
+ -- (test/sql/retention.sql, test/pgtap/retention_registry_covers_the_catalog.sql)
+ ('job_run', 'SELECT', '*', 'all'), ('job_run', 'INSERT', '*', 'denied'),
+ ('job_run', 'UPDATE', '*', 'denied'), ('job_run', 'DELETE', '*', 'denied');
 
 -- every table of the schema, discovered (the audit trail's partitions are
 -- reached through dcpf.audit_event; test/sql/audit.sql attacks them directly)

@@ -20,7 +20,8 @@ SELECT tables_are('dcpf', ARRAY[
     'attachment_media_type', 'portfolio_attachment', 'item_comment', 'purpose', 'consent_event', 'consent', 'web_visit',
     'subject_request', 'personal_data_table', 'personal_data_column', 'legal_hold', 'erasure',
     'subprocessor', 'breach', 'breach_controller', 'breach_subject', 'breach_update',
-    'processing_restriction', 'item_addendum', 'rectification']
+    'processing_restriction', 'item_addendum', 'rectification',
+    'data_category', 'retention_policy', 'retention_source', 'retention_source_clock', 'retention_exempt_table', 'job_run']
     -- the audit trail's monthly partitions come and go with the calendar
     || ARRAY(SELECT c.relname::text FROM pg_class c JOIN pg_inherits i ON i.inhrelid = c.oid
               WHERE i.inhparent = 'dcpf.audit_event'::regclass AND c.relname <> 'audit_event_default'));
@@ -30,7 +31,7 @@ SELECT views_are('dcpf', ARRAY['master_key_status', 'person_decrypted', 'person_
                                'my_epa_progress', 'supervised_epa_progress', 'my_notices', 'feedback_request_decrypted', 'conversation_decrypted',
                                'my_competency_declarations', 'marketing_audience', 'visit_statistics', 'overdue_subject_requests',
                                'record_of_processing', 'overdue_breaches',
-                               'outstanding_policy_acknowledgements', 'item_addendum_decrypted']);
+                               'outstanding_policy_acknowledgements', 'item_addendum_decrypted', 'retention_policy_in_force']);
 SELECT types_are('dcpf', ARRAY['big_number', 'iban', 'email', 'billing_text', 'country_code', 'phone_number', 'address_parts',
                                'entrustment_level', 'portfolio_text', 'comment_text', 'addendum_text']);
 
@@ -347,12 +348,14 @@ SELECT is_empty($$
     SELECT c.relname FROM pg_class c
      WHERE c.relnamespace = 'dcpf'::regnamespace AND c.relkind = 'r'
        AND NOT c.oid = ANY ((SELECT extconfig FROM pg_extension WHERE extname = 'dcpf')::oid[])
-       -- the event catalogue and the personal-data registry are the extension's
-       -- own and never change; monthly audit partitions are not members and are
-       -- dumped whole
-       AND c.oid NOT IN ('dcpf.audit_action'::regclass, 'dcpf.personal_data_table'::regclass, 'dcpf.personal_data_column'::regclass)
+       -- the event catalogue, the personal-data registry and the retention
+       -- categories and sources are the extension's own and never change;
+       -- monthly audit partitions are not members and are dumped whole
+       AND c.oid NOT IN ('dcpf.audit_action'::regclass, 'dcpf.personal_data_table'::regclass, 'dcpf.personal_data_column'::regclass,
+                         'dcpf.data_category'::regclass, 'dcpf.retention_source'::regclass,
+                         'dcpf.retention_source_clock'::regclass, 'dcpf.retention_exempt_table'::regclass)
        AND NOT (c.relispartition AND c.oid <> 'dcpf.audit_event_default'::regclass)$$,
-    'every table is registered with pg_extension_config_dump (but the audit catalogue, the personal-data registry and monthly audit partitions)');
+    'every table is registered with pg_extension_config_dump (but the audit catalogue, the personal-data registry, the retention catalogue and sources, and monthly audit partitions)');
 
 -- purposes and consent (sql/200_consent.sql)
 SELECT col_is_pk('dcpf', 'purpose', 'code', 'purposes are keyed by code');
