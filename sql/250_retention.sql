@@ -1045,8 +1045,11 @@ BEGIN
                                        FOR UPDATE OF t SKIP LOCKED),
                          acted AS (%3$s)', src.table_name, core, dml) ELSE '' END,
                    CASE WHEN act THEN '(SELECT count(*) FROM acted)' ELSE '0::bigint' END,
-                   CASE WHEN act THEN 'ARRAY(SELECT x.k FROM cand x WHERE NOT (x.kept OR x.held OR x.restricted)
-                                                AND NOT EXISTS (SELECT FROM acted a WHERE a.k = x.k))'
+                   -- which rows it could not take: looked for only when some
+                   CASE WHEN act THEN 'CASE WHEN (SELECT count(*) FROM acted) < least(count(*) FILTER (WHERE NOT (cand.kept OR cand.held OR cand.restricted)), coalesce($8, count(*)))
+                                            THEN ARRAY(SELECT x.k FROM cand x WHERE NOT (x.kept OR x.held OR x.restricted)
+                                                          AND NOT EXISTS (SELECT FROM acted a WHERE a.k = x.k))
+                                            ELSE ''{}''::uuid[] END'
                         ELSE '''{}''::uuid[]' END)
       INTO res
       USING cut, (pass ->> 'c')::timestamptz, (pass ->> 'k')::uuid, batch_rows,
@@ -1153,7 +1156,7 @@ GRANT EXECUTE ON FUNCTION dcpf.retention_begin(integer, interval, boolean) TO dc
 
 -- One step of a run, in its own transaction (dcpf.run_retention commits
 -- after each): it records the time the previous step's transaction took and
--- sizes the next batch from it (about 40 ms a batch), stops at max_duration
+-- sizes the next batch from it (about 30 ms a batch), stops at max_duration
 -- or max_rows, and does the next batch of the current task, or up to three
 -- more tries at the rows that were locked by others. A run first estimates
 -- how many rows it will remove (from the planner, for the progress shown;
@@ -1197,10 +1200,12 @@ BEGIN
     IF last_ms IS NOT NULL AND last_ms >= 0 THEN
         r.batches := r.batches + 1;
         r.longest_batch_ms := greatest(r.longest_batch_ms, least(last_ms, 99999999999));
+        -- about 30 ms a batch: a third of the 100 ms that locks may be held,
+        -- growing by half at most, shrinking at once
         IF st ? 'sized' THEN
             size := (st ->> (st ->> 'sized'))::integer;
             st := jsonb_set(st, ARRAY[st ->> 'sized'],
-                            to_jsonb(least(greatest((size * 40 / greatest(last_ms, 1))::integer, size / 4, 10), size * 3 / 2, 100000)));
+                            to_jsonb(least(greatest((size * 30 / greatest(last_ms, 1))::integer, size / 8, 10), size * 3 / 2, 100000)));
         END IF;
     END IF;
     st := st - 'sized';
@@ -1211,14 +1216,22 @@ BEGIN
        OR (phase = 'act' AND r.max_rows IS NOT NULL AND r.rows_done >= r.max_rows) THEN
         done_status := 'stopped';
     ELSIF phase = 'estimate' THEN
-        -- what the run is about to remove, from the planner's estimates
-        SELECT coalesce(sum((e.res ->> 'estimate')::bigint) FILTER (WHERE e.res ->> 'action' IN ('delete', 'pseudonymise')), 0)
-          INTO r.rows_total
-          FROM jsonb_array_elements(st -> 'tasks') t(task)
-         CROSS JOIN LATERAL (SELECT dcpf.retention_batch(t.task, '{"mode": "estimate"}', 0, false, NULL) AS res) e
-         WHERE t.task ->> 'kind' = 'rows';
-        RAISE NOTICE 'retention: about % rows past their term to delete or pseudonymise (the planner''s estimate)', r.rows_total;
-        st := st || jsonb_build_object('phase', 'act', 'task', 0, 'act_started', extract(epoch FROM clock_timestamp()));
+        -- what the run is about to remove, from the planner's estimate of
+        -- each task (one a step)
+        IF (st ->> 'task')::integer < jsonb_array_length(st -> 'tasks') THEN
+            task := st -> 'tasks' -> ((st ->> 'task')::integer);
+            IF task ->> 'kind' = 'rows' THEN
+                res := dcpf.retention_batch(task, '{"mode": "estimate"}', 0, false, NULL);
+                IF res ->> 'action' IN ('delete', 'pseudonymise') THEN
+                    r.rows_total := coalesce(r.rows_total, 0) + (res ->> 'estimate')::bigint;
+                END IF;
+            END IF;
+            st := jsonb_set(st, '{task}', to_jsonb((st ->> 'task')::integer + 1));
+        ELSE
+            r.rows_total := coalesce(r.rows_total, 0);
+            RAISE NOTICE 'retention: about % rows past their term to delete or pseudonymise (the planner''s estimate)', r.rows_total;
+            st := st || jsonb_build_object('phase', 'act', 'task', 0, 'act_started', extract(epoch FROM clock_timestamp()));
+        END IF;
         phase := NULL;
     END IF;
 
@@ -1440,6 +1453,6 @@ BEGIN
 END
 $$;
 COMMENT ON PROCEDURE dcpf.run_retention(integer, interval, boolean, jsonb) IS
-    'the retention purge job: in short batches (each transaction about 40 ms, sized from the last), every data category''s rows past the term of the policy in force are deleted or pseudonymised through their tables'' triggers, unless a legal hold, a restriction or another record keeps them; locked rows are skipped and tried again; stopped at max_rows or max_duration, it leaves nothing half-done and the next run continues; running it again removes nothing more; a dry run counts and changes no data. Progress in dcpf.job_run and NOTICEs; returns the report (dcpf.retention_report). For dcpf_maintenance; CALL it outside a transaction block (it commits)';
+    'the retention purge job: in short batches (each transaction about 30 ms, sized from the last), every data category''s rows past the term of the policy in force are deleted or pseudonymised through their tables'' triggers, unless a legal hold, a restriction or another record keeps them; locked rows are skipped and tried again; stopped at max_rows or max_duration, it leaves nothing half-done and the next run continues; running it again removes nothing more; a dry run counts and changes no data. Progress in dcpf.job_run and NOTICEs; returns the report (dcpf.retention_report). For dcpf_maintenance; CALL it outside a transaction block (it commits)';
 REVOKE ALL ON PROCEDURE dcpf.run_retention(integer, interval, boolean, jsonb) FROM PUBLIC;
 GRANT EXECUTE ON PROCEDURE dcpf.run_retention(integer, interval, boolean, jsonb) TO dcpf_maintenance;
