@@ -951,11 +951,13 @@ BEGIN
     SELECT * INTO cat FROM dcpf.data_category c WHERE c.code = src.category;
     SELECT * INTO pol FROM dcpf.retention_policy_for(cat.code, lic);
     policy := jsonb_build_object('licensee', lic, 'clock_event', pol.clock_event, 'term', pol.term::text, 'action', pol.action);
+    -- a hand-over is dcpf.end_licence's: the job counts what is due
+    act := act AND pol.action <> 'hand_over';
     -- nothing for this task: the licensee's own policy went during the run
     -- (its rows follow the default next time), the policy changed under the
-    -- pass, or the action is not the job's to carry out here
+    -- pass, or a pseudonymisation that leaves these rows as they are
     IF (lic IS NOT NULL AND pol.set_in <> 'licensee') OR (pass ? 'policy' AND pass -> 'policy' <> policy)
-       OR (act AND pol.action = 'hand_over') OR (act AND pol.action = 'pseudonymise' AND src.pseudonymise_set IS NULL) THEN
+       OR (act AND pol.action = 'pseudonymise' AND src.pseudonymise_set IS NULL) THEN
         RETURN jsonb_build_object('finished', true, 'policy', policy, 'action', pol.action, 'counts', '{}'::jsonb, 'estimate', 0);
     END IF;
     SELECT * INTO clk FROM dcpf.retention_source_clock k WHERE k.source = src.name AND k.clock_event = pol.clock_event;
