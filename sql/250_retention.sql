@@ -1199,6 +1199,10 @@ BEGIN
             DETAIL = format('It is %s, in the session of process %s.', r.status, r.backend_pid);
     END IF;
     st := r.state;
+    -- the previous step's transaction as the procedure timed it, and never
+    -- less than the step itself measured of it (a caller cannot make
+    -- batches grow by saying they were quick)
+    last_ms := greatest(last_ms, (st ->> 'step_ms')::numeric);
     IF last_ms IS NOT NULL AND last_ms >= 0 THEN
         r.batches := r.batches + 1;
         r.longest_batch_ms := greatest(r.longest_batch_ms, least(last_ms, 99999999999));
@@ -1377,6 +1381,7 @@ BEGIN
                 round(extract(epoch FROM r.finished_at - r.started_at)::numeric, 1);
         END IF;
     END IF;
+    st := st || jsonb_build_object('step_ms', round(extract(epoch FROM clock_timestamp() - now())::numeric * 1000, 1));
     UPDATE dcpf.job_run j
        SET state = st, progress = r.progress, status = r.status, finished_at = r.finished_at, updated_at = r.updated_at,
            rows_total = r.rows_total, rows_done = r.rows_done, batches = r.batches, longest_batch_ms = r.longest_batch_ms,
@@ -1398,10 +1403,11 @@ AS $$
 DECLARE
     r dcpf.job_run;
 BEGIN
-    IF last_ms IS NOT NULL AND last_ms >= 0 THEN
-        UPDATE dcpf.job_run j SET batches = j.batches + 1, longest_batch_ms = greatest(j.longest_batch_ms, least(last_ms, 99999999999))
-         WHERE j.id = run AND j.backend_pid = pg_backend_pid() AND j.job = 'retention';
-    END IF;
+    UPDATE dcpf.job_run j
+       SET batches = j.batches + 1, state = j.state - 'step_ms',
+           longest_batch_ms = greatest(j.longest_batch_ms, least(greatest(last_ms, (j.state ->> 'step_ms')::numeric), 99999999999))
+     WHERE j.id = run AND j.backend_pid = pg_backend_pid() AND j.job = 'retention' AND j.state ? 'step_ms'
+       AND greatest(last_ms, (j.state ->> 'step_ms')::numeric) >= 0;
     SELECT * INTO r FROM dcpf.job_run j WHERE j.id = run AND j.job = 'retention';
     IF r.id IS NULL THEN
         RAISE EXCEPTION 'retention run % not found', coalesce(run::text, 'NULL') USING ERRCODE = 'no_data_found';
