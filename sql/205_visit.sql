@@ -31,7 +31,7 @@ CREATE TABLE dcpf.web_visit (
         CHECK (NOT consented OR (person_id IS NOT NULL AND visited_at = date_trunc('minute', visited_at, 'UTC'))),
     CONSTRAINT web_visit_major_with_family CHECK (browser_major IS NULL OR browser_family <> 'other')
 );
--- a B-tree with the key, not a BRIN: the retention job (sql/250_retention.sql)
+-- a B-tree with the key, not a BRIN: the retention job (sql/251_retention_job.sql)
 -- walks the visits in time order and stops at the end of their term
 CREATE INDEX web_visit_visited_at_idx ON dcpf.web_visit (visited_at, id);
 CREATE INDEX web_visit_person_idx ON dcpf.web_visit (person_id) WHERE person_id IS NOT NULL;
