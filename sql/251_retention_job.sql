@@ -55,8 +55,8 @@ COMMENT ON COLUMN dcpf.job_run.max_rows IS 'the limit on rows removed or pseudon
 COMMENT ON COLUMN dcpf.job_run.max_duration IS 'the limit on the run''s time (no batch starts after it); NULL: none';
 COMMENT ON COLUMN dcpf.job_run.rows_total IS 'the rows past their term that the run is to delete or pseudonymise: the planner''s estimate while it runs, the count found once it has finished (a dry run counts exactly)';
 COMMENT ON COLUMN dcpf.job_run.rows_done IS 'the rows deleted or pseudonymised so far';
-COMMENT ON COLUMN dcpf.job_run.batches IS 'the transactions committed so far (the batches, and the estimate at the start)';
-COMMENT ON COLUMN dcpf.job_run.longest_batch_ms IS 'the longest of them, from its first statement to the end of its commit, in milliseconds';
+COMMENT ON COLUMN dcpf.job_run.batches IS 'the batches committed so far, each its own transaction that counted, or locked and removed, rows';
+COMMENT ON COLUMN dcpf.job_run.longest_batch_ms IS 'the longest of them, from its first statement to the end of its commit, in milliseconds (the longest a row lock of the run was held)';
 COMMENT ON COLUMN dcpf.job_run.progress IS
     'per data category: the policies applied, counts (past_term, kept, held, restricted, to_delete, to_pseudonymise, to_hand_over, deleted, pseudonymised, skipped_locked) and per table the same; for access_log the cut-off';
 COMMENT ON COLUMN dcpf.job_run.state IS 'where the run is (its tasks, phase, position in the table, batch sizes): for the job itself';
@@ -430,17 +430,17 @@ BEGIN
     -- the previous step's transaction as the procedure timed it, and never
     -- less than the step itself measured of it (a caller cannot make
     -- batches grow by saying they were quick)
+    -- (only a step that did a batch is counted: the estimate and the steps
+    -- that pass over tasks lock no rows)
     last_ms := greatest(last_ms, (st ->> 'step_ms')::numeric);
-    IF last_ms IS NOT NULL AND last_ms >= 0 THEN
+    IF st ? 'sized' AND last_ms >= 0 THEN
         r.batches := r.batches + 1;
         r.longest_batch_ms := greatest(r.longest_batch_ms, least(last_ms, 99999999999));
         -- about 30 ms a batch: a third of the 100 ms that locks may be held,
         -- growing by half at most, shrinking at once
-        IF st ? 'sized' THEN
-            size := (st ->> (st ->> 'sized'))::integer;
-            st := jsonb_set(st, ARRAY[st ->> 'sized'],
-                            to_jsonb(least(greatest((size * 30 / greatest(last_ms, 1))::integer, size / 8, 10), size * 3 / 2, 100000)));
-        END IF;
+        size := (st ->> (st ->> 'sized'))::integer;
+        st := jsonb_set(st, ARRAY[st ->> 'sized'],
+                        to_jsonb(least(greatest((size * 30 / greatest(last_ms, 1))::integer, size / 8, 10), size * 3 / 2, 100000)));
     END IF;
     st := st - 'sized';
     r.updated_at := clock_timestamp();
@@ -623,19 +623,14 @@ COMMENT ON FUNCTION dcpf.retention_step(uuid, numeric) IS
 REVOKE ALL ON FUNCTION dcpf.retention_step(uuid, numeric) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION dcpf.retention_step(uuid, numeric) TO dcpf_maintenance;
 
--- The report of a run (and the time its last transaction took).
-CREATE FUNCTION dcpf.retention_report(run uuid, last_ms numeric DEFAULT NULL) RETURNS jsonb
-    LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+-- The report of a run.
+CREATE FUNCTION dcpf.retention_report(run uuid) RETURNS jsonb
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     r dcpf.job_run;
 BEGIN
-    UPDATE dcpf.job_run j
-       SET batches = j.batches + 1, state = j.state - 'step_ms',
-           longest_batch_ms = greatest(j.longest_batch_ms, least(greatest(last_ms, (j.state ->> 'step_ms')::numeric), 99999999999))
-     WHERE j.id = run AND j.backend_pid = pg_backend_pid() AND j.job = 'retention' AND j.state ? 'step_ms'
-       AND greatest(last_ms, (j.state ->> 'step_ms')::numeric) >= 0;
     SELECT * INTO r FROM dcpf.job_run j WHERE j.id = run AND j.job = 'retention';
     IF r.id IS NULL THEN
         RAISE EXCEPTION 'retention run % not found', coalesce(run::text, 'NULL') USING ERRCODE = 'no_data_found';
@@ -647,10 +642,10 @@ BEGIN
                               'totals', dcpf.retention_totals(r.progress), 'categories', r.progress);
 END
 $$;
-COMMENT ON FUNCTION dcpf.retention_report(uuid, numeric) IS
-    'the report of a retention run: status, limits, done and total, batches and the longest, error, the totals and per data category (and table) what was past its term, kept, held, restricted, to do and done; with last_ms, first records the time of the run''s last transaction (its own session only). P0002 unknown run';
-REVOKE ALL ON FUNCTION dcpf.retention_report(uuid, numeric) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION dcpf.retention_report(uuid, numeric) TO dcpf_maintenance;
+COMMENT ON FUNCTION dcpf.retention_report(uuid) IS
+    'the report of a retention run: status, limits, done and total, batches and the longest, error, the totals and per data category (and table) what was past its term, kept, held, restricted, to do and done. P0002 unknown run';
+REVOKE ALL ON FUNCTION dcpf.retention_report(uuid) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION dcpf.retention_report(uuid) TO dcpf_maintenance;
 
 -- The purge job. A procedure, because it commits after every batch; it
 -- cannot be SECURITY DEFINER nor pin search_path with a SET clause
@@ -684,7 +679,7 @@ BEGIN
             COMMIT;
         END IF;
     END LOOP;
-    report := dcpf.retention_report(run, ms);
+    report := dcpf.retention_report(run);
     COMMIT;
 END
 $$;

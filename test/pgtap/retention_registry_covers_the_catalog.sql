@@ -125,7 +125,7 @@ SELECT set_eq($$SELECT p.oid::regprocedure::text FROM pg_proc p
                  WHERE p.pronamespace = 'dcpf'::regnamespace AND (p.proname LIKE 'retention\_%' OR p.proname = 'run_retention')
                    AND has_function_privilege('dcpf_maintenance', p.oid, 'EXECUTE')$$,
               ARRAY['dcpf.run_retention(integer,interval,boolean,jsonb)', 'dcpf.retention_begin(integer,interval,boolean)',
-                    'dcpf.retention_step(uuid,numeric)', 'dcpf.retention_report(uuid,numeric)'],
+                    'dcpf.retention_step(uuid,numeric)', 'dcpf.retention_report(uuid)'],
     'the maintenance role runs the job and its steps, and no internal function of it');
 SELECT is_empty($$
     SELECT p.oid::regprocedure FROM pg_proc p
