@@ -97,6 +97,7 @@ CREATE TABLE dcpf.licence (
     ends_at            timestamptz,
     retention_grace    interval NOT NULL DEFAULT interval '0'
                        CONSTRAINT licence_retention_grace_range CHECK (retention_grace BETWEEN interval '0' AND interval '1 year'),
+    handed_over_at     timestamptz,
     created_at         timestamptz NOT NULL DEFAULT now(),
     CONSTRAINT licence_period_ordered CHECK (ends_on IS NULL OR ends_on >= starts_on),
     CONSTRAINT licence_terminated_on_iff_terminated CHECK ((status = 'terminated') = (terminated_on IS NOT NULL)),
@@ -118,6 +119,8 @@ COMMENT ON COLUMN dcpf.licence.ends_at IS
     'the exact moment the licence ends (dcpf.end_licence), or ended (dcpf.complete_licence_ends fills it in from ends_on: the start of the next day); NULL: it ends with ends_on, or not at all';
 COMMENT ON COLUMN dcpf.licence.retention_grace IS
     'how long after the licence''s end the retention clock licence_end of the licensee''s own data starts (0 to 1 year; dcpf.end_licence sets it)';
+COMMENT ON COLUMN dcpf.licence.handed_over_at IS
+    'when, after the licence ended, its licensee was left without a licence and every portfolio made with it was handed over (dcpf.complete_licence_ends); NULL: not (yet)';
 COMMENT ON COLUMN dcpf.licence.created_at IS 'when the licence was registered';
 
 -- Whether a licence is in force now: active, begun, not past its last day

@@ -247,8 +247,9 @@ REVOKE ALL ON FUNCTION dcpf.hand_over_portfolio(uuid, uuid, timestamptz) FROM PU
 -- day), then the portfolios of every licensee left without a licence in
 -- force or to come are handed over, at most max_persons of them (NULL: all),
 -- each with everything it holds of that licensee; when none is left, the
--- licensee's other ties end too. Idempotent: what is done is not found
--- again; what is left is found next time.
+-- licensee's other ties end too and its ended licences are marked handed
+-- over. Idempotent: what is done is not found again; what is left is found
+-- next time.
 CREATE FUNCTION dcpf.complete_licence_ends_of(licensee uuid, max_persons integer)
     RETURNS TABLE (ended_licensee uuid, last_licence_end timestamptz, licences_ended integer, portfolios_handed_over integer,
                    finished boolean, failure text)
@@ -281,9 +282,10 @@ BEGIN
         SELECT x.licensee_id, (SELECT count(*) FROM marked m WHERE m.licensee_id = x.licensee_id)::integer AS marked_now
           FROM (SELECT m.licensee_id FROM marked m
                 UNION
-                -- licensees whose licences ended earlier, with portfolios still to hand over
+                -- licensees with licences that ended earlier and no hand-over
+                -- finished since (another licence was in force, or more was left)
                 SELECT l.licensee_id FROM dcpf.licence l
-                 WHERE l.status IN ('terminated', 'expired')
+                 WHERE l.status IN ('terminated', 'expired') AND l.handed_over_at IS NULL
                    AND (complete_licence_ends_of.licensee IS NULL OR l.licensee_id = complete_licence_ends_of.licensee)) x
          ORDER BY x.licensee_id
     LOOP
@@ -319,8 +321,11 @@ BEGIN
                     portfolios_handed_over := portfolios_handed_over + 1;
                 END LOOP;
                 IF budget IS NULL OR portfolios_handed_over < budget THEN
-                    -- no portfolio left: the staff's ties end too
+                    -- no portfolio left: the staff's ties end too, and the
+                    -- ended licences are done with
                     PERFORM dcpf.end_licensee_ties(due.licensee_id, last_licence_end);
+                    UPDATE dcpf.licence l SET handed_over_at = now()
+                     WHERE l.licensee_id = due.licensee_id AND l.status IN ('terminated', 'expired') AND l.handed_over_at IS NULL;
                     finished := true;
                 END IF;
                 budget := budget - portfolios_handed_over;
@@ -347,7 +352,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION dcpf.complete_licence_ends_of(uuid, integer) IS
-    'the work of dcpf.complete_licence_ends, of one licensee or (NULL) every one: marks the licences past their end ended (terminated or expired, ends_at kept), and for each licensee without a licence in force or to come hands over up to max_persons portfolios (NULL: all), then ends its remaining ties; a row per licensee where something happened or is left; for one licensee an error is raised, for every one it is reported (WARNING and failure) and tried again next time. SECURITY DEFINER with dcpf.restriction_exemption = handover; owner only';
+    'the work of dcpf.complete_licence_ends, of one licensee or (NULL) every one: marks the licences past their end ended (terminated or expired, ends_at kept), and for each licensee with ended licences not yet handed over and no licence in force or to come hands over up to max_persons portfolios (NULL: all), then ends its remaining ties and marks its ended licences handed_over_at; a row per licensee where something happened or is left; for one licensee an error is raised, for every one it is reported (WARNING and failure) and tried again next time. SECURITY DEFINER with dcpf.restriction_exemption = handover; owner only';
 REVOKE ALL ON FUNCTION dcpf.complete_licence_ends_of(uuid, integer) FROM PUBLIC;
 
 CREATE FUNCTION dcpf.complete_licence_ends(max_persons integer DEFAULT NULL)

@@ -260,7 +260,8 @@ SELECT licence_end, portfolios_handed_over
 -- the other, nothing is handed over; ending it again is refused
 -- ---------------------------------------------------------------------------
 SELECT licence_end = now() AS ends_now, portfolios_handed_over FROM dcpf.end_licence(:'licence_b', now(), 'Vervangen door het nieuwe contract');
-SELECT id = :'licence_b' AS first_licence, status, terminated_on = current_date AS terminated_today, ends_at <= now() AS ended
+SELECT id = :'licence_b' AS first_licence, status, terminated_on = current_date AS terminated_today, ends_at <= now() AS ended,
+       handed_over_at IS NOT NULL AS handed_over
   FROM dcpf.licence WHERE licensee_id = '00000000-0000-4000-8000-00000000a002' ORDER BY 1 DESC;
 SELECT dcpf.licence_end_clock('00000000-0000-4000-8000-00000000a002') AS b_clock;
 SELECT pg_temp.refused(format($$SELECT dcpf.end_licence(%L, now(), 'Nogmaals opgezegd')$$, :'licence_b')) AS ending_twice;
@@ -315,11 +316,15 @@ SELECT dcpf.licence_end_clock('00000000-0000-4000-8000-00000000a001') = :'a_ends
 SET ROLE dcpf_maintenance;
 SELECT ended_licensee, last_licence_end = :'a_ends_at' AS at_the_end, licences_ended, portfolios_handed_over, finished, failure
   FROM dcpf.complete_licence_ends(max_persons => 1);
+RESET ROLE;
+SELECT status, handed_over_at IS NULL AS not_yet_handed_over FROM dcpf.licence WHERE id = :'licence_a';
+SET ROLE dcpf_maintenance;
 SELECT ended_licensee, last_licence_end = :'a_ends_at' AS at_the_end, licences_ended, portfolios_handed_over, finished, failure
   FROM dcpf.complete_licence_ends();
 SELECT count(*) AS third_run FROM dcpf.complete_licence_ends();
 RESET ROLE;
-SELECT status, terminated_on = (:'a_ends_at'::timestamptz)::date AS terminated_on_the_day, ends_at = :'a_ends_at' AS end_kept
+SELECT status, terminated_on = (:'a_ends_at'::timestamptz)::date AS terminated_on_the_day, ends_at = :'a_ends_at' AS end_kept,
+       handed_over_at >= ends_at AS handed_over
   FROM dcpf.licence WHERE id = :'licence_a';
 SELECT p.email, h.licensee_name, h.licence_ended_at = :'a_ends_at' AS at_the_end, h.items, h.requests_withdrawn, h.shares_ended
   FROM dcpf.handover h JOIN dcpf.person p ON p.id = h.person_id ORDER BY p.email;
