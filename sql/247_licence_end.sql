@@ -305,7 +305,8 @@ BEGIN
                     SELECT x.person_id FROM (
                         SELECT i.owner_id FROM dcpf.portfolio_item i WHERE i.licensee_id = due.licensee_id
                         UNION
-                        SELECT d.owner_id FROM dcpf.entrustment_decision d WHERE d.licensee_id = due.licensee_id
+                        SELECT d.owner_id FROM dcpf.entrustment_decision d
+                         WHERE d.programme_id IN (SELECT p.id FROM dcpf.programme p WHERE p.licensee_id = due.licensee_id)
                         UNION
                         SELECT r.owner_id FROM dcpf.msf_round r WHERE r.licensee_id = due.licensee_id
                         UNION
