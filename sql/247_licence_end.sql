@@ -185,29 +185,27 @@ BEGIN
       FROM dcpf.portfolio_item i JOIN dcpf.membership m ON m.id = i.membership_id JOIN dcpf.role r ON r.code = m.role_code
      WHERE i.licensee_id = hand_over_portfolio.licensee AND i.owner_id = hand_over_portfolio.person
     UNION ALL
-    SELECT record_id, person, 'portfolio_item', i.id, 'programme_id', p.id, p.code, NULL, p.name, NULL
-      FROM dcpf.portfolio_item i JOIN dcpf.programme p ON p.id = i.programme_id
-     WHERE i.licensee_id = hand_over_portfolio.licensee AND i.owner_id = hand_over_portfolio.person
+    SELECT record_id, person, x.table_of, x.row_of, 'programme_id', p.id, p.code, NULL, p.name, NULL
+      FROM (SELECT 'portfolio_item', i.id, i.programme_id FROM dcpf.portfolio_item i
+             WHERE i.licensee_id = hand_over_portfolio.licensee AND i.owner_id = hand_over_portfolio.person
+            UNION ALL
+            SELECT 'entrustment_decision', d.id, d.programme_id FROM dcpf.entrustment_decision d
+             WHERE d.owner_id = hand_over_portfolio.person AND d.licensee_id = hand_over_portfolio.licensee) x(table_of, row_of, programme)
+      JOIN dcpf.programme p ON p.id = x.programme
     UNION ALL
     SELECT record_id, person, 'portfolio_item_competency', x.item_id, 'competency_id', c.id, c.code, NULL, c.name_nl, NULL
       FROM dcpf.portfolio_item_competency x JOIN dcpf.competency c ON c.id = x.competency_id
      WHERE x.owner_id = hand_over_portfolio.person AND c.licensee_id = hand_over_portfolio.licensee
     UNION ALL
-    SELECT record_id, person, 'portfolio_item_epa', x.item_id, 'epa_id', e.id, e.code, e.version, e.title, e.target_level
-      FROM dcpf.portfolio_item_epa x JOIN dcpf.epa e ON e.id = x.epa_id
-     WHERE x.owner_id = hand_over_portfolio.person AND e.licensee_id = hand_over_portfolio.licensee
-    UNION ALL
-    SELECT record_id, person, 'assessment', a.item_id, 'epa_id', e.id, e.code, e.version, e.title, e.target_level
-      FROM dcpf.assessment a JOIN dcpf.epa e ON e.id = a.epa_id
-     WHERE a.owner_id = hand_over_portfolio.person AND e.licensee_id = hand_over_portfolio.licensee
-    UNION ALL
-    SELECT record_id, person, 'entrustment_decision', d.id, 'programme_id', p.id, p.code, NULL, p.name, NULL
-      FROM dcpf.entrustment_decision d JOIN dcpf.programme p ON p.id = d.programme_id
-     WHERE d.owner_id = hand_over_portfolio.person AND d.licensee_id = hand_over_portfolio.licensee
-    UNION ALL
-    SELECT record_id, person, 'entrustment_decision', d.id, 'epa_id', e.id, e.code, e.version, e.title, e.target_level
-      FROM dcpf.entrustment_decision d JOIN dcpf.epa e ON e.id = d.epa_id
-     WHERE d.owner_id = hand_over_portfolio.person AND d.licensee_id = hand_over_portfolio.licensee
+    SELECT record_id, person, x.table_of, x.row_of, 'epa_id', e.id, e.code, e.version, e.title, e.target_level
+      FROM (SELECT 'portfolio_item_epa', l.item_id, l.epa_id FROM dcpf.portfolio_item_epa l WHERE l.owner_id = hand_over_portfolio.person
+            UNION ALL
+            SELECT 'assessment', a.item_id, a.epa_id FROM dcpf.assessment a WHERE a.owner_id = hand_over_portfolio.person
+            UNION ALL
+            SELECT 'entrustment_decision', d.id, d.epa_id FROM dcpf.entrustment_decision d WHERE d.owner_id = hand_over_portfolio.person
+           ) x(table_of, row_of, epa)
+      JOIN dcpf.epa e ON e.id = x.epa
+     WHERE e.licensee_id = hand_over_portfolio.licensee
     UNION ALL
     SELECT record_id, person, 'msf_round', r.id, 'licensee_id', hand_over_portfolio.licensee, NULL, NULL, licensee_text, NULL
       FROM dcpf.msf_round r
