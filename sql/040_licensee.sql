@@ -94,6 +94,10 @@ CREATE TABLE dcpf.licence (
                        CONSTRAINT licence_status_known CHECK (status IN ('active', 'suspended', 'terminated', 'expired')),
     terminated_on      date,
     termination_reason text,
+    ends_at            timestamptz,
+    retention_grace    interval NOT NULL DEFAULT interval '0'
+                       CONSTRAINT licence_retention_grace_range CHECK (retention_grace BETWEEN interval '0' AND interval '1 year'),
+    handed_over_at     timestamptz,
     created_at         timestamptz NOT NULL DEFAULT now(),
     CONSTRAINT licence_period_ordered CHECK (ends_on IS NULL OR ends_on >= starts_on),
     CONSTRAINT licence_terminated_on_iff_terminated CHECK ((status = 'terminated') = (terminated_on IS NOT NULL)),
@@ -111,24 +115,53 @@ COMMENT ON COLUMN dcpf.licence.seats IS 'number of users licensed, NULL for unli
 COMMENT ON COLUMN dcpf.licence.status IS 'active, suspended, terminated or expired';
 COMMENT ON COLUMN dcpf.licence.terminated_on IS 'date of termination (set exactly when status is terminated)';
 COMMENT ON COLUMN dcpf.licence.termination_reason IS 'why the licence was terminated';
+COMMENT ON COLUMN dcpf.licence.ends_at IS
+    'the exact moment the licence ends (dcpf.end_licence), or ended (dcpf.complete_licence_ends fills it in from ends_on: the start of the next day); NULL: it ends with ends_on, or not at all';
+COMMENT ON COLUMN dcpf.licence.retention_grace IS
+    'how long after the licence''s end the retention clock licence_end of the licensee''s own data starts (0 to 1 year; dcpf.end_licence sets it)';
+COMMENT ON COLUMN dcpf.licence.handed_over_at IS
+    'when, after the licence ended, its licensee was left without a licence and every portfolio made with it was handed over (dcpf.complete_licence_ends); NULL: not (yet)';
 COMMENT ON COLUMN dcpf.licence.created_at IS 'when the licence was registered';
+
+-- Whether a licence is in force now: active, begun, not past its last day
+-- nor its exact end. The role gate admits staff only through a licence in
+-- force. (A SQL-standard body: parsed when created, inlined where used.)
+CREATE FUNCTION dcpf.licence_in_force(licence dcpf.licence) RETURNS boolean
+    LANGUAGE sql STABLE PARALLEL SAFE
+RETURN licence.status = 'active' AND licence.starts_on <= current_date
+       AND (licence.ends_on IS NULL OR licence.ends_on >= current_date)
+       AND (licence.ends_at IS NULL OR licence.ends_at > now());
+COMMENT ON FUNCTION dcpf.licence_in_force(dcpf.licence) IS
+    'whether the licence is in force now: active, begun (starts_on), not past its last day (ends_on) nor its exact end (ends_at); the role gate admits staff only through a licence in force';
+
+-- When a licence ends or ended: its exact end, else the day it was
+-- terminated, else the start of the day after its last day (in the
+-- session's time zone); NULL while it has no end.
+CREATE FUNCTION dcpf.licence_ends_at(licence dcpf.licence) RETURNS timestamptz
+    LANGUAGE sql STABLE PARALLEL SAFE
+RETURN coalesce(licence.ends_at, licence.terminated_on::timestamptz, (licence.ends_on + 1)::timestamptz);
+COMMENT ON FUNCTION dcpf.licence_ends_at(dcpf.licence) IS
+    'when the licence ends or ended: ends_at, else the start of terminated_on, else the start of the day after ends_on (dates read in the session''s time zone); NULL while it has no end';
 
 -- The start of the retention clock "licence end" of a licensee's own data
 -- (issue 8, doc/reference/retention.md): when the last of its licences
--- ended. NULL while one is in force, suspended or yet to start, and for a
--- licensee that never had one. The one place that says when a licensee's
--- licences have ended; dcpf.end_licence sets what it reads.
+-- ended, plus that licence's grace period. NULL while one is in force,
+-- suspended or yet to start (not past its end), and for a licensee that
+-- never had one. The one place that says when a licensee's licences have
+-- ended; dcpf.end_licence sets the exact end and the grace it reads.
 CREATE FUNCTION dcpf.licence_end_clock(licensee uuid) RETURNS timestamptz
     LANGUAGE sql STABLE
     SET search_path = pg_catalog, pg_temp
 BEGIN ATOMIC
     SELECT CASE WHEN count(*) = 0 THEN NULL
-                WHEN bool_or(l.status IN ('active', 'suspended') AND (l.ends_on IS NULL OR l.ends_on >= current_date)) THEN NULL
-                ELSE max(coalesce(l.terminated_on, l.ends_on + 1))::timestamptz
+                WHEN bool_or(l.status IN ('active', 'suspended') AND (l.ends_on IS NULL OR l.ends_on >= current_date)
+                             AND (l.ends_at IS NULL OR l.ends_at > now())) THEN NULL
+                ELSE max(dcpf.licence_ends_at(l) + l.retention_grace)
            END
       FROM dcpf.licence l
      WHERE l.licensee_id = licence_end_clock.licensee;
 END;
 COMMENT ON FUNCTION dcpf.licence_end_clock(uuid) IS
-    'when the last licence of the licensee ended (the start of the retention clock licence_end), or NULL while one is in force, suspended or yet to start, or when it never had one; owner only';
+    'when the last licence of the licensee ended plus its grace period (the start of the retention clock licence_end), or NULL while one is in force, suspended or yet to start, or when it never had one; owner only';
 REVOKE ALL ON FUNCTION dcpf.licence_end_clock(uuid) FROM PUBLIC;
+REVOKE ALL ON FUNCTION dcpf.licence_in_force(dcpf.licence), dcpf.licence_ends_at(dcpf.licence) FROM PUBLIC;

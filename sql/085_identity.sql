@@ -95,17 +95,16 @@ BEGIN
                       AND m.valid_from <= now() AND (m.valid_until IS NULL OR m.valid_until > now())) THEN
         RETURN 'no_membership';
     END IF;
-    -- the role is used through the licensee's active licences; each product's
+    -- the role is used through the licensee's licences in force (active,
+    -- begun, not past their last day nor their exact end); each product's
     -- EURA in force for the role must have been accepted
     IF NOT EXISTS (SELECT 1 FROM dcpf.licence l
-                    WHERE l.licensee_id = role_gate.licensee AND l.status = 'active'
-                      AND l.starts_on <= current_date AND (l.ends_on IS NULL OR l.ends_on >= current_date)) THEN
+                    WHERE l.licensee_id = role_gate.licensee AND dcpf.licence_in_force(l)) THEN
         RETURN 'no_licence';
     END IF;
     SELECT p.code INTO product_without_agreement
       FROM dcpf.licence l JOIN dcpf.product p ON p.id = l.product_id
-     WHERE l.licensee_id = role_gate.licensee AND l.status = 'active'
-       AND l.starts_on <= current_date AND (l.ends_on IS NULL OR l.ends_on >= current_date)
+     WHERE l.licensee_id = role_gate.licensee AND dcpf.licence_in_force(l)
        AND dcpf.current_role_agreement(p.id, role_gate.role) IS NULL
      ORDER BY p.code LIMIT 1;
     IF product_without_agreement IS NOT NULL THEN
@@ -115,8 +114,7 @@ BEGIN
       INTO agreement_to_accept
       FROM dcpf.licence l JOIN dcpf.product p ON p.id = l.product_id
       JOIN dcpf.role_agreement a ON a.id = dcpf.current_role_agreement(p.id, role_gate.role)
-     WHERE l.licensee_id = role_gate.licensee AND l.status = 'active'
-       AND l.starts_on <= current_date AND (l.ends_on IS NULL OR l.ends_on >= current_date)
+     WHERE l.licensee_id = role_gate.licensee AND dcpf.licence_in_force(l)
        AND NOT EXISTS (SELECT 1 FROM dcpf.role_agreement_acceptance x
                         WHERE x.agreement_id = a.id AND x.person_id = role_gate.person)
      ORDER BY p.code LIMIT 1;
@@ -127,7 +125,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION dcpf.role_gate(uuid, uuid, text) IS
-    'whether a person may act in a licensee and role now (or, with both NULL, as the person alone): ok, or what is missing (unknown_person, deactivated, no_membership, no_licence, no_agreement:<product>, not_accepted:<agreement>); used by dcpf.act_as and dcpf.authenticate';
+    'whether a person may act in a licensee and role now (or, with both NULL, as the person alone): ok, or what is missing (unknown_person, deactivated, no_membership, no_licence: none in force, see dcpf.licence_in_force; no_agreement:<product>, not_accepted:<agreement>); used by dcpf.act_as and dcpf.authenticate';
 REVOKE EXECUTE ON FUNCTION dcpf.role_gate(uuid, uuid, text) FROM PUBLIC;
 
 -- A verified token is cached for a few seconds (dcpf.token_cache_seconds).
@@ -150,13 +148,17 @@ BEGIN ATOMIC
          WHERE l.licensee_id = role_gate_holds_until.licensee AND d IS NOT NULL
            AND d::timestamptz - interval '1 day' > now()
         UNION ALL
+        -- a licence of the licensee reaches its exact end (dcpf.end_licence)
+        SELECT l.ends_at FROM dcpf.licence l
+         WHERE l.licensee_id = role_gate_holds_until.licensee AND l.ends_at > now()
+        UNION ALL
         -- a new version of an agreement for the role comes into force
         SELECT a.effective_from FROM dcpf.role_agreement a
          WHERE a.role_code = role_gate_holds_until.role AND a.effective_from > now()
     ) AS upcoming(t);
 END;
 COMMENT ON FUNCTION dcpf.role_gate_holds_until(uuid, uuid, text) IS
-    'the earliest future moment at which dcpf.role_gate may answer differently by the clock alone (a membership ends, a licence starts or ends, an agreement version comes into force), or NULL; a cached token never outlives it';
+    'the earliest future moment at which dcpf.role_gate may answer differently by the clock alone (a membership ends, a licence starts, ends or reaches its exact end, an agreement version comes into force), or NULL; a cached token never outlives it';
 REVOKE EXECUTE ON FUNCTION dcpf.role_gate_holds_until(uuid, uuid, text) FROM PUBLIC;
 
 CREATE FUNCTION dcpf.act_as(person uuid, licensee uuid, role text, reason text, session_scope boolean DEFAULT false)

@@ -40,7 +40,8 @@ INSERT INTO dcpf.audit_action (code, description) VALUES
     ('key_shredded',     'a data key was destroyed (crypto-shredding)'),
     ('audit_read',       'the audit trail was read'),
     ('erase',            'a person was erased (dcpf.erase_person): the tombstone was written'),
-    ('breach',           'a data breach was recorded in the breach register, or a person was found affected by one (dcpf.breach, dcpf.breach_subject)');
+    ('breach',           'a data breach was recorded in the breach register, or a person was found affected by one (dcpf.breach, dcpf.breach_subject)'),
+    ('hand_over',        'a portfolio was handed over to its professional when the last licence of the licensee it was made with ended (dcpf.handover)');
 
 CREATE TABLE dcpf.audit_event (
     id                bigint NOT NULL,
@@ -48,7 +49,8 @@ CREATE TABLE dcpf.audit_event (
     xact_id           xid8 NOT NULL,
     action            text NOT NULL CONSTRAINT audit_event_action_known CHECK (action IN (
                           'create', 'update', 'delete', 'read', 'export', 'print', 'login', 'act_as',
-                          'accept_agreement', 'grant', 'consent', 'key_created', 'key_shredded', 'audit_read', 'erase', 'breach', 'restrict')),
+                          'accept_agreement', 'grant', 'consent', 'key_created', 'key_shredded', 'audit_read', 'erase', 'breach', 'restrict',
+                          'hand_over')),
     outcome           text NOT NULL CONSTRAINT audit_event_outcome_known CHECK (outcome IN ('success', 'failure', 'denied')),
     actor_person      uuid,
     actor_method      text,

@@ -42,6 +42,21 @@ COMMENT ON FUNCTION dcpf.verified_person() IS
     'dcpf.current_person(), or 42501 "no verified identity" when there is none; owner only: the functions that act for a person start with it';
 REVOKE ALL ON FUNCTION dcpf.verified_person() FROM PUBLIC;
 
+-- The licence-end hand-over (sql/247_licence_end.sql) detaches a portfolio
+-- from a licensee whose last licence ended: its function sets
+-- dcpf.restriction_exemption to 'handover' (which only dcpf's own
+-- functions can), and the portfolio's triggers then let exactly that
+-- change through: an item's context, its links to the licensee's
+-- curriculum, an assessment's EPA, an entrustment decision's programme.
+CREATE FUNCTION dcpf.handing_over() RETURNS boolean
+    LANGUAGE sql STABLE PARALLEL SAFE
+RETURN coalesce(pg_catalog.current_setting('dcpf.restriction_exemption', true) = 'handover', false);
+COMMENT ON FUNCTION dcpf.handing_over() IS
+    'true while the licence-end hand-over runs (dcpf.restriction_exemption is handover, set only by dcpf''s own functions): the portfolio''s triggers then let a portfolio be detached from its licensee; owner only';
+REVOKE ALL ON FUNCTION dcpf.handing_over() FROM PUBLIC;
+-- (dcpf.entrustment_decision_check runs as the caller)
+GRANT EXECUTE ON FUNCTION dcpf.handing_over() TO dcpf_app;
+
 -- The free-text policy on text about to be stored: false when it holds no
 -- BSN or card number; true when it does and the licensee flags; 23514 when
 -- it does and the licensee refuses (the default, and for no licensee).
@@ -101,8 +116,10 @@ CREATE TABLE dcpf.portfolio_item (
     signed_by      uuid REFERENCES dcpf.person (id),
     locked_at      timestamptz,
     possibly_patient_data boolean NOT NULL DEFAULT false,
+    handed_over_at timestamptz,
     created_at     timestamptz NOT NULL DEFAULT now(),
     updated_at     timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT portfolio_item_handed_over_detached CHECK (handed_over_at IS NULL OR licensee_id IS NULL),
     CONSTRAINT portfolio_item_programme_fk FOREIGN KEY (programme_id, licensee_id)
         REFERENCES dcpf.programme (id, licensee_id),
     CONSTRAINT portfolio_item_programme_needs_licensee CHECK (programme_id IS NULL OR licensee_id IS NOT NULL),
@@ -140,6 +157,8 @@ COMMENT ON COLUMN dcpf.portfolio_item.signed_by IS 'who signed it; NULL when som
 COMMENT ON COLUMN dcpf.portfolio_item.locked_at IS 'when it was locked';
 COMMENT ON COLUMN dcpf.portfolio_item.possibly_patient_data IS
     'set by the server when its title or body holds a citizen service number or a payment card number and the licensee''s free_text_policy is flag';
+COMMENT ON COLUMN dcpf.portfolio_item.handed_over_at IS
+    'when the item was handed over to its owner because the last licence of its licensee ended (dcpf.handover): from then on it belongs to no licensee, and an assessor asked in that licensee''s context reads it no more; NULL: not handed over';
 COMMENT ON COLUMN dcpf.portfolio_item.created_at IS 'when it was made';
 COMMENT ON COLUMN dcpf.portfolio_item.updated_at IS 'when it last changed';
 
@@ -176,6 +195,7 @@ BEGIN
         NEW.signed_at := NULL;
         NEW.signed_by := NULL;
         NEW.locked_at := NULL;
+        NEW.handed_over_at := NULL;
         IF NEW.membership_id IS NOT NULL THEN
             SELECT * INTO m FROM dcpf.membership WHERE id = NEW.membership_id;
             IF m.person_id IS DISTINCT FROM NEW.owner_id
@@ -197,9 +217,22 @@ BEGIN
                       DETAIL = format('Person %s was never placed in programme %s.', NEW.owner_id, NEW.programme_id);
         END IF;
     ELSE
+        -- the licence-end hand-over: the item leaves its licensee's context
+        -- (membership, licensee, programme) whatever its status, is marked
+        -- handed over, and nothing else changes
+        IF dcpf.handing_over() AND NEW.membership_id IS NULL AND NEW.licensee_id IS NULL AND NEW.programme_id IS NULL
+           AND OLD.handed_over_at IS NULL AND NEW.handed_over_at IS NOT NULL
+           AND (NEW.id, NEW.owner_id, NEW.item_type, NEW.title, NEW.body_encrypted, NEW.occurred_on, NEW.status, NEW.submitted_at,
+                NEW.signed_at, NEW.signed_by, NEW.locked_at, NEW.possibly_patient_data, NEW.created_at)
+               IS NOT DISTINCT FROM
+               (OLD.id, OLD.owner_id, OLD.item_type, OLD.title, OLD.body_encrypted, OLD.occurred_on, OLD.status, OLD.submitted_at,
+                OLD.signed_at, OLD.signed_by, OLD.locked_at, OLD.possibly_patient_data, OLD.created_at) THEN
+            RETURN NEW;
+        END IF;
         IF NEW.id <> OLD.id OR NEW.owner_id <> OLD.owner_id OR NEW.item_type <> OLD.item_type
            OR NEW.membership_id IS DISTINCT FROM OLD.membership_id OR NEW.licensee_id IS DISTINCT FROM OLD.licensee_id
-           OR NEW.programme_id IS DISTINCT FROM OLD.programme_id OR NEW.created_at <> OLD.created_at THEN
+           OR NEW.programme_id IS DISTINCT FROM OLD.programme_id OR NEW.created_at <> OLD.created_at
+           OR NEW.handed_over_at IS DISTINCT FROM OLD.handed_over_at THEN
             RAISE EXCEPTION 'a portfolio item''s owner, type and context are fixed'
                 USING ERRCODE = 'feature_not_supported',
                       DETAIL = format('Item %s.', OLD.id),
@@ -259,7 +292,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION dcpf.portfolio_item_check() IS
-    'trigger: an item starts as a draft in a current membership of its owner (and a programme they were placed in); owner, type and context never change; status moves only draft -> submitted -> signed -> locked (or submitted -> draft); only a draft is edited; a locked item never changes; its title and body are scanned for BSNs and card numbers, refused or flagged per the licensee''s free_text_policy (SECURITY DEFINER: it must see the membership and decrypt the body)';
+    'trigger: an item starts as a draft in a current membership of its owner (and a programme they were placed in); owner, type and context never change (but the licence-end hand-over detaches it from its licensee, dcpf.handing_over); status moves only draft -> submitted -> signed -> locked (or submitted -> draft); only a draft is edited; a locked item never changes; its title and body are scanned for BSNs and card numbers, refused or flagged per the licensee''s free_text_policy (SECURITY DEFINER: it must see the membership and decrypt the body)';
 -- named to fire after portfolio_item_sealed (BEFORE triggers fire in name
 -- order): the ciphertext is checked before the body is scanned
 CREATE TRIGGER portfolio_item_state BEFORE INSERT OR UPDATE ON dcpf.portfolio_item
@@ -309,6 +342,9 @@ BEGIN
     IF TG_OP = 'DELETE' AND item.id IS NULL THEN
         RETURN OLD;         -- the item itself is being deleted (erasure): its links go with it
     END IF;
+    IF TG_OP = 'DELETE' AND dcpf.handing_over() THEN
+        RETURN OLD;         -- the licence-end hand-over takes the links to the licensee's curriculum (kept as dcpf.handover_reference)
+    END IF;
     IF item.status IS DISTINCT FROM 'draft' THEN
         RAISE EXCEPTION 'only a draft''s links can change'
             USING ERRCODE = 'object_not_in_prerequisite_state',
@@ -343,7 +379,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION dcpf.portfolio_link_check() IS
-    'trigger: an item''s competency and EPA links change only while it is a draft, are never updated, link a competency of the platform or the item''s licensee and an EPA of the item''s programme, and carry the item''s owner (SECURITY DEFINER: it must see the item and the curriculum)';
+    'trigger: an item''s competency and EPA links change only while it is a draft (or are removed by the licence-end hand-over), are never updated, link a competency of the platform or the item''s licensee and an EPA of the item''s programme, and carry the item''s owner (SECURITY DEFINER: it must see the item and the curriculum)';
 CREATE TRIGGER portfolio_item_competency_check BEFORE INSERT OR UPDATE OR DELETE ON dcpf.portfolio_item_competency
     FOR EACH ROW EXECUTE FUNCTION dcpf.portfolio_link_check();
 CREATE TRIGGER portfolio_item_epa_check BEFORE INSERT OR UPDATE OR DELETE ON dcpf.portfolio_item_epa
@@ -445,7 +481,7 @@ CREATE VIEW dcpf.portfolio_item_decrypted WITH (security_invoker = true, securit
 SELECT p.id, p.owner_id, p.membership_id, p.licensee_id, p.programme_id, p.item_type, p.title,
        dcpf.decrypt_text(p.body_encrypted, 'portfolio_item', 'body', p.id, p.owner_id, true) AS body,
        p.occurred_on, p.status, p.submitted_at, p.signed_at, p.signed_by, p.locked_at, p.possibly_patient_data,
-       p.created_at, p.updated_at
+       p.created_at, p.updated_at, p.handed_over_at
   FROM dcpf.portfolio_item p;
 COMMENT ON VIEW dcpf.portfolio_item_decrypted IS
     'portfolio items with their body decrypted, for their owner (security_invoker: the caller''s row-level security applies; only the owner may decrypt a body; NULL once the owner''s key is shredded)';

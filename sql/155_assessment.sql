@@ -89,6 +89,14 @@ BEGIN
         IF NEW.item_id <> OLD.item_id OR NEW.owner_id <> OLD.owner_id OR NEW.created_at <> OLD.created_at THEN
             RAISE EXCEPTION 'an assessment''s item is fixed' USING ERRCODE = 'feature_not_supported';
         END IF;
+        -- the licence-end hand-over takes the EPA of the licensee's curriculum
+        -- (kept as dcpf.handover_reference), and nothing else
+        IF dcpf.handing_over() AND NEW.epa_id IS NULL
+           AND (NEW.instrument, NEW.assessor_id, NEW.entrustment_level, NEW.strengths_encrypted, NEW.improvements_encrypted, NEW.assessed_at)
+               IS NOT DISTINCT FROM
+               (OLD.instrument, OLD.assessor_id, OLD.entrustment_level, OLD.strengths_encrypted, OLD.improvements_encrypted, OLD.assessed_at) THEN
+            RETURN NEW;
+        END IF;
         IF (NEW.instrument, NEW.assessor_id, NEW.epa_id) IS DISTINCT FROM (OLD.instrument, OLD.assessor_id, OLD.epa_id)
            AND item.status <> 'draft' THEN
             RAISE EXCEPTION 'only a draft assessment''s instrument, assessor and EPA can change'
@@ -114,7 +122,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION dcpf.assessment_check() IS
-    'trigger: an assessment belongs to a draft item of type assessment and is made unassessed; its instrument, assessor and EPA (of the item''s programme) change only while a draft; it is assessed only while submitted, and never changes once assessed (SECURITY DEFINER: it must see the item and the curriculum)';
+    'trigger: an assessment belongs to a draft item of type assessment and is made unassessed; its instrument, assessor and EPA (of the item''s programme) change only while a draft (but the licence-end hand-over takes the EPA); it is assessed only while submitted, and never changes once assessed (SECURITY DEFINER: it must see the item and the curriculum)';
 CREATE TRIGGER assessment_state BEFORE INSERT OR UPDATE ON dcpf.assessment
     FOR EACH ROW EXECUTE FUNCTION dcpf.assessment_check();
 

@@ -248,9 +248,11 @@ RETURN CASE
     -- nothing of a person whose processing is restricted (or account deactivated)
     WHEN dcpf.processing_restricted((SELECT i.owner_id FROM dcpf.portfolio_item i WHERE i.id = item_permission.item))
     THEN NULL
-    -- the assessor named in a submitted (or later) assessment assesses it
+    -- the assessor named in a submitted (or later) assessment assesses it,
+    -- until the item is handed over (its licensee's last licence ended)
     WHEN EXISTS (SELECT FROM dcpf.assessment a JOIN dcpf.portfolio_item i ON i.id = a.item_id
-                  WHERE a.item_id = item_permission.item AND a.assessor_id = dcpf.current_person() AND i.status <> 'draft')
+                  WHERE a.item_id = item_permission.item AND a.assessor_id = dcpf.current_person() AND i.status <> 'draft'
+                    AND i.handed_over_at IS NULL)
     THEN 'assess'
     ELSE (ARRAY['read', 'comment', 'assess'])[greatest(
     -- the other party of a conversation, and the issuer asked for a competency
@@ -280,7 +282,7 @@ RETURN CASE
                                AND m.valid_from <= now() AND (m.valid_until IS NULL OR m.valid_until > now()))))))]
     END;
 COMMENT ON FUNCTION dcpf.item_permission(uuid) IS
-    'the most the verified identity may do with the item: nothing (NULL) while processing of its owner''s data is restricted or their account deactivated; else assess when it is the named assessor of the submitted (or later) assessment; else the most of: comment while it is the other party of the submitted conversation or the issuer asked for the submitted competency declaration, and what current, unrevoked shares give (read, comment, assess); or NULL (also for one''s own items, which are read directly). A role share holds while the identity acts in that role of that licensee (and programme) and the owner is a current member of the licensee';
+    'the most the verified identity may do with the item: nothing (NULL) while processing of its owner''s data is restricted or their account deactivated; else assess when it is the named assessor of the submitted (or later) assessment not handed over; else the most of: comment while it is the other party of the submitted conversation or the issuer asked for the submitted competency declaration, and what current, unrevoked shares give (read, comment, assess); or NULL (also for one''s own items, which are read directly). A role share holds while the identity acts in that role of that licensee (and programme) and the owner is a current member of the licensee';
 REVOKE ALL ON FUNCTION dcpf.item_permission(uuid) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION dcpf.item_permission(uuid) TO dcpf_app;
 

@@ -9,9 +9,9 @@
 CREATE TABLE dcpf.entrustment_decision (
     id            uuid PRIMARY KEY DEFAULT gen_random_uuid(),
     owner_id      uuid NOT NULL REFERENCES dcpf.person (id) ON DELETE CASCADE,
-    licensee_id   uuid NOT NULL,
-    programme_id  uuid NOT NULL,
-    epa_id        uuid NOT NULL REFERENCES dcpf.epa (id),
+    licensee_id   uuid,
+    programme_id  uuid,
+    epa_id        uuid REFERENCES dcpf.epa (id),
     level         dcpf.entrustment_level NOT NULL,
     decided_by    uuid REFERENCES dcpf.person (id) ON DELETE SET NULL,
     decided_on    date NOT NULL,
@@ -22,6 +22,9 @@ CREATE TABLE dcpf.entrustment_decision (
     created_at    timestamptz NOT NULL DEFAULT now(),
     CONSTRAINT entrustment_decision_programme_fk FOREIGN KEY (programme_id, licensee_id)
         REFERENCES dcpf.programme (id, licensee_id),
+    -- all three go when the licence-end hand-over detaches the decision
+    CONSTRAINT entrustment_decision_context_complete
+        CHECK ((licensee_id IS NULL) = (programme_id IS NULL) AND (programme_id IS NULL) = (epa_id IS NULL)),
     CONSTRAINT entrustment_decision_not_own CHECK (decided_by IS DISTINCT FROM owner_id),
     CONSTRAINT entrustment_decision_revocation_complete
         CHECK ((revoked_at IS NULL) = (revoke_reason IS NULL) AND (revoked_at IS NOT NULL OR revoked_by IS NULL))
@@ -32,9 +35,9 @@ COMMENT ON TABLE dcpf.entrustment_decision IS
     'an entrustment decision (bekwaamverklaring): a trainee entrusted with an EPA of their programme at a level, by a programme director, on evidence from the portfolio; revocable, never changed';
 COMMENT ON COLUMN dcpf.entrustment_decision.id IS 'decision identifier';
 COMMENT ON COLUMN dcpf.entrustment_decision.owner_id IS 'the trainee entrusted (whose portfolio keeps it)';
-COMMENT ON COLUMN dcpf.entrustment_decision.licensee_id IS 'the programme''s licensee';
-COMMENT ON COLUMN dcpf.entrustment_decision.programme_id IS 'the programme of the EPA';
-COMMENT ON COLUMN dcpf.entrustment_decision.epa_id IS 'the EPA (version) entrusted';
+COMMENT ON COLUMN dcpf.entrustment_decision.licensee_id IS 'the programme''s licensee; NULL once handed over to the trainee (its last licence ended)';
+COMMENT ON COLUMN dcpf.entrustment_decision.programme_id IS 'the programme of the EPA; NULL once handed over (dcpf.handover_reference keeps its code and name)';
+COMMENT ON COLUMN dcpf.entrustment_decision.epa_id IS 'the EPA (version) entrusted; NULL once handed over (dcpf.handover_reference keeps its code, version and title)';
 COMMENT ON COLUMN dcpf.entrustment_decision.level IS 'the level entrusted at (dcpf.entrustment_scale)';
 COMMENT ON COLUMN dcpf.entrustment_decision.decided_by IS 'the programme director who decided';
 COMMENT ON COLUMN dcpf.entrustment_decision.decided_on IS 'the date of the decision';
@@ -49,6 +52,16 @@ CREATE FUNCTION dcpf.entrustment_decision_check() RETURNS trigger
     SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
+    -- the licence-end hand-over takes the licensee, programme and EPA (kept
+    -- as dcpf.handover_reference), revoked or not, and nothing else
+    IF dcpf.handing_over() AND NEW.licensee_id IS NULL AND NEW.programme_id IS NULL AND NEW.epa_id IS NULL
+       AND (NEW.id, NEW.owner_id, NEW.level, NEW.decided_by, NEW.decided_on, NEW.evidence, NEW.created_at,
+            NEW.revoked_at, NEW.revoked_by, NEW.revoke_reason)
+           IS NOT DISTINCT FROM
+           (OLD.id, OLD.owner_id, OLD.level, OLD.decided_by, OLD.decided_on, OLD.evidence, OLD.created_at,
+            OLD.revoked_at, OLD.revoked_by, OLD.revoke_reason) THEN
+        RETURN NEW;
+    END IF;
     IF (NEW.id, NEW.owner_id, NEW.licensee_id, NEW.programme_id, NEW.epa_id, NEW.level, NEW.decided_by, NEW.decided_on,
         NEW.evidence, NEW.created_at)
        IS DISTINCT FROM
@@ -66,7 +79,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION dcpf.entrustment_decision_check() IS
-    'trigger: an entrustment decision changes only by being revoked, once';
+    'trigger: an entrustment decision changes only by being revoked, once (or by the licence-end hand-over, which detaches it from its licensee''s programme and EPA)';
 CREATE TRIGGER entrustment_decision_check BEFORE UPDATE ON dcpf.entrustment_decision
     FOR EACH ROW EXECUTE FUNCTION dcpf.entrustment_decision_check();
 

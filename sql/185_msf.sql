@@ -27,6 +27,8 @@ CREATE TABLE dcpf.msf_round (
     CONSTRAINT msf_round_per_role_within CHECK (min_per_role <= min_respondents)
 );
 CREATE INDEX msf_round_owner_idx ON dcpf.msf_round (owner_id);
+-- the licence-end hand-over finds a licensee's rounds
+CREATE INDEX msf_round_licensee_idx ON dcpf.msf_round (licensee_id) WHERE licensee_id IS NOT NULL;
 COMMENT ON TABLE dcpf.msf_round IS
     'a multisource feedback round of a professional, on one of their feedback items: the questions, the minimum of respondents before results show, and when it closes';
 COMMENT ON COLUMN dcpf.msf_round.id IS 'round identifier';

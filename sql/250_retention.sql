@@ -365,7 +365,9 @@ INSERT INTO dcpf.retention_exempt_table (table_name, reason) VALUES
     ('feedback_request', 'part of a portfolio item: goes with its item (portfolio_content, handed over, never deleted)'),
     ('msf_round', 'part of a portfolio item: goes with its item (portfolio_content, handed over, never deleted)'),
     ('msf_respondent', 'part of a portfolio item: goes with its item (portfolio_content, handed over, never deleted)'),
-    ('msf_response', 'part of a portfolio item: goes with its item (portfolio_content, handed over, never deleted)');
+    ('msf_response', 'part of a portfolio item: goes with its item (portfolio_content, handed over, never deleted)'),
+    ('handover', 'the professional''s record that their portfolio was handed over to them: theirs, kept with the portfolio'),
+    ('handover_reference', 'part of a handed-over portfolio item (what it referred to, by name): goes with its item, never deleted');
 
 -- the clocks the job walks in order, with the row key: a batch starts
 -- right after the last row of the one before, and a dry run counts from

@@ -168,7 +168,7 @@ dcpf_define_gucs(void)
 							   "Lets dcpf's own functions write the rows of a person whose processing is "
 							   "restricted or whose account is deactivated.",
 							   "Set only in the SET clause of dcpf's SECURITY DEFINER functions (erasure, "
-							   "deactivation, retention, reduction), for as long as they run; the check hook "
+							   "deactivation, retention, reduction, handover), for as long as they run; the check hook "
 							   "refuses anyone but the extension's owner. Empty: no exemption.",
 							   &dcpf_restriction_exemption,
 							   "",

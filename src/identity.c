@@ -320,8 +320,8 @@ dcpf_check_role_gate(const pg_uuid_t *person, const pg_uuid_t *licensee, const c
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
 				 errhidestmt(true),
-				 errmsg("identity refused: the licensee holds no active licence"),
-				 errdetail("Roles are used through a licence on a product; none is active today.")));
+				 errmsg("identity refused: the licensee holds no licence in force"),
+				 errdetail("Roles are used through a licence on a product; none is in force now (active, begun, and not past its last day or its end).")));
 	if (strncmp(verdict, "no_agreement:", 13) == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),

@@ -20,7 +20,8 @@
  *
  * A few writes must still reach a frozen person's rows: erasure, the
  * deactivation itself, the person revoking what they shared, the retention
- * purge. The tables that are always exempt (the restriction itself, the
+ * purge, the hand-over of a portfolio when a licensee's last licence ends
+ * (which the portfolio's own triggers also let detach it from the licensee). The tables that are always exempt (the restriction itself, the
  * requests, notices, security logs, keys, consent) say so when they are put
  * under audit (dcpf.audit_table). The rest is the setting
  * dcpf.restriction_exemption: superuser-only, and its check hook accepts a
@@ -71,7 +72,7 @@ static int	nfrozen = 0;
 static bool frozen_callback_registered = false;
 
 /* The values dcpf.restriction_exemption accepts, each an act of dcpf's own code. */
-static const char *const exemption_values[] = {"erasure", "deactivation", "retention", "reduction"};
+static const char *const exemption_values[] = {"erasure", "deactivation", "retention", "reduction", "handover"};
 
 /* Any invalidation of the restriction table (or of everything) empties the cache. */
 static void
@@ -286,7 +287,7 @@ dcpf_restriction_exemption_check(char **newval, void **extra, GucSource source)
 		known |= strcmp(*newval, exemption_values[i]) == 0;
 	if (!known)
 	{
-		GUC_check_errdetail("The exemption names the act it serves: erasure, deactivation, retention or reduction.");
+		GUC_check_errdetail("The exemption names the act it serves: erasure, deactivation, retention, reduction or handover.");
 		return false;
 	}
 	if (source == PGC_S_TEST)

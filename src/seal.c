@@ -16,8 +16,9 @@
  *   - high_id: the sequence's value read before its snapshot. Every number up
  *     to it belongs to a transaction that had its xid before that read.
  *   - pending: those transactions still running at its snapshot (xid below
- *     the next xid read after the sequence), each with the number its events
- *     are known to be above.
+ *     the next xid read after the sequence: the xids the snapshot lists, and
+ *     every xid from its xmax up, which it never lists), each with the
+ *     number its events are known to be above.
  *   - range: the visible events with prev_high_id < id <= high_id, except
  *     those of pending transactions;
  *   - late_ids: the events of transactions pending at seal n-1 and finished

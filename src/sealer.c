@@ -224,6 +224,8 @@ make_seal(int32 max_events, Datum *out)
 	int			nprev = 0;
 	int64		last_value;
 	FullTransactionId next;
+	FullTransactionId xmax;
+	uint64		above;
 	Snapshot	snap;
 	DcpfPending *pending;
 	int			npending = 0;
@@ -268,13 +270,32 @@ make_seal(int32 max_events, Datum *out)
 	next = ReadNextFullTransactionId();
 	snap = RegisterSnapshot(GetLatestSnapshot());
 
-	pending = palloc(sizeof(DcpfPending) * (snap->xcnt + 1));
-	for (i = 0; i < snap->xcnt; i++)
+	/*
+	 * Running at the snapshot: the xids it lists, and every xid from its xmax
+	 * up to next. A snapshot lists no xid at or above its xmax (the latest
+	 * completed xid, plus one): those are running too, or were assigned and
+	 * will commit later, and the snapshot does not see their events either.
+	 */
+	xmax = dcpf_seal_widen_xid(snap->xmax, next);
+	above = FullTransactionIdPrecedes(xmax, next) ? U64FromFullTransactionId(next) - U64FromFullTransactionId(xmax) : 0;
+	if (above > MaxAllocSize / sizeof(DcpfPending) - snap->xcnt - 1)
+		elog(ERROR, "too many transactions started since the audit seal's snapshot");
+	pending = palloc(sizeof(DcpfPending) * (snap->xcnt + above + 1));
+	for (i = 0; i < snap->xcnt + (int) above; i++)
 	{
-		FullTransactionId x = dcpf_seal_widen_xid(snap->xip[i], next);
+		FullTransactionId x;
 		int			j;
 
-		if (!FullTransactionIdPrecedes(x, next))
+		if (i < snap->xcnt)
+			x = dcpf_seal_widen_xid(snap->xip[i], next);
+		else
+		{
+			x = xmax;
+			FullTransactionIdAdvance(&xmax);
+			if (!TransactionIdIsNormal(XidFromFullTransactionId(x)))
+				continue;
+		}
+		if (!FullTransactionIdPrecedes(x, next) || FullTransactionIdEquals(x, GetTopFullTransactionIdIfAny()))
 			continue;
 		pending[npending].xid = x;
 		pending[npending].low = prev_high;	/* started after the last seal's reads */

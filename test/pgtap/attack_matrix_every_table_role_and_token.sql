@@ -327,6 +327,15 @@ INSERT INTO dcpf.msf_response (round_id, owner_id, respondent_role, scores)
 SELECT md5(a.person_id || 'round')::uuid, a.person_id, 'nurse', '{4}' FROM actor a;
 INSERT INTO dcpf.notice (kind, recipient_person_id, subject_id, payload)
 SELECT 'feedback_given', a.person_id, a.person_id, '{}' FROM actor a;
+-- each actor had a portfolio handed over once, by a licensee of their own
+-- name, with what an item referred to (a programme) kept by name
+INSERT INTO dcpf.handover (id, person_id, licensee_id, licensee_name, licence_ended_at, items, requests_withdrawn, shares_ended)
+SELECT md5(a.person_id || 'handover')::uuid, a.person_id, a.licensee_id, 'Matrix Licensee ' || a.tag, now() - interval '1 day', 1, 0, 0
+  FROM actor a;
+INSERT INTO dcpf.handover_reference (handover_id, owner_id, table_name, row_id, column_name, referred_id, code, name)
+SELECT md5(a.person_id || 'handover')::uuid, a.person_id, 'portfolio_item', md5(a.person_id || 'item')::uuid, 'programme_id',
+       md5(a.licensee_id || 'programme')::uuid, 'MX', 'Matrix programme ' || a.tag
+  FROM actor a;
 
 -- where each person belongs (for the matrix's scope), readable by the test roles
 CREATE TEMP TABLE person_home AS
@@ -577,6 +586,13 @@ INSERT INTO table_expectation VALUES
   $$EXISTS (SELECT FROM dcpf.breach_controller c WHERE c.breach_id = t.breach_id AND c.licensee_id = {lic})$$),
  ('subprocessor', NULL, NULL, 'service',
   $$INSERT INTO dcpf.subprocessor (name, service, data_categories, processing_location, country, agreement_reference, agreement_signed_on, valid_from) VALUES ('Forged B.V.', 'A forged service', '{name}', 'Nowhere', 'NL', 'F-1', '2024-01-01', '2024-01-01')$$, NULL);
+-- hand-overs (licence end): the professional's own record, read by them
+-- alone; written only by dcpf's hand-over
+INSERT INTO table_expectation VALUES
+ ('handover', 't.licensee_id', 't.person_id', 'items',
+  $$INSERT INTO dcpf.handover (person_id, licensee_id, licensee_name, licence_ended_at, items, requests_withdrawn, shares_ended) VALUES ('{self}', '{lic}', 'Forged', now(), 0, 0, 0)$$),
+ ('handover_reference', '(SELECT h.licensee_id FROM pg_temp.person_home h WHERE h.person_id = t.owner_id)', 't.owner_id', 'name',
+  $$INSERT INTO dcpf.handover_reference (handover_id, owner_id, table_name, row_id, column_name, referred_id, name) VALUES (md5('{self}' || 'handover')::uuid, '{self}', 'portfolio_item', gen_random_uuid(), 'programme_id', gen_random_uuid(), 'Forged')$$);
 -- a licensee admin grants and ends memberships of its licensee, but not the platform's role
 UPDATE table_expectation SET visible_expr = $$t.role_code <> 'platform_security'$$ WHERE tbl = 'membership';
 
@@ -744,6 +760,10 @@ INSERT INTO op_rule VALUES
  ('msf_respondent', 'UPDATE', '*', 'denied'), ('msf_respondent', 'DELETE', '*', 'denied'),
  ('msf_response', 'SELECT', '*', 'denied'), ('msf_response', 'INSERT', '*', 'denied'),
  ('msf_response', 'UPDATE', '*', 'denied'), ('msf_response', 'DELETE', '*', 'denied'),
+ ('handover', 'SELECT', '*', 'self'), ('handover', 'INSERT', '*', 'denied'),
+ ('handover', 'UPDATE', '*', 'denied'), ('handover', 'DELETE', '*', 'denied'),
+ ('handover_reference', 'SELECT', '*', 'self'), ('handover_reference', 'INSERT', '*', 'denied'),
+ ('handover_reference', 'UPDATE', '*', 'denied'), ('handover_reference', 'DELETE', '*', 'denied'),
  ('notice', 'SELECT', '*', 'self'), ('notice', 'INSERT', '*', 'denied'),
  ('notice', 'UPDATE', '*', 'denied'), ('notice', 'DELETE', '*', 'denied'),
  ('attachment_media_type', 'SELECT', '*', 'all'), ('attachment_media_type', 'INSERT', '*', 'denied'),

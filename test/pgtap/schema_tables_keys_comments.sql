@@ -3,7 +3,7 @@
 -- Sensitive columns are stored encrypted (bytea): their validation lives in
 -- the entry functions, and the *_decrypted views give the values back.
 BEGIN;
-SELECT plan(170);
+SELECT plan(176);
 
 SELECT has_schema('dcpf');
 SELECT tables_are('dcpf', ARRAY[
@@ -20,7 +20,7 @@ SELECT tables_are('dcpf', ARRAY[
     'attachment_media_type', 'portfolio_attachment', 'item_comment', 'purpose', 'consent_event', 'consent', 'web_visit',
     'subject_request', 'personal_data_table', 'personal_data_column', 'legal_hold', 'erasure',
     'subprocessor', 'breach', 'breach_controller', 'breach_subject', 'breach_update',
-    'processing_restriction', 'item_addendum', 'rectification',
+    'processing_restriction', 'item_addendum', 'rectification', 'handover', 'handover_reference',
     'data_category', 'retention_policy', 'retention_source', 'retention_source_clock', 'retention_exempt_table', 'job_run']
     -- the audit trail's monthly partitions come and go with the calendar
     || ARRAY(SELECT c.relname::text FROM pg_class c JOIN pg_inherits i ON i.inhrelid = c.oid
@@ -410,6 +410,21 @@ SELECT fk_ok('dcpf', 'item_addendum', 'item_id', 'dcpf', 'portfolio_item', 'id')
 SELECT fk_ok('dcpf', 'rectification', 'request_id', 'dcpf', 'subject_request', 'id');
 SELECT has_trigger('dcpf', 'item_addendum', 'item_addendum_sealed', 'item_addendum.body_encrypted is sealed');
 SELECT has_trigger('dcpf', 'policy_document', 'policy_document_announce', 'a new policy version is announced (a trigger)');
+-- licence end (sql/247_licence_end.sql)
+SELECT col_type_is('dcpf', 'licence', 'ends_at', 'timestamp with time zone', 'a licence has an exact end (dcpf.end_licence)');
+SELECT col_is_pk('dcpf', 'handover', 'id', 'hand-overs have a uuid primary key');
+SELECT col_is_pk('dcpf', 'handover_reference', ARRAY['table_name', 'row_id', 'column_name', 'referred_id'],
+    'a handed-over reference is kept once per row and column');
+SELECT is_empty($$SELECT c.conrelid::regclass FROM pg_constraint c
+                   WHERE c.contype = 'f' AND c.confrelid IN ('dcpf.licensee'::regclass, 'dcpf.programme'::regclass, 'dcpf.epa'::regclass,
+                                                             'dcpf.competency'::regclass, 'dcpf.membership'::regclass)
+                     AND c.conrelid IN ('dcpf.handover'::regclass, 'dcpf.handover_reference'::regclass)$$,
+    'a hand-over names the licensee and its curriculum by id, not by a key: it outlives the purge of the licensee''s data');
+SELECT col_is_null('dcpf', 'entrustment_decision', 'epa_id', 'an entrustment decision handed over keeps no EPA of the licensee');
+SELECT ok(NOT has_function_privilege('dcpf_app', 'dcpf.end_licence(uuid, timestamptz, text, interval)', 'EXECUTE')
+          AND NOT has_function_privilege('dcpf_maintenance', 'dcpf.end_licence(uuid, timestamptz, text, interval)', 'EXECUTE')
+          AND has_function_privilege('dcpf_maintenance', 'dcpf.complete_licence_ends(integer)', 'EXECUTE'),
+    'only the owner ends a licence; maintenance completes the ends');
 
 -- a non-privileged role sees nothing, even with a grant, until policies exist
 CREATE ROLE dcpf_test_nobody NOLOGIN;
