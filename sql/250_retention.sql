@@ -105,7 +105,7 @@ INSERT INTO dcpf.data_category (code, name, description, decided_by, clock_event
      'the tax retention duty of art. 52 Algemene wet inzake rijksbelastingen (AWR): the administration is kept 7 years', true,
      'dcpf.run_retention', 70),
     ('portfolio_content', 'Portfolio content',
-     'the professional''s portfolio made in the context of a licensee (dcpf.portfolio_item and everything belonging to an item, dcpf.entrustment_decision): never deleted by retention; at the end of the licensee''s licence it is handed over to the professional (dcpf.end_licence), detached from the licensee',
+     'the professional''s portfolio made in the context of a licensee (dcpf.portfolio_item and everything belonging to an item, dcpf.entrustment_decision): never deleted by retention; at the end of the licensee''s licence it is handed over to the professional (dcpf.end_licence, dcpf.complete_licence_ends: the job calls the latter first), detached from the licensee',
      'licensee', '{licence_end}', '{hand_over}', '0',
      'none: the portfolio is the professional''s (privacy statement, clause 13); the term is the grace period after the licence ended before the hand-over', false,
      'dcpf.end_licence', 80),

@@ -372,7 +372,7 @@ BEGIN
     INSERT INTO dcpf.job_run (job, dry_run, max_rows, max_duration, backend_start, progress, state)
     VALUES ('retention', retention_begin.dry_run, retention_begin.max_rows, retention_begin.max_duration,
             (SELECT a.backend_start FROM pg_stat_activity a WHERE a.pid = pg_backend_pid()), prog,
-            jsonb_build_object('tasks', dcpf.retention_tasks(), 'phase', CASE WHEN retention_begin.dry_run THEN 'count' ELSE 'estimate' END,
+            jsonb_build_object('tasks', dcpf.retention_tasks(), 'phase', CASE WHEN retention_begin.dry_run THEN 'count' ELSE 'handover' END,
                                'task', 0, 'size_count', 2000, 'size_act', 500,
                                'act_started', extract(epoch FROM clock_timestamp()), 'noticed', extract(epoch FROM clock_timestamp())))
     RETURNING id INTO new_id;
@@ -388,10 +388,11 @@ GRANT EXECUTE ON FUNCTION dcpf.retention_begin(integer, interval, boolean) TO dc
 -- after each): it records the time the previous step's transaction took and
 -- sizes the next batch from it (about 30 ms a batch), stops at max_duration
 -- or max_rows, and does the next batch of the current task, or up to three
--- more tries at the rows that were locked by others. A run first estimates
--- how many rows it will remove (from the planner, for the progress shown;
--- the exact count is known at the end); a dry run counts instead, exactly,
--- and changes no data. Returns the seconds to pause before the next step
+-- more tries at the rows that were locked by others. A run first completes
+-- the licence ends that have passed (the hand-over of the portfolios, by
+-- dcpf.complete_licence_ends), then estimates how many rows it will remove
+-- (from the planner, for the progress shown; the exact count is known at
+-- the end); a dry run does neither, counts exactly and changes no data. Returns the seconds to pause before the next step
 -- (after a round of rows skipped as locked), or NULL when the run is over.
 -- Runs with the exemption retention (src/restrict.c): a deactivated
 -- person's data past its term is removed like anyone's.
@@ -417,6 +418,9 @@ DECLARE
     retrying    boolean;
     rate        numeric;
     total       jsonb;
+    handed      bigint;
+    handover_done boolean;
+    failures    text;
 BEGIN
     SELECT * INTO r FROM dcpf.job_run j WHERE j.id = run FOR UPDATE;
     IF r.id IS NULL OR r.job <> 'retention' THEN
@@ -449,6 +453,27 @@ BEGIN
     IF (r.max_duration IS NOT NULL AND clock_timestamp() - r.started_at >= r.max_duration)
        OR (phase = 'act' AND r.max_rows IS NOT NULL AND r.rows_done >= r.max_rows) THEN
         done_status := 'stopped';
+    ELSIF phase = 'handover' THEN
+        -- licence ends whose moment has passed are completed first
+        -- (dcpf.complete_licence_ends, sql/247_licence_end.sql): the
+        -- portfolios handed over to their professionals, a batch of persons
+        -- a step, so that the purge finds the licensee's own data only
+        SELECT coalesce(sum(c.portfolios_handed_over), 0), coalesce(bool_and(c.finished OR c.failure IS NOT NULL), true),
+               string_agg(c.failure, '; ' ORDER BY c.ended_licensee)
+          INTO handed, handover_done, failures
+          FROM dcpf.complete_licence_ends(max_persons => 50) c;
+        IF handed > 0 THEN
+            r.progress := dcpf.retention_progress_add(r.progress, 'portfolio_content', 'portfolio_item',
+                                                      jsonb_build_object('handed_over', handed));
+        END IF;
+        IF failures IS NOT NULL THEN
+            r.error := concat_ws(E'\n', r.error, 'portfolio_content, the hand-over at licence end: ' || failures);
+            r.progress := jsonb_set(r.progress, '{portfolio_content,error}', to_jsonb('the hand-over at licence end: ' || failures));
+        END IF;
+        IF handover_done THEN
+            st := st || jsonb_build_object('phase', 'estimate', 'task', 0);
+        END IF;
+        phase := NULL;
     ELSIF phase = 'estimate' THEN
         -- what the run is about to remove, from the planner's estimate of
         -- each task (one a step)
@@ -603,8 +628,9 @@ BEGIN
                 done_status, total ->> 'to_delete', total ->> 'to_pseudonymise', total ->> 'to_hand_over',
                 total ->> 'held', total ->> 'restricted', total ->> 'kept';
         ELSE
-            RAISE NOTICE 'retention %: % rows deleted, % pseudonymised, % left locked, % due for hand-over; kept % by a hold, % by a restriction, % by another record; % s',
-                done_status, total ->> 'deleted', total ->> 'pseudonymised', total ->> 'skipped_locked', total ->> 'to_hand_over',
+            RAISE NOTICE 'retention %: % rows deleted, % pseudonymised, % left locked; % portfolios handed over, % items still due for hand-over; kept % by a hold, % by a restriction, % by another record; % s',
+                done_status, total ->> 'deleted', total ->> 'pseudonymised', total ->> 'skipped_locked',
+                coalesce(total ->> 'handed_over', '0'), total ->> 'to_hand_over',
                 total ->> 'held', total ->> 'restricted', total ->> 'kept',
                 round(extract(epoch FROM r.finished_at - r.started_at)::numeric, 1);
         END IF;

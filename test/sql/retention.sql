@@ -31,13 +31,18 @@ SET timezone = 'UTC';
 INSERT INTO dcpf.licensee (id, name, kind) VALUES ('00000000-0000-4000-8000-00000000a004', 'Kliniek Noord', 'hospital');
 INSERT INTO dcpf.licence (licensee_id, product_id, starts_on, ends_on, status) VALUES
     ('00000000-0000-4000-8000-00000000a004', '00000000-0000-4000-8000-00000000b001', '2015-01-01', '2018-06-30', 'expired');
+-- and one whose licence ended sixty days ago: Huisartsenpost Zuid (...a005)
+INSERT INTO dcpf.licensee (id, name, kind) VALUES ('00000000-0000-4000-8000-00000000a005', 'Huisartsenpost Zuid', 'care_organisation');
+INSERT INTO dcpf.licence (licensee_id, product_id, starts_on, ends_on, status) VALUES
+    ('00000000-0000-4000-8000-00000000a005', '00000000-0000-4000-8000-00000000b001', '2022-01-01', current_date - 61, 'expired');
 INSERT INTO dcpf.billing_profile (licensee_id, address_line1, postcode, city, contact_name, contact_email, payment_method) VALUES
     ('00000000-0000-4000-8000-00000000a001', 'Postbus 1', '7500 AA', 'Enschede', 'Crediteuren', 'facturen@oost.example', 'invoice'),
     ('00000000-0000-4000-8000-00000000a004', 'Postbus 4', '9700 AA', 'Groningen', 'Crediteuren', 'facturen@noord.example', 'invoice');
 -- 401 Anna, 402 Bert, 406 Dirk (deactivated), 407 Eva (restricted), 408 Fay
 -- (held) and 411 Kees, professionals of A; 403 the privacy officer of A,
 -- 404 of B; 405 the platform's security officer; 409 Gijs and 410 Hans,
--- once of Kliniek Noord; 412 Lars, who only ever tried to log in
+-- once of Kliniek Noord; 412 Lars, who only ever tried to log in; 413 Ivo,
+-- of Huisartsenpost Zuid
 INSERT INTO dcpf.person (id, email, surname, initials)
 SELECT ('00000000-0000-4000-8000-000000000' || v.n)::uuid, v.email, v.surname, 'X.'
   FROM (VALUES ('401', 'anna@oost.example', 'Anna'), ('402', 'bert@oost.example', 'Bert'),
@@ -45,7 +50,8 @@ SELECT ('00000000-0000-4000-8000-000000000' || v.n)::uuid, v.email, v.surname, '
                ('405', 'security@vrest.example', 'Veilig'), ('406', 'dirk@oost.example', 'Dirk'),
                ('407', 'eva@oost.example', 'Eva'), ('408', 'fay@oost.example', 'Fay'),
                ('409', 'gijs@noord.example', 'Gijs'), ('410', 'hans@noord.example', 'Hans'),
-               ('411', 'kees@oost.example', 'Kees'), ('412', 'lars@oost.example', 'Lars')) v(n, email, surname);
+               ('411', 'kees@oost.example', 'Kees'), ('412', 'lars@oost.example', 'Lars'),
+               ('413', 'ivo@zuid.example', 'Ivo')) v(n, email, surname);
 INSERT INTO dcpf.membership (id, person_id, licensee_id, role_code, valid_from, valid_until)
 SELECT ('00000000-0000-4000-8000-00000000e' || v.m)::uuid, ('00000000-0000-4000-8000-000000000' || v.p)::uuid,
        ('00000000-0000-4000-8000-00000000' || v.l)::uuid, v.role, v.from_, v.until_
@@ -63,7 +69,8 @@ SELECT ('00000000-0000-4000-8000-00000000e' || v.m)::uuid, ('00000000-0000-4000-
                ('411', '409', 'a004', 'professional', '2016-01-01', NULL),
                ('412', '410', 'a004', 'professional', '2016-01-01', '2018-06-30'),
                ('413', '410', 'a004', 'supervisor', '2016-01-01', NULL),
-               ('414', '411', 'a001', 'professional', now() - interval '5 years', NULL)) v(m, p, l, role, from_, until_);
+               ('414', '411', 'a001', 'professional', now() - interval '5 years', NULL),
+               ('415', '413', 'a005', 'professional', now() - interval '2 years', NULL)) v(m, p, l, role, from_, until_);
 \i test/sql/include/accept_euras.sql
 -- Bert as supervisor in a programme of A, until three years ago
 INSERT INTO dcpf.programme (id, licensee_id, code, name, kind) VALUES
@@ -218,7 +225,8 @@ SELECT * FROM pg_temp.counts(:'dry_report');
 
 -- ---------------------------------------------------------------------------
 -- The run, by the maintenance role: the defaults (created, membership_end,
--- licence_end, consent_withdrawn, request_closed; delete and hand_over)
+-- licence_end, consent_withdrawn, request_closed; delete and hand_over,
+-- the hand-over completed first)
 -- ---------------------------------------------------------------------------
 SET client_min_messages = warning;
 SET ROLE dcpf_test_ret_maint;
@@ -247,9 +255,12 @@ SELECT count(*) AS programme_places FROM dcpf.programme_member;
 SELECT right(id::text, 2) AS request, details IS NOT NULL AS has_details FROM dcpf.subject_request ORDER BY 1;
 SELECT count(*) AS rectifications FROM dcpf.rectification;
 SELECT l.name AS billed FROM dcpf.billing_profile b JOIN dcpf.licensee l ON l.id = b.licensee_id ORDER BY 1;
--- the portfolio is never deleted: Gijs's item of Kliniek Noord is due for
--- hand-over (dcpf.end_licence), and there
-SELECT count(*) AS portfolio_items FROM dcpf.portfolio_item;
+-- the portfolio is never deleted: the run first completed the licence ends
+-- that had passed (dcpf.complete_licence_ends), so Gijs's item of Kliniek
+-- Noord is handed over to him, detached from it (and his membership there,
+-- which it named, could go); the dry run had counted it due
+SELECT p.surname, i.licensee_id IS NULL AS detached, i.membership_id IS NULL AS no_membership
+  FROM dcpf.portfolio_item i JOIN dcpf.person p ON p.id = i.owner_id ORDER BY 1;
 -- the access log's cut-off: the oldest moment every policy lets go of
 SELECT (:'run1_report'::jsonb #>> '{categories,access_log,cutoff}')::timestamptz BETWEEN now() - interval '5 years 1 hour' AND now() - interval '5 years' AS cutoff_five_years_back,
        :'run1_report'::jsonb #> '{categories,access_log,dispatched}' AS dispatched_by_aud_at_the_merge;
@@ -327,7 +338,8 @@ SELECT coalesce(p.surname, 'unknown') AS who, count(*) AS attempts FROM dcpf.log
 SELECT count(*) AS visits, count(*) FILTER (WHERE person_id IS NOT NULL) AS with_person, count(*) FILTER (WHERE consented) AS consented,
        count(*) FILTER (WHERE visited_at = date_trunc('hour', visited_at, 'UTC')) AS to_the_hour FROM dcpf.web_visit;
 SELECT right(m.id::text, 3) AS membership, p.surname, l.name AS licensee FROM dcpf.membership m
-  JOIN dcpf.person p ON p.id = m.person_id JOIN dcpf.licensee l ON l.id = m.licensee_id WHERE l.name = 'Kliniek Noord' ORDER BY 1;
+  JOIN dcpf.person p ON p.id = m.person_id JOIN dcpf.licensee l ON l.id = m.licensee_id
+ WHERE l.name IN ('Kliniek Noord', 'Huisartsenpost Zuid') ORDER BY 1;
 SELECT right(id::text, 2) AS request, details IS NOT NULL AS has_details, status FROM dcpf.subject_request ORDER BY 1;
 
 -- a hold in one category keeps nothing of another; lifted, its rows go
