@@ -32,6 +32,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
+#include "access/htup_details.h"
 #include "access/transam.h"
 #include "access/xact.h"
 #include "catalog/pg_type_d.h"
@@ -151,22 +152,58 @@ dcpf_seal_column_map(TupleDesc desc, int *map)
 	}
 }
 
+/* A uuid as the canonical line writes it: quoted, lower-case hex in 8-4-4-4-12 groups (as uuid_out). */
+static void
+append_uuid(StringInfo buf, Datum d)
+{
+	static const char digits[] = "0123456789abcdef";
+	const unsigned char *u = DatumGetUUIDP(d)->data;
+	char		out[38];
+	int			k = 0;
+	int			i;
+
+	out[k++] = '"';
+	for (i = 0; i < UUID_LEN; i++)
+	{
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			out[k++] = '-';
+		out[k++] = digits[u[i] >> 4];
+		out[k++] = digits[u[i] & 15];
+	}
+	out[k++] = '"';
+	appendBinaryStringInfo(buf, out, k);
+}
+
 /*
  * The canonical line of an event: {"id":…,"occurred_at":…,…} with every
- * column in table order, no spaces, NULL as null. What is hashed.
+ * column in table order, no spaces, NULL as null. What is hashed. The row is
+ * deformed once (a column at a time would walk the row from its start for
+ * each one).
  */
 void
 dcpf_seal_event_line(HeapTuple tup, TupleDesc desc, const int *map, StringInfo buf)
 {
+	Datum		values[DCPF_SEAL_MAX_ATTS];
+	bool		nulls[DCPF_SEAL_MAX_ATTS];
+	bool		deformed = desc->natts <= DCPF_SEAL_MAX_ATTS;
 	int			i;
 
+	if (deformed)
+		heap_deform_tuple(tup, desc, values, nulls);
 	appendStringInfoChar(buf, '{');
 	for (i = 0; i < DCPF_AUDIT_NCOLUMNS; i++)
 	{
 		Form_pg_attribute att = TupleDescAttr(desc, map[i]);
 		bool		isnull;
-		Datum		d = heap_getattr(tup, map[i] + 1, desc, &isnull);
+		Datum		d;
 
+		if (deformed)
+		{
+			d = values[map[i]];
+			isnull = nulls[map[i]];
+		}
+		else
+			d = heap_getattr(tup, map[i] + 1, desc, &isnull);
 		if (i > 0)
 			appendStringInfoChar(buf, ',');
 		escape_json(buf, dcpf_audit_column_names[i]);
@@ -188,7 +225,7 @@ dcpf_seal_event_line(HeapTuple tup, TupleDesc desc, const int *map, StringInfo b
 				appendStringInfo(buf, "\"" UINT64_FORMAT "\"", U64FromFullTransactionId(DatumGetFullTransactionId(d)));
 				break;
 			case UUIDOID:
-				escape_json(buf, DatumGetCString(DirectFunctionCall1(uuid_out, d)));
+				append_uuid(buf, d);
 				break;
 			case INETOID:
 				escape_json(buf, DatumGetCString(DirectFunctionCall1(inet_out, d)));

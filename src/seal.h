@@ -21,6 +21,9 @@
 
 #include "audit.h"
 
+/* rows of up to this many attributes (dropped ones included) are deformed at once for their line */
+#define DCPF_SEAL_MAX_ATTS 64
+
 /* one entry of a seal's row digests: id (8 bytes, big-endian) + 8 bytes of the line's SHA-256 */
 #define DCPF_SEAL_DIGEST_ENTRY 16
 
