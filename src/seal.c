@@ -467,6 +467,35 @@ dcpf_seal_member_pending(Jsonb *statement, int *n)
 	return pending;
 }
 
+/* The pairs of numbers of an array member [[a, b], …], as a, b, a, b, … */
+int64 *
+dcpf_seal_member_pairs(Jsonb *statement, const char *key, int *n)
+{
+	JsonbValue *elems = array_elements(statement, key, n);
+	int64	   *pairs = palloc(sizeof(int64) * (2 * *n + 1));
+	int			i;
+
+	for (i = 0; i < *n; i++)
+	{
+		Jsonb	   *pair;
+		int			k;
+
+		if (elems[i].type != jbvBinary || !JsonContainerIsArray(elems[i].val.binary.data) ||
+			JsonContainerSize(elems[i].val.binary.data) != 2)
+			malformed_statement(key);
+		pair = JsonbValueToJsonb(&elems[i]);
+		for (k = 0; k < 2; k++)
+		{
+			JsonbValue *x = getIthJsonbValueFromContainer(&pair->root, k);
+
+			if (x == NULL || x->type != jbvNumeric)
+				malformed_statement(key);
+			pairs[2 * i + k] = DatumGetInt64(DirectFunctionCall1(numeric_int8, NumericGetDatum(x->val.numeric)));
+		}
+	}
+	return pairs;
+}
+
 /* Whether a transaction is in a pending list (short: a linear search). */
 bool
 dcpf_seal_pending_has(const DcpfPending *pending, int n, FullTransactionId xid)
@@ -486,6 +515,28 @@ dcpf_seal_line_digest(const char *line, int len, unsigned char *sha32)
 		ereport(ERROR,
 				(errcode(ERRCODE_INTERNAL_ERROR),
 				 errmsg("could not hash an audit event")));
+}
+
+/* qsort/bsearch order of event numbers (int64). */
+int
+dcpf_seal_cmp_int64(const void *a, const void *b)
+{
+	int64		x = *(const int64 *) a;
+	int64		y = *(const int64 *) b;
+
+	return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/* The event number stored in a digest entry (8 bytes, big-endian). */
+int64
+dcpf_seal_entry_id(const unsigned char *entry)
+{
+	uint64		u = 0;
+	int			i;
+
+	for (i = 0; i < 8; i++)
+		u = (u << 8) | entry[i];
+	return (int64) u;
 }
 
 void

@@ -20,7 +20,7 @@ SELECT tables_are('dcpf', ARRAY[
     'attachment_media_type', 'portfolio_attachment', 'item_comment', 'purpose', 'consent_event', 'consent', 'web_visit',
     'subject_request', 'personal_data_table', 'personal_data_column', 'legal_hold', 'erasure',
     'subprocessor', 'breach', 'breach_controller', 'breach_subject', 'breach_update',
-    'processing_restriction', 'item_addendum', 'rectification']
+    'processing_restriction', 'item_addendum', 'rectification', 'audit_dropped_partition']
     -- the audit trail's monthly partitions come and go with the calendar
     || ARRAY(SELECT c.relname::text FROM pg_class c JOIN pg_inherits i ON i.inhrelid = c.oid
               WHERE i.inhparent = 'dcpf.audit_event'::regclass AND c.relname <> 'audit_event_default'));
