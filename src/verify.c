@@ -494,7 +494,7 @@ check_records(Verdict *v, DcpfRemoved *removed, SealRow *seals, uint64 nseals, S
 		{
 			fail(v, "bad retention record", m->first_seal, false, 0,
 				 psprintf("The record of month %s says it removed " INT64_FORMAT " sealed events; seals " INT64_FORMAT
-						  " to " INT64_FORMAT " miss " INT64_FORMAT " of them.",
+						  " to " INT64_FORMAT " list " INT64_FORMAT " of its numbers.",
 						  m->month, m->events, m->first_seal, m->last_seal, m->met));
 			return false;
 		}

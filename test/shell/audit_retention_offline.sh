@@ -8,7 +8,9 @@
 # January in it) and an export that starts after the dropped month, and
 # finds an export without its record, with a record or its boundary hashes
 # changed, or without an event that remains; dcpf.audit_verify agrees. A
-# month a superuser removes round the guard is reported as deleted by both.
+# record signed anew with the key but not matching the seals (another chain,
+# more events) is refused by both, and a month a superuser removes round the
+# guard is reported as deleted by both.
 #
 # Session A is one psql process; session B runs from inside it with \!, so
 # B writes and seals while A's transaction is open.
@@ -100,6 +102,40 @@ check "its boundary hashes changed: bad retention record ($(offline "$work/bound
     grep -q "^NOT VERIFIED: bad retention record" "$work/offline.out"
 awk '!done && /^E .*"occurred_at":"2019-02-01/ { done = 1; next } { print }' "$work/export.txt" >"$work/event_gone.txt"
 check "an event of February left out: deleted ($(offline "$work/event_gone.txt"))" grep -q "^NOT VERIFIED: deleted" "$work/offline.out"
+
+# A record signed with the audit key itself (as only its holder could),
+# but not matching the seals: its chain hash swapped for another seal's, or
+# more events claimed than its seals list. Both verifiers check the record
+# against the signed chain, not only its signature.
+resign() { # SED_EXPRESSION: the January record's statement changed and signed again with the private key
+    local st sig
+    st=$(q "SELECT statement FROM dcpf.audit_dropped_partition WHERE month = '2019-01-01'" | sed -E "$1")
+    printf '%s' "$st" >"$work/statement"
+    openssl pkeyutl -sign -inkey "$DCPF_AUDIT_SIGNING_KEY_FILE" -rawin -in "$work/statement" -out "$work/statement.sig" 2>/dev/null || return 1
+    sig=$(od -An -tx1 -v "$work/statement.sig" | tr -d ' \n')
+    "${psql[@]}" -d "$db" -At -v st="$st" -v sig="$sig" >"$work/forged.out" 2>&1 <<'SQL'
+BEGIN;
+SET LOCAL session_replication_role = replica;
+UPDATE dcpf.audit_dropped_partition SET statement = :'st', signature = decode(:'sig', 'hex') WHERE month = '2019-01-01';
+SELECT 'ONLINE ' || verified || ' ' || coalesce(problem, '-') || ' ' || coalesce(detail, '-') FROM dcpf.audit_verify(now() - interval '1 hour', now() + interval '1 hour');
+SELECT * FROM dcpf.audit_export(now() - interval '1 hour', now() + interval '1 hour');
+ROLLBACK;
+SQL
+    grep -E '^(R|E|S) ' "$work/forged.out" >"$work/forged_export.txt"
+}
+other_chain=$(q "SELECT statement::jsonb ->> 'chain' FROM dcpf.audit_seal WHERE seal_no = 1")
+if [ -r "${DCPF_AUDIT_SIGNING_KEY_FILE:-}" ]; then
+    resign "s/\"chain\":\"[0-9a-f]{64}\"/\"chain\":\"$other_chain\"/"
+    check "a record re-signed with another chain: dcpf.audit_verify says bad retention record ($(grep '^ONLINE' "$work/forged.out" | cut -c1-120))" \
+        grep -q "^ONLINE false bad retention record The record of month 2019-01 does not match the chain" "$work/forged.out"
+    check "and so does the offline verifier ($(offline "$work/forged_export.txt"))" grep -q "^NOT VERIFIED: bad retention record" "$work/offline.out"
+    resign 's/"events":6/"events":7/'
+    check "a record re-signed claiming one event more: dcpf.audit_verify says bad retention record ($(grep '^ONLINE' "$work/forged.out" | cut -c1-120))" \
+        grep -q "^ONLINE false bad retention record The record of month 2019-01 says it removed 7" "$work/forged.out"
+    check "and so does the offline verifier ($(offline "$work/forged_export.txt"))" grep -q "^NOT VERIFIED: bad retention record" "$work/offline.out"
+else
+    notok "the audit signing key file is readable (DCPF_AUDIT_SIGNING_KEY_FILE, set by tools/with-cluster)"
+fi
 
 # February removed round the guard (the trail renamed for a moment): both verifiers see it
 "${psql[@]}" -d "$db" -At >"$work/attack.out" 2>&1 <<SQL
