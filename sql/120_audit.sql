@@ -41,7 +41,8 @@ INSERT INTO dcpf.audit_action (code, description) VALUES
     ('audit_read',       'the audit trail was read'),
     ('erase',            'a person was erased (dcpf.erase_person): the tombstone was written'),
     ('breach',           'a data breach was recorded in the breach register, or a person was found affected by one (dcpf.breach, dcpf.breach_subject)'),
-    ('hand_over',        'a portfolio was handed over to its professional when the last licence of the licensee it was made with ended (dcpf.handover)');
+    ('hand_over',        'a portfolio was handed over to its professional when the last licence of the licensee it was made with ended (dcpf.handover)'),
+    ('audit_retention',  'a month of the audit trail was dropped by the retention job (dcpf.audit_drop_expired_partitions); the signed record is in dcpf.audit_dropped_partition');
 
 CREATE TABLE dcpf.audit_event (
     id                bigint NOT NULL,
@@ -50,7 +51,7 @@ CREATE TABLE dcpf.audit_event (
     action            text NOT NULL CONSTRAINT audit_event_action_known CHECK (action IN (
                           'create', 'update', 'delete', 'read', 'export', 'print', 'login', 'act_as',
                           'accept_agreement', 'grant', 'consent', 'key_created', 'key_shredded', 'audit_read', 'erase', 'breach', 'restrict',
-                          'hand_over')),
+                          'hand_over', 'audit_retention')),
     outcome           text NOT NULL CONSTRAINT audit_event_outcome_known CHECK (outcome IN ('success', 'failure', 'denied')),
     actor_person      uuid,
     actor_method      text,
@@ -230,6 +231,67 @@ SELECT dcpf.audit_table('dcpf.person_credential', 'person_id', restriction_exemp
 SELECT dcpf.audit_table('dcpf.login_attempt', 'person_id', 'login', 'outcome', restriction_exempt => true);
 SELECT dcpf.audit_table('dcpf.audit_action', NULL);
 
+-- One month's partition. Runs as the owner; dcpf.audit_create_partitions
+-- makes the months ahead with it, and a restore or a test may make a past
+-- month (its events move out of the default partition).
+CREATE FUNCTION dcpf.audit_create_partition(month_start date)
+    RETURNS regclass
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    month_end date := (month_start + interval '1 month')::date;
+    part text := format('audit_event_%s', to_char(month_start, 'YYYY_MM'));
+    moved bigint;
+BEGIN
+    IF month_start IS NULL OR extract(day FROM month_start) <> 1 THEN
+        RAISE EXCEPTION 'invalid month: %', coalesce(month_start::text, 'NULL') USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = 'A partition of the audit trail holds one month (UTC); give its first day.';
+    END IF;
+    -- one maker at a time; writers are not blocked while no partition is missing
+    PERFORM pg_catalog.pg_advisory_xact_lock('dcpf.audit_event'::regclass::oid::bigint);
+    IF to_regclass(format('dcpf.%I', part)) IS NOT NULL THEN
+        RETURN NULL;
+    END IF;
+    -- events that went to the default partition for want of this one move
+    -- into it, unchanged (the seal hashes rows, not their place). The
+    -- whole trail is locked for that moment: a reader that had already
+    -- listed the partitions would otherwise wait for the default one and
+    -- then find the moved events neither there nor in a partition it knew.
+    LOCK TABLE dcpf.audit_event IN ACCESS EXCLUSIVE MODE;
+    LOCK TABLE dcpf.audit_event_default IN ACCESS EXCLUSIVE MODE;
+    EXECUTE format('CREATE TABLE dcpf.%I (LIKE dcpf.audit_event INCLUDING DEFAULTS INCLUDING CONSTRAINTS)', part);
+    EXECUTE format('ALTER TABLE dcpf.audit_event_default DISABLE TRIGGER audit_event_append_only');
+    EXECUTE format('WITH gone AS (DELETE FROM dcpf.audit_event_default
+                                   WHERE occurred_at >= %L::timestamptz AND occurred_at < %L::timestamptz
+                                   RETURNING *)
+                    INSERT INTO dcpf.%I SELECT * FROM gone',
+                   month_start::text || ' 00:00:00+00', month_end::text || ' 00:00:00+00', part);
+    GET DIAGNOSTICS moved = ROW_COUNT;
+    EXECUTE format('ALTER TABLE dcpf.audit_event_default ENABLE TRIGGER audit_event_append_only');
+    EXECUTE format('CREATE INDEX %I ON dcpf.%I USING brin (id) WITH (pages_per_range = 16)', part || '_id_idx', part);
+    EXECUTE format('CREATE INDEX %I ON dcpf.%I (subject_person, occurred_at)', part || '_subject_idx', part);
+    EXECUTE format('CREATE INDEX %I ON dcpf.%I USING brin (occurred_at) WITH (pages_per_range = 16)', part || '_time_idx', part);
+    EXECUTE format('ALTER TABLE dcpf.audit_event ATTACH PARTITION dcpf.%I '
+                   'FOR VALUES FROM (%L) TO (%L)', part,
+                   month_start::text || ' 00:00:00+00', month_end::text || ' 00:00:00+00');
+    EXECUTE format('ALTER TABLE dcpf.%I FORCE ROW LEVEL SECURITY', part);
+    EXECUTE format('ALTER TABLE dcpf.%I ENABLE ROW LEVEL SECURITY', part);
+    EXECUTE format('REVOKE ALL ON dcpf.%I FROM PUBLIC', part);
+    EXECUTE format('CREATE TRIGGER audit_event_no_truncate BEFORE TRUNCATE ON dcpf.%I '
+                   'FOR EACH STATEMENT EXECUTE FUNCTION dcpf.audit_refuse_change()', part);
+    EXECUTE format('COMMENT ON TABLE dcpf.%I IS %L', part,
+                   format('audit events of %s (UTC), a partition of dcpf.audit_event', to_char(month_start, 'YYYY-MM')));
+    IF moved > 0 THEN
+        RAISE NOTICE 'moved % audit events from the default partition into %', moved, part;
+    END IF;
+    RETURN format('dcpf.%I', part)::regclass;
+END
+$$;
+COMMENT ON FUNCTION dcpf.audit_create_partition(date) IS
+    'makes the partition dcpf.audit_event_YYYY_MM of one month (UTC; month_start its first day) with its indexes, trigger and row-level security, moving that month''s events out of the default partition; returns it, or NULL when it exists; owner only';
+REVOKE ALL ON FUNCTION dcpf.audit_create_partition(date) FROM PUBLIC;
+
 -- Partitions ahead. Runs as the owner; the audit worker calls it when it
 -- starts and every hour, and dcpf_maintenance may schedule it.
 CREATE FUNCTION dcpf.audit_create_partitions(months_ahead integer DEFAULT 3)
@@ -238,55 +300,17 @@ CREATE FUNCTION dcpf.audit_create_partitions(months_ahead integer DEFAULT 3)
     SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    month_start date;
-    month_end date;
-    part text;
-    moved bigint;
+    made regclass;
 BEGIN
     IF months_ahead IS NULL OR months_ahead NOT BETWEEN 0 AND 24 THEN
         RAISE EXCEPTION 'invalid number of months ahead: %', months_ahead USING ERRCODE = 'invalid_parameter_value',
             DETAIL = 'Partitions are made for the current month and 0 to 24 months ahead.';
     END IF;
-    -- one maker at a time; writers are not blocked while no partition is missing
-    PERFORM pg_catalog.pg_advisory_xact_lock('dcpf.audit_event'::regclass::oid::bigint);
     FOR i IN 0 .. months_ahead LOOP
-        month_start := (date_trunc('month', now() AT TIME ZONE 'UTC') + make_interval(months => i))::date;
-        month_end := (month_start + interval '1 month')::date;
-        part := format('audit_event_%s', to_char(month_start, 'YYYY_MM'));
-        CONTINUE WHEN to_regclass(format('dcpf.%I', part)) IS NOT NULL;
-        -- events that went to the default partition for want of this one move
-        -- into it, unchanged (the seal hashes rows, not their place). The
-        -- whole trail is locked for that moment: a reader that had already
-        -- listed the partitions would otherwise wait for the default one and
-        -- then find the moved events neither there nor in a partition it knew.
-        LOCK TABLE dcpf.audit_event IN ACCESS EXCLUSIVE MODE;
-        LOCK TABLE dcpf.audit_event_default IN ACCESS EXCLUSIVE MODE;
-        EXECUTE format('CREATE TABLE dcpf.%I (LIKE dcpf.audit_event INCLUDING DEFAULTS INCLUDING CONSTRAINTS)', part);
-        EXECUTE format('ALTER TABLE dcpf.audit_event_default DISABLE TRIGGER audit_event_append_only');
-        EXECUTE format('WITH gone AS (DELETE FROM dcpf.audit_event_default
-                                       WHERE occurred_at >= %L::timestamptz AND occurred_at < %L::timestamptz
-                                       RETURNING *)
-                        INSERT INTO dcpf.%I SELECT * FROM gone',
-                       month_start::text || ' 00:00:00+00', month_end::text || ' 00:00:00+00', part);
-        GET DIAGNOSTICS moved = ROW_COUNT;
-        EXECUTE format('ALTER TABLE dcpf.audit_event_default ENABLE TRIGGER audit_event_append_only');
-        EXECUTE format('CREATE INDEX %I ON dcpf.%I USING brin (id) WITH (pages_per_range = 16)', part || '_id_idx', part);
-        EXECUTE format('CREATE INDEX %I ON dcpf.%I (subject_person, occurred_at)', part || '_subject_idx', part);
-        EXECUTE format('CREATE INDEX %I ON dcpf.%I USING brin (occurred_at) WITH (pages_per_range = 16)', part || '_time_idx', part);
-        EXECUTE format('ALTER TABLE dcpf.audit_event ATTACH PARTITION dcpf.%I '
-                       'FOR VALUES FROM (%L) TO (%L)', part,
-                       month_start::text || ' 00:00:00+00', month_end::text || ' 00:00:00+00');
-        EXECUTE format('ALTER TABLE dcpf.%I FORCE ROW LEVEL SECURITY', part);
-        EXECUTE format('ALTER TABLE dcpf.%I ENABLE ROW LEVEL SECURITY', part);
-        EXECUTE format('REVOKE ALL ON dcpf.%I FROM PUBLIC', part);
-        EXECUTE format('CREATE TRIGGER audit_event_no_truncate BEFORE TRUNCATE ON dcpf.%I '
-                       'FOR EACH STATEMENT EXECUTE FUNCTION dcpf.audit_refuse_change()', part);
-        EXECUTE format('COMMENT ON TABLE dcpf.%I IS %L', part,
-                       format('audit events of %s (UTC), a partition of dcpf.audit_event', to_char(month_start, 'YYYY-MM')));
-        IF moved > 0 THEN
-            RAISE NOTICE 'moved % audit events from the default partition into %', moved, part;
+        made := dcpf.audit_create_partition((date_trunc('month', now() AT TIME ZONE 'UTC') + make_interval(months => i))::date);
+        IF made IS NOT NULL THEN
+            RETURN NEXT made;
         END IF;
-        RETURN NEXT format('dcpf.%I', part)::regclass;
     END LOOP;
 END
 $$;

@@ -14,6 +14,8 @@ CREATE TABLE dcpf.audit_seal (
     row_digests      bytea NOT NULL
 );
 CREATE INDEX audit_seal_sealed_at_idx ON dcpf.audit_seal (sealed_at);
+CREATE INDEX audit_seal_high_id_idx ON dcpf.audit_seal (high_id);
+COMMENT ON INDEX dcpf.audit_seal_high_id_idx IS 'the first seal that reaches an event number (retention finds the seals of a month with it)';
 COMMENT ON TABLE dcpf.audit_seal IS
     'signed checkpoints of the audit trail: each chains the events committed since the previous one (append-only)';
 COMMENT ON COLUMN dcpf.audit_seal.seal_no IS 'the seal''s number: 1, 2, 3, … without gaps';
@@ -61,12 +63,13 @@ GRANT EXECUTE ON FUNCTION dcpf.audit_seal(integer) TO dcpf_maintenance;
 
 CREATE FUNCTION dcpf.audit_verify(from_time timestamptz, to_time timestamptz,
                                   OUT verified boolean, OUT seals_checked bigint, OUT events_checked bigint,
-                                  OUT problem text, OUT seal_no bigint, OUT event_id bigint, OUT detail text)
+                                  OUT problem text, OUT seal_no bigint, OUT event_id bigint, OUT detail text,
+                                  OUT events_removed bigint, OUT months_removed date[])
     RETURNS record
     AS 'MODULE_PATHNAME', 'dcpf_audit_verify'
     LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION dcpf.audit_verify(timestamptz, timestamptz) IS
-    'checks every seal made from from_time to to_time against the events and reports the first inconsistency: bad signature, broken chain, deleted seal, or a changed, deleted, inserted or reordered event; the call is logged';
+    'checks every seal made from from_time to to_time against the events and reports the first inconsistency: bad signature, broken chain, deleted seal, a changed, deleted, inserted or reordered event, or a bad retention record; sealed events that retention removed (dcpf.audit_dropped_partition) are counted in events_removed with their months, not reported; the call is logged';
 REVOKE ALL ON FUNCTION dcpf.audit_verify(timestamptz, timestamptz) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION dcpf.audit_verify(timestamptz, timestamptz) TO dcpf_maintenance;
 
@@ -78,10 +81,21 @@ AS $$
 DECLARE
     s dcpf.audit_seal;
     st jsonb;
+    first_no bigint;
+    last_no bigint;
 BEGIN
     PERFORM dcpf.audit_check_period(from_time, to_time);
     PERFORM dcpf.audit_note('audit_read', 'audit_event', NULL, NULL,
                             jsonb_build_object('view', 'export', 'from', from_time, 'to', to_time));
+    -- first the records of months dropped by retention that the exported seals
+    -- cover: the verifier needs them to tell those events from deleted ones
+    SELECT min(a.seal_no), max(a.seal_no) INTO first_no, last_no
+      FROM dcpf.audit_seal a WHERE a.sealed_at >= from_time AND a.sealed_at <= to_time;
+    RETURN QUERY
+        SELECT format('R %s %s %s', encode(d.signature, 'hex'), encode(d.boundary_digests, 'hex'), d.statement)
+          FROM dcpf.audit_dropped_partition d
+         WHERE d.first_seal <= last_no AND d.last_seal >= first_no
+         ORDER BY d.month;
     FOR s IN SELECT * FROM dcpf.audit_seal a WHERE a.sealed_at >= from_time AND a.sealed_at <= to_time ORDER BY a.seal_no LOOP
         st := s.statement::jsonb;
         RETURN QUERY
@@ -98,5 +112,5 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION dcpf.audit_export(timestamptz, timestamptz) IS
-    'the seals made from from_time to to_time with the events they cover, as lines for tools/audit-verify ("E <event line>" … then "S <signature hex> <digests hex> <statement>" per seal); owner only; the call is logged';
+    'the seals made from from_time to to_time with the events they cover, as lines for tools/audit-verify: first "R <signature hex> <boundary digests hex> <statement>" per month dropped by retention that those seals cover, then "E <event line>" … and "S <signature hex> <digests hex> <statement>" per seal; owner only; the call is logged';
 REVOKE ALL ON FUNCTION dcpf.audit_export(timestamptz, timestamptz) FROM PUBLIC;

@@ -517,18 +517,17 @@ BEGIN
                FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
               WHERE i.inhparent = 'dcpf.audit_event'::regclass AND c.relname ~ '^audit_event_[0-9]{4}_[0-9]{2}$'
                 AND (to_date(right(c.relname, 7), 'YYYY_MM') + interval '1 month') AT TIME ZONE 'UTC' <= cutoff)));
-        -- >>> DISPATCH access_log (issue 8) -----------------------------------------
-        -- The audit trail's expired months are detached and dropped, never deleted
-        -- row by row, by dcpf.audit_drop_expired_partitions(older_than timestamptz,
-        -- dry_run boolean) of helper AUD, not on this branch. The lead wires the
-        -- call in here at the merge, with the cut-off every licensee's policy
-        -- allows (NULL: drop nothing), e.g.
-        --     IF cutoff IS NOT NULL THEN
-        --         PERFORM dcpf.audit_drop_expired_partitions(cutoff, r.dry_run);
-        --     END IF;
-        -- and records what it dropped (or would drop) in r.progress -> cat.
-        r.progress := jsonb_set(r.progress, ARRAY[cat, 'dispatched'], 'false');
-        -- <<< DISPATCH access_log ---------------------------------------------------
+        -- The audit trail's expired months are detached and dropped, never
+        -- deleted row by row, by dcpf.audit_drop_expired_partitions, with the
+        -- cut-off every licensee's policy allows (NULL: drop nothing); what it
+        -- dropped, kept or (in a dry run) would drop goes into the progress.
+        IF cutoff IS NOT NULL THEN
+            r.progress := jsonb_set(r.progress, ARRAY[cat, 'partitions'],
+                (SELECT coalesce(jsonb_agg(jsonb_build_object('month', d.month, 'partition', d.partition_name, 'events', d.events,
+                                                              'outcome', d.outcome, 'reason', d.reason) ORDER BY d.month), '[]')
+                   FROM dcpf.audit_drop_expired_partitions(cutoff, r.dry_run) d));
+        END IF;
+        r.progress := jsonb_set(r.progress, ARRAY[cat, 'dispatched'], 'true');
         st := jsonb_set(st - 'pass', '{task}', to_jsonb((st ->> 'task')::integer + 1));
     END LOOP;
 

@@ -106,4 +106,7 @@ extern void dcpf_audit_enqueue(const DcpfAuditEvent *ev);
 /* start this database's audit worker if none runs (it makes missing partitions) */
 extern void dcpf_auditq_request_worker(void);
 
+/* retention.c: from _PG_init: the guard that refuses any other DROP or DETACH of an audit partition */
+extern void dcpf_retention_init(void);
+
 #endif							/* DCPF_AUDIT_H */

@@ -27,4 +27,5 @@ _PG_init(void)
 	dcpf_keys_init();
 	dcpf_audit_init();
 	dcpf_auditq_init();
+	dcpf_retention_init();
 }

@@ -33,6 +33,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
+#include "access/htup_details.h"
 #include "access/transam.h"
 #include "access/xact.h"
 #include "catalog/pg_type_d.h"
@@ -152,22 +153,58 @@ dcpf_seal_column_map(TupleDesc desc, int *map)
 	}
 }
 
+/* A uuid as the canonical line writes it: quoted, lower-case hex in 8-4-4-4-12 groups (as uuid_out). */
+static void
+append_uuid(StringInfo buf, Datum d)
+{
+	static const char digits[] = "0123456789abcdef";
+	const unsigned char *u = DatumGetUUIDP(d)->data;
+	char		out[38];
+	int			k = 0;
+	int			i;
+
+	out[k++] = '"';
+	for (i = 0; i < UUID_LEN; i++)
+	{
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			out[k++] = '-';
+		out[k++] = digits[u[i] >> 4];
+		out[k++] = digits[u[i] & 15];
+	}
+	out[k++] = '"';
+	appendBinaryStringInfo(buf, out, k);
+}
+
 /*
  * The canonical line of an event: {"id":…,"occurred_at":…,…} with every
- * column in table order, no spaces, NULL as null. What is hashed.
+ * column in table order, no spaces, NULL as null. What is hashed. The row is
+ * deformed once (a column at a time would walk the row from its start for
+ * each one).
  */
 void
 dcpf_seal_event_line(HeapTuple tup, TupleDesc desc, const int *map, StringInfo buf)
 {
+	Datum		values[DCPF_SEAL_MAX_ATTS];
+	bool		nulls[DCPF_SEAL_MAX_ATTS];
+	bool		deformed = desc->natts <= DCPF_SEAL_MAX_ATTS;
 	int			i;
 
+	if (deformed)
+		heap_deform_tuple(tup, desc, values, nulls);
 	appendStringInfoChar(buf, '{');
 	for (i = 0; i < DCPF_AUDIT_NCOLUMNS; i++)
 	{
 		Form_pg_attribute att = TupleDescAttr(desc, map[i]);
 		bool		isnull;
-		Datum		d = heap_getattr(tup, map[i] + 1, desc, &isnull);
+		Datum		d;
 
+		if (deformed)
+		{
+			d = values[map[i]];
+			isnull = nulls[map[i]];
+		}
+		else
+			d = heap_getattr(tup, map[i] + 1, desc, &isnull);
 		if (i > 0)
 			appendStringInfoChar(buf, ',');
 		escape_json(buf, dcpf_audit_column_names[i]);
@@ -189,7 +226,7 @@ dcpf_seal_event_line(HeapTuple tup, TupleDesc desc, const int *map, StringInfo b
 				appendStringInfo(buf, "\"" UINT64_FORMAT "\"", U64FromFullTransactionId(DatumGetFullTransactionId(d)));
 				break;
 			case UUIDOID:
-				escape_json(buf, DatumGetCString(DirectFunctionCall1(uuid_out, d)));
+				append_uuid(buf, d);
 				break;
 			case INETOID:
 				escape_json(buf, DatumGetCString(DirectFunctionCall1(inet_out, d)));
@@ -431,6 +468,35 @@ dcpf_seal_member_pending(Jsonb *statement, int *n)
 	return pending;
 }
 
+/* The pairs of numbers of an array member [[a, b], …], as a, b, a, b, … */
+int64 *
+dcpf_seal_member_pairs(Jsonb *statement, const char *key, int *n)
+{
+	JsonbValue *elems = array_elements(statement, key, n);
+	int64	   *pairs = palloc(sizeof(int64) * (2 * *n + 1));
+	int			i;
+
+	for (i = 0; i < *n; i++)
+	{
+		Jsonb	   *pair;
+		int			k;
+
+		if (elems[i].type != jbvBinary || !JsonContainerIsArray(elems[i].val.binary.data) ||
+			JsonContainerSize(elems[i].val.binary.data) != 2)
+			malformed_statement(key);
+		pair = JsonbValueToJsonb(&elems[i]);
+		for (k = 0; k < 2; k++)
+		{
+			JsonbValue *x = getIthJsonbValueFromContainer(&pair->root, k);
+
+			if (x == NULL || x->type != jbvNumeric)
+				malformed_statement(key);
+			pairs[2 * i + k] = DatumGetInt64(DirectFunctionCall1(numeric_int8, NumericGetDatum(x->val.numeric)));
+		}
+	}
+	return pairs;
+}
+
 /* Whether a transaction is in a pending list (short: a linear search). */
 bool
 dcpf_seal_pending_has(const DcpfPending *pending, int n, FullTransactionId xid)
@@ -450,6 +516,28 @@ dcpf_seal_line_digest(const char *line, int len, unsigned char *sha32)
 		ereport(ERROR,
 				(errcode(ERRCODE_INTERNAL_ERROR),
 				 errmsg("could not hash an audit event")));
+}
+
+/* qsort/bsearch order of event numbers (int64). */
+int
+dcpf_seal_cmp_int64(const void *a, const void *b)
+{
+	int64		x = *(const int64 *) a;
+	int64		y = *(const int64 *) b;
+
+	return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/* The event number stored in a digest entry (8 bytes, big-endian). */
+int64
+dcpf_seal_entry_id(const unsigned char *entry)
+{
+	uint64		u = 0;
+	int			i;
+
+	for (i = 0; i < 8; i++)
+		u = (u << 8) | entry[i];
+	return (int64) u;
 }
 
 void

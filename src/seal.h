@@ -21,6 +21,9 @@
 
 #include "audit.h"
 
+/* rows of up to this many attributes (dropped ones included) are deformed at once for their line */
+#define DCPF_SEAL_MAX_ATTS 64
+
 /* one entry of a seal's row digests: id (8 bytes, big-endian) + 8 bytes of the line's SHA-256 */
 #define DCPF_SEAL_DIGEST_ENTRY 16
 
@@ -47,6 +50,7 @@ extern int64 dcpf_seal_member_int(Jsonb *statement, const char *key);
 extern char *dcpf_seal_member_text(Jsonb *statement, const char *key);
 extern DcpfPending *dcpf_seal_member_pending(Jsonb *statement, int *n);
 extern int64 *dcpf_seal_member_ids(Jsonb *statement, const char *key, int *n);
+extern int64 *dcpf_seal_member_pairs(Jsonb *statement, const char *key, int *n);
 extern bool dcpf_seal_pending_has(const DcpfPending *pending, int n, FullTransactionId xid);
 /*
  * Walk the events a cursor over dcpf.audit_event returns, 1000 at a time,
@@ -58,5 +62,51 @@ extern void dcpf_seal_scan(Portal portal, DcpfSealRowFn fn, void *arg);
 /* the SHA-256 of an event's line, and the entry it makes in a seal's digests */
 extern void dcpf_seal_line_digest(const char *line, int len, unsigned char *sha32);
 extern void dcpf_seal_digest_entry(int64 id, const unsigned char *sha32, unsigned char *entry16);
+extern int64 dcpf_seal_entry_id(const unsigned char *entry);
+extern int	dcpf_seal_cmp_int64(const void *a, const void *b);
+
+/*
+ * removed.c: the months retention dropped (dcpf.audit_dropped_partition, see
+ * retention.c), as verification reads them. A boundary entry is an event
+ * number (8 bytes, big-endian) and the full SHA-256 of its line.
+ */
+#define DCPF_BOUNDARY_ENTRY 40
+
+typedef struct DcpfRemovedMonth
+{
+	char		month[8];		/* YYYY-MM */
+	int64		events;
+	int64		first_seal;		/* 0: it removed no sealed event */
+	int64		last_seal;
+	unsigned char prev_chain[32];	/* before first_seal */
+	unsigned char chain[32];	/* after last_seal */
+	int			nruns;
+	int64	   *runs;			/* lo, hi of each run of removed numbers, in order */
+	int			nboundary;
+	unsigned char *boundary;	/* boundary entries, by number */
+	int64		met;			/* removed events the verification came across */
+} DcpfRemovedMonth;
+
+typedef struct DcpfRemoved
+{
+	DcpfRemovedMonth *months;
+	int			n;
+} DcpfRemoved;
+
+/*
+ * Every record, its signature and boundary list checked; NULL and *problem
+ * (a sentence naming the month) for the first bad one.
+ */
+extern DcpfRemoved *dcpf_removed_load(char **problem);
+/* the month whose drop removed event id, or NULL; *sha32 its kept hash or NULL */
+extern DcpfRemovedMonth *dcpf_removed_find(DcpfRemoved *removed, int64 id, const unsigned char **sha32);
+
+/*
+ * partition_guard.c: whether relid is a partition of dcpf.audit_event; note
+ * a partition whose record retention.c wrote in this transaction (only those
+ * may be dropped)
+ */
+extern bool dcpf_is_audit_partition(Oid relid);
+extern void dcpf_retention_prepared(Oid relid);
 
 #endif							/* DCPF_SEAL_H */

@@ -22,7 +22,9 @@
 #include "fmgr.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/date.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -44,6 +46,8 @@ typedef struct Verdict
 	bool		has_event;
 	int64		event_id;
 	char	   *detail;
+	int64		removed;		/* sealed events met that retention removed */
+	List	   *months;			/* the months they were of (YYYY-MM, in cxt) */
 } Verdict;
 
 /* One sealed or found event: its number and line hash. */
@@ -166,18 +170,6 @@ found_events(int64 prev_high, int64 high, const DcpfPending *pending, int npendi
 	return f.digests;
 }
 
-/* The id stored in a digest entry. */
-static int64
-entry_id(const unsigned char *e)
-{
-	uint64		u = 0;
-	int			i;
-
-	for (i = 0; i < 8; i++)
-		u = (u << 8) | e[i];
-	return (int64) u;
-}
-
 /*
  * Whether event id, but for its number, is what the seal recorded as
  * another event: the line is {"id":N,…}; try each other listed number in
@@ -209,63 +201,115 @@ sealed_as_other(int64 id, const unsigned char *listed, int nlisted)
 		const unsigned char *e = listed + j * DCPF_SEAL_DIGEST_ENTRY;
 		unsigned char sha[32];
 
-		if (entry_id(e) == id)
+		if (dcpf_seal_entry_id(e) == id)
 			continue;
 		resetStringInfo(&probe);
-		appendStringInfo(&probe, "{\"id\":" INT64_FORMAT "%s", entry_id(e), rest);
+		appendStringInfo(&probe, "{\"id\":" INT64_FORMAT "%s", dcpf_seal_entry_id(e), rest);
 		dcpf_seal_line_digest(probe.data, probe.len, sha);
 		if (memcmp(sha, e + 8, 8) == 0)
-			return entry_id(e);
+			return dcpf_seal_entry_id(e);
 	}
 	return 0;
 }
 
 /*
- * Compare what a seal lists with what was found; on a difference, name the
- * first event concerned. Returns true when they agree.
+ * Compare what a seal lists with what was found, walking both in chain
+ * order; a listed event that is gone is either removed by retention (a
+ * signed record covers its number) or deleted. On a difference, name the
+ * first event concerned. Returns true when they agree, with the hashes to
+ * chain (found, or kept by a record) in items; *complete is false when a
+ * removed event's full hash was not kept (its seal lost every event).
  */
 static bool
-compare_events(Verdict *v, int64 seal_no, const unsigned char *listed, int nlisted, const Digest *found, int nfound)
+compare_events(Verdict *v, int64 seal_no, const unsigned char *listed, int nlisted, const Digest *found, int nfound,
+			   DcpfRemoved *removed, const unsigned char **items, int *nitems, bool *complete)
 {
+	int64	   *present = NULL;
 	int			i;
-	int			j;
+	int			j = 0;
+	const char *unkept = NULL;
 
-	for (i = 0; i < Max(nlisted, nfound); i++)
+	*nitems = 0;
+	*complete = true;
+	for (i = 0; i < nlisted; i++)
 	{
-		const unsigned char *e = i < nlisted ? listed + i * DCPF_SEAL_DIGEST_ENTRY : NULL;
+		const unsigned char *e = listed + i * DCPF_SEAL_DIGEST_ENTRY;
+		int64		id = dcpf_seal_entry_id(e);
+		const unsigned char *kept;
+		DcpfRemovedMonth *m;
 
-		if (e != NULL && i < nfound && entry_id(e) == found[i].id &&
-			memcmp(e + 8, found[i].sha, 8) == 0)
-			continue;
-		/* the first difference: which kind */
-		if (e != NULL && i < nfound && entry_id(e) == found[i].id)
+		if (j < nfound && found[j].id == id)
 		{
-			int64		other = sealed_as_other(found[i].id, listed, nlisted);
-
-			if (other != 0)
+			if (memcmp(e + 8, found[j].sha, 8) != 0)
 			{
-				fail(v, "reordered", seal_no, true, found[i].id,
-					 psprintf("Event " INT64_FORMAT " now holds what the seal recorded as event " INT64_FORMAT ".",
-							  found[i].id, other));
+				int64		other = sealed_as_other(found[j].id, listed, nlisted);
+
+				if (other != 0)
+					fail(v, "reordered", seal_no, true, found[j].id,
+						 psprintf("Event " INT64_FORMAT " now holds what the seal recorded as event " INT64_FORMAT ".",
+								  found[j].id, other));
+				else
+					fail(v, "changed", seal_no, true, found[j].id,
+						 psprintf("Event " INT64_FORMAT " differs from what seal " INT64_FORMAT " recorded.", found[j].id, seal_no));
 				return false;
 			}
-			fail(v, "changed", seal_no, true, found[i].id,
-				 psprintf("Event " INT64_FORMAT " differs from what seal " INT64_FORMAT " recorded.", found[i].id, seal_no));
-			return false;
+			items[(*nitems)++] = found[j].sha;
+			j++;
+			continue;
 		}
-		/* numbers differ: missing from the table, or one the seal never had */
-		for (j = 0; j < nfound; j++)
-			if (e != NULL && found[j].id == entry_id(e))
-				break;
-		if (e != NULL && j == nfound)
+		/* numbers differ: the listed event is further on, removed, or gone */
+		if (present == NULL)
 		{
-			fail(v, "deleted", seal_no, true, entry_id(e),
-				 psprintf("Seal " INT64_FORMAT " recorded event " INT64_FORMAT "; it is gone.", seal_no, entry_id(e)));
+			int			k;
+
+			present = palloc(sizeof(int64) * (nfound + 1));
+			for (k = 0; k < nfound; k++)
+				present[k] = found[k].id;
+			qsort(present, nfound, sizeof(int64), dcpf_seal_cmp_int64);
+		}
+		if (bsearch(&id, present, nfound, sizeof(int64), dcpf_seal_cmp_int64) != NULL)
+		{
+			fail(v, "inserted", seal_no, true, found[j].id,
+				 psprintf("Event " INT64_FORMAT " is in the range of seal " INT64_FORMAT ", which never recorded it.",
+						  found[j].id, seal_no));
 			return false;
 		}
-		fail(v, "inserted", seal_no, true, found[i].id,
+		m = dcpf_removed_find(removed, id, &kept);
+		if (m == NULL)
+		{
+			fail(v, "deleted", seal_no, true, id,
+				 psprintf("Seal " INT64_FORMAT " recorded event " INT64_FORMAT "; it is gone.", seal_no, id));
+			return false;
+		}
+		m->met++;
+		v->removed++;
+		if (kept == NULL)
+		{
+			*complete = false;
+			unkept = m->month;
+		}
+		else if (memcmp(kept, e + 8, 8) != 0)
+		{
+			fail(v, "bad retention record", seal_no, true, id,
+				 psprintf("The record of month %s kept another hash for event " INT64_FORMAT " than seal " INT64_FORMAT " recorded.",
+						  m->month, id, seal_no));
+			return false;
+		}
+		else
+			items[(*nitems)++] = kept;
+	}
+	if (j < nfound)
+	{
+		fail(v, "inserted", seal_no, true, found[j].id,
 			 psprintf("Event " INT64_FORMAT " is in the range of seal " INT64_FORMAT ", which never recorded it.",
-					  found[i].id, seal_no));
+					  found[j].id, seal_no));
+		return false;
+	}
+	if (!*complete && nfound > 0)
+	{
+		fail(v, "bad retention record", seal_no, false, 0,
+			 psprintf("Seal " INT64_FORMAT " covers events that remain, and events the drop of month %s removed "
+					  "without keeping their hashes.", seal_no, unkept));
 		return false;
 	}
 	return true;
@@ -273,8 +317,11 @@ compare_events(Verdict *v, int64 seal_no, const unsigned char *listed, int nlist
 
 /* Check one seal; false (and the verdict) on the first problem. */
 static bool
-check_seal(Verdict *v, SealRow *s, SealRow *prev, const char *fingerprint, int64 *late_out_high)
+check_seal(Verdict *v, SealRow *s, SealRow *prev, const char *fingerprint, DcpfRemoved *removed, int64 *late_out_high)
 {
+	const unsigned char **items;
+	int			nitems;
+	bool		complete;
 	Jsonb	   *st;
 	int64		prev_high;
 	int64		high;
@@ -353,23 +400,32 @@ check_seal(Verdict *v, SealRow *s, SealRow *prev, const char *fingerprint, int64
 	late = dcpf_seal_member_ids(st, "late_ids", &nlate);
 	found = found_events(prev_high, high, pending, npending, late, nlate, &nfound);
 	nlisted = VARSIZE_ANY_EXHDR(s->digests) / DCPF_SEAL_DIGEST_ENTRY;
-	if (!compare_events(v, s->seal_no, (unsigned char *) VARDATA_ANY(s->digests), nlisted, found, nfound))
+	items = palloc(sizeof(unsigned char *) * (nlisted + 1));
+	if (!compare_events(v, s->seal_no, (unsigned char *) VARDATA_ANY(s->digests), nlisted, found, nfound,
+						removed, items, &nitems, &complete))
 		return false;
-	/* all 8-byte prefixes agree: the full chain must too */
-	ctx = EVP_MD_CTX_new();
-	if (ctx == NULL || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1 || EVP_DigestUpdate(ctx, prev_chain, 32) != 1)
-		ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("could not hash the audit chain")));
-	for (i = 0; i < nfound; i++)
-		if (EVP_DigestUpdate(ctx, found[i].sha, 32) != 1)
-			ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("could not hash the audit chain")));
-	if (EVP_DigestFinal_ex(ctx, sha, &len) != 1)
-		ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("could not hash the audit chain")));
-	EVP_MD_CTX_free(ctx);
-	if (memcmp(sha, chain, 32) != 0)
+	/*
+	 * All 8-byte prefixes agree: the full chain must too (over the hashes
+	 * retention kept for its removed events). A seal whose events were all
+	 * removed, without their hashes, has nothing left to recompute.
+	 */
+	if (complete)
 	{
-		fail(v, "changed", s->seal_no, false, 0,
-			 psprintf("The events of seal " INT64_FORMAT " do not hash to its chain.", s->seal_no));
-		return false;
+		ctx = EVP_MD_CTX_new();
+		if (ctx == NULL || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1 || EVP_DigestUpdate(ctx, prev_chain, 32) != 1)
+			ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("could not hash the audit chain")));
+		for (i = 0; i < nitems; i++)
+			if (EVP_DigestUpdate(ctx, items[i], 32) != 1)
+				ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("could not hash the audit chain")));
+		if (EVP_DigestFinal_ex(ctx, sha, &len) != 1)
+			ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("could not hash the audit chain")));
+		EVP_MD_CTX_free(ctx);
+		if (memcmp(sha, chain, 32) != 0)
+		{
+			fail(v, "changed", s->seal_no, false, 0,
+				 psprintf("The events of seal " INT64_FORMAT " do not hash to its chain.", s->seal_no));
+			return false;
+		}
 	}
 	v->seals++;
 	v->events += nfound;
@@ -393,6 +449,66 @@ fetch_seal(int64 n, SealRow *out)
 	return true;
 }
 
+/* The parsed statement of seal n among those checked (and the one before them), or NULL. */
+static Jsonb *
+checked_statement(int64 n, SealRow *seals, uint64 nseals, SealRow *before)
+{
+	if (before != NULL && n == before->seal_no)
+		return before->parsed;
+	if (n >= seals[0].seal_no && n <= seals[nseals - 1].seal_no)
+		return seals[n - seals[0].seal_no].parsed;
+	return NULL;
+}
+
+/*
+ * Each record of a dropped month against the seals it names, where the
+ * period reaches them: its chain hashes are those seals' (it was anchored in
+ * the signed chain when it was made), and when the period covers all its
+ * seals, it removed exactly as many sealed events as it says. Notes the
+ * months met.
+ */
+static bool
+check_records(Verdict *v, DcpfRemoved *removed, SealRow *seals, uint64 nseals, SealRow *before)
+{
+	int			i;
+
+	for (i = 0; i < removed->n; i++)
+	{
+		DcpfRemovedMonth *m = &removed->months[i];
+		Jsonb	   *first = m->nruns > 0 ? checked_statement(m->first_seal, seals, nseals, before) : NULL;
+		Jsonb	   *last = m->nruns > 0 ? checked_statement(m->last_seal, seals, nseals, before) : NULL;
+		unsigned char c[32];
+
+		if ((first != NULL && (!dcpf_seal_unhex(dcpf_seal_member_text(first, "prev_chain"), c, 32) ||
+							   memcmp(c, m->prev_chain, 32) != 0)) ||
+			(last != NULL && (!dcpf_seal_unhex(dcpf_seal_member_text(last, "chain"), c, 32) ||
+							  memcmp(c, m->chain, 32) != 0)))
+		{
+			fail(v, "bad retention record", first != NULL ? m->first_seal : m->last_seal, false, 0,
+				 psprintf("The record of month %s does not match the chain of seals " INT64_FORMAT " to " INT64_FORMAT ".",
+						  m->month, m->first_seal, m->last_seal));
+			return false;
+		}
+		if (m->nruns > 0 && m->first_seal >= seals[0].seal_no && m->last_seal <= seals[nseals - 1].seal_no &&
+			m->met != m->events)
+		{
+			fail(v, "bad retention record", m->first_seal, false, 0,
+				 psprintf("The record of month %s says it removed " INT64_FORMAT " sealed events; seals " INT64_FORMAT
+						  " to " INT64_FORMAT " list " INT64_FORMAT " of its numbers.",
+						  m->month, m->events, m->first_seal, m->last_seal, m->met));
+			return false;
+		}
+		if (m->met > 0)
+		{
+			MemoryContext spi = MemoryContextSwitchTo(v->cxt);
+
+			v->months = lappend(v->months, pstrdup(m->month));
+			MemoryContextSwitchTo(spi);
+		}
+	}
+	return true;
+}
+
 /* Verify the seals made in [from, to]. */
 static void
 verify(Verdict *v, TimestampTz from, TimestampTz to)
@@ -405,8 +521,18 @@ verify(Verdict *v, TimestampTz from, TimestampTz to)
 	uint64		i;
 	SealRow		before;
 	SealRow    *prev = NULL;
+	SealRow    *anchor = NULL;
 	int64		high = 0;
+	DcpfRemoved *removed;
+	char	   *bad_record;
 
+	/* the months retention dropped, each record genuine */
+	removed = dcpf_removed_load(&bad_record);
+	if (removed == NULL)
+	{
+		fail(v, "bad retention record", 0, false, 0, bad_record);
+		return;
+	}
 	if (SPI_execute_with_args("SELECT seal_no, statement, signature, row_digests FROM dcpf.audit_seal "
 							  "WHERE sealed_at >= $1 AND sealed_at <= $2 ORDER BY seal_no",
 							  2, types, values, NULL, true, 0) != SPI_OK_SELECT)
@@ -434,7 +560,7 @@ verify(Verdict *v, TimestampTz from, TimestampTz to)
 			return;
 		}
 		before.parsed = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(before.statement)));
-		prev = &before;
+		prev = anchor = &before;
 	}
 	for (i = 0; i < nseals; i++)
 	{
@@ -444,10 +570,12 @@ verify(Verdict *v, TimestampTz from, TimestampTz to)
 				 psprintf("Seal " INT64_FORMAT " is missing.", prev->seal_no + 1));
 			return;
 		}
-		if (!check_seal(v, &seals[i], prev, fingerprint, &high))
+		if (!check_seal(v, &seals[i], prev, fingerprint, removed, &high))
 			return;
 		prev = &seals[i];
 	}
+	if (nseals > 0 && !check_records(v, removed, seals, nseals, anchor))
+		return;
 	/*
 	 * Events hidden behind a transaction a seal said was running: its events
 	 * numbered up to the last seal that saw it running must have been taken
@@ -495,8 +623,11 @@ dcpf_audit_verify(PG_FUNCTION_ARGS)
 {
 	Verdict		v;
 	TupleDesc	desc;
-	Datum		values[7];
-	bool		nulls[7] = {false, false, false, true, true, true, true};
+	Datum		values[9];
+	bool		nulls[9] = {false, false, false, true, true, true, true, false, false};
+	Datum	   *months;
+	ListCell   *lc;
+	int			k;
 	Oid			save_userid;
 	int			save_sec_context;
 	DcpfAuditEvent ev;
@@ -552,5 +683,12 @@ dcpf_audit_verify(PG_FUNCTION_ARGS)
 		values[6] = CStringGetTextDatum(v.detail);
 		nulls[6] = false;
 	}
+	/* what retention removed from the period: counted, never reported as missing */
+	values[7] = Int64GetDatum(v.removed);
+	months = palloc(sizeof(Datum) * (list_length(v.months) + 1));
+	k = 0;
+	foreach(lc, v.months)
+		months[k++] = DirectFunctionCall1(date_in, CStringGetDatum(psprintf("%s-01", (char *) lfirst(lc))));
+	values[8] = PointerGetDatum(construct_array(months, k, DATEOID, sizeof(DateADT), true, TYPALIGN_INT));
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(desc), values, nulls)));
 }

@@ -430,6 +430,8 @@ INSERT INTO table_expectation VALUES
  ('audit_action', NULL, NULL, 'description', $$INSERT INTO dcpf.audit_action (code, description) VALUES ('forged', 'a forged action')$$),
  ('audit_seal', NULL, NULL, 'sealed_at',
   $$INSERT INTO dcpf.audit_seal (seal_no, sealed_at, high_id, key_fingerprint, statement, signature, row_digests) VALUES (999, now(), 1, 'x', '{}', decode(repeat('00', 64), 'hex'), '')$$),
+ ('audit_dropped_partition', NULL, NULL, 'events',
+  $$INSERT INTO dcpf.audit_dropped_partition (month, partition_name, events, event_ids, dropped_at, database_role, effective_role, statement, signature, boundary_digests) VALUES ('2000-01-01', 'audit_event_2000_01', 0, '{}', now(), 'x', 'x', '{}', decode(repeat('00', 64), 'hex'), '')$$),
  ('audit_event', NULL, NULL, 'action',
   $$INSERT INTO dcpf.audit_event (id, occurred_at, xact_id, action, outcome, database_role, effective_role) VALUES (1, now(), '1', 'read', 'success', 'x', 'x')$$),
  ('identity_assumption', '(SELECT h.licensee_id FROM pg_temp.person_home h WHERE h.person_id = t.person_id)', 't.person_id', 'reason',
@@ -695,6 +697,8 @@ INSERT INTO op_rule VALUES
  ('audit_event', 'UPDATE', '*', 'denied'), ('audit_event', 'DELETE', '*', 'denied'),
  ('audit_seal', 'SELECT', '*', 'denied'), ('audit_seal', 'INSERT', '*', 'denied'),
  ('audit_seal', 'UPDATE', '*', 'denied'), ('audit_seal', 'DELETE', '*', 'denied'),
+ ('audit_dropped_partition', 'SELECT', '*', 'denied'), ('audit_dropped_partition', 'INSERT', '*', 'denied'),
+ ('audit_dropped_partition', 'UPDATE', '*', 'denied'), ('audit_dropped_partition', 'DELETE', '*', 'denied'),
  ('audit_action', 'SELECT', '*', 'all'), ('audit_action', 'INSERT', '*', 'denied'),
  ('audit_action', 'UPDATE', '*', 'denied'), ('audit_action', 'DELETE', '*', 'denied'),
  -- the curriculum: shipped catalogues for everyone; the licensee's for its

@@ -263,7 +263,7 @@ SELECT p.surname, i.licensee_id IS NULL AS detached, i.membership_id IS NULL AS 
   FROM dcpf.portfolio_item i JOIN dcpf.person p ON p.id = i.owner_id ORDER BY 1;
 -- the access log's cut-off: the oldest moment every policy lets go of
 SELECT (:'run1_report'::jsonb #>> '{categories,access_log,cutoff}')::timestamptz BETWEEN now() - interval '5 years 1 hour' AND now() - interval '5 years' AS cutoff_five_years_back,
-       :'run1_report'::jsonb #> '{categories,access_log,dispatched}' AS dispatched_by_aud_at_the_merge;
+       :'run1_report'::jsonb #> '{categories,access_log,dispatched}' AS dispatched_to_the_partitions;
 -- each deletion is an audit event, by the job's session
 SELECT e.object_table, e.action, count(*) FROM dcpf.audit_event e
  WHERE e.action IN ('delete', 'update') AND e.object_table NOT IN ('job_run', 'person', 'membership', 'processing_restriction', 'consent', 'retention_policy', 'legal_hold')
