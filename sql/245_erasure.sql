@@ -375,7 +375,12 @@ BEGIN
         IF t.clears IS NULL THEN
             EXECUTE format('SELECT count(*) FROM dcpf.%I t WHERE t.%I = $1', t.tab, t.subject_column) INTO n USING person;
         ELSE
-            EXECUTE format('UPDATE dcpf.%I t SET %s WHERE t.%I = $1', t.tab, t.clears, t.subject_column) USING person;
+            -- a web visit names a person only when it was recorded under
+            -- analytics consent (to the minute); unlinked, it becomes the visit
+            -- recorded without consent (to the hour), as its checks require
+            EXECUTE format('UPDATE dcpf.%I t SET %s%s WHERE t.%I = $1', t.tab, t.clears,
+                           CASE WHEN t.tab = 'web_visit' THEN ', consented = false, visited_at = date_trunc(''hour'', t.visited_at, ''UTC'')' ELSE '' END,
+                           t.subject_column) USING person;
             GET DIAGNOSTICS n = ROW_COUNT;
         END IF;
         IF n > 0 THEN kept := kept || jsonb_build_object(t.tab, n); END IF;

@@ -77,6 +77,8 @@ VALUES ('00000000-0000-4000-8000-000000000201', 'item', '00000000-0000-4000-8000
 INSERT INTO dcpf.share (owner_id, scope, category, grantee_licensee_id, grantee_role, permission)
 VALUES ('00000000-0000-4000-8000-000000000201', 'category', 'assessment', '00000000-0000-4000-8000-00000000a001', 'supervisor', 'read');
 SELECT dcpf.give_consent('marketing') IS NOT NULL AS consented;
+-- with analytics consent her visit is kept with her id and the minute
+SELECT dcpf.give_consent('analytics_cookies') IS NOT NULL AS analytics_consented;
 SELECT pg_temp.as_person('202', 'assessor');
 SELECT dcpf.assess_item('00000000-0000-4000-8000-0000000f0002', 3, 'Rustig en zorgvuldig.', 'Meer uitleg aan de patiënt.') IS NOT NULL AS assessed;
 SELECT pg_temp.as_person('202', 'supervisor');
@@ -231,7 +233,8 @@ BEGIN
 END $$;
 SELECT action, count(*) FROM dcpf.consent_event WHERE person_id = '00000000-0000-4000-8000-000000000201' GROUP BY 1;
 SELECT count(*) AS visits_linked FROM dcpf.web_visit WHERE person_id = '00000000-0000-4000-8000-000000000201';
-SELECT count(*) AS visits_kept FROM dcpf.web_visit;
+SELECT count(*) AS visits_kept, count(*) FILTER (WHERE consented) AS still_consented,
+       bool_and(visited_at = date_trunc('hour', visited_at, 'UTC')) AS to_the_hour FROM dcpf.web_visit;
 SELECT shredded_at IS NOT NULL AS shredded, wrapped IS NULL AS key_gone FROM dcpf.data_key WHERE subject_id = '00000000-0000-4000-8000-000000000201';
 -- the art. 19 notices (dcpf.recipients_of): to Tess, a current supervisor of A
 -- (for the share with A's supervisors); not to erased Piet; never naming Anna
