@@ -9,25 +9,13 @@
 # on the first missing fact (after listing all of them).
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
+. test/shell/lib/demo_cleanup.sh
 
 db=dcpf_demo_test_$$
 work=$(mktemp -d /tmp/dcpf-demo-test.XXXXXX)
 out=$work/demo.out
 cleanup() {
-    # the demo removes its pg_cron jobs and its maintenance role itself; when
-    # it stopped half-way they are removed here (with the jobs' history, so
-    # that test/shell/schedule_maintenance_pg_cron.sh finds only its own)
-    crondb=$(psql -X -At -d postgres -c "SELECT current_setting('cron.database_name', true)" 2>/dev/null)
-    if [ -n "$crondb" ]; then
-        psql -X -q -d "$crondb" -c "SET client_min_messages = warning" \
-            -c "DO \$\$ BEGIN IF to_regclass('cron.job') IS NOT NULL THEN
-                    DELETE FROM cron.job_run_details WHERE jobid IN (SELECT jobid FROM cron.job WHERE database = '$db');
-                    PERFORM cron.unschedule(jobid) FROM cron.job WHERE database = '$db';
-                    DELETE FROM cron.job_run_details d WHERE NOT EXISTS (SELECT FROM cron.job j WHERE j.jobid = d.jobid);
-                END IF; END \$\$" >/dev/null 2>&1 || true
-    fi
-    psql -X -q -d postgres -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS \"$db\"" \
-        -c "DROP ROLE IF EXISTS dcpf_demo_cron" >/dev/null 2>&1 || true
+    demo_cleanup "$db"
     rm -rf "$work"
 }
 trap cleanup EXIT

@@ -14,11 +14,12 @@
 # Exits non-zero on the first failed property (after listing all findings).
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
+. test/shell/lib/demo_cleanup.sh
 
 db=dcpf_props_test_$$
 work=$(mktemp -d /tmp/dcpf-props-test.XXXXXX)
 cleanup() {
-    psql -X -q -d postgres -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS \"$db\"" >/dev/null 2>&1 || true
+    demo_cleanup "$db"
     rm -rf "$work"
 }
 trap cleanup EXIT
