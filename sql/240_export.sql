@@ -75,6 +75,28 @@ COMMENT ON FUNCTION dcpf.export_authorise(uuid, uuid, text) IS
     'the check and record of an export: the person themself (without a request, or with their own open access or portability request), or the privacy officer of the licensee a verified access or portability request was made to; a transfer needs a portability request; logs an export event and records the disclosure; owner only';
 REVOKE ALL ON FUNCTION dcpf.export_authorise(uuid, uuid, text) FROM PUBLIC;
 
+-- An interval as an ISO 8601 duration (P1Y6M, PT36H, PT0S), whatever the
+-- session's IntervalStyle: the export writes retention terms with it.
+CREATE FUNCTION dcpf.iso_duration(value interval)
+    RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+RETURN (
+    SELECT CASE WHEN d.y = 0 AND d.mo = 0 AND d.dd = 0 AND d.h = 0 AND d.mi = 0 AND d.s = 0 THEN 'PT0S'
+                ELSE 'P' || CASE WHEN d.y <> 0 THEN d.y || 'Y' ELSE '' END
+                         || CASE WHEN d.mo <> 0 THEN d.mo || 'M' ELSE '' END
+                         || CASE WHEN d.dd <> 0 THEN d.dd || 'D' ELSE '' END
+                         || CASE WHEN d.h <> 0 OR d.mi <> 0 OR d.s <> 0
+                                 THEN 'T' || CASE WHEN d.h <> 0 THEN d.h || 'H' ELSE '' END
+                                          || CASE WHEN d.mi <> 0 THEN d.mi || 'M' ELSE '' END
+                                          || CASE WHEN d.s <> 0 THEN trim_scale(d.s)::text || 'S' ELSE '' END
+                                 ELSE '' END
+           END
+      FROM (SELECT extract(year FROM value)::bigint AS y, extract(month FROM value)::bigint AS mo,
+                   extract(day FROM value)::bigint AS dd, extract(hour FROM value)::bigint AS h,
+                   extract(minute FROM value)::bigint AS mi, extract(second FROM value) AS s) d);
+COMMENT ON FUNCTION dcpf.iso_duration(interval) IS
+    'an interval as an ISO 8601 duration (P1Y6M, P30D, PT36H, PT0S for none), the same under every IntervalStyle; the export writes retention terms with it';
+
 -- What an export consists of, in the document's order: one source per
 -- exported table of the registry (the person's rows, decrypted), one per
 -- party column (where the person took part in someone else's record: that
@@ -117,6 +139,17 @@ AS $$
          '''assessments, feedback, comments and conversations in the portfolio were written by the persons they name''::text AS others_wrote',
          't.id::text', 't.id',
          'dcpf.person t LEFT JOIN dcpf.licensee l ON l.id = t.created_for_licensee WHERE t.id = $1'),
+        ('retention',
+         't.code AS category, t.name, l.name AS licensee, p.clock_event, dcpf.iso_duration(p.term) AS term, p.action, p.set_in, '
+         'dcpf.iso_duration(t.minimum_term) AS minimum_term, t.minimum_basis',
+         't.code || coalesce(''/'' || l.id::text, '''')', 't.position, l.name NULLS FIRST, l.id',
+         'dcpf.data_category t '
+         'CROSS JOIN LATERAL (SELECT NULL::uuid AS id, NULL::text AS name '
+         '                    UNION ALL '
+         '                    SELECT e.id, e.name FROM dcpf.licensee e '
+         '                     WHERE t.decided_by = ''licensee'' '
+         '                       AND e.id IN (SELECT m.licensee_id FROM dcpf.membership m WHERE m.person_id = $1)) l '
+         'CROSS JOIN LATERAL dcpf.retention_policy_for(t.code, l.id) p'),
         ('access_log',
          't.occurred_at AS "at", t.action, t.outcome, '
          'CASE WHEN a.id IS NOT NULL THEN dcpf.person_display_name(a) ELSE t.database_role END AS "by", '
@@ -150,7 +183,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION dcpf.export_rows(uuid) IS
-    'the content of an export, unchecked and unlogged, a row at a time in the document''s order: the person''s rows of every exported table of the registry (decrypted), references to records of others the person took part in, and the art. 15 facts (purposes, recipients, source, access log); owner only';
+    'the content of an export, unchecked and unlogged, a row at a time in the document''s order: the person''s rows of every exported table of the registry (decrypted), references to records of others the person took part in, and the art. 15 facts (purposes, recipients, source, retention, access log); owner only';
 REVOKE ALL ON FUNCTION dcpf.export_rows(uuid) FROM PUBLIC;
 
 CREATE FUNCTION dcpf.export_person_rows(person uuid, request uuid DEFAULT NULL)

@@ -89,7 +89,14 @@ SELECT dcpf.record_visit('192.0.2.44', 'Mozilla/5.0 (X11; Linux x86_64) Firefox/
                          '00000000-0000-4000-8000-000000000201') IS NOT NULL AS visit_recorded;
 SET ROLE dcpf_test_ee_backend;
 
--- 1. export: the person's own, complete and decrypted
+-- 1. export: the person's own, complete and decrypted (the UMC keeps ended
+-- memberships 18 months: a policy of its own, set here by the owner; the
+-- export's terms are ISO 8601 durations whatever the IntervalStyle)
+RESET ROLE;
+INSERT INTO dcpf.retention_policy (licensee_id, category, clock_event, term, action)
+VALUES ('00000000-0000-4000-8000-00000000a001', 'memberships', 'membership_end', '18 months', 'delete');
+SET ROLE dcpf_test_ee_backend;
+SET IntervalStyle = 'postgres_verbose';
 SELECT pg_temp.as_person('201', 'professional');
 SELECT dcpf.export_person('00000000-0000-4000-8000-000000000201')::jsonb AS doc \gset
 SELECT :'doc'::jsonb ->> 'format' AS format,
@@ -104,6 +111,17 @@ SELECT :'doc'::jsonb #>> '{tables,person,0,surname}' AS surname,
        :'doc'::jsonb #> '{tables,person,0}' ? 'big_number_hmac' AS blind_index_shown,
        (SELECT count(*) FROM jsonb_array_elements(:'doc'::jsonb #> '{facts,recipients}')) AS recipients,
        (SELECT count(*) FROM jsonb_array_elements(:'doc'::jsonb #> '{facts,purposes}')) AS purposes;
+-- how long her data is kept (art. 15(1)(d)): every category's policy for the
+-- platform's rows and, for the categories a licensee decides, that of each
+-- licensee she is a member of (its own where it set one)
+SELECT e ->> 'category' AS category, e ->> 'licensee' AS licensee, e ->> 'clock_event' AS clock_event, e ->> 'term' AS term,
+       e ->> 'action' AS action, e ->> 'set_in' AS set_in, e ->> 'minimum_term' AS minimum
+  FROM jsonb_array_elements(:'doc'::jsonb #> '{facts,retention}') e;
+SELECT v AS "interval", dcpf.iso_duration(v) AS iso_8601
+  FROM unnest(ARRAY[interval '0', interval '5 years', interval '1 year 6 months', interval '13 months', interval '30 days',
+                    interval '36 hours', interval '1 day 2 hours 3 minutes 4.5 seconds', interval '90 seconds']) v;
+SELECT dcpf.iso_duration(NULL) IS NULL AS null_is_null;
+RESET IntervalStyle;
 -- the streaming form gives the same rows (and one recipient more: the
 -- first export, recorded before the second was read)
 SELECT (SELECT count(*) FROM dcpf.export_person_rows('00000000-0000-4000-8000-000000000201') r WHERE r.section = 'rows')

@@ -173,7 +173,7 @@ def main():
         report(sorted(map(key, refs)) == sorted(map(key, expected["references"])),
                f"{name}: the stream's references are the document's ({len(refs)})")
         same = True
-        for fact in ("purposes", "recipients", "access_log"):
+        for fact in ("purposes", "recipients", "retention", "access_log"):
             if sorted(map(key, facts.get(fact, []))) != sorted(map(key, expected["facts"][fact])):
                 same = False
                 report(False, f"{name}: the stream's {fact} are the document's",
@@ -182,9 +182,9 @@ def main():
             same = False
             report(False, f"{name}: the stream's source is the document's")
         if same:
-            report(True, f"{name}: the stream's facts are the document's (purposes, recipients, source, access log)")
+            report(True, f"{name}: the stream's facts are the document's (purposes, recipients, source, retention, access log)")
         report(len(stream) == sum(len(v) for v in streamed_tables.values()) + len(refs) + sum(len(v) for v in facts.values())
-               and set(facts) <= {"purposes", "recipients", "source", "access_log"},
+               and set(facts) <= {"purposes", "recipients", "source", "retention", "access_log"},
                f"{name}: the stream holds nothing else ({len(stream)} rows)")
 
         # what this person's document must and must not show
@@ -272,6 +272,8 @@ def main():
     broken("a recipient of an unknown kind", setting(["facts", "recipients", 0, "kind"], "sold"))
     broken("an access-log entry without its time", delete(["facts", "access_log", 0, "at"]))
     broken("a purpose with an unknown legal basis", setting(["facts", "purposes", 0, "legal_basis"], "because"))
+    broken("a retention policy with an unknown action", setting(["facts", "retention", 0, "action"], "forget"))
+    broken("a retention policy without its term", delete(["facts", "retention", 0, "term"]))
     broken("an attachment that is not base64", setting(["tables", "portfolio_attachment", 0, "content"], "%PDF-1.4 plain"))
     broken("rows of a table registered later", setting(["tables", "later_table"], [{"id": 1, "note": "x"}]), accept=True)
     broken("a new column in a table described column by column", setting(["tables", "person", 0, "pronouns"], "zij/haar"), accept=True)
