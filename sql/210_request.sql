@@ -1,8 +1,10 @@
 -- 210_request.sql: data-subject requests (arts. 12 and 15-22 AVG; DESIGN.md
 -- clauses 1, 2 and 6). The workflow only: a person files a request for
--- themself; the privacy officer of the licensee the person acted in verifies
--- their identity, assigns a handler, may extend the term once, and completes
--- or refuses it with a decision; the person may withdraw it while it is open.
+-- themself; the privacy officer of the licensee the person acted in (for a
+-- request made to the platform, by a person acting alone: the platform's
+-- security officer, acting as platform_security) verifies their identity,
+-- assigns a handler, may extend the term once, and completes or refuses it
+-- with a decision; the person may withdraw it while it is open.
 -- The term is one calendar month from the day of receipt in the Netherlands
 -- (31 January + 1 month = 28 or 29 February), extensible by at most two
 -- months if the person is told within the first; both dates are generated
@@ -56,7 +58,8 @@ COMMENT ON TABLE dcpf.subject_request IS
     'requests of data subjects to exercise their rights (arts. 15-22 AVG) and their handling: verification, assignment, extension, decision; written only by the dcpf.*_subject_request functions, each step one audited update';
 COMMENT ON COLUMN dcpf.subject_request.id IS 'request identifier, given to the person';
 COMMENT ON COLUMN dcpf.subject_request.person_id IS 'the data subject who made the request';
-COMMENT ON COLUMN dcpf.subject_request.licensee_id IS 'the controller handling it: the licensee the person acted in when filing; NULL: the platform';
+COMMENT ON COLUMN dcpf.subject_request.licensee_id IS
+    'the controller handling it: the licensee the person acted in when filing (its privacy officer handles it); NULL: the platform (its security officer, acting as platform_security, handles it)';
 COMMENT ON COLUMN dcpf.subject_request.kind IS
     'the right exercised: access (art. 15), rectification or completion (art. 16), erasure (art. 17), restriction (art. 18), portability (art. 20) or objection (art. 21)';
 COMMENT ON COLUMN dcpf.subject_request.details IS 'what the person asks, in their words; kept in the clear, so never a patient number (BSN or card number refused)';
@@ -65,11 +68,12 @@ COMMENT ON COLUMN dcpf.subject_request.channel IS 'how it came in: web, app, pap
 COMMENT ON COLUMN dcpf.subject_request.due_on IS
     'the last day of the term (art. 12(3)): the date of receipt in Europe/Amsterdam plus one calendar month (31 January: 28 or 29 February); generated';
 COMMENT ON COLUMN dcpf.subject_request.verified_at IS 'when the person''s identity was verified; NULL: not yet';
-COMMENT ON COLUMN dcpf.subject_request.verified_by IS 'the privacy officer who verified it';
+COMMENT ON COLUMN dcpf.subject_request.verified_by IS 'who verified it: the licensee''s privacy officer, or for a request made to the platform its security officer';
 COMMENT ON COLUMN dcpf.subject_request.verification_method IS 'how: authenticated_session, id_document, in_person or callback';
 COMMENT ON COLUMN dcpf.subject_request.status IS
     'received, verifying (a handler is on it, identity not yet verified), in_progress (verified), extended, and the final completed, refused or withdrawn';
-COMMENT ON COLUMN dcpf.subject_request.handler_id IS 'the privacy officer handling it; NULL: not yet assigned';
+COMMENT ON COLUMN dcpf.subject_request.handler_id IS
+    'who handles it: a privacy officer of the licensee, or for a request made to the platform a platform security officer; NULL: not yet assigned';
 COMMENT ON COLUMN dcpf.subject_request.extension_months IS 'the extension of the term (art. 12(3)): 1 or 2 months; NULL: none';
 COMMENT ON COLUMN dcpf.subject_request.extended_until IS 'the last day of the extended term: due_on''s month arithmetic with 1 + extension_months months; generated';
 COMMENT ON COLUMN dcpf.subject_request.extension_reason IS 'why the term was extended (complexity, number of requests); kept in the clear';
@@ -164,8 +168,26 @@ $$;
 COMMENT ON FUNCTION dcpf.submit_subject_request(text, text, text) IS
     'the verified person files a request to exercise one of their rights (access, rectification, completion, erasure, restriction, portability, objection), for themself, to the licensee they act in (none: the platform); returns its id. 42501 without identity; 22023 for an unknown kind or channel; 23514 for details holding a BSN or card number';
 
--- The request, locked, when the caller is the privacy officer of its
--- licensee and it is still open; owner only: the staff steps start with it.
+-- Who handles the requests made to a controller: a licensee's requests its
+-- privacy officer, acting as privacy_officer in it; the requests made to the
+-- platform (no licensee) the platform's security officer, acting as
+-- platform_security (a role only the platform operator grants). Neither
+-- handles the other's. The functions that carry out a request ask it; the
+-- policies spell it out instead, as
+--     licensee_id = (SELECT dcpf.licensee_if_acting_in('privacy_officer'))
+--     OR (licensee_id IS NULL AND (SELECT dcpf.acting_in('platform_security')))
+-- which uses the index on licensee_id rather than a call per row.
+CREATE FUNCTION dcpf.handles_requests_of(licensee uuid) RETURNS boolean
+    LANGUAGE sql STABLE PARALLEL RESTRICTED
+RETURN CASE WHEN handles_requests_of.licensee IS NULL THEN coalesce(dcpf.acting_in('platform_security'), false)
+            ELSE coalesce(handles_requests_of.licensee = dcpf.licensee_if_acting_in('privacy_officer'), false) END;
+COMMENT ON FUNCTION dcpf.handles_requests_of(uuid) IS
+    'whether the verified identity handles the data-subject requests made to the controller: for a licensee, when acting as privacy_officer in it; for the platform (licensee NULL), when acting as platform_security; false otherwise (also without identity); owner only';
+REVOKE ALL ON FUNCTION dcpf.handles_requests_of(uuid) FROM PUBLIC;
+
+-- The request, locked, when the caller handles the requests made to its
+-- controller (dcpf.handles_requests_of) and it is still open; owner only:
+-- the staff steps start with it.
 CREATE FUNCTION dcpf.officer_subject_request(request uuid) RETURNS dcpf.subject_request
     LANGUAGE plpgsql
     SET search_path = pg_catalog, pg_temp
@@ -175,20 +197,20 @@ DECLARE
     req dcpf.subject_request;
 BEGIN
     SELECT * INTO req FROM dcpf.subject_request r
-     WHERE r.id = request AND r.licensee_id = dcpf.licensee_if_acting_in('privacy_officer') AND r.person_id <> me
+     WHERE r.id = request AND dcpf.handles_requests_of(r.licensee_id) AND r.person_id <> me
        FOR UPDATE;
     IF req.id IS NULL THEN
         RAISE EXCEPTION 'subject request % not found', coalesce(request::text, 'NULL')
             USING ERRCODE = 'no_data_found',
-                  DETAIL = 'It does not exist, or it is not addressed to the licensee you act in as its privacy officer, or it is your own.',
-                  HINT = 'Requests are handled by the privacy officer of the licensee they were made to, acting as privacy_officer.';
+                  DETAIL = 'It does not exist, or it is not addressed to the licensee you act in as its privacy officer, nor made to the platform while you act as its security officer, or it is your own.',
+                  HINT = 'Requests are handled by the privacy officer of the licensee they were made to, acting as privacy_officer; requests made to the platform by its security officer, acting as platform_security.';
     END IF;
     PERFORM dcpf.subject_request_open(req);
     RETURN req;
 END
 $$;
 COMMENT ON FUNCTION dcpf.officer_subject_request(uuid) IS
-    'the open subject request, locked, if the caller acts as privacy officer of its licensee and is not its subject; P0002 (the same for every other case) or 55000 when closed; owner only';
+    'the open subject request, locked, if the caller handles the requests made to its controller (dcpf.handles_requests_of: privacy officer of its licensee, or for a request made to the platform its security officer, acting as platform_security) and is not its subject; P0002 (the same for every other case) or 55000 when closed; owner only';
 
 CREATE FUNCTION dcpf.verify_subject_request(request uuid, method text) RETURNS void
     LANGUAGE plpgsql VOLATILE SECURITY DEFINER
@@ -215,7 +237,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION dcpf.verify_subject_request(uuid, text) IS
-    'the privacy officer of the request''s licensee records that the person''s identity was verified, and how (authenticated_session, id_document, in_person, callback); the request is then in_progress. P0002 for a request not theirs to handle; 55000 when closed or already verified; 22023 for an unknown method';
+    'the privacy officer of the request''s licensee (for a request made to the platform: its security officer, acting as platform_security) records that the person''s identity was verified, and how (authenticated_session, id_document, in_person, callback); the request is then in_progress. P0002 for a request not theirs to handle; 55000 when closed or already verified; 22023 for an unknown method';
 
 CREATE FUNCTION dcpf.assign_subject_request(request uuid, handler uuid) RETURNS void
     LANGUAGE plpgsql VOLATILE SECURITY DEFINER
@@ -224,10 +246,19 @@ AS $$
 DECLARE
     req dcpf.subject_request := dcpf.officer_subject_request(request);
 BEGIN
+    -- a licensee's request: one of its privacy officers; a request made to
+    -- the platform: one of its security officers (in whichever licensee the
+    -- platform operator granted the role)
     IF handler IS NULL OR NOT EXISTS (SELECT FROM dcpf.membership m
-                                       WHERE m.person_id = handler AND m.licensee_id = req.licensee_id
-                                         AND m.role_code = 'privacy_officer'
+                                       WHERE m.person_id = handler
+                                         AND CASE WHEN req.licensee_id IS NULL THEN m.role_code = 'platform_security'
+                                                  ELSE m.licensee_id = req.licensee_id AND m.role_code = 'privacy_officer' END
                                          AND m.valid_from <= now() AND (m.valid_until IS NULL OR m.valid_until > now())) THEN
+        IF req.licensee_id IS NULL THEN
+            RAISE EXCEPTION 'handler % is not a security officer of the platform', coalesce(handler::text, 'NULL')
+                USING ERRCODE = 'invalid_parameter_value',
+                      DETAIL = 'A request made to the platform is handled by a person holding a current platform_security membership.';
+        END IF;
         RAISE EXCEPTION 'handler % is not a privacy officer of the licensee', coalesce(handler::text, 'NULL')
             USING ERRCODE = 'invalid_parameter_value',
                   DETAIL = 'A request is handled by a person holding a current privacy_officer membership of the licensee it was made to.';
@@ -243,7 +274,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION dcpf.assign_subject_request(uuid, uuid) IS
-    'the privacy officer of the request''s licensee assigns it to a handler: a current privacy officer of that licensee other than the subject; a received request becomes verifying. P0002 for a request not theirs to handle; 55000 when closed; 22023 for another handler';
+    'the privacy officer of the request''s licensee assigns it to a handler: a current privacy officer of that licensee other than the subject; for a request made to the platform, its security officer (acting as platform_security) assigns it to a person holding a current platform_security membership other than the subject; a received request becomes verifying. P0002 for a request not theirs to handle; 55000 when closed; 22023 for another handler';
 
 CREATE FUNCTION dcpf.extend_subject_request(request uuid, months integer, reason text, person_told_at timestamptz) RETURNS date
     LANGUAGE plpgsql VOLATILE SECURITY DEFINER
@@ -296,7 +327,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION dcpf.extend_subject_request(uuid, integer, text, timestamptz) IS
-    'the privacy officer of the request''s licensee extends the term of a verified request once, by 1 or 2 months, with the reason and the time the person was told (within the first month); returns the new last day. P0002 for a request not theirs to handle; 22023 for other months, no reason or no (or a future) time told; 55000 when closed, not verified, already extended or told too late';
+    'the privacy officer of the request''s licensee (for a request made to the platform: its security officer, acting as platform_security) extends the term of a verified request once, by 1 or 2 months, with the reason and the time the person was told (within the first month); returns the new last day. P0002 for a request not theirs to handle; 22023 for other months, no reason or no (or a future) time told; 55000 when closed, not verified, already extended or told too late';
 
 CREATE FUNCTION dcpf.complete_subject_request(request uuid, decision text) RETURNS void
     LANGUAGE plpgsql VOLATILE SECURITY DEFINER
@@ -323,7 +354,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION dcpf.complete_subject_request(uuid, text) IS
-    'the privacy officer of the request''s licensee closes a verified request as completed, with the decision told to the person; the caller becomes its handler if it had none. P0002 for a request not theirs to handle; 55000 when closed or not verified; 22023 without a decision; 23514 for a decision holding a BSN or card number';
+    'the privacy officer of the request''s licensee (for a request made to the platform: its security officer, acting as platform_security) closes a verified request as completed, with the decision told to the person; the caller becomes its handler if it had none. P0002 for a request not theirs to handle; 55000 when closed or not verified; 22023 without a decision; 23514 for a decision holding a BSN or card number';
 
 CREATE FUNCTION dcpf.refuse_subject_request(request uuid, decision text, legal_basis text) RETURNS void
     LANGUAGE plpgsql VOLATILE SECURITY DEFINER
@@ -345,7 +376,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION dcpf.refuse_subject_request(uuid, text, text) IS
-    'the privacy officer of the request''s licensee refuses an open request (verified or not: identity that cannot be verified is a ground), with the decision and its legal basis; the caller becomes its handler if it had none. P0002 for a request not theirs to handle; 55000 when closed; 22023 without both texts; 23514 for a text holding a BSN or card number';
+    'the privacy officer of the request''s licensee (for a request made to the platform: its security officer, acting as platform_security) refuses an open request (verified or not: identity that cannot be verified is a ground), with the decision and its legal basis; the caller becomes its handler if it had none. P0002 for a request not theirs to handle; 55000 when closed; 22023 without both texts; 23514 for a text holding a BSN or card number';
 
 CREATE FUNCTION dcpf.withdraw_subject_request(request uuid) RETURNS void
     LANGUAGE plpgsql VOLATILE SECURITY DEFINER
@@ -381,12 +412,15 @@ GRANT EXECUTE ON FUNCTION dcpf.submit_subject_request(text, text, text), dcpf.ve
     dcpf.complete_subject_request(uuid, text), dcpf.refuse_subject_request(uuid, text, text),
     dcpf.withdraw_subject_request(uuid) TO dcpf_app;
 
--- the person reads their own requests; the privacy officer of the licensee
--- a request was made to reads it; only the functions above write
+-- the person reads their own requests; whoever handles the requests made
+-- to its controller reads it (dcpf.handles_requests_of, spelled out: the
+-- privacy officer of its licensee; for a request made to the platform, its
+-- security officer); only the functions above write
 CREATE POLICY subject_request_self_read ON dcpf.subject_request FOR SELECT TO dcpf_app
     USING (person_id = (SELECT dcpf.current_person()));
 CREATE POLICY subject_request_officer_read ON dcpf.subject_request FOR SELECT TO dcpf_app
-    USING (licensee_id = (SELECT dcpf.licensee_if_acting_in('privacy_officer')));
+    USING (licensee_id = (SELECT dcpf.licensee_if_acting_in('privacy_officer'))
+           OR (licensee_id IS NULL AND (SELECT dcpf.acting_in('platform_security'))));
 GRANT SELECT (id, person_id, licensee_id, kind, details, received_at, channel, due_on, verified_at, verified_by,
               verification_method, status, handler_id, extension_months, extended_until, extension_reason, person_told_at,
               decision, legal_basis, completed_at) ON dcpf.subject_request TO dcpf_app;
@@ -404,7 +438,7 @@ SELECT r.id, r.person_id, r.licensee_id, r.kind, r.status, r.received_at, r.due_
  WHERE r.status IN ('received', 'verifying', 'in_progress', 'extended')
    AND (now() AT TIME ZONE 'Europe/Amsterdam')::date > coalesce(r.extended_until, r.due_on);
 COMMENT ON VIEW dcpf.overdue_subject_requests IS
-    'the open subject requests past the last day of their term (extended_until if extended, else due_on), by the date in Europe/Amsterdam; security_invoker: the privacy officer sees those made to their licensee, a person their own';
+    'the open subject requests past the last day of their term (extended_until if extended, else due_on), by the date in Europe/Amsterdam; security_invoker: the privacy officer sees those made to their licensee, the platform''s security officer (acting as platform_security) those made to the platform, a person their own';
 COMMENT ON COLUMN dcpf.overdue_subject_requests.id IS 'the request';
 COMMENT ON COLUMN dcpf.overdue_subject_requests.person_id IS 'the data subject';
 COMMENT ON COLUMN dcpf.overdue_subject_requests.licensee_id IS 'the controller handling it; NULL: the platform';

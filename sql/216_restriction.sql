@@ -10,12 +10,16 @@
 -- A restriction is made by the privacy officer on a verified request of kind
 -- restriction, on one of the four grounds of art. 18(1), and lifted by them
 -- when the ground ends, after the person was told (art. 18(3): the notice is
--- queued first, in the same transaction). A deactivation, asked by the
--- person or made by the privacy officer of a licensee they belong to, also
--- ends what is in force: memberships, programme memberships, shares and
--- consents (each withdrawal a consent event with its receipt); what remains
--- is storage until the retention term (issue 8 purges it). A privacy
--- officer may reactivate the account; nothing ended comes back by itself.
+-- queued first, in the same transaction); on a request made to the platform
+-- its security officer does both (dcpf.handles_requests_of). A
+-- deactivation, asked by the person or made by the privacy officer of a
+-- licensee they belong to (or, for a person who belongs to none, by the
+-- platform's security officer), also ends what is in force: memberships,
+-- programme memberships, shares and consents (each withdrawal a consent
+-- event with its receipt); what remains is storage until the retention term
+-- (issue 8 purges it). A privacy officer may reactivate the account (the
+-- platform's security officer one deactivated as the platform's); nothing
+-- ended comes back by itself.
 -- Every step is a row change here, so an audit event. See
 -- doc/reference/restriction.md.
 
@@ -52,12 +56,12 @@ COMMENT ON COLUMN dcpf.processing_restriction.request_id IS 'for a restriction: 
 COMMENT ON COLUMN dcpf.processing_restriction.ground IS
     'for a restriction, the ground of art. 18(1): accuracy_contested (a), unlawful_processing (b), legal_claims (c) or objection_pending (d)';
 COMMENT ON COLUMN dcpf.processing_restriction.licensee_id IS
-    'the controller: the licensee of the request, or the one the privacy officer (or the person) acted in when deactivating; NULL: the platform';
+    'the controller: the licensee of the request, or the one the privacy officer (or the person) acted in when deactivating; NULL: the platform (a request made to it, a deactivation by its security officer or by the person acting alone), whose security officer handles it';
 COMMENT ON COLUMN dcpf.processing_restriction.reason IS 'for a deactivation: why, as told (kept in the clear; no BSN or card number)';
 COMMENT ON COLUMN dcpf.processing_restriction.started_at IS 'from when it holds';
-COMMENT ON COLUMN dcpf.processing_restriction.started_by IS 'who made it: the privacy officer, or the person themself for a deactivation';
+COMMENT ON COLUMN dcpf.processing_restriction.started_by IS 'who made it: the privacy officer (the platform''s security officer for the platform), or the person themself for a deactivation';
 COMMENT ON COLUMN dcpf.processing_restriction.lifted_at IS 'when it was lifted (a deactivation: the account reactivated); NULL: in force';
-COMMENT ON COLUMN dcpf.processing_restriction.lifted_by IS 'the privacy officer who lifted it';
+COMMENT ON COLUMN dcpf.processing_restriction.lifted_by IS 'the privacy officer (the platform''s security officer for the platform) who lifted it';
 COMMENT ON COLUMN dcpf.processing_restriction.lift_reason IS 'why it was lifted, as told to the person (kept in the clear; no BSN or card number)';
 COMMENT ON COLUMN dcpf.processing_restriction.lift_notice_id IS
     'the notice that told the person before the restriction was lifted (art. 18(3)), queued in the same transaction before the lift';
@@ -170,7 +174,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION dcpf.restrict_processing(uuid, text) IS
-    'the privacy officer of the request''s licensee restricts processing of the person''s data (art. 18 AVG) on a verified request of kind restriction, on a ground of art. 18(1) (accuracy_contested, unlawful_processing, legal_claims, objection_pending): from the next statement their rows are read-only and they drop out of processing; the person is sent a processing_restricted notice; returns the restriction id (the request stays open: complete it with dcpf.complete_subject_request). P0002 for a request not theirs to handle; 22023 for another kind or an unknown ground; 55000 when closed, not verified or already restricted';
+    'the privacy officer of the request''s licensee (for a request made to the platform: its security officer, acting as platform_security) restricts processing of the person''s data (art. 18 AVG) on a verified request of kind restriction, on a ground of art. 18(1) (accuracy_contested, unlawful_processing, legal_claims, objection_pending): from the next statement their rows are read-only and they drop out of processing; the person is sent a processing_restricted notice; returns the restriction id (the request stays open: complete it with dcpf.complete_subject_request). P0002 for a request not theirs to handle; 22023 for another kind or an unknown ground; 55000 when closed, not verified or already restricted';
 
 CREATE FUNCTION dcpf.lift_restriction(restriction uuid, reason text) RETURNS uuid
     LANGUAGE plpgsql VOLATILE SECURITY DEFINER
@@ -184,12 +188,12 @@ DECLARE
 BEGIN
     SELECT * INTO r FROM dcpf.processing_restriction x
      WHERE x.id = restriction AND x.kind = 'restriction'
-       AND x.licensee_id = dcpf.licensee_if_acting_in('privacy_officer') AND x.person_id <> me
+       AND dcpf.handles_requests_of(x.licensee_id) AND x.person_id <> me
        FOR UPDATE;
     IF r.id IS NULL THEN
         RAISE EXCEPTION 'restriction % not found', coalesce(restriction::text, 'NULL')
             USING ERRCODE = 'no_data_found',
-                  DETAIL = 'It does not exist, or it was not made by the licensee you act in as its privacy officer, or it is your own.';
+                  DETAIL = 'It does not exist, or it was not made by the licensee you act in as its privacy officer, nor by the platform while you act as its security officer, or it is your own.';
     END IF;
     IF r.lifted_at IS NOT NULL THEN
         RAISE EXCEPTION 'restriction % is lifted', r.id
@@ -208,7 +212,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION dcpf.lift_restriction(uuid, text) IS
-    'the privacy officer of the licensee that restricted processing lifts the restriction, with the reason: first a restriction_lifting notice is queued to the person (art. 18(3) AVG), then the restriction ends (from the next statement their data is processed again); returns the notice id. P0002 for a restriction not theirs or their own; 55000 when already lifted; 22023 without a reason; 23514 for a reason holding a BSN or card number';
+    'the privacy officer of the licensee that restricted processing (for a restriction made by the platform: its security officer, acting as platform_security) lifts the restriction, with the reason: first a restriction_lifting notice is queued to the person (art. 18(3) AVG), then the restriction ends (from the next statement their data is processed again); returns the notice id. P0002 for a restriction not theirs or their own; 55000 when already lifted; 22023 without a reason; 23514 for a reason holding a BSN or card number';
 
 -- ---------------------------------------------------------------------------
 -- Deactivation (clause 18) and reactivation
@@ -221,19 +225,28 @@ AS $$
 DECLARE
     me             uuid := dcpf.verified_person();
     officer_of     uuid := dcpf.licensee_if_acting_in('privacy_officer');
+    for_platform   boolean := coalesce(dcpf.acting_in('platform_security'), false);
     target         dcpf.person;
     deactivation_id uuid := gen_random_uuid();
     told           text;
     given_purpose  text;
 BEGIN
     SELECT * INTO target FROM dcpf.person p WHERE p.id = deactivate_person.person FOR UPDATE;
+    -- someone else: a current member of the licensee whose privacy officer
+    -- the caller is, or, for the platform's security officer, a person no
+    -- licensee has as a current member (the platform is their only controller)
     IF target.id IS NULL
-       OR (target.id <> me AND NOT EXISTS (SELECT FROM dcpf.membership m
-                                            WHERE m.person_id = target.id AND m.licensee_id = officer_of
-                                              AND m.valid_from <= now() AND (m.valid_until IS NULL OR m.valid_until > now()))) THEN
+       OR (target.id <> me
+           AND NOT EXISTS (SELECT FROM dcpf.membership m
+                            WHERE m.person_id = target.id AND m.licensee_id = officer_of
+                              AND m.valid_from <= now() AND (m.valid_until IS NULL OR m.valid_until > now()))
+           AND NOT (for_platform AND target.status <> 'erased'
+                    AND NOT EXISTS (SELECT FROM dcpf.membership m
+                                     WHERE m.person_id = target.id
+                                       AND m.valid_from <= now() AND (m.valid_until IS NULL OR m.valid_until > now())))) THEN
         RAISE EXCEPTION 'person % not found', coalesce(deactivate_person.person::text, 'NULL')
             USING ERRCODE = 'no_data_found',
-                  DETAIL = 'It does not exist, or it is neither you nor a current member of the licensee you act in as its privacy officer.';
+                  DETAIL = 'It does not exist, or it is neither you nor a current member of the licensee you act in as its privacy officer, nor, while you act as the platform''s security officer, a person without a current membership.';
     END IF;
     IF target.status = 'deactivated' THEN
         RAISE EXCEPTION 'the account of person % is already deactivated', target.id
@@ -262,14 +275,15 @@ BEGIN
      WHERE m.person_id = target.id AND (m.valid_until IS NULL OR m.valid_until > now());
     UPDATE dcpf.person p SET status = 'deactivated', deactivated_at = now() WHERE p.id = target.id;
     INSERT INTO dcpf.processing_restriction (id, person_id, kind, licensee_id, reason, started_by)
-    VALUES (deactivation_id, target.id, 'deactivation', coalesce(officer_of, dcpf.current_licensee()), told, me);
+    VALUES (deactivation_id, target.id, 'deactivation',
+            CASE WHEN target.id <> me AND for_platform THEN NULL ELSE coalesce(officer_of, dcpf.current_licensee()) END, told, me);
     PERFORM dcpf.queue_notice('account_deactivated', target.id, NULL, target.id,
                               jsonb_build_object('deactivation', deactivation_id));
     RETURN deactivation_id;
 END
 $$;
 COMMENT ON FUNCTION dcpf.deactivate_person(uuid, text, text) IS
-    'deactivates an account (privacy statement clause 18), asked by the person themself or done by the privacy officer of a licensee they are a current member of: every consent in force is withdrawn (a consent event each, through channel), every share revoked, every membership and programme membership ended, the account can no longer log in or be authenticated, the person''s rows become read-only and they drop out of processing; what remains is kept until its retention ends. An account_deactivated notice is queued; returns the deactivation id. P0002 for another person; 55000 when already deactivated; 22023 without a reason or for an unknown channel; 23514 for a reason holding a BSN or card number';
+    'deactivates an account (privacy statement clause 18), asked by the person themself or done by the privacy officer of a licensee they are a current member of, or, for a person no licensee has as a current member, by the platform''s security officer (acting as platform_security; recorded with no licensee, the platform''s): every consent in force is withdrawn (a consent event each, through channel), every share revoked, every membership and programme membership ended, the account can no longer log in or be authenticated, the person''s rows become read-only and they drop out of processing; what remains is kept until its retention ends. An account_deactivated notice is queued; returns the deactivation id. P0002 for another person; 55000 when already deactivated; 22023 without a reason or for an unknown channel; 23514 for a reason holding a BSN or card number';
 
 CREATE FUNCTION dcpf.reactivate_person(person uuid, reason text) RETURNS timestamptz
     LANGUAGE plpgsql VOLATILE SECURITY DEFINER
@@ -282,17 +296,19 @@ DECLARE
     told text;
 BEGIN
     -- the privacy officer of a licensee the person belonged to (their
-    -- memberships ended with the deactivation)
+    -- memberships ended with the deactivation); for a deactivation that is
+    -- the platform's (no licensee), the platform's security officer
     SELECT * INTO d FROM dcpf.processing_restriction x
      WHERE x.person_id = reactivate_person.person AND x.kind = 'deactivation' AND x.lifted_at IS NULL
        AND x.person_id <> me
-       AND EXISTS (SELECT FROM dcpf.membership m
-                    WHERE m.person_id = x.person_id AND m.licensee_id = dcpf.licensee_if_acting_in('privacy_officer'))
+       AND (EXISTS (SELECT FROM dcpf.membership m
+                     WHERE m.person_id = x.person_id AND m.licensee_id = dcpf.licensee_if_acting_in('privacy_officer'))
+            OR (x.licensee_id IS NULL AND dcpf.handles_requests_of(NULL)))
        FOR UPDATE;
     IF d.id IS NULL THEN
         RAISE EXCEPTION 'deactivated account % not found', coalesce(reactivate_person.person::text, 'NULL')
             USING ERRCODE = 'no_data_found',
-                  DETAIL = 'It does not exist, it is not deactivated, it is your own, or the person never belonged to the licensee you act in as its privacy officer.';
+                  DETAIL = 'It does not exist, it is not deactivated, it is your own, or the person never belonged to the licensee you act in as its privacy officer, nor was it deactivated as the platform''s while you act as its security officer.';
     END IF;
     told := dcpf.restriction_reason(reason, 'a reactivation', 'the person asked for it, identity verified');
     UPDATE dcpf.person p SET status = 'active', deactivated_at = NULL WHERE p.id = d.person_id;
@@ -301,7 +317,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION dcpf.reactivate_person(uuid, text) IS
-    'the privacy officer of a licensee the person belonged to reactivates a deactivated account on the person''s request, with the reason: they may log in again and their data is processed again; nothing that the deactivation ended comes back (memberships are granted, consents given and shares made anew); returns the time. P0002 unless deactivated and the person belonged to that licensee (never one''s own); 22023 without a reason; 23514 for a reason holding a BSN or card number';
+    'the privacy officer of a licensee the person belonged to (for a deactivation recorded as the platform''s, with no licensee: the platform''s security officer, acting as platform_security) reactivates a deactivated account on the person''s request, with the reason: they may log in again and their data is processed again; nothing that the deactivation ended comes back (memberships are granted, consents given and shares made anew); returns the time. P0002 unless deactivated and the person belonged to that licensee (never one''s own); 22023 without a reason; 23514 for a reason holding a BSN or card number';
 
 -- ---------------------------------------------------------------------------
 -- Protection, access, audit
@@ -316,11 +332,13 @@ REVOKE ALL ON FUNCTION dcpf.restrict_processing(uuid, text), dcpf.lift_restricti
 GRANT EXECUTE ON FUNCTION dcpf.restrict_processing(uuid, text), dcpf.lift_restriction(uuid, text),
     dcpf.deactivate_person(uuid, text, text), dcpf.reactivate_person(uuid, text) TO dcpf_app;
 
--- the person reads their own; the privacy officer those of their licensee
+-- the person reads their own; the privacy officer those of their licensee,
+-- the platform's security officer the platform's (dcpf.handles_requests_of)
 CREATE POLICY processing_restriction_self_read ON dcpf.processing_restriction FOR SELECT TO dcpf_app
     USING (person_id = (SELECT dcpf.current_person()));
 CREATE POLICY processing_restriction_officer_read ON dcpf.processing_restriction FOR SELECT TO dcpf_app
-    USING (licensee_id = (SELECT dcpf.licensee_if_acting_in('privacy_officer')));
+    USING (licensee_id = (SELECT dcpf.licensee_if_acting_in('privacy_officer'))
+           OR (licensee_id IS NULL AND (SELECT dcpf.acting_in('platform_security'))));
 GRANT SELECT (id, person_id, kind, request_id, ground, licensee_id, reason, started_at, started_by, lifted_at, lifted_by,
               lift_reason, lift_notice_id) ON dcpf.processing_restriction TO dcpf_app;
 

@@ -1,7 +1,8 @@
 -- 217_rectification.sql: rectification and completion (art. 16 AVG) and the
 -- notices of art. 19 (DESIGN.md clauses 14 and 15). On a verified request
 -- of kind rectification or completion the privacy officer of its licensee
--- corrects the person's data (name parts, e-mail address, BIG number, job
+-- (on a request made to the platform, its security officer: see
+-- dcpf.handles_requests_of) corrects the person's data (name parts, e-mail address, BIG number, job
 -- title, academic titles, a phone number or an address of one kind) with
 -- dcpf.rectify_person, or completes a portfolio item with a supplementary
 -- statement with dcpf.complete_item. An item that can no longer change (a
@@ -41,7 +42,7 @@ COMMENT ON TABLE dcpf.item_addendum IS
 COMMENT ON COLUMN dcpf.item_addendum.id IS 'addendum identifier';
 COMMENT ON COLUMN dcpf.item_addendum.item_id IS 'the item it completes';
 COMMENT ON COLUMN dcpf.item_addendum.owner_id IS 'the item''s owner, whose data it is (set by the server)';
-COMMENT ON COLUMN dcpf.item_addendum.author_id IS 'who recorded it: the owner, or the privacy officer handling the request; once that person is erased, their pseudonym (doc/reference/erasure.md)';
+COMMENT ON COLUMN dcpf.item_addendum.author_id IS 'who recorded it: the owner, or the privacy officer (for a request made to the platform, its security officer) handling the request; once that person is erased, their pseudonym (doc/reference/erasure.md)';
 COMMENT ON COLUMN dcpf.item_addendum.request_id IS 'the data-subject request (completion or rectification) it was recorded for; NULL: added by the owner';
 COMMENT ON COLUMN dcpf.item_addendum.body_encrypted IS
     'the statement, encrypted under the owner''s data key (dcpf.item_addendum_decrypted shows it to the owner; dcpf.shared_addenda to those the item is shared with)';
@@ -106,12 +107,12 @@ COMMENT ON TABLE dcpf.rectification IS
 COMMENT ON COLUMN dcpf.rectification.id IS 'rectification identifier (named in the notices to the recipients)';
 COMMENT ON COLUMN dcpf.rectification.request_id IS 'the request it carried out (kind rectification or completion)';
 COMMENT ON COLUMN dcpf.rectification.person_id IS 'the data subject';
-COMMENT ON COLUMN dcpf.rectification.licensee_id IS 'the controller that handled the request (its licensee); NULL: the platform';
+COMMENT ON COLUMN dcpf.rectification.licensee_id IS 'the controller that handled the request (its licensee); NULL: the platform, whose security officer handled it';
 COMMENT ON COLUMN dcpf.rectification.fields IS
     'what was corrected or completed: person columns (given_names, email, big_number, …), phone:<kind>, address:<kind>, or addendum; never the values';
 COMMENT ON COLUMN dcpf.rectification.item_id IS 'the portfolio item completed, for an addendum; NULL once the item is erased';
 COMMENT ON COLUMN dcpf.rectification.addendum_id IS 'the addendum recorded, if any';
-COMMENT ON COLUMN dcpf.rectification.made_by IS 'the privacy officer who carried it out; once that person is erased, their pseudonym (doc/reference/erasure.md)';
+COMMENT ON COLUMN dcpf.rectification.made_by IS 'the privacy officer (for a request made to the platform, its security officer) who carried it out; once that person is erased, their pseudonym (doc/reference/erasure.md)';
 COMMENT ON COLUMN dcpf.rectification.made_at IS 'when (the transaction of the change itself)';
 COMMENT ON COLUMN dcpf.rectification.notices_queued IS 'how many recipients of the person''s data were sent a data_rectified notice (art. 19)';
 
@@ -152,7 +153,8 @@ COMMENT ON FUNCTION dcpf.record_rectification(dcpf.subject_request, text[], uuid
     'records a rectification or completion carried out on a request (dcpf.rectification) and queues a data_rectified notice, without the data, to every recipient of the person''s data; returns its id; owner only';
 
 -- ---------------------------------------------------------------------------
--- The privacy officer carries a request out
+-- The privacy officer (the platform's security officer for the platform's
+-- requests) carries a request out
 -- ---------------------------------------------------------------------------
 CREATE FUNCTION dcpf.rectifiable_request(request uuid) RETURNS dcpf.subject_request
     LANGUAGE plpgsql VOLATILE
@@ -176,7 +178,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION dcpf.rectifiable_request(uuid) IS
-    'the open, verified request of kind rectification or completion, locked, if the caller acts as privacy officer of its licensee (dcpf.officer_subject_request: P0002 otherwise, 55000 when closed); 42809 for another kind, 55000 when not verified; owner only';
+    'the open, verified request of kind rectification or completion, locked, if the caller handles the requests made to its controller, as privacy officer of its licensee or, for a request made to the platform, as platform_security (dcpf.officer_subject_request: P0002 otherwise, 55000 when closed); 42809 for another kind, 55000 when not verified; owner only';
 
 CREATE FUNCTION dcpf.rectify_person(request uuid, corrections jsonb) RETURNS uuid
     LANGUAGE plpgsql VOLATILE SECURITY DEFINER
@@ -268,7 +270,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION dcpf.rectify_person(uuid, jsonb) IS
-    'the privacy officer of the request''s licensee corrects or completes the person''s data on a verified request of kind rectification or completion: a JSON object of the fields (name parts, name_use, email, job_title, academic_titles, big_number, phone {kind, number}, address {kind, street, …}), validated and stored as everywhere else (encrypted where the column is); recorded in dcpf.rectification and told to every recipient of the data (art. 19); returns the rectification id. P0002 for a request not theirs; 42809 for another kind; 55000 closed or not verified; 22023 unknown fields; 23514 an invalid value (never echoed); 23505 an e-mail address or BIG number in use';
+    'the privacy officer of the request''s licensee (for a request made to the platform: its security officer, acting as platform_security) corrects or completes the person''s data on a verified request of kind rectification or completion: a JSON object of the fields (name parts, name_use, email, job_title, academic_titles, big_number, phone {kind, number}, address {kind, street, …}), validated and stored as everywhere else (encrypted where the column is); recorded in dcpf.rectification and told to every recipient of the data (art. 19); returns the rectification id. P0002 for a request not theirs; 42809 for another kind; 55000 closed or not verified; 22023 unknown fields; 23514 an invalid value (never echoed); 23505 an e-mail address or BIG number in use';
 
 -- an addendum, after the free-text policy of the item's licensee
 CREATE FUNCTION dcpf.write_item_addendum(it dcpf.portfolio_item, statement text, request uuid) RETURNS uuid
@@ -320,7 +322,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION dcpf.complete_item(uuid, uuid, text) IS
-    'the privacy officer of the request''s licensee completes an item of the requesting person (not a draft; a locked one too, which stays unchanged) with the person''s supplementary statement on a verified request of kind completion or rectification: an addendum beside it, recorded in dcpf.rectification and told to every recipient of the data (art. 19); returns the rectification id. P0002 for a request not theirs or an item not the person''s; 42809 another kind; 55000 closed, not verified, or a draft; 23514 an empty, long or refused text';
+    'the privacy officer of the request''s licensee (for a request made to the platform: its security officer, acting as platform_security) completes an item of the requesting person (not a draft; a locked one too, which stays unchanged) with the person''s supplementary statement on a verified request of kind completion or rectification: an addendum beside it, recorded in dcpf.rectification and told to every recipient of the data (art. 19); returns the rectification id. P0002 for a request not theirs or an item not the person''s; 42809 another kind; 55000 closed, not verified, or a draft; 23514 an empty, long or refused text';
 
 -- the owner completes their own item
 CREATE FUNCTION dcpf.add_item_addendum(item uuid, statement text) RETURNS uuid
@@ -429,14 +431,17 @@ GRANT EXECUTE ON FUNCTION dcpf.rectify_person(uuid, jsonb), dcpf.complete_item(u
     dcpf.shared_addenda(uuid), dcpf.rectification_recipients_told(uuid) TO dcpf_app;
 
 -- the owner reads the addenda to their items (others through
--- dcpf.shared_addenda); the person and the privacy officer of the request's
--- licensee read the record of a rectification; only the functions write
+-- dcpf.shared_addenda); the person and whoever handles the requests made to
+-- the request's controller (its licensee's privacy officer; the platform's
+-- security officer for the platform) read the record of a rectification;
+-- only the functions write
 CREATE POLICY item_addendum_owner_read ON dcpf.item_addendum FOR SELECT TO dcpf_app
     USING (owner_id = (SELECT dcpf.current_person()));
 CREATE POLICY rectification_self_read ON dcpf.rectification FOR SELECT TO dcpf_app
     USING (person_id = (SELECT dcpf.current_person()));
 CREATE POLICY rectification_officer_read ON dcpf.rectification FOR SELECT TO dcpf_app
-    USING (licensee_id = (SELECT dcpf.licensee_if_acting_in('privacy_officer')));
+    USING (licensee_id = (SELECT dcpf.licensee_if_acting_in('privacy_officer'))
+           OR (licensee_id IS NULL AND (SELECT dcpf.acting_in('platform_security'))));
 GRANT SELECT ON dcpf.item_addendum, dcpf.item_addendum_decrypted, dcpf.rectification TO dcpf_app;
 
 SELECT dcpf.audit_table('dcpf.item_addendum', 'owner_id');

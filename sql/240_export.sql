@@ -8,8 +8,10 @@
 -- in doc/reference/export.md and doc/reference/export.schema.json.
 
 -- Who may export whom: the person themself, or the privacy officer of the
--- licensee a verified access or portability request was made to. Checks,
--- logs the export and records it in the recipients register; owner only.
+-- licensee a verified access or portability request was made to (for a
+-- request made to the platform, its security officer: the check of
+-- dcpf.officer_subject_request). Checks, logs the export and records it in
+-- the recipients register; owner only.
 CREATE FUNCTION dcpf.export_authorise(person uuid, request uuid, transfer_to text) RETURNS void
     LANGUAGE plpgsql
     SET search_path = pg_catalog, pg_temp
@@ -28,7 +30,7 @@ BEGIN
             RAISE EXCEPTION 'permission denied to export person %', coalesce(person::text, 'NULL')
                 USING ERRCODE = 'insufficient_privilege',
                       DETAIL = 'Without a request, a person exports only their own data, and only to themself.',
-                      HINT = 'A privacy officer exports on a verified access or portability request; a transfer to another controller needs a portability request.';
+                      HINT = 'A privacy officer (for a request made to the platform, its security officer) exports on a verified access or portability request; a transfer to another controller needs a portability request.';
         END IF;
     ELSE
         IF person = me THEN
@@ -72,7 +74,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION dcpf.export_authorise(uuid, uuid, text) IS
-    'the check and record of an export: the person themself (without a request, or with their own open access or portability request), or the privacy officer of the licensee a verified access or portability request was made to; a transfer needs a portability request; logs an export event and records the disclosure; owner only';
+    'the check and record of an export: the person themself (without a request, or with their own open access or portability request), or the privacy officer of the licensee a verified access or portability request was made to (for a request made to the platform: its security officer, acting as platform_security); a transfer needs a portability request; logs an export event and records the disclosure; owner only';
 REVOKE ALL ON FUNCTION dcpf.export_authorise(uuid, uuid, text) FROM PUBLIC;
 
 -- An interval as an ISO 8601 duration (P1Y6M, PT36H, PT0S), whatever the
@@ -226,7 +228,7 @@ CREATE FUNCTION dcpf.export_person(person uuid, request uuid DEFAULT NULL) RETUR
     SET search_path = pg_catalog, pg_temp
     SET work_mem = '64MB';
 COMMENT ON FUNCTION dcpf.export_person(uuid, uuid) IS
-    'the right of access and to portability: every row about the person from every table (decrypted, attachments in base64), the records of others they took part in, and the art. 15 facts, as one JSON document (dcpf-export/1); for the person themself, or for the privacy officer on a verified access or portability request; logged (export) and recorded in the recipients register';
+    'the right of access and to portability: every row about the person from every table (decrypted, attachments in base64), the records of others they took part in, and the art. 15 facts, as one JSON document (dcpf-export/1); for the person themself, or for the privacy officer (for a request made to the platform, its security officer) on a verified access or portability request; logged (export) and recorded in the recipients register';
 REVOKE ALL ON FUNCTION dcpf.export_person(uuid, uuid) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION dcpf.export_person(uuid, uuid) TO dcpf_app;
 

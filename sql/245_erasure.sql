@@ -1,5 +1,7 @@
 -- 245_erasure.sql: the right to erasure (art. 17 AVG). dcpf.erase_person
--- carries out a verified erasure request: it refuses, changing nothing, while
+-- carries out a verified erasure request (for the privacy officer of its
+-- licensee or, on a request made to the platform, the platform's security
+-- officer: dcpf.handles_requests_of): it refuses, changing nothing, while
 -- a legal hold or a duty to keep stands in the way; otherwise it tells the
 -- recipients of the person's data (art. 19), deletes the person's rows of
 -- every table the personal-data registry (215) marks delete, clears the
@@ -178,9 +180,9 @@ COMMENT ON TABLE dcpf.erasure IS
 COMMENT ON COLUMN dcpf.erasure.id IS 'tombstone identifier';
 COMMENT ON COLUMN dcpf.erasure.pseudonym IS 'the erased person''s id: what kept records (consent proof, requests, signatures on others'' records, the audit trail) still point at';
 COMMENT ON COLUMN dcpf.erasure.request_id IS 'the erasure request carried out';
-COMMENT ON COLUMN dcpf.erasure.licensee_id IS 'the licensee whose privacy officer carried it out';
+COMMENT ON COLUMN dcpf.erasure.licensee_id IS 'the licensee whose privacy officer carried it out (the request''s); NULL: the platform, whose security officer carried out a request made to it';
 COMMENT ON COLUMN dcpf.erasure.erased_at IS 'when';
-COMMENT ON COLUMN dcpf.erasure.erased_by IS 'the privacy officer who carried it out';
+COMMENT ON COLUMN dcpf.erasure.erased_by IS 'the privacy officer (for a request made to the platform, its security officer) who carried it out';
 COMMENT ON COLUMN dcpf.erasure.rows_deleted IS 'rows deleted, per table: {"portfolio_item": 12, …}';
 COMMENT ON COLUMN dcpf.erasure.rows_kept IS 'rows kept under the pseudonym with their personal columns cleared, per table, and references kept on others'' records (table.column)';
 COMMENT ON COLUMN dcpf.erasure.notices_queued IS 'art. 19 notices queued to the recipients of the person''s data';
@@ -195,8 +197,11 @@ CREATE TRIGGER erasure_never_deleted BEFORE DELETE ON dcpf.erasure
 REVOKE ALL ON dcpf.erasure FROM PUBLIC;
 ALTER TABLE dcpf.erasure ENABLE ROW LEVEL SECURITY;
 ALTER TABLE dcpf.erasure FORCE ROW LEVEL SECURITY;
+-- the tombstones of the erasures a controller carried out: a licensee's by
+-- its privacy officer, the platform's by its security officer
 CREATE POLICY erasure_officer_read ON dcpf.erasure FOR SELECT TO dcpf_app
-    USING (licensee_id = (SELECT dcpf.licensee_if_acting_in('privacy_officer')));
+    USING (licensee_id = (SELECT dcpf.licensee_if_acting_in('privacy_officer'))
+           OR (licensee_id IS NULL AND (SELECT dcpf.acting_in('platform_security'))));
 GRANT SELECT ON dcpf.erasure TO dcpf_app;
 SELECT pg_catalog.pg_extension_config_dump('dcpf.erasure', '');
 SELECT dcpf.audit_table('dcpf.erasure', 'pseudonym', 'erase');
@@ -223,9 +228,10 @@ COMMENT ON FUNCTION dcpf.erasing(uuid) IS
     'whether the person is (being) erased: a tombstone exists for them, which only dcpf.erase_person writes; for the triggers that let the erasure through what they otherwise refuse; owner only';
 REVOKE ALL ON FUNCTION dcpf.erasing(uuid) FROM PUBLIC;
 
--- What stands in the way of erasing a person for a licensee's request:
--- legal holds (dcpf.legal_hold_keeps), another licensee's current
--- membership, open requests of others they handle, and duties to keep
+-- What stands in the way of erasing a person for a licensee's request (or,
+-- licensee NULL, one made to the platform): legal holds
+-- (dcpf.legal_hold_keeps), another licensee's current membership (for the
+-- platform: any current membership), open requests of others they handle, and duties to keep
 -- (dcpf.retention_duties, sql/250_retention.sql: a legal minimum term not
 -- yet passed for rows the erasure would delete). PL/pgSQL, so that it may
 -- name the retention functions defined after this file.
@@ -259,7 +265,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION dcpf.erasure_obstacles(uuid, uuid) IS
-    'what stands in the way of erasing the person on a request to the licensee: legal holds in force that keep any of their data (dcpf.legal_hold_keeps; art. 17(3)(e)), current memberships of other licensees (their controllers have a say), open requests of others they handle, and duties to keep (dcpf.retention_duties: a legal minimum term not passed for rows erasure would delete; art. 17(3)(b)); owner only';
+    'what stands in the way of erasing the person on a request to the licensee (NULL: to the platform): legal holds in force that keep any of their data (dcpf.legal_hold_keeps; art. 17(3)(e)), current memberships of other licensees (for a request made to the platform, of any licensee: their controllers have a say), open requests of others they handle, and duties to keep (dcpf.retention_duties: a legal minimum term not passed for rows erasure would delete; art. 17(3)(b)); owner only';
 REVOKE ALL ON FUNCTION dcpf.erasure_obstacles(uuid, uuid) FROM PUBLIC;
 
 -- The registry's delete tables in an order that deletes: a table whose rows
@@ -419,6 +425,6 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION dcpf.erase_person(uuid, uuid) IS
-    'the right to erasure: on a verified erasure request, the privacy officer of its licensee erases the person: art. 19 notices to the recipients of their data, their rows of every table deleted or pseudonymised per the personal-data registry, their data key shredded, the request completed, a tombstone (dcpf.erasure) left; returns the tombstone''s id. Refuses (55000, the reasons in DETAIL, nothing changed) under a legal hold, a current membership of another licensee, open requests of others they handle, or a duty to keep (a legal minimum retention term not passed)';
+    'the right to erasure: on a verified erasure request, the privacy officer of its licensee (for a request made to the platform: its security officer, acting as platform_security) erases the person: art. 19 notices to the recipients of their data, their rows of every table deleted or pseudonymised per the personal-data registry, their data key shredded, the request completed, a tombstone (dcpf.erasure, with the request''s licensee; none for the platform) left; returns the tombstone''s id. P0002 for a request not theirs to handle. Refuses (55000, the reasons in DETAIL, nothing changed) under a legal hold, a current membership of another licensee (of any, on a request made to the platform), open requests of others they handle, or a duty to keep (a legal minimum retention term not passed)';
 REVOKE ALL ON FUNCTION dcpf.erase_person(uuid, uuid) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION dcpf.erase_person(uuid, uuid) TO dcpf_app;

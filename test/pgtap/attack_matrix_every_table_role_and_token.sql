@@ -253,6 +253,37 @@ SELECT r.id, r.person_id, r.licensee_id, '{surname}',
        (SELECT o.person_id FROM actor o WHERE o.licensee_id = r.licensee_id AND o.role_code = 'privacy_officer'), 0
   FROM dcpf.subject_request r JOIN actor a ON a.person_id = r.person_id;
 
+-- the professional of each licensee, acting alone, also made a request to
+-- the platform (no licensee), on which the platform's security officer of A
+-- recorded a rectification, a lifted deactivation and a tombstone (of
+-- someone erased before: a pseudonym of its own); the probes above count
+-- rows per licensee, so these are checked apart, below
+DO $$
+DECLARE a record;
+BEGIN
+    FOR a IN SELECT * FROM actor WHERE role_code = 'professional' ORDER BY tag LOOP
+        PERFORM dcpf.act_as(a.person_id, NULL, NULL, 'matrix setup');
+        PERFORM dcpf.submit_subject_request('erasure', 'Matrix platform request of ' || a.tag);
+    END LOOP;
+    PERFORM dcpf.clear_identity();
+END $$;
+CREATE TEMP TABLE platform_request AS
+SELECT r.id AS request_id, r.person_id, a.tag,
+       (SELECT o.id FROM dcpf.subject_request o WHERE o.person_id = r.person_id AND o.licensee_id = a.licensee_id) AS licensee_request_id
+  FROM dcpf.subject_request r JOIN actor a ON a.person_id = r.person_id
+ WHERE r.licensee_id IS NULL;
+INSERT INTO dcpf.rectification (request_id, person_id, licensee_id, fields, made_by, notices_queued)
+SELECT p.request_id, p.person_id, NULL, '{surname}', (SELECT person_id FROM actor WHERE tag = 'A' AND role_code = 'platform_security'), 0
+  FROM platform_request p;
+INSERT INTO dcpf.processing_restriction (person_id, kind, licensee_id, reason, started_by, lifted_at, lifted_by, lift_reason)
+SELECT p.person_id, 'deactivation', NULL, 'Matrix platform deactivation', (SELECT person_id FROM actor WHERE tag = 'A' AND role_code = 'platform_security'),
+       now(), (SELECT person_id FROM actor WHERE tag = 'A' AND role_code = 'platform_security'), 'Matrix platform reactivation'
+  FROM platform_request p;
+INSERT INTO dcpf.erasure (pseudonym, request_id, licensee_id, erased_by, key_shredded_at)
+SELECT md5(p.person_id || 'platform erasure')::uuid, p.request_id, NULL,
+       (SELECT person_id FROM actor WHERE tag = 'A' AND role_code = 'platform_security'), now()
+  FROM platform_request p;
+
 -- a person in A holding every role without having accepted any EURA
 CREATE TEMP TABLE no_eura AS SELECT '00000000-0000-4000-8000-0000000e0e01'::uuid AS person_id, 'sub-no-eura' AS subject;
 INSERT INTO dcpf.person (id, email, surname, initials, big_number_encrypted)
@@ -1160,6 +1191,21 @@ INSERT INTO breach_call (name, sql, refused_with) VALUES
  ('add_breach_update', $$SELECT dcpf.add_breach_update('{breach}', 'A forged update.', contained => true)$$, '42501'),
  ('close_breach', $$SELECT dcpf.close_breach('{breach}')$$, '42501'),
  ('acknowledge_breach', $$SELECT dcpf.acknowledge_breach('{breach}')$$, 'P0002');
+-- the steps of handling a request, each tried on a request made to the
+-- platform by every role but platform_security, and on a licensee's
+-- request by platform_security: refused as if it did not exist (P0002)
+CREATE TEMP TABLE request_call (n serial PRIMARY KEY, name text, sql text);
+INSERT INTO request_call (name, sql) VALUES
+ ('verify_subject_request', $$SELECT dcpf.verify_subject_request('{request}', 'id_document')$$),
+ ('assign_subject_request', $$SELECT dcpf.assign_subject_request('{request}', '{actor}')$$),
+ ('extend_subject_request', $$SELECT dcpf.extend_subject_request('{request}', 1, 'A forged extension.', now())$$),
+ ('complete_subject_request', $$SELECT dcpf.complete_subject_request('{request}', 'A forged decision.')$$),
+ ('refuse_subject_request', $$SELECT dcpf.refuse_subject_request('{request}', 'A forged refusal.', 'art. 12(5) AVG')$$),
+ ('export_person', $$SELECT dcpf.export_person('{person}', '{request}')$$),
+ ('erase_person', $$SELECT dcpf.erase_person('{person}', '{request}')$$),
+ ('restrict_processing', $$SELECT dcpf.restrict_processing('{request}', 'legal_claims')$$),
+ ('rectify_person', $$SELECT dcpf.rectify_person('{request}', '{"surname": "Forged"}')$$),
+ ('complete_item', $$SELECT dcpf.complete_item('{request}', md5('{person}' || 'item')::uuid, 'A forged addendum.')$$);
 -- the tables whose audit trigger names a subject column, and whether they
 -- are declared exempt from a restriction of processing (the trigger's
 -- arguments: subject column, insert action, outcome column, 'restriction_exempt')
@@ -1173,6 +1219,9 @@ SELECT c.relname::text COLLATE "default" AS tbl, split_part(encode(t.tgargs, 'es
 SELECT plan(
       (SELECT count(*)::int FROM breach_call) * ((SELECT count(*)::int FROM actor WHERE tag = 'A' AND role_code <> 'platform_security') + 3)
     + 1                                                      -- the breaches unchanged
+    + (SELECT count(*)::int FROM actor) + 1                  -- the platform's rows seen
+    + (SELECT count(*)::int FROM request_call) * ((SELECT count(*)::int FROM actor WHERE tag = 'A' AND role_code <> 'platform_security') + 2)
+    + 1                                                      -- the requests unchanged
     + (SELECT count(*)::int FROM dcpf_table)                 -- every table has an expectation
     + (SELECT count(*)::int FROM probe)                      -- the matrix
     + (SELECT count(*)::int FROM actor WHERE tag = 'A') * 3  -- good tokens, as controls
@@ -1392,6 +1441,97 @@ SELECT is((SELECT row(b.*)::text FROM breach_before b),
                                                           OR authority_waived_reason IS NOT NULL),
                       (SELECT count(*) FROM dcpf.breach), (SELECT count(*) FROM dcpf.notice WHERE kind LIKE 'breach%'))::text),
           'breach register: the refused attempts changed nothing');
+
+-- ---------------------------------------------------------------------------
+-- Requests made to the platform (no licensee): every role of A and B sees
+-- of the platform's requests, restrictions, rectifications and tombstones
+-- only its own (none without identity), but platform_security, which sees
+-- them all; the steps of handling a request, the export and the operations
+-- carried out on one are refused (P0002, as for a request that does not
+-- exist) to every role of A but platform_security on A's professional's
+-- platform request, and to platform_security on the same person's request
+-- to A; without identity, 42501. Nothing changes.
+-- ---------------------------------------------------------------------------
+CREATE FUNCTION pg_temp.platform_rows_seen() RETURNS text LANGUAGE sql
+RETURN format('subject_request %s, processing_restriction %s, rectification %s, erasure %s',
+              (SELECT count(*) FROM dcpf.subject_request WHERE licensee_id IS NULL),
+              (SELECT count(*) FROM dcpf.processing_restriction WHERE licensee_id IS NULL),
+              (SELECT count(*) FROM dcpf.rectification WHERE licensee_id IS NULL),
+              (SELECT count(*) FROM dcpf.erasure WHERE licensee_id IS NULL));
+CREATE TEMP TABLE platform_rows_expected AS
+SELECT a.tag, a.role_code,
+       format('subject_request %s, processing_restriction %s, rectification %s, erasure %s',
+              (SELECT count(*) FROM dcpf.subject_request t WHERE t.licensee_id IS NULL AND (a.role_code = 'platform_security' OR t.person_id = a.person_id)),
+              (SELECT count(*) FROM dcpf.processing_restriction t WHERE t.licensee_id IS NULL AND (a.role_code = 'platform_security' OR t.person_id = a.person_id)),
+              (SELECT count(*) FROM dcpf.rectification t WHERE t.licensee_id IS NULL AND (a.role_code = 'platform_security' OR t.person_id = a.person_id)),
+              (SELECT count(*) FROM dcpf.erasure t WHERE t.licensee_id IS NULL AND a.role_code = 'platform_security')) AS seen
+  FROM actor a;
+GRANT SELECT ON platform_rows_expected TO PUBLIC;
+CREATE FUNCTION pg_temp.platform_rows_seen_by_every_role() RETURNS SETOF text LANGUAGE plpgsql AS $f$
+DECLARE a record;
+BEGIN
+    FOR a IN SELECT * FROM pg_temp.actor ORDER BY tag, role_code LOOP
+        PERFORM dcpf.act_as(a.person_id, a.licensee_id, a.role_code, 'attack matrix: platform requests');
+        RETURN NEXT is(pg_temp.platform_rows_seen(), (SELECT e.seen FROM pg_temp.platform_rows_expected e WHERE e.tag = a.tag AND e.role_code = a.role_code),
+                       format('platform requests: %s of %s sees %s', a.role_code, a.tag,
+                              CASE WHEN a.role_code = 'platform_security' THEN 'the platform''s rows' ELSE 'only its own of the platform''s rows' END));
+    END LOOP;
+    PERFORM dcpf.clear_identity();
+END
+$f$;
+CREATE FUNCTION pg_temp.try_request_calls(who text, actor_id uuid, request uuid, person uuid) RETURNS SETOF text LANGUAGE plpgsql AS $f$
+DECLARE c record;
+BEGIN
+    FOR c IN SELECT * FROM pg_temp.request_call ORDER BY n LOOP
+        RETURN NEXT is(pg_temp.try_sql(replace(replace(replace(c.sql, '{request}', request::text), '{person}', person::text),
+                                               '{actor}', coalesce(actor_id, person)::text)),
+                       -- (the subject exporting with their own request takes the
+                       -- person's own path, which refuses an erasure request: 22023)
+                       CASE WHEN actor_id IS NULL THEN '42501'
+                            WHEN actor_id = person AND c.name = 'export_person' THEN '22023' ELSE 'P0002' END,
+                       format('platform requests: %s by %s refused', c.name, who));
+    END LOOP;
+END
+$f$;
+CREATE FUNCTION pg_temp.try_request_calls_as_every_role() RETURNS SETOF text LANGUAGE plpgsql AS $f$
+DECLARE a record; p record;
+BEGIN
+    SELECT * INTO p FROM pg_temp.platform_request WHERE tag = 'A';
+    FOR a IN SELECT * FROM pg_temp.actor WHERE tag = 'A' AND role_code <> 'platform_security' ORDER BY role_code LOOP
+        PERFORM dcpf.act_as(a.person_id, a.licensee_id, a.role_code, 'attack matrix: platform requests');
+        RETURN QUERY SELECT * FROM pg_temp.try_request_calls(a.role_code || ' of A on a platform request', a.person_id, p.request_id, p.person_id);
+    END LOOP;
+    SELECT * INTO a FROM pg_temp.actor WHERE tag = 'A' AND role_code = 'platform_security';
+    PERFORM dcpf.act_as(a.person_id, a.licensee_id, a.role_code, 'attack matrix: platform requests');
+    RETURN QUERY SELECT * FROM pg_temp.try_request_calls('platform_security of A on a request to A', a.person_id, p.licensee_request_id, p.person_id);
+    PERFORM dcpf.clear_identity();
+END
+$f$;
+CREATE TEMP TABLE request_before AS
+SELECT (SELECT string_agg(row(r.id, r.status, r.verified_at, r.handler_id, r.extension_months, r.decision)::text, ',' ORDER BY r.id)
+          FROM dcpf.subject_request r) AS requests,
+       (SELECT count(*) FROM dcpf.erasure) AS tombstones, (SELECT count(*) FROM dcpf.processing_restriction) AS restrictions,
+       (SELECT count(*) FROM dcpf.rectification) AS rectifications, (SELECT count(*) FROM dcpf.item_addendum) AS addenda,
+       (SELECT count(*) FROM dcpf.disclosure WHERE kind IN ('export', 'transfer')) AS exports,
+       (SELECT count(*) FROM dcpf.person WHERE status <> 'active') AS not_active;
+GRANT SELECT ON request_before TO PUBLIC;
+SET LOCAL ROLE dcpf_t_mx_svc;
+SELECT * FROM pg_temp.platform_rows_seen_by_every_role();
+SELECT * FROM pg_temp.try_request_calls_as_every_role();
+RESET ROLE;
+SET LOCAL ROLE dcpf_t_mx_app;
+SELECT is(pg_temp.platform_rows_seen(), 'subject_request 0, processing_restriction 0, rectification 0, erasure 0',
+          'platform requests: dcpf_app without identity sees none of the platform''s rows');
+SELECT pg_temp.try_request_calls('dcpf_app without identity', NULL, p.request_id, p.person_id) FROM platform_request p WHERE p.tag = 'A';
+RESET ROLE;
+SELECT is((SELECT row(b.*)::text FROM request_before b),
+          (SELECT row((SELECT string_agg(row(r.id, r.status, r.verified_at, r.handler_id, r.extension_months, r.decision)::text, ',' ORDER BY r.id)
+                         FROM dcpf.subject_request r),
+                      (SELECT count(*) FROM dcpf.erasure), (SELECT count(*) FROM dcpf.processing_restriction),
+                      (SELECT count(*) FROM dcpf.rectification), (SELECT count(*) FROM dcpf.item_addendum),
+                      (SELECT count(*) FROM dcpf.disclosure WHERE kind IN ('export', 'transfer')),
+                      (SELECT count(*) FROM dcpf.person WHERE status <> 'active'))::text),
+          'platform requests: the refused attempts changed nothing');
 
 -- ---------------------------------------------------------------------------
 -- The key tables: only the owner. No privilege of any kind for PUBLIC or a
