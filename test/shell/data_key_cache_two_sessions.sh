@@ -105,10 +105,10 @@ run() {
 }
 if [ $bg = 1 ]; then run </dev/null >/dev/null 2>&1 & else run; fi
 SH
-# wait_b NAME: until session B NAME has ended (15 s at most)
+# wait_b NAME: until session B NAME has ended (60 s at most: valgrind is slow)
 cat >"$work/wait_b" <<'SH'
 #!/usr/bin/env bash
-for _ in $(seq 1 150); do [ -f "$KC_WORK/$1.rc" ] && exit 0; sleep 0.1; done
+for _ in $(seq 1 600); do [ -f "$KC_WORK/$1.rc" ] && exit 0; sleep 0.1; done
 echo "timeout" >"$KC_WORK/$1.rc"
 SH
 # put_keys 1+2 | 2: the key file with generations 1 and 2, or 2 alone (and the blind key)
@@ -179,13 +179,14 @@ EXCEPTION WHEN OTHERS THEN
     RETURN 'error ' || SQLSTATE || ': ' || SQLERRM;
 END
 \$\$;
--- b_waits(who): whether session B WHO is waiting on a lock (polled up to 5 s)
+-- b_waits(who): whether session B WHO is waiting on a lock (polled up to 30 s:
+-- under valgrind a session takes seconds to reach its lock)
 CREATE FUNCTION b_waits(who text) RETURNS text LANGUAGE plpgsql VOLATILE AS \$\$
 DECLARE
     w text;
     found_b boolean;
 BEGIN
-    FOR i IN 1 .. 100 LOOP
+    FOR i IN 1 .. 600 LOOP
         PERFORM pg_stat_clear_snapshot();
         SELECT true, a.wait_event_type || '/' || a.wait_event INTO found_b, w
           FROM pg_stat_activity a
@@ -294,7 +295,11 @@ SELECT 'backend end: ' || pg_backend_pid();
 SQL
 } >"$work/session_a.sql"
 start=$(date +%s%N)
-timeout 90 "${psql[@]}" -v VERBOSITY=verbose -d "$db" -f "$work/session_a.sql" >"$work/a.out" 2>&1
+# session A is given 90 s (10 minutes under valgrind, where every backend is
+# slower by an order of magnitude)
+limit_a=90
+[ "${DCPF_VALGRIND:-0}" = 1 ] && limit_a=600
+timeout "$limit_a" "${psql[@]}" -v VERBOSITY=verbose -d "$db" -f "$work/session_a.sql" >"$work/a.out" 2>&1
 a_rc=$?
 
 # ---------------------------------------------------------------------------
