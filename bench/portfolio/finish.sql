@@ -1,10 +1,29 @@
--- bench/portfolio/finish.sql: after the items, benchmark 7's entrustment
--- decisions, shares (the population's and the 7b supervisor's 30 trainees),
+-- bench/portfolio/finish.sql: after the items, benchmark 7's conversation
+-- and declaration rows, entrustment decisions, shares (the population's and the 7b supervisor's 30 trainees),
 -- the EURA acceptances, then VACUUM ANALYZE. Psql variables: persons,
 -- licensees. Conventions: bench/portfolio/generate.sql.
 \set ON_ERROR_STOP 1
 SET client_min_messages = warning;
 SET session_replication_role = replica;
+
+-- the subtype rows of the conversation and declaration items: the other
+-- party and the issuer a supervisor of the licensee (its persons 20 j, as
+-- the items' signers); signed once the item is signed; a declaration valid
+-- three years from its issue (no agreements text: nothing reads it here)
+INSERT INTO dcpf.conversation (item_id, owner_id, kind, counterpart_id, next_date, owner_signed_at, counterpart_signed_at, created_at)
+SELECT i.id, i.owner_id, (ARRAY['intake', 'progress', 'assessment', 'final'])[1 + w.p % 4], s.id,
+       i.occurred_on + 90, i.signed_at - interval '1 hour', i.signed_at, i.created_at
+  FROM dcpf.portfolio_item i
+  JOIN bench.who w ON w.id = i.owner_id
+ CROSS JOIN LATERAL (SELECT bench.person_uuid(w.l + :licensees::bigint * 20 * (w.p % (:persons / :licensees / 20))) AS id) s
+ WHERE i.item_type = 'conversation' AND s.id <> i.owner_id;
+INSERT INTO dcpf.competency_declaration (item_id, owner_id, scope, issuer_id, issued_on, valid_until, created_at)
+SELECT i.id, i.owner_id, 'Zelfstandig uitvoeren van ' || (ARRAY['een arteriële punctie', 'een lumbaalpunctie', 'een pleurapunctie'])[1 + w.p % 3],
+       s.id, i.signed_at::date, (i.signed_at + interval '3 years')::date, i.created_at
+  FROM dcpf.portfolio_item i
+  JOIN bench.who w ON w.id = i.owner_id
+ CROSS JOIN LATERAL (SELECT bench.person_uuid(w.l + :licensees::bigint * 20 * (w.p % (:persons / :licensees / 20))) AS id) s
+ WHERE i.item_type = 'competency_declaration' AND s.id <> i.owner_id;
 
 -- three EPAs per trainee entrusted at level 3 by a director of the
 -- licensee (its persons 20 j + 1); one in ten of the third revoked
