@@ -1,7 +1,9 @@
 -- Test fixture: pg_temp.refused(statement) runs a statement and tells how it
 -- was refused (SQLSTATE, message, detail and hint), or 'not refused'; either
 -- way it changes nothing. Ids the server made are shown by the names given
--- them in pg_temp.named, and times as <time>, so that the output is stable.
+-- them in pg_temp.named, times as <time> and today's date (in the
+-- Netherlands, as messages give it) as <today>, so that the output is the
+-- same on every day.
 CREATE TEMP TABLE named (id uuid PRIMARY KEY, name text NOT NULL);
 CREATE FUNCTION pg_temp.refused(statement text) RETURNS text LANGUAGE plpgsql SET datestyle = 'ISO, YMD' AS $$
 DECLARE
@@ -19,7 +21,8 @@ EXCEPTION WHEN OTHERS THEN
     FOR n IN SELECT * FROM pg_temp.named LOOP
         msg := replace(msg, n.id::text, '<' || n.name || '>');
     END LOOP;
-    RETURN regexp_replace(msg, '\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)?\+00', '<time>', 'g');
+    msg := regexp_replace(msg, '\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)?\+00', '<time>', 'g');
+    RETURN replace(msg, to_char(now() AT TIME ZONE 'Europe/Amsterdam', 'YYYY-MM-DD'), '<today>');
 END $$;
 GRANT ALL ON named TO PUBLIC;
 GRANT EXECUTE ON FUNCTION pg_temp.refused(text) TO PUBLIC;
