@@ -217,14 +217,22 @@ check "each removal is an audit event" test \
 # is skipped, counted and left; once free, the next run takes it
 q "INSERT INTO dcpf.login_attempt (id, attempted_at, email_sha256, outcome)
    VALUES ('00000000-0000-4000-8000-00000000f001', now() - interval '2 years', sha256('locked'), 'unknown_account')" >/dev/null
-"${psql[@]}" -d "$db" -c "BEGIN" -c "SELECT 1 FROM dcpf.login_attempt WHERE id = '00000000-0000-4000-8000-00000000f001' FOR UPDATE" \
-    -c "SELECT pg_sleep(4)" -c "COMMIT" >/dev/null 2>&1 &
+# (the locker holds the row until it is cancelled after the run: the run
+# starts only once the lock is taken, however slow the server, e.g. under
+# valgrind)
+PGAPPNAME=dcpf_ret_locker "${psql[@]}" -d "$db" -c "BEGIN" \
+    -c "SELECT 1 FROM dcpf.login_attempt WHERE id = '00000000-0000-4000-8000-00000000f001' FOR UPDATE" \
+    -c "SELECT pg_sleep(600)" -c "COMMIT" >/dev/null 2>&1 &
 locker=$!
-sleep 1
+for _ in $(seq 1 600); do
+    [ "$(q "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'dcpf_ret_locker' AND query LIKE 'SELECT pg_sleep%'")" = 1 ] && break
+    sleep 0.1
+done
 report=$("${psql[@]}" -At -d "$db" -U "$login" -c "SET client_min_messages = warning" -c "CALL dcpf.run_retention()" 2>&1)
 skipped=$(echo "$report" | python3 -c 'import json,sys; r=json.loads(sys.stdin.read()); print(r["status"], r["totals"]["skipped_locked"], r["rows_done"])' 2>/dev/null)
 check "a row locked throughout is skipped and counted, the run completes ($skipped)" test "$skipped" = "completed 1 0"
 check "the locked row is still there" test "$(q "SELECT count(*) FROM dcpf.login_attempt WHERE id = '00000000-0000-4000-8000-00000000f001'")" = 1
+q "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE application_name = 'dcpf_ret_locker'" >/dev/null
 wait "$locker"
 "${psql[@]}" -At -d "$db" -U "$login" -c "SET client_min_messages = warning" -c "CALL dcpf.run_retention()" >/dev/null 2>&1
 check "once free, the next run takes it" test "$(q "SELECT count(*) FROM dcpf.login_attempt WHERE id = '00000000-0000-4000-8000-00000000f001'")" = 0
