@@ -165,11 +165,14 @@ SELECT right(id::text, 3) AS item, item_type, status, declaration_scope, right(i
   FROM dcpf.my_items ORDER BY id;
 SELECT pg_temp.as_person('102', 'supervisor');
 SELECT count(*) AS issuer_sees FROM dcpf.my_items;
--- a leaky function in the caller's condition is handed no row of another's
--- (row-level security filters before it; the view is no security barrier and
--- needs none): no NOTICE below
+-- a leaky function in the caller's condition is handed no row of another's:
+-- not through the view (its owner condition is an index condition), and not
+-- on the subtype table itself, where row-level security alone stands between
+-- the issuer and the declarations he issued (its quals run before the
+-- caller's): no NOTICE below
 SET client_min_messages = notice;
 SELECT count(*) AS leaked FROM dcpf.my_items WHERE pg_temp.leak(title || ' ' || coalesce(declaration_scope, ''));
+SELECT count(*) AS leaked_from_the_table FROM dcpf.competency_declaration WHERE pg_temp.leak(scope);
 RESET client_min_messages;
 SELECT dcpf.clear_identity();
 SELECT count(*) AS without_identity FROM dcpf.my_items;
