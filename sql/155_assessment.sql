@@ -23,7 +23,7 @@ CREATE TABLE dcpf.assessment (
         CHECK ((assessed_at IS NULL) = (entrustment_level IS NULL)
                AND (assessed_at IS NOT NULL OR (strengths_encrypted IS NULL AND improvements_encrypted IS NULL)))
 );
-CREATE INDEX assessment_owner_idx ON dcpf.assessment (owner_id);
+CREATE INDEX assessment_owner_idx ON dcpf.assessment (owner_id, item_id);
 CREATE INDEX assessment_assessor_idx ON dcpf.assessment (assessor_id);
 CREATE INDEX assessment_epa_idx ON dcpf.assessment (epa_id) WHERE epa_id IS NOT NULL;
 COMMENT ON TABLE dcpf.assessment IS
@@ -213,11 +213,11 @@ GRANT EXECUTE ON FUNCTION dcpf.assess_item(uuid, integer, text, text), dcpf.lock
 -- the professional makes and reads their assessments; the assessor sees the
 -- request through dcpf.shared_items / dcpf.shared_assessment
 CREATE POLICY assessment_owner_read ON dcpf.assessment FOR SELECT TO dcpf_app
-    USING (owner_id = (SELECT dcpf.current_person()));
+    USING (owner_id = dcpf.current_person());
 CREATE POLICY assessment_owner_create ON dcpf.assessment FOR INSERT TO dcpf_app
-    WITH CHECK (owner_id = (SELECT dcpf.current_person()));
+    WITH CHECK (owner_id = dcpf.current_person());
 CREATE POLICY assessment_owner_edit ON dcpf.assessment FOR UPDATE TO dcpf_app
-    USING (owner_id = (SELECT dcpf.current_person())) WITH CHECK (owner_id = (SELECT dcpf.current_person()));
+    USING (owner_id = dcpf.current_person()) WITH CHECK (owner_id = dcpf.current_person());
 GRANT SELECT, INSERT (item_id, owner_id, instrument, assessor_id, epa_id), UPDATE (instrument, assessor_id, epa_id)
     ON dcpf.assessment TO dcpf_app;
 GRANT SELECT ON dcpf.assessment_decrypted TO dcpf_app;

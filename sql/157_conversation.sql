@@ -21,7 +21,7 @@ CREATE TABLE dcpf.conversation (
     CONSTRAINT conversation_not_with_oneself CHECK (counterpart_id <> owner_id),
     CONSTRAINT conversation_next_date_range CHECK (next_date IS NULL OR next_date >= '2000-01-01')
 );
-CREATE INDEX conversation_owner_idx ON dcpf.conversation (owner_id);
+CREATE INDEX conversation_owner_idx ON dcpf.conversation (owner_id, item_id);
 CREATE INDEX conversation_counterpart_idx ON dcpf.conversation (counterpart_id);
 COMMENT ON TABLE dcpf.conversation IS
     'the conversation columns of a portfolio item of type conversation: kind, the other party, the agreements (encrypted under the professional''s key), the next date, and both signatures';
@@ -278,11 +278,11 @@ GRANT EXECUTE ON FUNCTION dcpf.sign_conversation(uuid), dcpf.shared_conversation
 -- the professional writes and reads their conversations; the other party
 -- reads through dcpf.shared_items / dcpf.shared_conversation
 CREATE POLICY conversation_owner_read ON dcpf.conversation FOR SELECT TO dcpf_app
-    USING (owner_id = (SELECT dcpf.current_person()));
+    USING (owner_id = dcpf.current_person());
 CREATE POLICY conversation_owner_create ON dcpf.conversation FOR INSERT TO dcpf_app
-    WITH CHECK (owner_id = (SELECT dcpf.current_person()));
+    WITH CHECK (owner_id = dcpf.current_person());
 CREATE POLICY conversation_owner_edit ON dcpf.conversation FOR UPDATE TO dcpf_app
-    USING (owner_id = (SELECT dcpf.current_person())) WITH CHECK (owner_id = (SELECT dcpf.current_person()));
+    USING (owner_id = dcpf.current_person()) WITH CHECK (owner_id = dcpf.current_person());
 GRANT SELECT, INSERT (item_id, owner_id, kind, counterpart_id, agreements_encrypted, next_date),
       UPDATE (kind, counterpart_id, agreements_encrypted, next_date)
     ON dcpf.conversation TO dcpf_app;

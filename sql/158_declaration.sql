@@ -27,7 +27,7 @@ CREATE TABLE dcpf.competency_declaration (
         CHECK ((revoked_at IS NULL) = (revoke_reason IS NULL) AND (revoked_at IS NOT NULL OR revoked_by IS NULL)
                AND (revoked_at IS NULL OR issued_on IS NOT NULL))
 );
-CREATE INDEX competency_declaration_owner_idx ON dcpf.competency_declaration (owner_id);
+CREATE INDEX competency_declaration_owner_idx ON dcpf.competency_declaration (owner_id, item_id);
 CREATE INDEX competency_declaration_issuer_idx ON dcpf.competency_declaration (issuer_id);
 COMMENT ON TABLE dcpf.competency_declaration IS
     'the declaration columns of a portfolio item of type competency_declaration (bekwaamheidsverklaring): the scope, the issuer (BIG-registered, supervisor or programme director), issued on, valid until, revoked';
@@ -274,11 +274,11 @@ GRANT EXECUTE ON FUNCTION dcpf.issue_declaration(uuid, date), dcpf.revoke_declar
 -- the professional asks and reads; the issuer reads through the sharing
 -- functions; only the functions issue and revoke
 CREATE POLICY competency_declaration_owner_read ON dcpf.competency_declaration FOR SELECT TO dcpf_app
-    USING (owner_id = (SELECT dcpf.current_person()));
+    USING (owner_id = dcpf.current_person());
 CREATE POLICY competency_declaration_owner_create ON dcpf.competency_declaration FOR INSERT TO dcpf_app
-    WITH CHECK (owner_id = (SELECT dcpf.current_person()));
+    WITH CHECK (owner_id = dcpf.current_person());
 CREATE POLICY competency_declaration_owner_edit ON dcpf.competency_declaration FOR UPDATE TO dcpf_app
-    USING (owner_id = (SELECT dcpf.current_person())) WITH CHECK (owner_id = (SELECT dcpf.current_person()));
+    USING (owner_id = dcpf.current_person()) WITH CHECK (owner_id = dcpf.current_person());
 GRANT SELECT, INSERT (item_id, owner_id, scope, issuer_id), UPDATE (scope, issuer_id) ON dcpf.competency_declaration TO dcpf_app;
 GRANT SELECT ON dcpf.my_competency_declarations TO dcpf_app;
 
