@@ -65,10 +65,16 @@ CREATE TABLE dcpf.audit_event (
     application_name  text,
     object_table      text,
     object_key        text,
+    object_keys       uuid[],
     subject_person    uuid,
     reference         text,
-    detail            jsonb
+    detail            jsonb,
+    CONSTRAINT audit_event_one_key_or_many CHECK (object_keys IS NULL OR object_key IS NULL)
 ) PARTITION BY RANGE (occurred_at);
+-- a grouped event's keys (up to 400 uuids, 6.4 kB) stay in the row, never
+-- compressed or moved out of line: compressing random keys fails after
+-- trying, and TOAST would cost more than the row (partitions inherit it)
+ALTER TABLE dcpf.audit_event ALTER COLUMN object_keys SET STORAGE PLAIN;
 COMMENT ON TABLE dcpf.audit_event IS
     'the audit trail (NEN 7513): who did what to whose data, when, in which role, for which purpose; append-only, partitioned by month, written only by dcpf''s C code';
 COMMENT ON COLUMN dcpf.audit_event.id IS 'event number, in the order events were written (dcpf.audit_event_id_seq)';
@@ -88,13 +94,18 @@ COMMENT ON COLUMN dcpf.audit_event.effective_role IS 'the database role in effec
 COMMENT ON COLUMN dcpf.audit_event.client_address IS 'address of the database client, NULL for a local connection';
 COMMENT ON COLUMN dcpf.audit_event.application_name IS 'application_name of the database session';
 COMMENT ON COLUMN dcpf.audit_event.object_table IS 'the table of the object (without schema: every table is in dcpf)';
-COMMENT ON COLUMN dcpf.audit_event.object_key IS 'the primary key of the row, as text (several columns: a row literal)';
+COMMENT ON COLUMN dcpf.audit_event.object_key IS 'the primary key of the row, as text (several columns: a row literal); NULL for a grouped event (object_keys)';
+COMMENT ON COLUMN dcpf.audit_event.object_keys IS
+    'a grouped event''s rows: the primary keys of up to 400 rows of one person that one statement changing more than dcpf.audit_group_rows rows wrote (their number in detail->''rows''); NULL for an event of one row';
 COMMENT ON COLUMN dcpf.audit_event.subject_person IS
     'the person whose data it concerns (for a licensee''s data key: the licensee), NULL for data of no one';
 COMMENT ON COLUMN dcpf.audit_event.reference IS 'a reference to the request or reason, where there is one (e.g. the reason given to dcpf.act_as)';
 COMMENT ON COLUMN dcpf.audit_event.detail IS 'facts, never content: e.g. the names of changed columns, the reason a login was refused';
 
-CREATE TABLE dcpf.audit_event_default PARTITION OF dcpf.audit_event DEFAULT;
+-- toast_tuple_target: an event stays whole in its row up to a page (a
+-- grouped event's keys, 6.4 kB at most): over the default 2 kB PostgreSQL
+-- would move the event's small text fields out of line one by one
+CREATE TABLE dcpf.audit_event_default PARTITION OF dcpf.audit_event DEFAULT WITH (toast_tuple_target = 8160);
 COMMENT ON TABLE dcpf.audit_event_default IS
     'events of a month that has no partition yet; dcpf.audit_create_partitions moves them into their month';
 
@@ -260,7 +271,7 @@ BEGIN
     -- then find the moved events neither there nor in a partition it knew.
     LOCK TABLE dcpf.audit_event IN ACCESS EXCLUSIVE MODE;
     LOCK TABLE dcpf.audit_event_default IN ACCESS EXCLUSIVE MODE;
-    EXECUTE format('CREATE TABLE dcpf.%I (LIKE dcpf.audit_event INCLUDING DEFAULTS INCLUDING CONSTRAINTS)', part);
+    EXECUTE format('CREATE TABLE dcpf.%I (LIKE dcpf.audit_event INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING STORAGE) WITH (toast_tuple_target = 8160)', part);
     EXECUTE format('ALTER TABLE dcpf.audit_event_default DISABLE TRIGGER audit_event_append_only');
     EXECUTE format('WITH gone AS (DELETE FROM dcpf.audit_event_default
                                    WHERE occurred_at >= %L::timestamptz AND occurred_at < %L::timestamptz
@@ -348,7 +359,7 @@ CREATE FUNCTION dcpf.my_audit_trail(from_time timestamptz DEFAULT now() - interv
                                     to_time timestamptz DEFAULT now() + interval '1 minute')
     RETURNS TABLE (occurred_at timestamptz, action text, outcome text, actor_person uuid, actor_name text,
                    actor_method text, application_role text, licensee_id uuid, licensee_name text,
-                   purpose text, object_table text, object_key text, detail jsonb)
+                   purpose text, object_table text, object_key text, object_keys uuid[], detail jsonb)
     LANGUAGE plpgsql VOLATILE SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
 AS $$
@@ -366,7 +377,7 @@ BEGIN
         SELECT e.occurred_at, e.action, e.outcome, e.actor_person,
                CASE WHEN a.id IS NOT NULL THEN dcpf.person_display_name(a) END,
                e.actor_method, e.application_role, e.licensee_id, l.name, e.purpose,
-               e.object_table, e.object_key, e.detail
+               e.object_table, e.object_key, e.object_keys, e.detail
           FROM dcpf.audit_event e
           LEFT JOIN dcpf.person a ON a.id = e.actor_person
           LEFT JOIN dcpf.licensee l ON l.id = e.licensee_id
@@ -386,7 +397,7 @@ CREATE FUNCTION dcpf.licensee_audit_trail(licensee uuid,
     RETURNS TABLE (occurred_at timestamptz, action text, outcome text, actor_person uuid, actor_name text,
                    actor_method text, application_role text, database_role text, client_address inet,
                    application_name text, purpose text, object_table text, object_key text,
-                   subject_person uuid, detail jsonb)
+                   object_keys uuid[], subject_person uuid, detail jsonb)
     LANGUAGE plpgsql VOLATILE SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
 AS $$
@@ -402,7 +413,7 @@ BEGIN
         SELECT e.occurred_at, e.action, e.outcome, e.actor_person,
                CASE WHEN a.id IS NOT NULL THEN dcpf.person_display_name(a) END,
                e.actor_method, e.application_role, e.database_role, e.client_address, e.application_name,
-               e.purpose, e.object_table, e.object_key, e.subject_person, e.detail
+               e.purpose, e.object_table, e.object_key, e.object_keys, e.subject_person, e.detail
           FROM dcpf.audit_event e
           LEFT JOIN dcpf.person a ON a.id = e.actor_person
          WHERE e.licensee_id = licensee_audit_trail.licensee
@@ -432,15 +443,16 @@ BEGIN
                             jsonb_build_object('view', 'breach_impact', 'actor', actor,
                                                'client_address', client_address, 'from', from_time, 'to', to_time));
     RETURN QUERY
-        SELECT e.subject_person, e.object_table, e.object_key, min(e.occurred_at), max(e.occurred_at),
-               count(*), array_agg(DISTINCT e.action ORDER BY e.action)
+        SELECT e.subject_person, e.object_table, coalesce(e.object_key, k.key::text), min(e.occurred_at),
+               max(e.occurred_at), count(*), array_agg(DISTINCT e.action ORDER BY e.action)
           FROM dcpf.audit_event e
+          LEFT JOIN LATERAL unnest(e.object_keys) k(key) ON true
          WHERE (breach_impact.actor IS NULL OR e.actor_person = breach_impact.actor)
            AND (breach_impact.client_address IS NULL OR e.client_address <<= breach_impact.client_address)
            AND e.occurred_at >= from_time AND e.occurred_at < to_time
            AND e.subject_person IS NOT NULL
-         GROUP BY e.subject_person, e.object_table, e.object_key
-         ORDER BY e.subject_person, e.object_table, e.object_key;
+         GROUP BY 1, 2, 3
+         ORDER BY 1, 2, 3;
 END
 $$;
 COMMENT ON FUNCTION dcpf.breach_impact(uuid, inet, timestamptz, timestamptz) IS

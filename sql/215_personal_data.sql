@@ -114,7 +114,7 @@ INSERT INTO dcpf.personal_data_table (table_name, subject_column, row_key, on_er
     ('data_key', 'subject_id', 'id', 'pseudonymise', false, '{shred_reason}',
      'the person''s data key: shredded by the erasure, the record kept as proof; never exported (key material)'),
     ('audit_event', 'subject_person', 'id', 'pseudonymise', false,
-     '{action,outcome,actor_method,application_role,purpose,database_role,effective_role,application_name,object_table,object_key,reference}',
+     '{action,outcome,actor_method,application_role,purpose,database_role,effective_role,application_name,object_table,object_key,object_keys,reference}',
      'the audit trail is kept (NEN 7513: at least 5 years) under the pseudonym; values in it are encrypted under the subject''s key; shown in the export as the access log'),
     -- the portfolio
     ('portfolio_item', 'owner_id', 'id', 'delete', true, '{item_type,status}', 'portfolio content'),

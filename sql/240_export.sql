@@ -156,7 +156,7 @@ AS $$
          't.occurred_at AS "at", t.action, t.outcome, '
          'CASE WHEN a.id IS NOT NULL THEN dcpf.person_display_name(a) ELSE t.database_role END AS "by", '
          't.actor_person AS by_person, t.application_role AS role, l.name AS licensee, t.purpose, '
-         't.object_table AS "table", t.object_key AS "row"',
+         't.object_table AS "table", t.object_key AS "row", t.object_keys AS "rows"',
          't.id::text', 't.occurred_at, t.id',
          'dcpf.audit_event t LEFT JOIN dcpf.person a ON a.id = t.actor_person LEFT JOIN dcpf.licensee l ON l.id = t.licensee_id '
          'WHERE t.subject_person = $1 AND t.actor_person IS DISTINCT FROM $1')

@@ -12,8 +12,10 @@
  * The write trigger, dcpf.audit_trigger, is an AFTER … FOR EACH STATEMENT
  * trigger with transition tables (one per operation, as PostgreSQL
  * requires): one event per row, with the row's primary key and the person
- * whose data it is. An UPDATE records the names of the changed columns,
- * never their values.
+ * whose data it is; a statement of more than dcpf.audit_group_rows rows,
+ * one event per person and per 400 rows, with the rows' keys (grouped
+ * events, below). An UPDATE records the names of the changed columns, never
+ * their values.
  *
  * Reads of another person's data go through dcpf_audit_read: once per
  * object per transaction, queued in shared memory (auditq.c) so that the
@@ -34,6 +36,7 @@
 #include "executor/executor.h"
 #include "fmgr.h"
 #include "miscadmin.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/datetime.h"
 #include "utils/datum.h"
@@ -47,6 +50,7 @@
 #include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/xid8.h"
+#include "common/hashfn.h"
 
 #include "audit.h"
 #include "dcpf.h"
@@ -74,6 +78,7 @@ typedef enum AuditColumn
 	COL_APPLICATION_NAME,
 	COL_OBJECT_TABLE,
 	COL_OBJECT_KEY,
+	COL_OBJECT_KEYS,
 	COL_SUBJECT_PERSON,
 	COL_REFERENCE,
 	COL_DETAIL,
@@ -86,7 +91,7 @@ const char *const dcpf_audit_column_names[DCPF_AUDIT_NCOLUMNS] = {
 	"id", "occurred_at", "xact_id", "action", "outcome", "actor_person", "actor_method",
 	"on_behalf_of", "application_role", "licensee_id", "purpose", "database_role",
 	"effective_role", "client_address", "application_name", "object_table", "object_key",
-	"subject_person", "reference", "detail"
+	"object_keys", "subject_person", "reference", "detail"
 };
 
 /*
@@ -425,6 +430,23 @@ event_tuple(TupleDesc desc, const DcpfAuditEvent *ev, int64 id, Datum xact, Even
 	set_text(values, nulls, at[COL_APPLICATION_NAME], ev->application_name);
 	set_text(values, nulls, at[COL_OBJECT_TABLE], ev->object_table);
 	set_text(values, nulls, at[COL_OBJECT_KEY], ev->object_key);
+	if (ev->nobject_keys > 0)
+	{
+		/* a one-dimensional uuid[] without NULLs: its header, then the keys */
+		Size		nbytes = ARR_OVERHEAD_NONULLS(1) + (Size) ev->nobject_keys * UUID_LEN;
+		ArrayType  *keys = palloc(nbytes);
+
+		memset(keys, 0, ARR_OVERHEAD_NONULLS(1));
+		SET_VARSIZE(keys, nbytes);
+		keys->ndim = 1;
+		keys->dataoffset = 0;
+		keys->elemtype = UUIDOID;
+		ARR_DIMS(keys)[0] = ev->nobject_keys;
+		ARR_LBOUND(keys)[0] = 1;
+		memcpy(ARR_DATA_PTR(keys), ev->object_keys, (Size) ev->nobject_keys * UUID_LEN);
+		values[at[COL_OBJECT_KEYS] - 1] = PointerGetDatum(keys);
+		nulls[at[COL_OBJECT_KEYS] - 1] = false;
+	}
 	set_uuid(values, nulls, at[COL_SUBJECT_PERSON], ev->has_subject, &ev->subject);
 	set_text(values, nulls, at[COL_REFERENCE], ev->reference);
 	if (ev->detail[0] != '\0')
@@ -683,6 +705,20 @@ row_key(TriggerPlan *plan, TupleTableSlot *slot, char *out)
 	pfree(buf.data);
 }
 
+/* Whether an UPDATE changed column i (0-based) of a row: both slots deformed. */
+static inline bool
+column_changed(TupleDesc desc, TupleTableSlot *oldslot, TupleTableSlot *newslot, int i)
+{
+	Form_pg_attribute att = TupleDescAttr(desc, i);
+	bool		on = oldslot->tts_isnull[i];
+	bool		nn = newslot->tts_isnull[i];
+
+	if (att->attisdropped)
+		return false;
+	return on != nn || (!on && !datumIsEqual(oldslot->tts_values[i], newslot->tts_values[i],
+											 att->attbyval, att->attlen));
+}
+
 /* {"columns": [...]}: the columns an UPDATE changed, by name, never by value. */
 static void
 changed_columns(TupleDesc desc, TupleTableSlot *oldslot, TupleTableSlot *newslot, char *out)
@@ -697,18 +733,11 @@ changed_columns(TupleDesc desc, TupleTableSlot *oldslot, TupleTableSlot *newslot
 	slot_getallattrs(newslot);
 	for (i = 0; i < desc->natts; i++)
 	{
-		Form_pg_attribute att = TupleDescAttr(desc, i);
-		bool		on = oldslot->tts_isnull[i];
-		bool		nn = newslot->tts_isnull[i];
-
-		if (att->attisdropped)
-			continue;
-		if (on == nn && (on || datumIsEqual(oldslot->tts_values[i], newslot->tts_values[i],
-											 att->attbyval, att->attlen)))
+		if (!column_changed(desc, oldslot, newslot, i))
 			continue;
 		if (changed++ > 0)
 			appendStringInfoString(&buf, ", ");
-		escape_json(&buf, NameStr(att->attname));
+		escape_json(&buf, NameStr(TupleDescAttr(desc, i)->attname));
 	}
 	appendStringInfoString(&buf, "]}");
 	if (buf.len >= DCPF_AUDIT_DETAIL_MAX)
@@ -741,6 +770,249 @@ row_subject(TriggerPlan *plan, TupleTableSlot *slot, pg_uuid_t *subject)
 		return false;
 	*subject = *DatumGetUUIDP(d);
 	return true;
+}
+
+/*
+ * Grouped events. A statement that changes more than dcpf.audit_group_rows
+ * rows of a table whose primary key is one uuid column is recorded as one
+ * event per person (and per DCPF_AUDIT_GROUP_MAX_KEYS rows), with the rows'
+ * keys in object_keys, their number in detail ("rows") and, for an UPDATE,
+ * the columns changed in any of them. An event per row would cost the
+ * statement 4-7 us a row (its heap tuple and index entry): several times
+ * what the rows themselves cost (bench/README.md, benchmark 6b).
+ */
+int			dcpf_audit_group_rows = 100;	/* dcpf.audit_group_rows */
+
+/* the rows of one person (or of none) in the statement, not yet written */
+typedef struct SubjectGroup
+{
+	pg_uuid_t	subject;		/* the hash key */
+	char		status;			/* simplehash's */
+	int			nkeys;
+	pg_uuid_t  *keys;			/* DCPF_AUDIT_GROUP_MAX_KEYS of them, allocated when first needed */
+	Bitmapset  *changed;		/* an UPDATE's changed columns (attribute numbers) */
+} SubjectGroup;
+
+static inline uint32
+subject_hash(pg_uuid_t u)
+{
+	uint32		w[4];
+
+	memcpy(w, u.data, UUID_LEN);
+	return murmurhash32(w[0] ^ w[1] ^ w[2] ^ w[3]);
+}
+
+#define SH_PREFIX subjgrp
+#define SH_ELEMENT_TYPE SubjectGroup
+#define SH_KEY_TYPE pg_uuid_t
+#define SH_KEY subject
+#define SH_HASH_KEY(tb, key) subject_hash(key)
+#define SH_EQUAL(tb, a, b) (memcmp((a).data, (b).data, UUID_LEN) == 0)
+#define SH_SCOPE static inline
+#define SH_DECLARE
+#define SH_DEFINE
+#include "lib/simplehash.h"
+
+/* Events of a grouped statement on their way to the log. */
+typedef struct GroupWriter
+{
+	const DcpfAuditEvent *template;
+	TupleDesc	desc;
+	DcpfAuditEvent *batch;
+	pg_uuid_t **keys;			/* the queued events' keys, freed once written */
+	int			n;
+} GroupWriter;
+
+/*
+ * A grouped event's detail: {"rows": n}, and for an UPDATE the columns
+ * changed in any of its rows, {"rows": n, "columns": [...]}. For one row,
+ * what that row's event has in a smaller statement: {"columns": [...]} or
+ * nothing.
+ */
+static void
+group_detail(TupleDesc desc, int nrows, const Bitmapset *changed, bool update, char *out)
+{
+	StringInfoData buf;
+	int			a = -1;
+	int			c = 0;
+
+	out[0] = '\0';
+	if (nrows == 1 && !update)
+		return;
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '{');
+	if (nrows > 1)
+		appendStringInfo(&buf, "\"rows\": %d", nrows);
+	if (update)
+	{
+		appendStringInfoString(&buf, nrows > 1 ? ", \"columns\": [" : "\"columns\": [");
+		while ((a = bms_next_member(changed, a)) >= 0)
+		{
+			if (c++ > 0)
+				appendStringInfoString(&buf, ", ");
+			escape_json(&buf, NameStr(TupleDescAttr(desc, a - 1)->attname));
+		}
+		appendStringInfoChar(&buf, ']');
+	}
+	appendStringInfoChar(&buf, '}');
+	if (buf.len < DCPF_AUDIT_DETAIL_MAX)
+		memcpy(out, buf.data, buf.len + 1);
+	else if (nrows > 1)
+		snprintf(out, DCPF_AUDIT_DETAIL_MAX, "{\"rows\": %d, \"columns_changed\": %d}", nrows, c);
+	else
+		snprintf(out, DCPF_AUDIT_DETAIL_MAX, "{\"columns_changed\": %d}", c);
+	pfree(buf.data);
+}
+
+static void
+group_flush(GroupWriter *w)
+{
+	int			i;
+
+	dcpf_audit_write(w->batch, w->n);
+	for (i = 0; i < w->n; i++)
+		if (w->keys[i] != NULL)
+			pfree(w->keys[i]);
+	w->n = 0;
+}
+
+/* Queue the event of g's rows so far; g starts again, empty. */
+static void
+group_emit(GroupWriter *w, bool has_subject, SubjectGroup *g, bool update)
+{
+	DcpfAuditEvent *ev = &w->batch[w->n];
+
+	memcpy(ev, w->template, sizeof(DcpfAuditEvent));
+	ev->has_subject = has_subject;
+	if (has_subject)
+		ev->subject = g->subject;
+	w->keys[w->n] = NULL;
+	if (g->nkeys == 1)
+	{
+		/* a person's one row: the event a row has in a smaller statement */
+		char	   *text = DatumGetCString(DirectFunctionCall1(uuid_out, UUIDPGetDatum(&g->keys[0])));
+
+		strlcpy(ev->object_key, text, sizeof(ev->object_key));
+		pfree(text);
+		group_detail(w->desc, 1, g->changed, update, ev->detail);
+	}
+	else
+	{
+		/* the event takes the group's keys; the group gets new ones when it next needs them */
+		ev->object_keys = g->keys;
+		ev->nobject_keys = g->nkeys;
+		w->keys[w->n] = g->keys;
+		g->keys = NULL;
+		group_detail(w->desc, g->nkeys, g->changed, update, ev->detail);
+	}
+	g->nkeys = 0;
+	if (++w->n == AUDIT_BATCH)
+		group_flush(w);
+}
+
+/*
+ * The grouped events of one statement (see above). The checks made for a
+ * row are those of the event-per-row path: a row of a person whose
+ * processing is restricted fails the statement.
+ */
+static void
+audit_grouped(TriggerData *td, TriggerPlan *plan, Tuplestorestate *rows,
+			  Tuplestorestate *old_rows, const DcpfAuditEvent *template, bool check_frozen)
+{
+	TupleDesc	desc = RelationGetDescr(td->tg_relation);
+	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "dcpf audit groups", ALLOCSET_DEFAULT_SIZES);
+	MemoryContext old = MemoryContextSwitchTo(cxt);
+	subjgrp_hash *groups = subjgrp_create(cxt, 256, NULL);
+	SubjectGroup nobody;
+	GroupWriter w;
+	TupleTableSlot *slot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
+	TupleTableSlot *oldslot = old_rows ? MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple) : NULL;
+	bool		update = old_rows != NULL;
+	subjgrp_iterator it;
+	SubjectGroup *g;
+
+	memset(&nobody, 0, sizeof(nobody));
+	w.template = template;
+	w.desc = desc;
+	w.batch = palloc(sizeof(DcpfAuditEvent) * AUDIT_BATCH);
+	w.keys = palloc(sizeof(pg_uuid_t *) * AUDIT_BATCH);
+	w.n = 0;
+	if (old_rows)
+		tuplestore_rescan(old_rows);
+	tuplestore_rescan(rows);
+	while (tuplestore_gettupleslot(rows, true, false, slot))
+	{
+		bool		isnull;
+		Datum		key;
+		pg_uuid_t	subject;
+		bool		has_subject;
+
+		if (oldslot && !tuplestore_gettupleslot(old_rows, true, false, oldslot))
+			elog(ERROR, "transition tables of an UPDATE differ in length");
+		key = slot_getattr(slot, plan->key[0], &isnull);
+		if (isnull)				/* a primary key column: never */
+			elog(ERROR, "row of %s without a primary key", plan->table);
+		has_subject = row_subject(plan, slot, &subject);
+		if (check_frozen)
+		{
+			pg_uuid_t	was;
+			int			why = has_subject ? dcpf_frozen_why(&subject) : 0;
+			char		text[DCPF_AUDIT_KEY_MAX];
+
+			row_key(plan, slot, text);
+			if (why != 0)
+				dcpf_frozen_refuse(plan->table, text, &subject, why, action_word(td));
+			if (oldslot && row_subject(plan, oldslot, &was) && (why = dcpf_frozen_why(&was)) != 0)
+				dcpf_frozen_refuse(plan->table, text, &was, why, action_word(td));
+		}
+		if (has_subject)
+		{
+			bool		found;
+
+			g = subjgrp_insert(groups, subject, &found);
+			if (!found)
+			{
+				g->nkeys = 0;
+				g->keys = NULL;
+				g->changed = NULL;
+			}
+		}
+		else
+			g = &nobody;
+		if (g->keys == NULL)
+			g->keys = palloc(sizeof(pg_uuid_t) * DCPF_AUDIT_GROUP_MAX_KEYS);
+		g->keys[g->nkeys++] = *DatumGetUUIDP(key);
+		if (oldslot)
+		{
+			int			i;
+
+			slot_getallattrs(oldslot);
+			slot_getallattrs(slot);
+			for (i = 0; i < desc->natts; i++)
+				if (!bms_is_member(i + 1, g->changed) && column_changed(desc, oldslot, slot, i))
+					g->changed = bms_add_member(g->changed, i + 1);
+		}
+		if (g->nkeys == DCPF_AUDIT_GROUP_MAX_KEYS)
+		{
+			group_emit(&w, has_subject, g, update);
+			bms_free(g->changed);
+			g->changed = NULL;
+		}
+	}
+	/* what is left of each group */
+	subjgrp_start_iterate(groups, &it);
+	while ((g = subjgrp_iterate(groups, &it)) != NULL)
+		if (g->nkeys > 0)
+			group_emit(&w, true, g, update);
+	if (nobody.nkeys > 0)
+		group_emit(&w, false, &nobody, update);
+	if (w.n > 0)
+		group_flush(&w);
+	ExecDropSingleTupleTableSlot(slot);
+	if (oldslot)
+		ExecDropSingleTupleTableSlot(oldslot);
+	MemoryContextSwitchTo(old);
+	MemoryContextDelete(cxt);
 }
 
 /*
@@ -808,6 +1080,15 @@ dcpf_audit_trigger(PG_FUNCTION_ARGS)
 		!dcpf_restriction_exempt_now() && dcpf_frozen_any();
 	dcpf_audit_event_init(&template, action, "success");
 	strlcpy(template.object_table, plan->table, sizeof(template.object_table));
+	if (dcpf_audit_group_rows > 0 && plan->outcome == InvalidAttrNumber &&
+		plan->shredded_at == InvalidAttrNumber && plan->nkeys == 1 &&
+		TupleDescAttr(desc, plan->key[0] - 1)->atttypid == UUIDOID &&
+		strcmp(action, "login") != 0 &&
+		tuplestore_tuple_count(rows) > dcpf_audit_group_rows)
+	{
+		audit_grouped(td, plan, rows, old_rows, &template, check_frozen);
+		return PointerGetDatum(NULL);
+	}
 	batch = palloc(sizeof(DcpfAuditEvent) * AUDIT_BATCH);
 	slot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
 	if (old_rows)

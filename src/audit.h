@@ -52,6 +52,9 @@ typedef struct DcpfAuditEvent
 	/* what, and whose */
 	char		object_table[NAMEDATALEN];
 	char		object_key[DCPF_AUDIT_KEY_MAX];
+	/* a grouped event's rows (a bulk statement's, of one person): their keys, instead of object_key */
+	int			nobject_keys;
+	const pg_uuid_t *object_keys;
 	bool		has_subject;
 	pg_uuid_t	subject;
 	char		reference[DCPF_AUDIT_REF_MAX];
@@ -59,8 +62,12 @@ typedef struct DcpfAuditEvent
 } DcpfAuditEvent;
 
 /* audit.c */
+/* dcpf.audit_group_rows: rows a statement changes before its events are grouped per person */
+extern int dcpf_audit_group_rows;
+/* the most keys one grouped event holds (the row stays within a page, uncompressed) */
+#define DCPF_AUDIT_GROUP_MAX_KEYS 400
 /* the columns of dcpf.audit_event, in table order: the order of an event's canonical line */
-#define DCPF_AUDIT_NCOLUMNS 20
+#define DCPF_AUDIT_NCOLUMNS 21
 extern const char *const dcpf_audit_column_names[DCPF_AUDIT_NCOLUMNS];
 /* from _PG_init: cache invalidation and transaction callbacks */
 extern void dcpf_audit_init(void);

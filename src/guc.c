@@ -63,6 +63,17 @@ dcpf_define_gucs(void)
 							GUC_UNIT_S,
 							NULL, NULL, NULL);
 
+	DefineCustomIntVariable("dcpf.audit_group_rows",
+							"Rows one statement may change before its audit events are grouped per person.",
+							"A statement that changes more rows of a dcpf table (whose primary key is "
+							"one uuid column) is recorded as one event per person and per 400 rows, "
+							"the rows' keys in object_keys. 0: always one event per row.",
+							&dcpf_audit_group_rows,
+							100, 0, INT_MAX,
+							PGC_SUSET,
+							0,
+							NULL, NULL, NULL);
+
 	DefineCustomIntVariable("dcpf.scrypt_log_n",
 							"The scrypt cost of new password hashes, as log2 of N (r = 8, p = 1).",
 							"17 (N = 2^17, 128 MB) follows OWASP guidance. A stored hash with a lower cost "

@@ -41,6 +41,7 @@
 #include "fmgr.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/datetime.h"
 #include "utils/inet.h"
@@ -175,6 +176,32 @@ append_uuid(StringInfo buf, Datum d)
 	appendBinaryStringInfo(buf, out, k);
 }
 
+/* A uuid[] (a grouped event's keys) as the canonical line writes it: ["…","…"], NULL elements as null. */
+static void
+append_uuid_array(StringInfo buf, Datum d)
+{
+	ArrayType  *arr = DatumGetArrayTypeP(d);
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n;
+	int			i;
+
+	deconstruct_array(arr, UUIDOID, UUID_LEN, false, TYPALIGN_CHAR, &elems, &nulls, &n);
+	appendStringInfoChar(buf, '[');
+	for (i = 0; i < n; i++)
+	{
+		if (i > 0)
+			appendStringInfoChar(buf, ',');
+		if (nulls[i])
+			appendStringInfoString(buf, "null");
+		else
+			append_uuid(buf, elems[i]);
+	}
+	appendStringInfoChar(buf, ']');
+	pfree(elems);
+	pfree(nulls);
+}
+
 /*
  * The canonical line of an event: {"id":…,"occurred_at":…,…} with every
  * column in table order, no spaces, NULL as null. What is hashed. The row is
@@ -227,6 +254,9 @@ dcpf_seal_event_line(HeapTuple tup, TupleDesc desc, const int *map, StringInfo b
 				break;
 			case UUIDOID:
 				append_uuid(buf, d);
+				break;
+			case UUIDARRAYOID:
+				append_uuid_array(buf, d);
 				break;
 			case INETOID:
 				escape_json(buf, DatumGetCString(DirectFunctionCall1(inet_out, d)));

@@ -37,7 +37,7 @@ SELECT seal_no, late_events FROM dcpf.audit_seal();
 SELECT verified, problem FROM pg_temp.verify();
 
 -- the canonical line: every column, in table order, times in UTC
-SELECT dcpf.audit_event_line(e) ~ '^\{"id":[0-9]+,"occurred_at":"[0-9-]{10}T[0-9:.]{15}Z","xact_id":"[0-9]+","action":"update","outcome":"success",.*"object_table":"person","object_key":"00000000-0000-4000-8000-000000000101","subject_person":"00000000-0000-4000-8000-000000000101","reference":null,"detail":\{"columns": \["job_title", "updated_at"\]\}\}$' AS canonical
+SELECT dcpf.audit_event_line(e) ~ '^\{"id":[0-9]+,"occurred_at":"[0-9-]{10}T[0-9:.]{15}Z","xact_id":"[0-9]+","action":"update","outcome":"success",.*"object_table":"person","object_key":"00000000-0000-4000-8000-000000000101","object_keys":null,"subject_person":"00000000-0000-4000-8000-000000000101","reference":null,"detail":\{"columns": \["job_title", "updated_at"\]\}\}$' AS canonical
   FROM dcpf.audit_event e WHERE e.action = 'update';
 SELECT dcpf.audit_public_key() ~ '^-----BEGIN PUBLIC KEY-----' AS public_key_pem;
 
