@@ -775,7 +775,9 @@ row_subject(TriggerPlan *plan, TupleTableSlot *slot, pg_uuid_t *subject)
 /*
  * Grouped events. A statement that changes more than dcpf.audit_group_rows
  * rows of a table whose primary key is one uuid column is recorded as one
- * event per person (and per DCPF_AUDIT_GROUP_MAX_KEYS rows), with the rows'
+ * event per person (and per DCPF_AUDIT_GROUP_MAX_KEYS rows; more when one
+ * statement touches so many persons that GROUP_BUFFER_KEYS are held back),
+ * with the rows'
  * keys in object_keys, their number in detail ("rows") and, for an UPDATE,
  * the columns changed in any of them. An event per row would cost the
  * statement 4-7 us a row (its heap tuple and index entry): several times
@@ -789,9 +791,17 @@ typedef struct SubjectGroup
 	pg_uuid_t	subject;		/* the hash key */
 	char		status;			/* simplehash's */
 	int			nkeys;
-	pg_uuid_t  *keys;			/* DCPF_AUDIT_GROUP_MAX_KEYS of them, allocated when first needed */
+	int			cap;			/* room in keys: grows to DCPF_AUDIT_GROUP_MAX_KEYS */
+	pg_uuid_t  *keys;			/* allocated when first needed */
 	Bitmapset  *changed;		/* an UPDATE's changed columns (attribute numbers) */
 } SubjectGroup;
+
+/*
+ * Keys held back at most, over all the statement's groups, before every
+ * group is written as it stands (256 kB): memory stays bounded however many
+ * persons one statement touches; a person's rows then take more events.
+ */
+#define GROUP_BUFFER_KEYS 16384
 
 static inline uint32
 subject_hash(pg_uuid_t u)
@@ -903,11 +913,29 @@ group_emit(GroupWriter *w, bool has_subject, SubjectGroup *g, bool update)
 		ev->nobject_keys = g->nkeys;
 		w->keys[w->n] = g->keys;
 		g->keys = NULL;
+		g->cap = 0;
 		group_detail(w->desc, g->nkeys, g->changed, update, ev->detail);
 	}
 	g->nkeys = 0;
+	bms_free(g->changed);
+	g->changed = NULL;
 	if (++w->n == AUDIT_BATCH)
 		group_flush(w);
+}
+
+/* Queue the events of every group that holds rows. */
+static void
+group_emit_all(GroupWriter *w, subjgrp_hash *groups, SubjectGroup *nobody, bool update)
+{
+	subjgrp_iterator it;
+	SubjectGroup *g;
+
+	subjgrp_start_iterate(groups, &it);
+	while ((g = subjgrp_iterate(groups, &it)) != NULL)
+		if (g->nkeys > 0)
+			group_emit(w, true, g, update);
+	if (nobody->nkeys > 0)
+		group_emit(w, false, nobody, update);
 }
 
 /*
@@ -928,7 +956,7 @@ audit_grouped(TriggerData *td, TriggerPlan *plan, Tuplestorestate *rows,
 	TupleTableSlot *slot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
 	TupleTableSlot *oldslot = old_rows ? MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple) : NULL;
 	bool		update = old_rows != NULL;
-	subjgrp_iterator it;
+	int			buffered = 0;	/* keys held in the groups */
 	SubjectGroup *g;
 
 	memset(&nobody, 0, sizeof(nobody));
@@ -973,15 +1001,21 @@ audit_grouped(TriggerData *td, TriggerPlan *plan, Tuplestorestate *rows,
 			if (!found)
 			{
 				g->nkeys = 0;
+				g->cap = 0;
 				g->keys = NULL;
 				g->changed = NULL;
 			}
 		}
 		else
 			g = &nobody;
-		if (g->keys == NULL)
-			g->keys = palloc(sizeof(pg_uuid_t) * DCPF_AUDIT_GROUP_MAX_KEYS);
+		if (g->nkeys == g->cap)
+		{
+			g->cap = g->cap == 0 ? 16 : Min(g->cap * 2, DCPF_AUDIT_GROUP_MAX_KEYS);
+			g->keys = g->keys == NULL ? palloc(sizeof(pg_uuid_t) * g->cap)
+				: repalloc(g->keys, sizeof(pg_uuid_t) * g->cap);
+		}
 		g->keys[g->nkeys++] = *DatumGetUUIDP(key);
+		buffered++;
 		if (oldslot)
 		{
 			int			i;
@@ -994,18 +1028,17 @@ audit_grouped(TriggerData *td, TriggerPlan *plan, Tuplestorestate *rows,
 		}
 		if (g->nkeys == DCPF_AUDIT_GROUP_MAX_KEYS)
 		{
+			buffered -= g->nkeys;
 			group_emit(&w, has_subject, g, update);
-			bms_free(g->changed);
-			g->changed = NULL;
+		}
+		else if (buffered >= GROUP_BUFFER_KEYS)
+		{
+			group_emit_all(&w, groups, &nobody, update);
+			buffered = 0;
 		}
 	}
 	/* what is left of each group */
-	subjgrp_start_iterate(groups, &it);
-	while ((g = subjgrp_iterate(groups, &it)) != NULL)
-		if (g->nkeys > 0)
-			group_emit(&w, true, g, update);
-	if (nobody.nkeys > 0)
-		group_emit(&w, false, &nobody, update);
+	group_emit_all(&w, groups, &nobody, update);
 	if (w.n > 0)
 		group_flush(&w);
 	ExecDropSingleTupleTableSlot(slot);
