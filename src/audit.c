@@ -775,9 +775,8 @@ row_subject(TriggerPlan *plan, TupleTableSlot *slot, pg_uuid_t *subject)
 /*
  * Grouped events. A statement that changes more than dcpf.audit_group_rows
  * rows of a table whose primary key is one uuid column is recorded as one
- * event per person (and per DCPF_AUDIT_GROUP_MAX_KEYS rows; more when one
- * statement touches so many persons that GROUP_BUFFER_KEYS are held back),
- * with the rows'
+ * event per person (and per DCPF_AUDIT_GROUP_MAX_KEYS rows; more when the
+ * groups outgrow work_mem), with the rows'
  * keys in object_keys, their number in detail ("rows") and, for an UPDATE,
  * the columns changed in any of them. An event per row would cost the
  * statement 4-7 us a row (its heap tuple and index entry): several times
@@ -797,11 +796,12 @@ typedef struct SubjectGroup
 } SubjectGroup;
 
 /*
- * Keys held back at most, over all the statement's groups, before every
- * group is written as it stands (256 kB): memory stays bounded however many
- * persons one statement touches; a person's rows then take more events.
+ * The groups' memory (their entries and keys) is held to work_mem (at
+ * least 64 kB): past it, every group is written as it stands and the
+ * groups start again, so memory stays bounded however many persons one
+ * statement touches; a person's rows then take more than one event.
  */
-#define GROUP_BUFFER_KEYS 16384
+#define GROUP_MEMORY_MIN (64 * 1024)
 
 static inline uint32
 subject_hash(pg_uuid_t u)
@@ -950,13 +950,15 @@ audit_grouped(TriggerData *td, TriggerPlan *plan, Tuplestorestate *rows,
 	TupleDesc	desc = RelationGetDescr(td->tg_relation);
 	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "dcpf audit groups", ALLOCSET_DEFAULT_SIZES);
 	MemoryContext old = MemoryContextSwitchTo(cxt);
-	subjgrp_hash *groups = subjgrp_create(cxt, 256, NULL);
+	MemoryContext groups_cxt = AllocSetContextCreate(cxt, "dcpf audit group keys", ALLOCSET_DEFAULT_SIZES);
+	subjgrp_hash *groups = subjgrp_create(groups_cxt, 256, NULL);
+	Size		budget = Max((Size) work_mem * 1024, GROUP_MEMORY_MIN);
 	SubjectGroup nobody;
 	GroupWriter w;
 	TupleTableSlot *slot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
 	TupleTableSlot *oldslot = old_rows ? MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple) : NULL;
 	bool		update = old_rows != NULL;
-	int			buffered = 0;	/* keys held in the groups */
+	Size		used = 0;		/* the groups' memory, about */
 	SubjectGroup *g;
 
 	memset(&nobody, 0, sizeof(nobody));
@@ -1004,18 +1006,21 @@ audit_grouped(TriggerData *td, TriggerPlan *plan, Tuplestorestate *rows,
 				g->cap = 0;
 				g->keys = NULL;
 				g->changed = NULL;
+				used += 2 * sizeof(SubjectGroup);	/* the hash keeps some room */
 			}
 		}
 		else
 			g = &nobody;
 		if (g->nkeys == g->cap)
 		{
-			g->cap = g->cap == 0 ? 16 : Min(g->cap * 2, DCPF_AUDIT_GROUP_MAX_KEYS);
-			g->keys = g->keys == NULL ? palloc(sizeof(pg_uuid_t) * g->cap)
-				: repalloc(g->keys, sizeof(pg_uuid_t) * g->cap);
+			int			cap = g->cap == 0 ? 4 : Min(g->cap * 2, DCPF_AUDIT_GROUP_MAX_KEYS);
+
+			g->keys = g->keys == NULL ? MemoryContextAlloc(groups_cxt, sizeof(pg_uuid_t) * cap)
+				: repalloc(g->keys, sizeof(pg_uuid_t) * cap);
+			used += sizeof(pg_uuid_t) * (cap - g->cap);
+			g->cap = cap;
 		}
 		g->keys[g->nkeys++] = *DatumGetUUIDP(key);
-		buffered++;
 		if (oldslot)
 		{
 			int			i;
@@ -1028,13 +1033,19 @@ audit_grouped(TriggerData *td, TriggerPlan *plan, Tuplestorestate *rows,
 		}
 		if (g->nkeys == DCPF_AUDIT_GROUP_MAX_KEYS)
 		{
-			buffered -= g->nkeys;
+			used -= sizeof(pg_uuid_t) * g->cap;	/* the event takes the keys */
 			group_emit(&w, has_subject, g, update);
 		}
-		else if (buffered >= GROUP_BUFFER_KEYS)
+		else if (used >= budget)
 		{
+			/* write everything held (the queued events refer to the keys), then start again */
 			group_emit_all(&w, groups, &nobody, update);
-			buffered = 0;
+			if (w.n > 0)
+				group_flush(&w);
+			MemoryContextReset(groups_cxt);
+			groups = subjgrp_create(groups_cxt, 256, NULL);
+			memset(&nobody, 0, sizeof(nobody));
+			used = 0;
 		}
 	}
 	/* what is left of each group */

@@ -109,26 +109,39 @@ SELECT pg_temp.set_mark();
 INSERT INTO dcpf.portfolio_item (owner_id, item_type, title)
 SELECT '00000000-0000-4000-8000-000000000102', 'result', 'Veel ' || g FROM generate_series(1, 401) g;
 SELECT action, subject, one_row, keys, detail FROM pg_temp.item_events();
--- one statement over many persons: at most 16,384 keys are held back, then
--- every person's rows so far are written; 50 persons with 340 rows each
--- (17,000 rows) make more events than persons, every row named once
+-- one statement over many persons: 50 persons with 340 rows each (17,000
+-- rows) make an event per person; the groups' memory is held to work_mem,
+-- and with a small work_mem every person's rows so far are written whenever
+-- it is reached: more events, every row still named once, by its person
 INSERT INTO dcpf.person (id, email, surname, initials)
 SELECT ('00000000-0000-4000-8000-0000000a' || lpad(g::text, 4, '0'))::uuid, 'p' || g || '@example.nl', 'Persoon', 'P.'
   FROM generate_series(1, 50) g;
-SELECT pg_temp.set_mark();
-INSERT INTO dcpf.portfolio_item (owner_id, item_type, title)
-SELECT ('00000000-0000-4000-8000-0000000a' || lpad((1 + g % 50)::text, 4, '0'))::uuid, 'other_activity', 'Massa ' || g
-  FROM generate_series(1, 17000) g;
-SELECT count(*) AS events, count(DISTINCT e.subject_person) AS persons, max(cardinality(e.object_keys)) <= 400 AS within_cap,
-       sum(cardinality(e.object_keys)) AS rows_named,
-       (SELECT count(*) FROM (SELECT DISTINCT k FROM dcpf.audit_event x, unnest(x.object_keys) k
-                               WHERE x.id > (SELECT id FROM mark) AND x.object_table = 'portfolio_item') d) AS distinct_rows,
-       bool_and(e.subject_person = (SELECT i.owner_id FROM dcpf.portfolio_item i WHERE i.id = e.object_keys[1])) AS right_person
-  FROM dcpf.audit_event e
- WHERE e.id > (SELECT id FROM mark) AND e.object_table = 'portfolio_item';
-SELECT count(*) AS persons, min(n) AS fewest, max(n) AS most
-  FROM (SELECT e.subject_person, sum(cardinality(e.object_keys)) AS n FROM dcpf.audit_event e
-         WHERE e.id > (SELECT id FROM mark) AND e.object_table = 'portfolio_item' GROUP BY 1) p;
+CREATE FUNCTION pg_temp.many_persons(label text) RETURNS TABLE (events bigint, persons bigint, within_cap boolean, rows_named bigint,
+                                                              distinct_rows bigint, right_person boolean, each_person_340 boolean)
+    LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_temp.set_mark();
+    INSERT INTO dcpf.portfolio_item (owner_id, item_type, title)
+    SELECT ('00000000-0000-4000-8000-0000000a' || lpad((1 + g % 50)::text, 4, '0'))::uuid, 'other_activity', label || ' ' || g
+      FROM generate_series(1, 17000) g;
+    RETURN QUERY
+    SELECT count(*), count(DISTINCT e.subject_person), max(cardinality(e.object_keys)) <= 400,
+           sum(cardinality(e.object_keys)),
+           (SELECT count(*) FROM (SELECT DISTINCT k FROM dcpf.audit_event x, unnest(x.object_keys) k
+                                   WHERE x.id > (SELECT id FROM mark) AND x.object_table = 'portfolio_item') d),
+           bool_and((SELECT bool_and(i.owner_id = e.subject_person) FROM dcpf.portfolio_item i WHERE i.id = ANY (e.object_keys))),
+           (SELECT bool_and(n = 340) FROM (SELECT sum(cardinality(x.object_keys)) AS n FROM dcpf.audit_event x
+                                            WHERE x.id > (SELECT id FROM mark) AND x.object_table = 'portfolio_item'
+                                            GROUP BY x.subject_person) p)
+      FROM dcpf.audit_event e
+     WHERE e.id > (SELECT id FROM mark) AND e.object_table = 'portfolio_item';
+END
+$$;
+SELECT * FROM pg_temp.many_persons('Massa');
+SET work_mem = '64kB';
+SELECT events > 50 AS more_events, persons, within_cap, rows_named, distinct_rows, right_person, each_person_340
+  FROM pg_temp.many_persons('Krap');
+RESET work_mem;
 -- rows of no one (the licensee table names no person): one event with subject NULL
 SELECT pg_temp.set_mark();
 INSERT INTO dcpf.licensee (name, kind) SELECT 'Praktijk ' || g, 'other' FROM generate_series(1, 101) g;
