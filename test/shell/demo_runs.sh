@@ -191,6 +191,9 @@ refused=$(grep -cE '^outcome +\| refused$' "$out")
 [ "$refused" -eq 29 ] || fail "29 attempts refused in the expanded listings (12 bad inputs, 5 bad tokens, 5 encryption, 1 audit, 1 portfolio, 1 consent, 1 erasure, 3 retention and licence end), saw $refused"
 # the audit trail: a rolled-back read logged, the views, the seal, tampering caught, the offline verifier
 has '== The audit trail (NEN 7513) =='
+# a bulk statement: one event for the 120 rows, naming them all
+grep -qE '^ create +\| portfolio_item +\| - +\| +120 \| \{"rows": 120\} +\| Th\. van den Berg' "$out" \
+    || fail 'the trainee'"'"'s import of 120 items is one event naming 120 rows'
 has 'i.wolters@umc-oostnederland.nl | token       | licensee_admin   | person       | Th. van den Berg'
 has 'audit events cannot be deleted'
 grep -qE '^ t +\| +1 \| +[0-9]+$' "$out" || fail 'the seal does not verify'
