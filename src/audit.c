@@ -705,46 +705,79 @@ row_key(TriggerPlan *plan, TupleTableSlot *slot, char *out)
 	pfree(buf.data);
 }
 
-/* Whether an UPDATE changed column i (0-based) of a row: both slots deformed. */
-static inline bool
-column_changed(TupleDesc desc, TupleTableSlot *oldslot, TupleTableSlot *newslot, int i)
+/* changed plus the columns (attribute numbers) an UPDATE changed in a row. */
+static Bitmapset *
+changed_set(TupleDesc desc, TupleTableSlot *oldslot, TupleTableSlot *newslot, Bitmapset *changed)
 {
-	Form_pg_attribute att = TupleDescAttr(desc, i);
-	bool		on = oldslot->tts_isnull[i];
-	bool		nn = newslot->tts_isnull[i];
-
-	if (att->attisdropped)
-		return false;
-	return on != nn || (!on && !datumIsEqual(oldslot->tts_values[i], newslot->tts_values[i],
-											 att->attbyval, att->attlen));
-}
-
-/* {"columns": [...]}: the columns an UPDATE changed, by name, never by value. */
-static void
-changed_columns(TupleDesc desc, TupleTableSlot *oldslot, TupleTableSlot *newslot, char *out)
-{
-	StringInfoData buf;
-	int			changed = 0;
 	int			i;
 
-	initStringInfo(&buf);
-	appendStringInfoString(&buf, "{\"columns\": [");
 	slot_getallattrs(oldslot);
 	slot_getallattrs(newslot);
 	for (i = 0; i < desc->natts; i++)
 	{
-		if (!column_changed(desc, oldslot, newslot, i))
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+		bool		on = oldslot->tts_isnull[i];
+		bool		nn = newslot->tts_isnull[i];
+
+		if (att->attisdropped || bms_is_member(i + 1, changed))
 			continue;
-		if (changed++ > 0)
-			appendStringInfoString(&buf, ", ");
-		escape_json(&buf, NameStr(TupleDescAttr(desc, i)->attname));
+		if (on == nn && (on || datumIsEqual(oldslot->tts_values[i], newslot->tts_values[i],
+											 att->attbyval, att->attlen)))
+			continue;
+		changed = bms_add_member(changed, i + 1);
 	}
-	appendStringInfoString(&buf, "]}");
-	if (buf.len >= DCPF_AUDIT_DETAIL_MAX)
-		snprintf(out, DCPF_AUDIT_DETAIL_MAX, "{\"columns_changed\": %d}", changed);
-	else
+	return changed;
+}
+
+/*
+ * An event's detail: for an UPDATE the columns changed (in any of its
+ * rows), by name, never by value; for a grouped event the number of rows.
+ * {"columns": [...]} or nothing for one row, {"rows": n} or {"rows": n,
+ * "columns": [...]} for several.
+ */
+static void
+rows_detail(TupleDesc desc, int nrows, const Bitmapset *changed, bool update, char *out)
+{
+	StringInfoData buf;
+	int			a = -1;
+	int			c = 0;
+
+	out[0] = '\0';
+	if (nrows == 1 && !update)
+		return;
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '{');
+	if (nrows > 1)
+		appendStringInfo(&buf, "\"rows\": %d", nrows);
+	if (update)
+	{
+		appendStringInfoString(&buf, nrows > 1 ? ", \"columns\": [" : "\"columns\": [");
+		while ((a = bms_next_member(changed, a)) >= 0)
+		{
+			if (c++ > 0)
+				appendStringInfoString(&buf, ", ");
+			escape_json(&buf, NameStr(TupleDescAttr(desc, a - 1)->attname));
+		}
+		appendStringInfoChar(&buf, ']');
+	}
+	appendStringInfoChar(&buf, '}');
+	if (buf.len < DCPF_AUDIT_DETAIL_MAX)
 		memcpy(out, buf.data, buf.len + 1);
+	else if (nrows > 1)
+		snprintf(out, DCPF_AUDIT_DETAIL_MAX, "{\"rows\": %d, \"columns_changed\": %d}", nrows, c);
+	else
+		snprintf(out, DCPF_AUDIT_DETAIL_MAX, "{\"columns_changed\": %d}", c);
 	pfree(buf.data);
+}
+
+/* {"columns": [...]}: the columns an UPDATE changed in one row. */
+static void
+changed_columns(TupleDesc desc, TupleTableSlot *oldslot, TupleTableSlot *newslot, char *out)
+{
+	Bitmapset  *changed = changed_set(desc, oldslot, newslot, NULL);
+
+	rows_detail(desc, 1, changed, true, out);
+	bms_free(changed);
 }
 
 /* The operation of a trigger event, in words. */
@@ -770,6 +803,24 @@ row_subject(TriggerPlan *plan, TupleTableSlot *slot, pg_uuid_t *subject)
 		return false;
 	*subject = *DatumGetUUIDP(d);
 	return true;
+}
+
+/*
+ * A row of a person whose processing is restricted or whose account is
+ * deactivated (the new row's person, or for an UPDATE the old row's) fails
+ * the statement (restrict.c).
+ */
+static void
+refuse_if_frozen(TriggerData *td, TriggerPlan *plan, TupleTableSlot *oldslot,
+				 bool has_subject, const pg_uuid_t *subject, const char *key)
+{
+	pg_uuid_t	was;
+	int			why = has_subject ? dcpf_frozen_why(subject) : 0;
+
+	if (why != 0)
+		dcpf_frozen_refuse(plan->table, key, subject, why, action_word(td));
+	if (oldslot && row_subject(plan, oldslot, &was) && (why = dcpf_frozen_why(&was)) != 0)
+		dcpf_frozen_refuse(plan->table, key, &was, why, action_word(td));
 }
 
 /*
@@ -833,47 +884,6 @@ typedef struct GroupWriter
 	int			n;
 } GroupWriter;
 
-/*
- * A grouped event's detail: {"rows": n}, and for an UPDATE the columns
- * changed in any of its rows, {"rows": n, "columns": [...]}. For one row,
- * what that row's event has in a smaller statement: {"columns": [...]} or
- * nothing.
- */
-static void
-group_detail(TupleDesc desc, int nrows, const Bitmapset *changed, bool update, char *out)
-{
-	StringInfoData buf;
-	int			a = -1;
-	int			c = 0;
-
-	out[0] = '\0';
-	if (nrows == 1 && !update)
-		return;
-	initStringInfo(&buf);
-	appendStringInfoChar(&buf, '{');
-	if (nrows > 1)
-		appendStringInfo(&buf, "\"rows\": %d", nrows);
-	if (update)
-	{
-		appendStringInfoString(&buf, nrows > 1 ? ", \"columns\": [" : "\"columns\": [");
-		while ((a = bms_next_member(changed, a)) >= 0)
-		{
-			if (c++ > 0)
-				appendStringInfoString(&buf, ", ");
-			escape_json(&buf, NameStr(TupleDescAttr(desc, a - 1)->attname));
-		}
-		appendStringInfoChar(&buf, ']');
-	}
-	appendStringInfoChar(&buf, '}');
-	if (buf.len < DCPF_AUDIT_DETAIL_MAX)
-		memcpy(out, buf.data, buf.len + 1);
-	else if (nrows > 1)
-		snprintf(out, DCPF_AUDIT_DETAIL_MAX, "{\"rows\": %d, \"columns_changed\": %d}", nrows, c);
-	else
-		snprintf(out, DCPF_AUDIT_DETAIL_MAX, "{\"columns_changed\": %d}", c);
-	pfree(buf.data);
-}
-
 static void
 group_flush(GroupWriter *w)
 {
@@ -904,7 +914,7 @@ group_emit(GroupWriter *w, bool has_subject, SubjectGroup *g, bool update)
 
 		strlcpy(ev->object_key, text, sizeof(ev->object_key));
 		pfree(text);
-		group_detail(w->desc, 1, g->changed, update, ev->detail);
+		rows_detail(w->desc, 1, g->changed, update, ev->detail);
 	}
 	else
 	{
@@ -914,7 +924,7 @@ group_emit(GroupWriter *w, bool has_subject, SubjectGroup *g, bool update)
 		w->keys[w->n] = g->keys;
 		g->keys = NULL;
 		g->cap = 0;
-		group_detail(w->desc, g->nkeys, g->changed, update, ev->detail);
+		rows_detail(w->desc, g->nkeys, g->changed, update, ev->detail);
 	}
 	g->nkeys = 0;
 	bms_free(g->changed);
@@ -985,15 +995,10 @@ audit_grouped(TriggerData *td, TriggerPlan *plan, Tuplestorestate *rows,
 		has_subject = row_subject(plan, slot, &subject);
 		if (check_frozen)
 		{
-			pg_uuid_t	was;
-			int			why = has_subject ? dcpf_frozen_why(&subject) : 0;
 			char		text[DCPF_AUDIT_KEY_MAX];
 
 			row_key(plan, slot, text);
-			if (why != 0)
-				dcpf_frozen_refuse(plan->table, text, &subject, why, action_word(td));
-			if (oldslot && row_subject(plan, oldslot, &was) && (why = dcpf_frozen_why(&was)) != 0)
-				dcpf_frozen_refuse(plan->table, text, &was, why, action_word(td));
+			refuse_if_frozen(td, plan, oldslot, has_subject, &subject, text);
 		}
 		if (has_subject)
 		{
@@ -1022,15 +1027,7 @@ audit_grouped(TriggerData *td, TriggerPlan *plan, Tuplestorestate *rows,
 		}
 		g->keys[g->nkeys++] = *DatumGetUUIDP(key);
 		if (oldslot)
-		{
-			int			i;
-
-			slot_getallattrs(oldslot);
-			slot_getallattrs(slot);
-			for (i = 0; i < desc->natts; i++)
-				if (!bms_is_member(i + 1, g->changed) && column_changed(desc, oldslot, slot, i))
-					g->changed = bms_add_member(g->changed, i + 1);
-		}
+			g->changed = changed_set(desc, oldslot, slot, g->changed);
 		if (g->nkeys == DCPF_AUDIT_GROUP_MAX_KEYS)
 		{
 			used -= sizeof(pg_uuid_t) * g->cap;	/* the event takes the keys */
@@ -1160,15 +1157,7 @@ dcpf_audit_trigger(PG_FUNCTION_ARGS)
 		row_key(plan, slot, ev->object_key);
 		ev->has_subject = row_subject(plan, slot, &ev->subject);
 		if (check_frozen)
-		{
-			pg_uuid_t	was;
-			int			why = ev->has_subject ? dcpf_frozen_why(&ev->subject) : 0;
-
-			if (why != 0)
-				dcpf_frozen_refuse(plan->table, ev->object_key, &ev->subject, why, action_word(td));
-			if (oldslot && row_subject(plan, oldslot, &was) && (why = dcpf_frozen_why(&was)) != 0)
-				dcpf_frozen_refuse(plan->table, ev->object_key, &was, why, action_word(td));
-		}
+			refuse_if_frozen(td, plan, oldslot, ev->has_subject, &ev->subject, ev->object_key);
 		if (oldslot)
 		{
 			bool		was_shredded;

@@ -109,6 +109,20 @@ SELECT pg_temp.set_mark();
 INSERT INTO dcpf.portfolio_item (owner_id, item_type, title)
 SELECT '00000000-0000-4000-8000-000000000102', 'result', 'Veel ' || g FROM generate_series(1, 401) g;
 SELECT action, subject, one_row, keys, detail FROM pg_temp.item_events();
+-- every row is still checked: a bulk statement touching a deactivated
+-- person's rows fails whole (art. 18 / clause 18), as a small one does
+BEGIN;
+INSERT INTO dcpf.processing_restriction (person_id, kind, reason)
+VALUES ('00000000-0000-4000-8000-000000000102', 'deactivation', 'Account gedeactiveerd voor de test');
+\set VERBOSITY terse
+UPDATE dcpf.portfolio_item SET title = title || '!' WHERE title LIKE 'Veel %';
+\set VERBOSITY default
+ROLLBACK;
+SELECT count(*) FILTER (WHERE title LIKE '%!') AS changed FROM dcpf.portfolio_item WHERE title LIKE 'Veel %';
+-- the person's export lists who else wrote her rows: the grouped event with its 400 rows
+SELECT count(*) FILTER (WHERE CASE WHEN json_typeof(a -> 'rows') = 'array' THEN json_array_length(a -> 'rows') END = 400
+                          AND a ->> 'table' = 'portfolio_item' AND a ->> 'row' IS NULL) AS export_names_400_rows
+  FROM json_array_elements(dcpf.export_document('00000000-0000-4000-8000-000000000102', NULL, NULL) -> 'facts' -> 'access_log') a;
 -- one statement over many persons: 50 persons with 340 rows each (17,000
 -- rows) make an event per person; the groups' memory is held to work_mem,
 -- and with a small work_mem every person's rows so far are written whenever
