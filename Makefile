@@ -5,10 +5,17 @@ EXTVERSION = $(shell sed -n "s/^default_version[[:space:]]*=[[:space:]]*'\([^']*
 MODULE_big = dcpf
 OBJS = src/dcpf.o src/guc.o src/validate.o src/iban.o src/scan.o src/email.o src/names.o src/identity.o src/jwk.o src/jws.o src/jose.o src/authenticate.o src/password.o src/totp.o src/login.o src/keys.o src/crypto.o src/audit.o src/auditq.o src/restrict.o src/seal.o src/sealer.o src/verify.o src/removed.o src/retention.o src/partition_guard.o src/export.o src/consent.o
 
-# The install script is built from the numbered SQL sources, in order.
+# The install script of the version in preparation (default_version) is
+# built from the numbered SQL sources, in order. A released version's install
+# script is frozen in sql/release/ (built once by this rule, then never
+# edited: tools/check-releases compares it with sql/release/SHA256SUMS) and
+# installed as it is, beside the upgrade scripts of sql/upgrade/.
 SQL_SOURCES = $(sort $(wildcard sql/[0-9]*.sql))
 DATA_built  = $(EXTENSION)--$(EXTVERSION).sql
-DATA        = $(wildcard sql/upgrade/$(EXTENSION)--*--*.sql)
+DATA        = $(wildcard sql/release/$(EXTENSION)--*.sql) $(wildcard sql/upgrade/$(EXTENSION)--*--*.sql)
+ifneq ($(wildcard sql/release/$(EXTENSION)--$(EXTVERSION).sql),)
+$(error version $(EXTVERSION) is released (sql/release/$(EXTENSION)--$(EXTVERSION).sql): open the next version in $(EXTENSION).control, doc/guides/development.md "Releasing")
+endif
 DOCS        =
 
 PG_CPPFLAGS = -I$(srcdir)/src -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare
@@ -33,7 +40,13 @@ $(EXTENSION)--$(EXTVERSION).sql: $(SQL_SOURCES) $(EXTENSION).control Makefile
 	@printf '%s\n' '\echo Use "CREATE EXTENSION $(EXTENSION)" to load this file. \quit' >> $@
 	cat $(SQL_SOURCES) >> $@
 
-.PHONY: deps test demo memcheck bench tidy
+.PHONY: deps test demo memcheck bench tidy release-check
+
+# A released script edited, unrecorded, or without an upgrade path to
+# default_version stops the install (tools/check-releases).
+install: release-check
+release-check:
+	tools/check-releases
 
 # Install what a fresh Debian 12 machine lacks (idempotent).
 deps:
