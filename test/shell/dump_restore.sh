@@ -7,11 +7,16 @@
 # fixed order. The builtin roles must come back exactly once (CREATE EXTENSION
 # recreates them; the dump must not carry them). Fails on any difference;
 # A role added by the site (not builtin) must survive, and so must a DBA's
-# change of a shipped attachment media type (a row of the site's own).
+# change of a shipped attachment media type (a row of the site's own), and
+# a DBA's change of the privileges on a shipped function.
 #
 # The audit trail comes back event for event, in its monthly partitions (made
 # at run time, so not members of the extension) and the default one. Restore
 # runs through tools/restore-dump (doc/reference/audit.md).
+#
+# The objects too: the restored database must describe exactly as its source
+# (test/shell/lib/catalog_description.sql), its sequences at the same values
+# (the audit trail numbers on after its last event).
 #
 # Encryption at rest: the wrapped data keys and the master key generations
 # travel with the dump (pg_extension_config_dump); the master key does not,
@@ -52,6 +57,9 @@ SELECT dcpf.grant_membership(p.id, l.id, 'practice_educator', TIMESTAMPTZ '2024-
  WHERE p.email = 'j.wolbers@hogeschooltwente.nl' AND l.name LIKE 'Hogeschool Twente%' \g /dev/null
 -- a DBA's larger limit for PDF attachments: the site's row beside the shipped one
 SELECT dcpf.set_attachment_media_type('application/pdf', max_bytes => 20971520) \g /dev/null
+-- a DBA's narrower privilege on a shipped function (pg_init_privs: the dump
+-- carries the change)
+REVOKE EXECUTE ON FUNCTION dcpf.current_person() FROM dcpf_reporting;
 -- an erasure carried out before the backup: this person's data key is destroyed
 SELECT dcpf.shred_person_key(p.id, 'erasure request before the backup (dump_restore.sh)')
   FROM dcpf.person p WHERE p.email = 's.devries@umc-oostnederland.nl' \g /dev/null
@@ -81,6 +89,14 @@ fi
 if [ -s "$work/restore.out" ]; then
     echo "pg_restore said:"; cat "$work/restore.out"
 fi
+# the sequences go on where they were (read before anything runs in the
+# restored copy, which audits): the audit trail numbers on after its last event
+sequences() {
+    "${psql[@]}" -At -F ' ' -d "$1" -c "SELECT schemaname || '.' || sequencename, last_value FROM pg_sequences
+                                         WHERE schemaname = 'dcpf' ORDER BY 1"
+}
+seq_src=$(sequences "$src")
+seq_dst=$(sequences "$dst")
 
 # One line per table of schema dcpf: name, row count, md5 of the rows'
 # text forms in text order (the empty string's md5 for an empty table).
@@ -111,6 +127,12 @@ fingerprint "$dst" >"$work/dst.txt" || die "cannot fingerprint $dst"
 
 failures=0
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+
+if [ "$seq_src" = "$seq_dst" ] && grep -q '^dcpf.audit_event_id_seq [1-9]' <<<"$seq_dst"; then
+    echo "sequences restored at their values: $(tr '\n' ' ' <<<"$seq_dst")"
+else
+    fail "sequences differ after restore: before [$seq_src], after [$seq_dst]"
+fi
 
 echo "table                                 rows(src) rows(dst)  content"
 while read -r tab n h; do
@@ -217,6 +239,28 @@ pdf_limit=$("${psql[@]}" -At -d "$dst" -c "SELECT max_bytes FROM dcpf.attachment
 [ "$pdf_limit" = "20971520" ] || fail "the site's limit for PDF attachments was lost in the dump: [$pdf_limit]"
 dumped=$(pg_restore -a -t role -f - "$work/dcpf.dump" 2>/dev/null | grep -cE "^(professional|medical_trainee|licensee_admin)[[:space:]]" || true)
 [ "$dumped" -eq 0 ] || fail "the dump carries builtin role rows ($dumped)"
+
+# the objects: the restored database describes exactly as its source
+# (test/shell/lib/catalog_description.sql: definitions, privileges, owners,
+# comments, the extension's configuration and the rows it ships, and the
+# audit trail's monthly partitions with their indexes and comments). The
+# audit worker may add next months' partitions to either at any moment:
+# both get them first.
+for db in "$src" "$dst"; do
+    "${psql[@]}" -d "$db" -c "SELECT count(*) FROM dcpf.audit_create_partitions(3)" >/dev/null ||
+        fail "cannot make the audit partitions of $db"
+    "${psql[@]}" -At -F $'\t' -d "$db" -f test/shell/lib/catalog_description.sql >"$work/$db.catalog" 2>&1 ||
+        { sed 's/^/    /' "$work/$db.catalog" | head -n 20; fail "cannot describe the objects of $db"; }
+done
+if diff -u --label "$src (source)" --label "$dst (restored)" "$work/$src.catalog" "$work/$dst.catalog" >"$work/catalog.diff"; then
+    echo "objects: the restored database describes as its source ($(wc -l <"$work/$dst.catalog") facts)"
+else
+    head -n 80 "$work/catalog.diff"
+    fail "the restored database's objects differ from the source's ($(grep -c '^[-+][^-+]' "$work/catalog.diff") lines of the diff above)"
+fi
+grep -P '^function\tdcpf.current_person\(\)\towner' "$work/$dst.catalog" | grep -q 'dcpf_maintenance=EXECUTE' &&
+    ! grep -P '^function\tdcpf.current_person\(\)\towner' "$work/$dst.catalog" | grep -q 'dcpf_reporting=' ||
+    fail "the DBA's revoked EXECUTE on dcpf.current_person() from dcpf_reporting did not come back as it was"
 
 # the restored trail verifies against its seals (xact_id travels as a column)
 verdict=$("${psql[@]}" -At -d "$dst" -c "SELECT verified || ' ' || seals_checked || ' ' || coalesce(problem, '-')
