@@ -35,7 +35,8 @@ include $(PGXS)
 # changes (a stale object with an older struct layout corrupts memory).
 $(OBJS): $(wildcard src/*.h)
 
-$(EXTENSION)--$(EXTVERSION).sql: $(SQL_SOURCES) $(EXTENSION).control Makefile
+# (the folder too: a source removed or renamed changes its time, not theirs)
+$(EXTENSION)--$(EXTVERSION).sql: $(SQL_SOURCES) sql $(EXTENSION).control Makefile
 	@printf '%s\n' '-- generated from sql/*.sql by make; do not edit' > $@
 	@printf '%s\n' '\echo Use "CREATE EXTENSION $(EXTENSION)" to load this file. \quit' >> $@
 	cat $(SQL_SOURCES) >> $@
