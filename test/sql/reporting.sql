@@ -333,16 +333,16 @@ RESET ROLE;
 -- every function with the owner's rights that dcpf_reporting may call:
 -- the reports' and the visits' (codes, counts, dates and ids, never text
 -- of a person); the rest it may call reads nothing it could not
-SELECT p.oid::regprocedure AS definer_callable_by_reporting
+SELECT p.oid::regprocedure::text AS definer_callable_by_reporting
   FROM pg_proc p
  WHERE p.pronamespace = 'dcpf'::regnamespace AND p.prosecdef AND has_function_privilege('dcpf_reporting', p.oid, 'EXECUTE')
- ORDER BY 1::text;
+ ORDER BY 1;
 -- every relation it may read: the reports, the audit catalogue, the visits
-SELECT c.oid::regclass AS readable_by_reporting
+SELECT c.oid::regclass::text AS readable_by_reporting
   FROM pg_class c
  WHERE c.relnamespace = 'dcpf'::regnamespace AND c.relkind IN ('r', 'v', 'p')
    AND has_table_privilege('dcpf_reporting', c.oid, 'SELECT')
- ORDER BY 1::text;
+ ORDER BY 1;
 
 -- a forged caller: a session of the application (not a member of the
 -- reporting role) names the reporting role to the function behind a view
