@@ -163,10 +163,10 @@ BEGIN
       FROM (SELECT u.cell, count(DISTINCT u.person) AS n FROM unnest(cells, persons) u(cell, person) GROUP BY u.cell) c
      WHERE c.n = 0 OR c.n >= min_persons;
     LOOP
-        SELECT count(DISTINCT u.person) INTO hidden
-          FROM unnest(cells, persons) u(cell, person)
-         WHERE u.person IS NOT NULL AND u.cell <> ALL (shown)
-           AND NOT EXISTS (SELECT FROM unnest(cells, persons) v(cell, person) WHERE v.person = u.person AND v.cell = ANY (shown));
+        SELECT count(*) INTO hidden
+          FROM (SELECT u.person FROM unnest(cells, persons) u(cell, person) WHERE u.person IS NOT NULL AND u.cell <> ALL (shown)
+                EXCEPT
+                SELECT u.person FROM unnest(cells, persons) u(cell, person) WHERE u.cell = ANY (shown)) h;
         EXIT WHEN hidden = 0 OR hidden >= min_persons;
         SELECT c.cell INTO smallest
           FROM (SELECT u.cell, count(DISTINCT u.person) AS n FROM unnest(cells, persons) u(cell, person)
