@@ -136,12 +136,16 @@ SELECT CASE WHEN n <= 206 THEN timestamptz '2025-01-15 08:00+00' WHEN n = 207 TH
        ('00000000-0000-4000-8000-000000000' || n)::uuid, sha256(n::text::bytea), 'success'
   FROM generate_series(201, 212) n;
 
--- audit events of May 2026 in A: 201-212 read as professional, 301-303
--- as assessor, 104 as privacy officer and 106 as programme director; 103
--- updated as licensee_admin
+-- audit events of last month (the access report covers the 13 months
+-- before this one, so the test's events lie in the middle of the last; the
+-- output says only whether a period is last month) in A: 201-212 read as
+-- professional, 301-303 as assessor, 104 as privacy officer and 106 as
+-- programme director; 103 updated as licensee_admin
 INSERT INTO dcpf.audit_event (id, occurred_at, xact_id, action, outcome, actor_person, application_role, licensee_id,
                               database_role, effective_role, object_table, subject_person)
-SELECT nextval('dcpf.audit_event_id_seq'), '2026-05-12 10:00+00', pg_current_xact_id(), v.action, 'success',
+SELECT nextval('dcpf.audit_event_id_seq'),
+       (date_trunc('month', now() AT TIME ZONE 'Europe/Amsterdam') - interval '15 days') AT TIME ZONE 'Europe/Amsterdam',
+       pg_current_xact_id(), v.action, 'success',
        ('00000000-0000-4000-8000-000000000' || v.n)::uuid, v.role, '00000000-0000-4000-8000-00000000a001',
        'app', 'app', 'portfolio_item', ('00000000-0000-4000-8000-000000000' || (v.n % 100 + 200))::uuid
   FROM (SELECT n, 'read' AS action, 'professional' AS role FROM generate_series(201, 212) n
@@ -160,6 +164,9 @@ GRANT EXECUTE ON FUNCTION pg_temp.as_staff(integer, integer, text) TO PUBLIC;
 CREATE FUNCTION pg_temp.n(id uuid) RETURNS text LANGUAGE sql IMMUTABLE
 RETURN CASE WHEN id::text LIKE '00000000-0000-4000-8000-00000000a00_' THEN 'lic ' || right(id::text, 1) ELSE right(id::text, 3) END;
 GRANT EXECUTE ON FUNCTION pg_temp.n(uuid) TO PUBLIC;
+CREATE FUNCTION pg_temp.last_month(period date) RETURNS boolean LANGUAGE sql STABLE
+RETURN period = (date_trunc('month', now() AT TIME ZONE 'Europe/Amsterdam') - interval '1 month')::date;
+GRANT EXECUTE ON FUNCTION pg_temp.last_month(date) TO PUBLIC;
 
 -- ---------------------------------------------------------------------------
 -- The reporting role, k = 5 everywhere
@@ -198,7 +205,7 @@ SELECT pg_temp.n(licensee_id) AS licensee, purpose_code, period, given, withdraw
   FROM dcpf.report_consent_statistics ORDER BY 2, 3;
 -- access: the cells of one to four persons are hidden (six persons in
 -- all, so nothing more); the professionals' reads show, with the subjects
-SELECT pg_temp.n(licensee_id) AS licensee, period, application_role, action, outcome, events, actors, subjects
+SELECT pg_temp.n(licensee_id) AS licensee, pg_temp.last_month(period), application_role, action, outcome, events, actors, subjects
   FROM dcpf.report_access_statistics ORDER BY 1, 2, 3, 4;
 -- licences: exact members (the billing figure)
 SELECT pg_temp.n(licensee_id) AS licensee, product_code, starts_on, ends_on, status, in_force, seats, members, seats_free
@@ -299,7 +306,7 @@ SELECT pg_temp.refused($$SELECT dcpf.set_report_min_persons(101)$$);
 SELECT dcpf.set_report_min_persons(3) AS previous_k;
 -- the officer's own licensee's cells now show from 3 persons: the
 -- assessors' reads (3) show; the three single persons stay hidden
-SELECT pg_temp.n(licensee_id) AS licensee, period, application_role, action, events, actors, subjects
+SELECT pg_temp.n(licensee_id) AS licensee, pg_temp.last_month(period), application_role, action, events, actors, subjects
   FROM dcpf.report_access_statistics ORDER BY 3;
 SELECT pg_temp.as_staff(103, 1, 'licensee_admin');
 SELECT pg_temp.refused($$SELECT dcpf.set_report_min_persons(4)$$);
