@@ -3,7 +3,7 @@
 -- Sensitive columns are stored encrypted (bytea): their validation lives in
 -- the entry functions, and the *_decrypted views give the values back.
 BEGIN;
-SELECT plan(176);
+SELECT plan(177);
 
 SELECT has_schema('dcpf');
 SELECT tables_are('dcpf', ARRAY[
@@ -32,7 +32,10 @@ SELECT views_are('dcpf', ARRAY['master_key_status', 'person_decrypted', 'person_
                                'my_epa_progress', 'supervised_epa_progress', 'my_notices', 'feedback_request_decrypted', 'conversation_decrypted',
                                'my_competency_declarations', 'marketing_audience', 'visit_statistics', 'overdue_subject_requests',
                                'record_of_processing', 'overdue_breaches',
-                               'outstanding_policy_acknowledgements', 'item_addendum_decrypted', 'retention_policy_in_force', 'my_items']);
+                               'outstanding_policy_acknowledgements', 'item_addendum_decrypted', 'retention_policy_in_force', 'my_items',
+                               'report_programme_progress', 'report_assessments_per_assessor', 'report_subject_requests',
+                               'report_breach_deadlines', 'report_consent_statistics', 'report_retention_forecast',
+                               'report_access_statistics', 'report_licence_usage']);
 SELECT types_are('dcpf', ARRAY['big_number', 'iban', 'email', 'billing_text', 'country_code', 'phone_number', 'address_parts',
                                'entrustment_level', 'portfolio_text', 'comment_text', 'addendum_text']);
 
@@ -64,6 +67,11 @@ SELECT is_empty($$
     'web_visit has no column for the client address, the user agent, the query string or the URL');
 SELECT ok((SELECT 'security_invoker=true' = ANY (c.reloptions) FROM pg_class c WHERE c.oid = 'dcpf.visit_statistics'::regclass),
     'dcpf.visit_statistics is security_invoker');
+SELECT is_empty($$
+    SELECT c.relname FROM pg_class c
+     WHERE c.relnamespace = 'dcpf'::regnamespace AND c.relkind = 'v' AND c.relname LIKE 'report\_%'
+       AND NOT coalesce('security_invoker=true' = ANY (c.reloptions), false)$$,
+    'every report view (sql/270_reporting.sql) is security_invoker');
 SELECT col_is_pk('dcpf', 'attachment_media_type', ARRAY['media_type', 'builtin'],
     'a media type is on the allow-list at most once as shipped and once as the site''s');
 SELECT set_eq('SELECT media_type FROM dcpf.attachment_media_type WHERE builtin',
