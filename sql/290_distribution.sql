@@ -287,16 +287,19 @@ BEGIN
       FROM grouped g JOIN pg_inherits h ON h.inhparent = g.rel JOIN pg_class c ON c.oid = h.inhrelid
      WHERE c.relkind = 'p' AND g.kind = 'distributed'
     UNION ALL
-    -- Citus refuses a policy with a subquery on a table it manages
+    -- Citus refuses a policy with a subquery (a SubLink in the expression
+    -- tree, as Citus looks for it) on a table it manages
     SELECT g.table_name, 'policy_with_subquery', y.polname::text,
            'the policy''s expression holds a subquery, which Citus refuses on distributed and reference tables'
       FROM grouped g JOIN pg_policy y ON y.polrelid = g.rel
      WHERE g.kind IN ('distributed', 'reference')
-       AND (pg_get_expr(y.polqual, y.polrelid) ~* '\mselect\M' OR pg_get_expr(y.polwithcheck, y.polrelid) ~* '\mselect\M')
+       AND (y.polqual::text ~ '\{SUBLINK ' OR y.polwithcheck::text ~ '\{SUBLINK ')
     UNION ALL
     -- distributed functions: they exist, their argument is a value of the
     -- distribution column of a distributed table, and they do not read the
-    -- session identity, which stays on the coordinator
+    -- session identity, which stays on the coordinator (named in their own
+    -- body; a C function's source is its symbol, and calls through other
+    -- functions are not followed)
     SELECT f.function_signature::text, 'distributed_function',
            f.function_signature::text || ' ' || coalesce(f.distribution_argument::text, '(no argument)'),
            CASE WHEN to_regprocedure(f.function_signature) IS NULL THEN 'no such function'
@@ -314,7 +317,7 @@ BEGIN
       LEFT JOIN grouped g ON g.table_name = f.colocate_with
      WHERE pr.oid IS NULL OR a.position IS NULL OR g.table_name IS NULL OR g.kind <> 'distributed'
         OR a.type IS DISTINCT FROM g.dist_type
-        OR pr.prosrc ~ '\m(current_person|verified_person|current_licensee|current_role|current_purpose|identity|act_as|audit_note)\M'
+        OR pr.prosrc ~ '\m(current_person|verified_person|current_licensee|current_role|current_purpose|my_licensees|identity|act_as|audit_note)\M'
     $q$, plan, functions);
 END
 $fn$;

@@ -12,7 +12,7 @@
 -- half adds a table that breaks each rule, inside this transaction, and
 -- shows that the same check finds it. Citus itself is not installed here.
 BEGIN;
-SELECT plan(24);
+SELECT plan(25);
 
 CREATE TEMPORARY VIEW finding_beyond_debt AS
 SELECT f.* FROM dcpf.distribution_findings() f
@@ -65,6 +65,16 @@ SELECT is_empty($$
     SELECT p.table_name FROM dcpf.distribution_plan p JOIN pg_class c ON c.oid = ('dcpf.' || p.table_name)::regclass
      WHERE c.relkind = 'p' AND p.kind = 'reference'$$,
     'no partitioned table is a reference table');
+SELECT is_empty($$
+    SELECT p.table_name, a.attname, pg_get_expr(d.adbin, d.adrelid) FROM dcpf.distribution_plan p
+      JOIN pg_attrdef d ON d.adrelid = ('dcpf.' || p.table_name)::regclass
+      JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum
+     WHERE p.kind = 'distributed'
+       AND (pg_get_expr(d.adbin, d.adrelid) ~ 'nextval'
+            OR EXISTS (SELECT FROM regexp_matches(d.adbin::text, ':funcid (\d+)', 'g') m JOIN pg_proc f ON f.oid = m[1]::oid
+                        WHERE f.provolatile = 'v' AND f.oid NOT IN ('gen_random_uuid()'::regprocedure, 'clock_timestamp()'::regprocedure)))
+     ORDER BY 1, 2$$,
+    'the defaults of distributed tables take no sequence and call no volatile function but gen_random_uuid() and clock_timestamp(), which the coordinator evaluates for an INSERT');
 SELECT is_empty($$SELECT * FROM dcpf.distribution_findings() WHERE rule = 'distributed_function'$$,
     'every distributed function exists, takes its argument as a value of its group''s distribution column, and does not read the session identity');
 
