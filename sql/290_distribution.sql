@@ -171,7 +171,22 @@ CREATE FUNCTION dcpf.distribution_findings(plan regclass DEFAULT 'dcpf.distribut
     LANGUAGE plpgsql STABLE
     SET search_path = pg_catalog, pg_temp
 AS $fn$
+DECLARE
+    missing text;
 BEGIN
+    SELECT string_agg(x.relation::text || '.' || x.column_name, ', ') INTO missing
+      FROM (SELECT plan AS relation, c AS column_name
+              FROM unnest(ARRAY['table_name', 'kind', 'distribution_column', 'colocate_with']) c
+            UNION ALL
+            SELECT functions, c FROM unnest(ARRAY['function_signature', 'distribution_argument', 'colocate_with']) c) x
+     WHERE NOT EXISTS (SELECT FROM pg_attribute a
+                        WHERE a.attrelid = x.relation AND a.attname = x.column_name AND a.attnum > 0 AND NOT a.attisdropped);
+    IF missing IS NOT NULL THEN
+        RAISE EXCEPTION 'a plan to check lacks columns'
+            USING ERRCODE = '42703',
+                  DETAIL = format('The plan needs the columns of dcpf.distribution_plan and the functions those of dcpf.distributed_function; missing: %s.', missing),
+                  HINT = 'Start from a copy: CREATE TEMPORARY TABLE my_plan AS SELECT * FROM dcpf.distribution_plan.';
+    END IF;
     RETURN QUERY EXECUTE format($q$
     WITH plan AS (
         SELECT p.table_name::text AS table_name, p.kind::text AS kind, p.distribution_column::text AS distribution_column,
@@ -322,7 +337,7 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION dcpf.distribution_findings(regclass, regclass) IS
-    'what Citus would refuse in the distribution plan (default dcpf.distribution_plan and dcpf.distributed_function; any relations with their columns), read from the catalog: tables missing from the plan, distribution columns that are missing or nullable, co-location with a column of another type, primary keys, unique constraints and indexes and exclusion constraints of a distributed table without its distribution column, foreign keys between distributed tables that are not co-located or do not join the distribution columns, actions that would change a distribution column, foreign keys between kinds Citus does not connect, partitioned tables it cannot place, policies with subqueries, and distributed functions whose argument does not fit or that read the session identity; one row per finding';
+    'what Citus would refuse in the distribution plan (default dcpf.distribution_plan and dcpf.distributed_function; any relations with their columns, else 42703), read from the catalog: tables missing from the plan, distribution columns that are missing or nullable, co-location with a column of another type, primary keys, unique constraints and indexes and exclusion constraints of a distributed table without its distribution column, foreign keys between distributed tables that are not co-located or do not join the distribution columns, actions that would change a distribution column, foreign keys between kinds Citus does not connect, partitioned tables it cannot place, policies with subqueries, and distributed functions whose argument does not fit or that read the session identity; one row per finding';
 REVOKE ALL ON FUNCTION dcpf.distribution_findings(regclass, regclass) FROM PUBLIC;
 
 -- ---------------------------------------------------------------------------

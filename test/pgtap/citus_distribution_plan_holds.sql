@@ -12,7 +12,7 @@
 -- half adds a table that breaks each rule, inside this transaction, and
 -- shows that the same check finds it. Citus itself is not installed here.
 BEGIN;
-SELECT plan(25);
+SELECT plan(26);
 
 CREATE TEMPORARY VIEW finding_beyond_debt AS
 SELECT f.* FROM dcpf.distribution_findings() f
@@ -166,6 +166,10 @@ INSERT INTO probe_function VALUES ('dcpf.has_consent(uuid,text)', 'purpose', 'co
 SELECT set_eq($$SELECT table_name FROM dcpf.distribution_findings('dcpf.distribution_plan', 'probe_function') WHERE rule = 'distributed_function'$$,
               ARRAY['dcpf.has_consent(uuid,text)', 'dcpf.no_such_function(uuid)', 'dcpf.shares_in_force(uuid)'],
     'a distributed function whose argument is not a value of the distribution column, that does not exist, or that reads the session identity is found');
+
+CREATE TEMPORARY TABLE probe_bare (table_name text, kind text);
+SELECT throws_ok($$SELECT * FROM dcpf.distribution_findings('probe_bare')$$, '42703', 'a plan to check lacks columns',
+    'a plan without the plan''s columns is refused with 42703, naming what is missing');
 
 SELECT * FROM finish();
 ROLLBACK;
