@@ -32,7 +32,8 @@ SELECT views_are('dcpf', ARRAY['master_key_status', 'person_decrypted', 'person_
                                'my_epa_progress', 'supervised_epa_progress', 'my_notices', 'feedback_request_decrypted', 'conversation_decrypted',
                                'my_competency_declarations', 'marketing_audience', 'visit_statistics', 'overdue_subject_requests',
                                'record_of_processing', 'overdue_breaches',
-                               'outstanding_policy_acknowledgements', 'item_addendum_decrypted', 'retention_policy_in_force', 'my_items']);
+                               'outstanding_policy_acknowledgements', 'item_addendum_decrypted', 'retention_policy_in_force', 'my_items',
+                               'health']);
 SELECT types_are('dcpf', ARRAY['big_number', 'iban', 'email', 'billing_text', 'country_code', 'phone_number', 'address_parts',
                                'entrustment_level', 'portfolio_text', 'comment_text', 'addendum_text']);
 

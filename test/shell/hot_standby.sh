@@ -243,6 +243,8 @@ SELECT 'public key ' || (dcpf.audit_public_key() LIKE '-----BEGIN PUBLIC KEY----
 SQL
 check "the reporting role reads the visit statistics on the standby" grep -qx "visits /portfolio 6" "$work/reporting.out"
 check "and the audit trail's public key" grep -qx "public key true" "$work/reporting.out"
+check "the DBA's health view answers on the standby (it logs nothing)" \
+    test "$(s "SELECT count(*) FROM dcpf.health WHERE status IN ('ok', 'warning', 'critical')")" -ge 10
 
 # what a standby cannot record: an assumed identity, a login; the audit
 # verification (a read of the trail); a refused token keeps its refusal
