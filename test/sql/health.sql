@@ -196,27 +196,21 @@ SELECT pg_temp.status('requests.deadlines');
 -- discovered 30 hours ago (ok), 65 hours ago (warning), 80 hours ago
 -- (critical); notified (ok)
 -- ---------------------------------------------------------------------------
-SELECT pg_temp.status('breaches.deadlines');
+-- a breach (of risk: the authority to be notified) discovered hours ago
+CREATE FUNCTION pg_temp.breach(n integer, hours integer) RETURNS text LANGUAGE sql AS $$
 INSERT INTO dcpf.breach (id, title, discovered_at, recorded_by, nature, breach_types, data_categories, subject_categories,
                          likely_consequences, risk)
-SELECT ('00000000-0000-4000-8000-0000000000b' || n)::uuid, 'Verloren laptop ' || n, now() - make_interval(hours => h),
-       '00000000-0000-4000-8000-000000000101', 'Een laptop met exports is zoekgeraakt.', '{confidentiality}',
-       '{portfolio}', '{professionals}', 'Inzage door onbevoegden.', 'risk'
-  FROM (VALUES (1, 30)) v(n, h);
+VALUES (('00000000-0000-4000-8000-0000000000b' || n)::uuid, 'Verloren laptop ' || n, now() - make_interval(hours => hours),
+        '00000000-0000-4000-8000-000000000101', 'Een laptop met exports is zoekgeraakt.', '{confidentiality}',
+        '{portfolio}', '{professionals}', 'Inzage door onbevoegden.', 'risk')
+RETURNING title
+$$;
 SELECT pg_temp.status('breaches.deadlines');
-INSERT INTO dcpf.breach (id, title, discovered_at, recorded_by, nature, breach_types, data_categories, subject_categories,
-                         likely_consequences, risk)
-SELECT ('00000000-0000-4000-8000-0000000000b' || n)::uuid, 'Verloren laptop ' || n, now() - make_interval(hours => h),
-       '00000000-0000-4000-8000-000000000101', 'Een laptop met exports is zoekgeraakt.', '{confidentiality}',
-       '{portfolio}', '{professionals}', 'Inzage door onbevoegden.', 'risk'
-  FROM (VALUES (2, 65)) v(n, h);
+SELECT pg_temp.breach(1, 30);
 SELECT pg_temp.status('breaches.deadlines');
-INSERT INTO dcpf.breach (id, title, discovered_at, recorded_by, nature, breach_types, data_categories, subject_categories,
-                         likely_consequences, risk)
-SELECT ('00000000-0000-4000-8000-0000000000b' || n)::uuid, 'Verloren laptop ' || n, now() - make_interval(hours => h),
-       '00000000-0000-4000-8000-000000000101', 'Een laptop met exports is zoekgeraakt.', '{confidentiality}',
-       '{portfolio}', '{professionals}', 'Inzage door onbevoegden.', 'risk'
-  FROM (VALUES (3, 80)) v(n, h);
+SELECT pg_temp.breach(2, 65);
+SELECT pg_temp.status('breaches.deadlines');
+SELECT pg_temp.breach(3, 80);
 SELECT pg_temp.status('breaches.deadlines');
 UPDATE dcpf.breach SET authority_notified_at = now(), authority_reference = 'AP-2026-001',
        authority_late_reason = CASE WHEN authority_due_at < now() THEN 'Pas laat ontdekt wat er op stond.' END
@@ -239,7 +233,7 @@ SELECT count(*) AS personal_lines FROM dcpf.health
 -- and at the end, the whole view (ages left out)
 SELECT * FROM pg_temp.health();
 
-DROP FUNCTION pg_temp.status(text), pg_temp.health();
+DROP FUNCTION pg_temp.status(text), pg_temp.health(), pg_temp.breach(integer, integer);
 DROP ROLE dcpf_test_he_maintenance;
 DROP ROLE dcpf_test_he_app;
 DROP ROLE dcpf_test_he_reporting;
