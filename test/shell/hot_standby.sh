@@ -170,7 +170,8 @@ refused_clearly() {
 }
 
 # the owner, with a verified token: their own items, decrypted, progress,
-# notices; the audit trail of their data is logged reading, refused
+# notices; reading the audit trail of their data and exporting it are
+# logged, so refused
 on_standby "$work/owner.out" <<SQL
 SELECT $(token_sql 101 professional) AS tok \gset
 SET ROLE $app;
@@ -183,6 +184,9 @@ SELECT 'shares ' || count(*) FROM dcpf.share;
 \echo trail
 SELECT action FROM dcpf.my_audit_trail();
 \echo end trail
+\echo export
+SELECT 'export ' || length(dcpf.export_person('00000000-0000-4000-8000-000000000101')::text);
+\echo end export
 SQL
 check "a token is verified on the standby: the owner's identity" grep -qx "person 00000000-0000-4000-8000-000000000101" "$work/owner.out"
 check "the owner reads their items (dcpf.my_items)" grep -qx "items 2" "$work/owner.out"
@@ -190,9 +194,10 @@ check "and their item's body, decrypted with the replicated key" grep -qx "body 
 check "and their progress (dcpf.my_epa_progress)" grep -qx "progress EPA-1 target 4 observations 0" "$work/owner.out"
 check "and their notices and shares" grep -qx "shares 1" "$work/owner.out"
 refused_clearly "reading one's audit trail (itself logged) is refused clearly" "$work/owner.out" trail
+refused_clearly "an export of one's own data (logged, art. 15) is refused clearly" "$work/owner.out" export
 check "the accepted authentication is in the standby's server log, not a table" \
     grep -q "dcpf: authenticated on a standby" "$standby/server.log"
-check "nothing else went wrong for the owner" test "$(grep -c "^ERROR: " "$work/owner.out")" = 1
+check "nothing else went wrong for the owner" test "$(grep -c "^ERROR: " "$work/owner.out")" = 2
 
 # the supervisor the owner shares with: every shared read is logged, so refused
 on_standby "$work/supervisor.out" <<SQL
