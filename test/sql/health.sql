@@ -1,10 +1,10 @@
 -- The DBA's health view (sql/280_health.sql): one row per check, each
 -- driven here from ok to warning or critical and back by what it watches
 -- (a partition missing, an event in the default partition, events waiting
--- for a seal, a data key of a generation the key source lacks, a rotation
--- left paused, retention runs that failed or stalled, a licence end not
--- completed, notices waiting or failed, requests and breaches near or past
--- their deadlines). Read by dcpf_maintenance and superusers; dcpf_app and
+-- for a seal, a data key of a generation the key source lacks or of an
+-- older one, a rotation left paused, retention runs that failed or stalled,
+-- a licence end not completed, the audit queue filling up, notices waiting
+-- or failed, requests and breaches near or past their deadlines). Read by dcpf_maintenance and superusers; dcpf_app and
 -- dcpf_reporting are refused. Ages depend on the clock: only the statuses
 -- and the counts are shown. The old events, runs, notices, requests and
 -- breaches are written by the superuser as the jobs and the application
@@ -101,7 +101,8 @@ SELECT split_part(detail, ';', 1) AS unsealed FROM dcpf.health WHERE check_name 
 
 -- ---------------------------------------------------------------------------
 -- Master keys: a data key wrapped by generation 9, which the key source
--- lacks (critical); a rotation left paused (warning)
+-- lacks (critical); one of an older generation (warning); a rotation left
+-- paused (warning)
 -- ---------------------------------------------------------------------------
 \i test/sql/include/two_licensees.sql
 INSERT INTO dcpf.person (id, email, surname, initials) VALUES
@@ -114,6 +115,11 @@ VALUES ('00000000-0000-4000-8000-0000000000c9', '00000000-0000-4000-8000-0000000
         '\x0100000009'::bytea || decode(repeat('ab', 60), 'hex'));
 SELECT pg_temp.status('master_keys.key_source') AS key_source, pg_temp.status('master_keys.rotation') AS rotation;
 SELECT detail FROM dcpf.health WHERE check_name IN ('master_keys.key_source', 'master_keys.rotation') ORDER BY check_name;
+-- a data key left wrapped by an older generation than the current one (1):
+-- a rotation to do (and generation 0 is not in the key source either)
+UPDATE dcpf.data_key SET wrapped = '\x0100000000'::bytea || decode(repeat('ab', 60), 'hex')
+ WHERE id = '00000000-0000-4000-8000-0000000000c9';
+SELECT pg_temp.status('master_keys.key_source') AS key_source, pg_temp.status('master_keys.rotation') AS rotation;
 DELETE FROM dcpf.data_key WHERE id = '00000000-0000-4000-8000-0000000000c9';
 INSERT INTO dcpf.key_rotation_run (target_generation, keys_total, keys_done, batches, finished_at, status)
 VALUES (1, 10, 4, 2, now(), 'paused');
@@ -218,10 +224,21 @@ UPDATE dcpf.breach SET authority_notified_at = now(), authority_reference = 'AP-
 SELECT pg_temp.status('breaches.deadlines');
 
 -- ---------------------------------------------------------------------------
--- The audit queue (its fill is measured; the thresholds are those of
--- dcpf.health_status) and the thresholds' edges
+-- The audit queue: while this transaction keeps the audit worker from
+-- writing, 4200 logged reads fill half its 8192 slots (warning), 7400 more
+-- than 90 % (critical); they stay queued when it rolls back, and are written
 -- ---------------------------------------------------------------------------
 SELECT pg_temp.status('queue.audit') AS audit_queue;
+BEGIN;
+LOCK TABLE dcpf.audit_event IN ACCESS EXCLUSIVE MODE;
+SELECT count(dcpf.audit_note('read', 'health_test', i::text, NULL, NULL)) AS logged FROM generate_series(1, 4200) i;
+SELECT pg_temp.status('queue.audit') AS audit_queue, (SELECT value FROM dcpf.health WHERE check_name = 'queue.audit') AS queued;
+SELECT count(dcpf.audit_note('read', 'health_test', i::text, NULL, NULL)) AS logged FROM generate_series(4201, 7400) i;
+SELECT pg_temp.status('queue.audit') AS audit_queue, (SELECT value FROM dcpf.health WHERE check_name = 'queue.audit') AS queued;
+ROLLBACK;
+SELECT dcpf.audit_queue_drain('1 minute') AS drained;
+SELECT pg_temp.status('queue.audit') AS audit_queue;
+SELECT count(*) AS written FROM dcpf.audit_event WHERE object_table = 'health_test';
 SELECT v AS percent_full, dcpf.health_status(v, 50, 90) AS status
   FROM unnest(ARRAY[0, 49.9, 50, 89.9, 90, 100, NULL]::numeric[]) v;
 SELECT dcpf.health_status(5, NULL, 1) AS critical_only, dcpf.health_status(5, 1, NULL) AS warning_only,
