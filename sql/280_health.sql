@@ -193,14 +193,14 @@ BEGIN
     -- the audit queue in shared memory
     SELECT * INTO q FROM dcpf.audit_queue_status();
     check_name := 'queue.audit';
-    threshold := 'warning at 50 % full, a failed write in the last hour or an event dropped; critical at 90 % or not preloaded';
+    threshold := 'warning at 50 % full, or events of this database waiting after a failed write in the last 10 minutes; critical at 90 % full or not preloaded';
     IF NOT q.preloaded THEN
         status := 'critical'; value := NULL;
         detail := 'dcpf is not in shared_preload_libraries: reads of another person''s data cannot be logged and are refused.';
     ELSE
         status := CASE WHEN dcpf.health_status(100.0 * q.queued / q.capacity, 50, 90) = 'critical' THEN 'critical'
                        WHEN dcpf.health_status(100.0 * q.queued / q.capacity, 50, 90) = 'warning'
-                            OR q.failed > 0 OR q.last_failure_at > now() - interval '1 hour' THEN 'warning'
+                            OR (q.queued_here > 0 AND q.last_failure_at > now() - interval '10 minutes') THEN 'warning'
                        ELSE 'ok' END;
         value := format('%s of %s', q.queued, q.capacity);
         detail := format('%s events queued (%s of this database), %s written and %s dropped since the server started; ',
