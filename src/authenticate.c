@@ -377,7 +377,8 @@ record_authentication(const char *issuer, const char *subject, const pg_uuid_t *
 	if (RecoveryInProgress())
 	{
 		char	   *person_text = DatumGetCString(DirectFunctionCall1(uuid_out, UUIDPGetDatum(person)));
-		char	   *licensee_text = licensee ? DatumGetCString(DirectFunctionCall1(uuid_out, UUIDPGetDatum(licensee))) : "(none)";
+		char	   *licensee_text = licensee == NULL ? "(none)" :
+			DatumGetCString(DirectFunctionCall1(uuid_out, UUIDPGetDatum(licensee)));
 
 		ereport(LOG,
 				(errcode(ERRCODE_SUCCESSFUL_COMPLETION),
