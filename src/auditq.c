@@ -271,7 +271,24 @@ auditq_start_worker(Oid database)
 				 errhint("Raise max_worker_processes.")));
 }
 
-/* Queue an event for the background worker; survives the caller's rollback. */
+/* What a standby refuses to show unlogged, for its error's detail. */
+static const char *
+auditq_standby_what(const char *action)
+{
+	if (strcmp(action, "audit_read") == 0)
+		return "a read of the audit trail";
+	if (strcmp(action, "export") == 0)
+		return "an export";
+	if (strcmp(action, "print") == 0)
+		return "a print";
+	return "a read of another person's data (or an attempt at one)";
+}
+
+/*
+ * Queue an event for the background worker; survives the caller's rollback.
+ * On a standby nothing can be logged: the caller's read is refused (25006)
+ * before it shows anything (doc/guides/dba.md, Hot standbys).
+ */
 void
 dcpf_audit_enqueue(const DcpfAuditEvent *ev)
 {
@@ -290,9 +307,11 @@ dcpf_audit_enqueue(const DcpfAuditEvent *ev)
 	if (RecoveryInProgress())
 		ereport(ERROR,
 				(errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
-				 errmsg("cannot log this read on a standby"),
-				 errdetail("Reads of another person's data must be logged, and only the primary can write the audit trail."),
-				 errhint("Read this data on the primary.")));
+				 errmsg("a logged read needs the primary"),
+				 errdetail("This server is a hot standby, which cannot write the audit trail, and %s is logged there "
+						   "before anything is shown: nothing was shown.", auditq_standby_what(ev->action)),
+				 errhint("Send reads of other people's data, exports and reads of the audit trail to the primary; "
+						 "a standby serves a person's own data and the reporting views.")));
 	if (!OidIsValid(ev->database) || am_audit_worker)
 		elog(ERROR, "audit event without a database, or queued by the audit worker");
 

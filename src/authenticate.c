@@ -30,6 +30,7 @@
 
 #include <openssl/evp.h>
 
+#include "access/xlog.h"
 #include "catalog/namespace.h"
 #include "commands/trigger.h"
 #include "common/jsonapi.h"
@@ -265,7 +266,8 @@ dcpf_forget_cached_tokens(PG_FUNCTION_ARGS)
 /*
  * A refused token is an audit event that must outlive the refusal's own
  * rollback: queued (auditq.c), with the token's SHA-256 as reference and the
- * reason and claimed issuer as facts.
+ * reason and claimed issuer as facts. A standby cannot write the audit
+ * trail: there the refusal's line in the server log (refuse) is the record.
  */
 static void
 log_refusal(const unsigned char *digest, const char *issuer, const char *reason)
@@ -273,6 +275,8 @@ log_refusal(const unsigned char *digest, const char *issuer, const char *reason)
 	DcpfAuditEvent ev;
 	StringInfoData buf;
 
+	if (RecoveryInProgress())
+		return;
 	dcpf_audit_event_init(&ev, "login", "denied");
 	strlcpy(ev.reference, digest_hex(digest), sizeof(ev.reference));
 	initStringInfo(&buf);
@@ -356,7 +360,11 @@ peek_issuer(const char *token, int len)
 	return jsonb_string_member(json_to_jsonb_or_null((char *) payload, plen), "iss");
 }
 
-/* Record an accepted authentication. */
+/*
+ * Record an accepted authentication: a row of dcpf.authentication_event, or
+ * on a standby, which cannot write it, a line in the server log with the
+ * same facts (the identity is not refused: it reads its own data there).
+ */
 static void
 record_authentication(const char *issuer, const char *subject, const pg_uuid_t *person,
 					  const pg_uuid_t *licensee, const char *role, const unsigned char *digest)
@@ -364,8 +372,24 @@ record_authentication(const char *issuer, const char *subject, const pg_uuid_t *
 	Oid			argtypes[6] = {TEXTOID, TEXTOID, UUIDOID, UUIDOID, TEXTOID, BYTEAOID};
 	Datum		values[6];
 	char		nulls[6] = {' ', ' ', ' ', ' ', ' ', ' '};
-	bytea	   *hash = palloc(VARHDRSZ + 32);
+	bytea	   *hash;
 
+	if (RecoveryInProgress())
+	{
+		char	   *person_text = DatumGetCString(DirectFunctionCall1(uuid_out, UUIDPGetDatum(person)));
+		char	   *licensee_text = licensee == NULL ? "(none)" :
+			DatumGetCString(DirectFunctionCall1(uuid_out, UUIDPGetDatum(licensee)));
+
+		ereport(LOG,
+				(errcode(ERRCODE_SUCCESSFUL_COMPLETION),
+				 errmsg("dcpf: authenticated on a standby"),
+				 errdetail_log("issuer \"%s\", subject \"%s\", person %s, licensee %s, role %s, token sha256 %s",
+							   issuer, subject ? subject : "", person_text, licensee_text, role ? role : "(none)",
+							   digest_hex(digest)),
+				 errhidestmt(true)));
+		return;
+	}
+	hash = palloc(VARHDRSZ + 32);
 	SET_VARSIZE(hash, VARHDRSZ + 32);
 	memcpy(VARDATA(hash), digest, 32);
 	values[0] = CStringGetTextDatum(issuer);

@@ -24,6 +24,7 @@
 
 #include "access/htup_details.h"
 #include "access/xact.h"
+#include "access/xlog.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_authid.h"
 #include "catalog/pg_namespace.h"
@@ -420,6 +421,14 @@ dcpf_act_as(PG_FUNCTION_ARGS)
 
 	/* an old identity never survives a failed attempt at a new one */
 	dcpf_identity_clear();
+	if (RecoveryInProgress())
+		ereport(ERROR,
+				(errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
+				 errmsg("cannot assume an identity on a standby"),
+				 errdetail("Every use of dcpf.act_as is recorded in dcpf.identity_assumption, "
+						   "and this server is a hot standby, which cannot write it."),
+				 errhint("Call dcpf.act_as on the primary, or prove the user with a token: "
+						 "dcpf.authenticate works on a standby.")));
 	dcpf_check_role_gate(person, licensee, role);
 	record_assumption(person, licensee, role, reason, session_scope);
 	dcpf_identity_set(person, licensee, role, NULL, "act_as",

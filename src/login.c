@@ -27,6 +27,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
+#include "access/xlog.h"
 #include "catalog/pg_type_d.h"
 #include "fmgr.h"
 #include "storage/fd.h"
@@ -243,6 +244,13 @@ dcpf_login(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("an e-mail address and a password are required")));
+	if (RecoveryInProgress())
+		ereport(ERROR,
+				(errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
+				 errmsg("cannot log in on a standby"),
+				 errdetail("Every login attempt is recorded and counts towards the lockout, "
+						   "and this server is a hot standby, which cannot write them."),
+				 errhint("Log in on the primary: the token it issues is verified on a standby too.")));
 	(void) platform_key_get();
 	email = PG_GETARG_TEXT_PP(0);
 	pw = PG_GETARG_TEXT_PP(1);

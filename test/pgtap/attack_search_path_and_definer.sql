@@ -130,9 +130,16 @@ INSERT INTO owner_only VALUES
     ('dcpf.rotate_master_key_batch(integer)'), ('dcpf.rewrap_data_key(uuid, uuid, bytea)'),
     ('dcpf.master_key_generations()'), ('dcpf.rotate_master_key(integer, integer)'),
     ('dcpf.forget_data_keys()'), ('dcpf.lock_data_key_subject(uuid)');
+-- routines that only count what the key tables and the key source hold
+-- (generation numbers and numbers of data keys, never a key) for the
+-- maintenance role's health checks (sql/280_health.sql): dcpf_maintenance
+-- alone may run them
+CREATE TEMP TABLE key_reader (fn regprocedure PRIMARY KEY);
+INSERT INTO key_reader VALUES ('dcpf.health_checks()');
 CREATE TEMP TABLE key_routine AS
 SELECT p.oid::regprocedure AS fn FROM pg_proc p
- WHERE p.pronamespace = 'dcpf'::regnamespace AND p.prosrc ~ '(data_key|master_key|key_rotation_run)';
+ WHERE p.pronamespace = 'dcpf'::regnamespace AND p.prosrc ~ '(data_key|master_key|key_rotation_run)'
+   AND p.oid NOT IN (SELECT k.fn FROM key_reader k);
 CREATE TEMP TABLE dcpf_role (rolname text PRIMARY KEY, test_role text NOT NULL);
 INSERT INTO dcpf_role VALUES ('public', 'dcpf_t_sp_evil'), ('dcpf_app', 'dcpf_t_sp_app'), ('dcpf_service', 'dcpf_t_sp_svc'),
                              ('dcpf_reporting', 'dcpf_t_sp_report'), ('dcpf_maintenance', 'dcpf_t_sp_maint');
@@ -142,7 +149,7 @@ SELECT plan(3 * (SELECT count(*)::int FROM definer)
             + 2 + (SELECT count(*)::int FROM owner_only) * (1 + (SELECT count(*)::int FROM dcpf_role))
             + (SELECT count(*)::int FROM owner_only o JOIN pg_proc p ON p.oid = o.fn
                 WHERE p.prokind = 'f' AND p.prolang = (SELECT oid FROM pg_language WHERE lanname = 'plpgsql'))
-            + 1 + 62);
+            + (SELECT count(*)::int FROM key_reader) + 1 + 62);
 DO $$ BEGIN
     EXECUTE format('GRANT USAGE ON SCHEMA %I TO PUBLIC', pg_my_temp_schema()::regnamespace);
     EXECUTE format('GRANT ALL ON ALL TABLES IN SCHEMA %I TO PUBLIC', pg_my_temp_schema()::regnamespace);
@@ -182,6 +189,11 @@ SELECT ok((SELECT count(*) FROM dcpf.master_key_generations() WHERE is_current) 
 SELECT ok(NOT EXISTS (SELECT FROM dcpf_role r WHERE has_function_privilege(r.rolname, o.fn::oid, 'EXECUTE')),
           format('%s: no EXECUTE for PUBLIC, dcpf_app, dcpf_service, dcpf_reporting or dcpf_maintenance', o.fn))
   FROM owner_only o ORDER BY o.fn::text;
+SELECT ok(has_function_privilege('dcpf_maintenance', k.fn::oid, 'EXECUTE')
+          AND NOT EXISTS (SELECT FROM dcpf_role r WHERE r.rolname <> 'dcpf_maintenance'
+                                                    AND has_function_privilege(r.rolname, k.fn::oid, 'EXECUTE')),
+          format('%s: EXECUTE for dcpf_maintenance only (counts, never a key)', k.fn))
+  FROM key_reader k ORDER BY k.fn::text;
 SELECT ok(p.proconfig @> ARRAY['search_path=pg_catalog, pg_temp'], format('%s pins search_path=pg_catalog, pg_temp', o.fn))
   FROM owner_only o JOIN pg_proc p ON p.oid = o.fn
  WHERE p.prokind = 'f' AND p.prolang = (SELECT oid FROM pg_language WHERE lanname = 'plpgsql')

@@ -36,7 +36,7 @@ SELECT views_are('dcpf', ARRAY['master_key_status', 'person_decrypted', 'person_
                                'report_programme_progress', 'report_assessments_per_assessor', 'report_subject_requests',
                                'report_breach_deadlines', 'report_consent_statistics', 'report_retention_forecast',
                                'report_access_statistics', 'report_licence_usage',
-                               'distribution_plan', 'distributed_function', 'distribution_debt']);
+                               'distribution_plan', 'distributed_function', 'distribution_debt', 'health']);
 SELECT types_are('dcpf', ARRAY['big_number', 'iban', 'email', 'billing_text', 'country_code', 'phone_number', 'address_parts',
                                'entrustment_level', 'portfolio_text', 'comment_text', 'addendum_text']);
 
