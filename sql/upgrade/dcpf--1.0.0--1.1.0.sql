@@ -4,3 +4,1463 @@
 -- object a fresh install of 1.1.0; test/shell/upgrade_matches_fresh_install.sh
 -- compares the two. Frozen once 1.1.0 is released.
 \echo Use "ALTER EXTENSION dcpf UPDATE" to load this file. \quit
+
+-- 270_reporting.sql: the reporting surface (issue 9). Eight security_invoker
+-- views, the stable interface for the reporting tool's login (a member of
+-- dcpf_reporting, no end-user identity: every licensee's cells) and for
+-- licensee staff acting through the application (dcpf_app with a verified
+-- identity: their own licensee's cells, in a role the report admits).
+--
+--   report_programme_progress       EPA levels per programme, cohort and month
+--   report_assessments_per_assessor assessments and professionals assessed per assessor and month
+--   report_subject_requests         data-subject requests per kind, deadline month and state
+--   report_breach_deadlines         breaches per licensee concerned, with their deadlines
+--   report_consent_statistics       consents given, withdrawn and in force per purpose and month
+--   report_retention_forecast       rows the retention job will purge, per category and month
+--   report_access_statistics        audit events per application role, action and month
+--   report_licence_usage            licences, seats and members per licensee and product
+--
+-- dcpf_reporting sees no table rows (sql/095_policies.sql), so each view
+-- reads through one SECURITY DEFINER function that checks who asks
+-- (dcpf.report_scope), aggregates, and suppresses. The rules, and why they
+-- hold against differencing, are in doc/reference/reporting.md:
+--   * a cell counts distinct persons; it is shown only with at least k of
+--     them (k: dcpf.licensee.report_min_persons, default 5; for cells of the
+--     platform, the largest k of all licensees and at least 5);
+--   * in every table (the cells a report splits one population into) the
+--     persons in no shown cell are none or at least k: after the small cells,
+--     the smallest shown ones are suppressed too, so that a total from
+--     anywhere, minus the cells shown, never isolates fewer than k persons;
+--   * periods are closed months (Europe/Amsterdam): a report does not change
+--     while a month runs, so one person's event cannot be bracketed by two
+--     readings; the deadline and forecast reports, which must be current,
+--     count requests, breaches and rows, and persons only under the same k;
+--   * no free text, no decrypted data, no person's name or id; only the
+--     assessor report names the assessor, and only to the licensee's staff.
+
+-- ---------------------------------------------------------------------------
+-- The setting k
+-- ---------------------------------------------------------------------------
+ALTER TABLE dcpf.licensee
+    ADD COLUMN report_min_persons integer NOT NULL DEFAULT 5
+        CONSTRAINT licensee_report_min_persons_range CHECK (report_min_persons BETWEEN 2 AND 100);
+COMMENT ON COLUMN dcpf.licensee.report_min_persons IS
+    'k of the reports (sql/270_reporting.sql): a cell counting fewer persons of this licensee is not shown, nor are enough others that the persons hidden in a table are none or at least k; 2 to 100, default 5; set by its privacy officer with dcpf.set_report_min_persons';
+
+CREATE FUNCTION dcpf.set_report_min_persons(min_persons integer) RETURNS integer
+    LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    lic uuid := dcpf.licensee_if_acting_in('privacy_officer');
+    old integer;
+BEGIN
+    IF lic IS NULL THEN
+        RAISE EXCEPTION 'permission denied to set the reports'' minimum cell size' USING ERRCODE = 'insufficient_privilege',
+            DETAIL = 'A licensee''s minimum cell size k is set by its privacy officer, acting as privacy_officer.';
+    END IF;
+    IF min_persons IS NULL OR min_persons < 2 OR min_persons > 100 THEN
+        RAISE EXCEPTION 'minimum cell size out of range' USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = format('The minimum cell size given is %s; it must be 2 to 100 persons: a cell of one person singles that person out.',
+                            coalesce(min_persons::text, 'NULL')),
+            HINT = 'The default is 5.';
+    END IF;
+    SELECT l.report_min_persons INTO old FROM dcpf.licensee l WHERE l.id = lic FOR UPDATE;
+    UPDATE dcpf.licensee l SET report_min_persons = min_persons WHERE l.id = lic;
+    RETURN old;
+END
+$$;
+COMMENT ON FUNCTION dcpf.set_report_min_persons(integer) IS
+    'sets k, the minimum number of persons in a shown cell of the reports, for the licensee the verified identity acts in as privacy_officer; returns the previous value. 42501 in any other role; 22023 for a value outside 2 to 100 (DETAIL names it)';
+REVOKE ALL ON FUNCTION dcpf.set_report_min_persons(integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION dcpf.set_report_min_persons(integer) TO dcpf_app;
+
+-- k for a licensee's cells; for the platform's (licensee NULL), whose
+-- persons may be any licensee's, the largest k of all and at least 5
+CREATE FUNCTION dcpf.report_min_persons(licensee uuid) RETURNS integer
+    LANGUAGE sql STABLE PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+RETURN coalesce((SELECT l.report_min_persons FROM dcpf.licensee l WHERE l.id = report_min_persons.licensee),
+                (SELECT greatest(5, max(l.report_min_persons)) FROM dcpf.licensee l), 5);
+COMMENT ON FUNCTION dcpf.report_min_persons(uuid) IS
+    'k for the report cells of a licensee (its report_min_persons); for the platform''s cells (NULL, or an unknown licensee) the largest k of all licensees and at least 5; owner only';
+REVOKE ALL ON FUNCTION dcpf.report_min_persons(uuid) FROM PUBLIC;
+
+-- ---------------------------------------------------------------------------
+-- Who reads which report
+-- ---------------------------------------------------------------------------
+-- The staff roles admitted to each report (the reporting role reads all):
+-- the licensee administrator the programme and licence reports, the privacy
+-- officer the reports on rights, breaches, consent, retention and access.
+CREATE FUNCTION dcpf.report_staff_roles(report text) RETURNS text[]
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+RETURN CASE report
+    WHEN 'programme_progress' THEN ARRAY['licensee_admin']
+    WHEN 'assessments_per_assessor' THEN ARRAY['licensee_admin']
+    WHEN 'licence_usage' THEN ARRAY['licensee_admin']
+    WHEN 'subject_requests' THEN ARRAY['privacy_officer']
+    WHEN 'breach_deadlines' THEN ARRAY['privacy_officer']
+    WHEN 'consent_statistics' THEN ARRAY['privacy_officer']
+    WHEN 'retention_forecast' THEN ARRAY['privacy_officer']
+    WHEN 'access_statistics' THEN ARRAY['privacy_officer']
+END;
+COMMENT ON FUNCTION dcpf.report_staff_roles(text) IS
+    'the application roles whose holders read a report for their own licensee: licensee_admin for programme_progress, assessments_per_assessor and licence_usage; privacy_officer for subject_requests, breach_deadlines, consent_statistics, retention_forecast and access_statistics; NULL for an unknown report';
+REVOKE ALL ON FUNCTION dcpf.report_staff_roles(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION dcpf.report_staff_roles(text) TO dcpf_app, dcpf_reporting;
+
+-- Whose cells the caller may read: the licensee a verified identity acts in,
+-- in a role the report admits; for a member of dcpf_reporting without
+-- identity, NULL: every licensee's and the platform's. Else 42501. The views
+-- pass current_user, which a security_invoker view evaluates as the reader;
+-- a direct caller naming a role it could not SET ROLE to is refused.
+CREATE FUNCTION dcpf.report_scope(report text, caller name) RETURNS uuid
+    LANGUAGE plpgsql STABLE SECURITY DEFINER PARALLEL RESTRICTED
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    roles text[] := dcpf.report_staff_roles(report);
+    lic   uuid;
+BEGIN
+    IF roles IS NULL THEN
+        RAISE EXCEPTION 'unknown report %', coalesce(quote_literal(report), 'NULL') USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = 'The reports are programme_progress, assessments_per_assessor, subject_requests, breach_deadlines, consent_statistics, retention_forecast, access_statistics and licence_usage.';
+    END IF;
+    IF dcpf.current_person() IS NOT NULL THEN
+        lic := dcpf.licensee_if_acting_in(VARIADIC roles);
+        IF lic IS NULL THEN
+            RAISE EXCEPTION 'permission denied to read report %', report USING ERRCODE = 'insufficient_privilege',
+                DETAIL = format('Report %s is read by the reporting role, and by staff acting as %s for their own licensee; the identity acts as %s.',
+                                report, array_to_string(roles, ' or '), coalesce(dcpf.current_role(), 'the person alone'));
+        END IF;
+        RETURN lic;
+    END IF;
+    IF caller IS NULL OR NOT EXISTS (SELECT FROM pg_catalog.pg_roles r WHERE r.rolname = caller)
+       OR NOT pg_catalog.pg_has_role(caller, 'dcpf_reporting', 'USAGE')
+       OR NOT (caller = session_user OR pg_catalog.pg_has_role(session_user, caller, 'MEMBER')) THEN
+        RAISE EXCEPTION 'permission denied to read report %', report USING ERRCODE = 'insufficient_privilege',
+            DETAIL = 'Without a verified identity only the reporting role (dcpf_reporting) reads the reports.';
+    END IF;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION dcpf.report_scope(text, name) IS
+    'whose cells of a report the caller reads: the licensee of a verified identity acting in a role of dcpf.report_staff_roles, or NULL (every licensee and the platform) for a member of dcpf_reporting without identity, the caller being the role the session may act as (the views pass current_user); 42501 otherwise, 22023 for an unknown report';
+REVOKE ALL ON FUNCTION dcpf.report_scope(text, name) FROM PUBLIC;
+
+-- ---------------------------------------------------------------------------
+-- Suppression
+-- ---------------------------------------------------------------------------
+-- One table of a report: the cells (one entry per cell and person; person
+-- NULL for a row about nobody) and k. A cell with 1 to k-1 persons is
+-- hidden; then, while the persons in no shown cell number 1 to k-1, the
+-- smallest shown cell (by persons, then key) is hidden too. A cell about
+-- nobody is always shown. Returns the keys of the cells shown.
+CREATE FUNCTION dcpf.report_cells_shown(cells text[], persons uuid[], min_persons integer) RETURNS text[]
+    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    shown    text[];
+    hidden   bigint;
+    smallest text;
+BEGIN
+    SELECT coalesce(array_agg(c.cell ORDER BY c.cell), '{}') INTO shown
+      FROM (SELECT u.cell, count(DISTINCT u.person) AS n FROM unnest(cells, persons) u(cell, person) GROUP BY u.cell) c
+     WHERE c.n = 0 OR c.n >= min_persons;
+    LOOP
+        SELECT count(*) INTO hidden
+          FROM (SELECT u.person FROM unnest(cells, persons) u(cell, person) WHERE u.person IS NOT NULL AND u.cell <> ALL (shown)
+                EXCEPT
+                SELECT u.person FROM unnest(cells, persons) u(cell, person) WHERE u.cell = ANY (shown)) h;
+        EXIT WHEN hidden = 0 OR hidden >= min_persons;
+        SELECT c.cell INTO smallest
+          FROM (SELECT u.cell, count(DISTINCT u.person) AS n FROM unnest(cells, persons) u(cell, person)
+                 WHERE u.cell = ANY (shown) GROUP BY u.cell) c
+         WHERE c.n > 0 ORDER BY c.n, c.cell LIMIT 1;
+        EXIT WHEN smallest IS NULL;
+        shown := array_remove(shown, smallest);
+    END LOOP;
+    RETURN shown;
+END
+$$;
+COMMENT ON FUNCTION dcpf.report_cells_shown(text[], uuid[], integer) IS
+    'small-cell suppression of one report table, given one (cell, person) pair per person in a cell (person NULL: a row about nobody) and k: the cells with 1 to k-1 persons are hidden, then the smallest shown ones until the persons in no shown cell are none or at least k; returns the keys of the cells shown (a cell about nobody always is)';
+REVOKE ALL ON FUNCTION dcpf.report_cells_shown(text[], uuid[], integer) FROM PUBLIC;
+
+-- the month a moment falls in, in the Netherlands, and the first day of the
+-- current month there: the reports' periods are the months before it
+CREATE FUNCTION dcpf.report_month(at timestamptz) RETURNS date
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+RETURN date_trunc('month', at AT TIME ZONE 'Europe/Amsterdam')::date;
+COMMENT ON FUNCTION dcpf.report_month(timestamptz) IS
+    'the first day of the month (Europe/Amsterdam) a moment falls in: the period of the reports';
+REVOKE ALL ON FUNCTION dcpf.report_month(timestamptz) FROM PUBLIC;
+
+CREATE FUNCTION dcpf.report_closed_before() RETURNS timestamptz
+    LANGUAGE sql STABLE PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+RETURN date_trunc('month', now() AT TIME ZONE 'Europe/Amsterdam') AT TIME ZONE 'Europe/Amsterdam';
+COMMENT ON FUNCTION dcpf.report_closed_before() IS
+    'the start of the current month in Europe/Amsterdam: the reports count only what happened before it (closed months)';
+REVOKE ALL ON FUNCTION dcpf.report_closed_before() FROM PUBLIC;
+
+-- ---------------------------------------------------------------------------
+-- Programme progress
+-- ---------------------------------------------------------------------------
+-- Per programme, EPA (code, over its versions), cohort (the year the trainee
+-- was first placed in the programme) and closed month: the trainees by the
+-- highest entrustment level assessors observed in that month. Table:
+-- programme x EPA x cohort x month; cells: the levels. A trainee is in one
+-- cell of a table.
+CREATE FUNCTION dcpf.report_programme_progress_cells(caller name)
+    RETURNS TABLE (licensee_id uuid, programme_id uuid, programme_code text, epa_code text, cohort integer, period date,
+                   level integer, trainees bigint)
+    LANGUAGE sql STABLE SECURITY DEFINER PARALLEL RESTRICTED
+    SET search_path = pg_catalog, pg_temp
+AS $$
+WITH scope AS (SELECT dcpf.report_scope('programme_progress', caller) AS lic),
+obs AS (
+    SELECT i.licensee_id, i.programme_id, e.code AS epa_code,
+           (SELECT extract(year FROM min(pm.valid_from) AT TIME ZONE 'Europe/Amsterdam')::integer
+              FROM dcpf.programme_member pm
+             WHERE pm.programme_id = i.programme_id AND pm.person_id = a.owner_id AND pm.role = 'trainee') AS cohort,
+           dcpf.report_month(a.assessed_at) AS period, a.owner_id AS person, max(a.entrustment_level)::integer AS level
+      FROM dcpf.assessment a
+      JOIN dcpf.portfolio_item i ON i.id = a.item_id
+      JOIN dcpf.epa e ON e.id = a.epa_id
+     CROSS JOIN scope s
+     WHERE a.assessed_at < dcpf.report_closed_before() AND i.programme_id IS NOT NULL
+       AND (s.lic IS NULL OR i.licensee_id = s.lic)
+     GROUP BY 1, 2, 3, 4, 5, 6),
+shown AS (
+    SELECT o.licensee_id, o.programme_id, o.epa_code, o.cohort, o.period,
+           dcpf.report_cells_shown(array_agg(o.level::text), array_agg(o.person), dcpf.report_min_persons(o.licensee_id)) AS cells
+      FROM obs o WHERE o.cohort IS NOT NULL
+     GROUP BY 1, 2, 3, 4, 5)
+SELECT o.licensee_id, o.programme_id, p.code, o.epa_code, o.cohort, o.period, o.level, count(*)
+  FROM obs o
+  JOIN shown s ON (s.licensee_id, s.programme_id, s.epa_code, s.cohort, s.period)
+                = (o.licensee_id, o.programme_id, o.epa_code, o.cohort, o.period)
+  JOIN dcpf.programme p ON p.id = o.programme_id
+ WHERE o.level::text = ANY (s.cells)
+ GROUP BY 1, 2, 3, 4, 5, 6, 7
+$$;
+COMMENT ON FUNCTION dcpf.report_programme_progress_cells(name) IS
+    'the rows of dcpf.report_programme_progress for the caller (dcpf.report_scope): trainees per programme, EPA code, cohort, closed month and highest level observed in it, suppressed per programme x EPA x cohort x month; owner''s rights, granted to dcpf_reporting and dcpf_app';
+
+CREATE VIEW dcpf.report_programme_progress WITH (security_invoker = true) AS
+SELECT r.licensee_id, r.programme_id, r.programme_code, r.epa_code, r.cohort, r.period, r.level, r.trainees
+  FROM dcpf.report_programme_progress_cells(current_user) r;
+COMMENT ON VIEW dcpf.report_programme_progress IS
+    'programme progress: per programme, EPA and cohort, for each closed month (Europe/Amsterdam) the trainees by the highest entrustment level assessors observed in it; a level with fewer than k trainees is not shown, nor the smallest others while the trainees hidden in the programme x EPA x cohort x month are 1 to k-1. The reporting role and licensee_admin (own licensee)';
+COMMENT ON COLUMN dcpf.report_programme_progress.licensee_id IS 'the licensee running the programme';
+COMMENT ON COLUMN dcpf.report_programme_progress.programme_id IS 'the programme';
+COMMENT ON COLUMN dcpf.report_programme_progress.programme_code IS 'the licensee''s code of the programme';
+COMMENT ON COLUMN dcpf.report_programme_progress.epa_code IS 'the EPA''s code (its versions together)';
+COMMENT ON COLUMN dcpf.report_programme_progress.cohort IS 'the year (Europe/Amsterdam) the trainees were first placed in the programme';
+COMMENT ON COLUMN dcpf.report_programme_progress.period IS 'the month, as its first day; closed months only';
+COMMENT ON COLUMN dcpf.report_programme_progress.level IS 'the highest entrustment level (1-5) observed in an assessment assessed in the month';
+COMMENT ON COLUMN dcpf.report_programme_progress.trainees IS 'the trainees of the cohort at that level in the month: k or more';
+
+-- ---------------------------------------------------------------------------
+-- Assessments per assessor
+-- ---------------------------------------------------------------------------
+-- Per closed month, the assessments assessed and the professionals they
+-- were of, per assessor for the licensee's staff (the assessor's work, in
+-- their staff role), over all assessors for the reporting role (the
+-- platform has no task that needs a named assessor). Table: licensee x
+-- month; cells: the assessors (or the one cell). No levels: the levels are
+-- the progress report's, and a report with both could single a trainee out.
+CREATE FUNCTION dcpf.report_assessments_per_assessor_cells(caller name)
+    RETURNS TABLE (licensee_id uuid, period date, assessor_id uuid, assessors bigint, assessments bigint, professionals bigint)
+    LANGUAGE sql STABLE SECURITY DEFINER PARALLEL RESTRICTED
+    SET search_path = pg_catalog, pg_temp
+AS $$
+WITH scope AS (SELECT dcpf.report_scope('assessments_per_assessor', caller) AS lic),
+done AS (
+    SELECT i.licensee_id, dcpf.report_month(a.assessed_at) AS period,
+           CASE WHEN s.lic IS NOT NULL THEN a.assessor_id END AS named, a.assessor_id, a.owner_id
+      FROM dcpf.assessment a
+      JOIN dcpf.portfolio_item i ON i.id = a.item_id
+     CROSS JOIN scope s
+     WHERE a.assessed_at < dcpf.report_closed_before() AND i.licensee_id IS NOT NULL
+       AND (s.lic IS NULL OR i.licensee_id = s.lic)),
+shown AS (
+    SELECT d.licensee_id, d.period,
+           dcpf.report_cells_shown(array_agg(coalesce(d.named::text, 'all')), array_agg(d.owner_id),
+                                   dcpf.report_min_persons(d.licensee_id)) AS cells
+      FROM done d GROUP BY 1, 2)
+SELECT d.licensee_id, d.period, d.named,
+       CASE WHEN count(DISTINCT d.assessor_id) >= dcpf.report_min_persons(d.licensee_id) OR d.named IS NOT NULL
+            THEN count(DISTINCT d.assessor_id) END,
+       count(*), count(DISTINCT d.owner_id)
+  FROM done d JOIN shown s ON (s.licensee_id, s.period) = (d.licensee_id, d.period)
+ WHERE coalesce(d.named::text, 'all') = ANY (s.cells)
+ GROUP BY d.licensee_id, d.period, d.named
+$$;
+COMMENT ON FUNCTION dcpf.report_assessments_per_assessor_cells(name) IS
+    'the rows of dcpf.report_assessments_per_assessor for the caller (dcpf.report_scope): per closed month the assessments assessed and professionals assessed, per assessor for the licensee''s staff, over all assessors for the reporting role, suppressed per licensee x month on the professionals; owner''s rights, granted to dcpf_reporting and dcpf_app';
+
+CREATE VIEW dcpf.report_assessments_per_assessor WITH (security_invoker = true) AS
+SELECT r.licensee_id, r.period, r.assessor_id, r.assessors, r.assessments, r.professionals
+  FROM dcpf.report_assessments_per_assessor_cells(current_user) r;
+COMMENT ON VIEW dcpf.report_assessments_per_assessor IS
+    'assessments assessed per closed month (Europe/Amsterdam): per assessor for licensee_admin (own licensee), over all assessors of a licensee for the reporting role; a row of fewer than k professionals assessed is not shown, nor the smallest others while the professionals hidden in the licensee x month are 1 to k-1; never levels or text';
+COMMENT ON COLUMN dcpf.report_assessments_per_assessor.licensee_id IS 'the licensee the assessments were made in';
+COMMENT ON COLUMN dcpf.report_assessments_per_assessor.period IS 'the month they were assessed in, as its first day; closed months only';
+COMMENT ON COLUMN dcpf.report_assessments_per_assessor.assessor_id IS 'the assessor, for the licensee''s staff; NULL for the reporting role (all assessors together)';
+COMMENT ON COLUMN dcpf.report_assessments_per_assessor.assessors IS 'the assessors counted (1 in a staff row); for the reporting role NULL when fewer than k';
+COMMENT ON COLUMN dcpf.report_assessments_per_assessor.assessments IS 'the assessments assessed';
+COMMENT ON COLUMN dcpf.report_assessments_per_assessor.professionals IS 'the professionals they were of: k or more';
+
+-- ---------------------------------------------------------------------------
+-- Data-subject requests with deadlines
+-- ---------------------------------------------------------------------------
+-- Per controller (a licensee, or the platform for requests made to it) and
+-- the month of the last day of the term (extended if extended): requests
+-- per kind and state, now. Table: controller x deadline month; cells: kind
+-- x state. Current, not closed months: deadlines are to be met.
+CREATE FUNCTION dcpf.report_subject_requests_cells(caller name)
+    RETURNS TABLE (licensee_id uuid, due_month date, kind text, state text, requests bigint, persons bigint)
+    LANGUAGE sql STABLE SECURITY DEFINER PARALLEL RESTRICTED
+    SET search_path = pg_catalog, pg_temp
+AS $$
+WITH scope AS (SELECT dcpf.report_scope('subject_requests', caller) AS lic),
+req AS (
+    SELECT r.licensee_id, date_trunc('month', coalesce(r.extended_until, r.due_on))::date AS due_month, r.kind,
+           CASE WHEN r.status IN ('completed', 'refused', 'withdrawn') THEN
+                     CASE WHEN (r.completed_at AT TIME ZONE 'Europe/Amsterdam')::date <= coalesce(r.extended_until, r.due_on)
+                          THEN 'closed_in_time' ELSE 'closed_late' END
+                WHEN (now() AT TIME ZONE 'Europe/Amsterdam')::date > coalesce(r.extended_until, r.due_on) THEN 'overdue'
+                ELSE 'open' END AS state,
+           r.person_id
+      FROM dcpf.subject_request r CROSS JOIN scope s
+     WHERE s.lic IS NULL OR r.licensee_id = s.lic),
+shown AS (
+    SELECT q.licensee_id, q.due_month,
+           dcpf.report_cells_shown(array_agg(q.kind || '/' || q.state), array_agg(q.person_id), dcpf.report_min_persons(q.licensee_id)) AS cells
+      FROM req q GROUP BY 1, 2)
+SELECT q.licensee_id, q.due_month, q.kind, q.state, count(*), count(DISTINCT q.person_id)
+  FROM req q JOIN shown s ON s.licensee_id IS NOT DISTINCT FROM q.licensee_id AND s.due_month = q.due_month
+ WHERE q.kind || '/' || q.state = ANY (s.cells)
+ GROUP BY 1, 2, 3, 4
+$$;
+COMMENT ON FUNCTION dcpf.report_subject_requests_cells(name) IS
+    'the rows of dcpf.report_subject_requests for the caller (dcpf.report_scope): requests per controller, deadline month, kind and state, suppressed per controller x deadline month on the persons who made them; owner''s rights, granted to dcpf_reporting and dcpf_app';
+
+CREATE VIEW dcpf.report_subject_requests WITH (security_invoker = true) AS
+SELECT r.licensee_id, r.due_month, r.kind, r.state, r.requests, r.persons
+  FROM dcpf.report_subject_requests_cells(current_user) r;
+COMMENT ON VIEW dcpf.report_subject_requests IS
+    'data-subject requests per controller, month of the last day of their term (extended_until if extended, else due_on), kind and state (open, overdue, closed_in_time, closed_late), as they are now; a cell of fewer than k persons is not shown, nor the smallest others while the persons hidden in the controller x month are 1 to k-1. The reporting role and privacy_officer (own licensee); the officer reads the requests themselves in dcpf.subject_request';
+COMMENT ON COLUMN dcpf.report_subject_requests.licensee_id IS 'the controller handling them; NULL: the platform (reporting role only)';
+COMMENT ON COLUMN dcpf.report_subject_requests.due_month IS 'the month of the last day of the term, as its first day';
+COMMENT ON COLUMN dcpf.report_subject_requests.kind IS 'the right exercised (access, rectification, completion, erasure, restriction, portability, objection)';
+COMMENT ON COLUMN dcpf.report_subject_requests.state IS 'open (term running), overdue (open past its term), closed_in_time or closed_late (closed after the last day of the term), by the date in Europe/Amsterdam';
+COMMENT ON COLUMN dcpf.report_subject_requests.requests IS 'the requests';
+COMMENT ON COLUMN dcpf.report_subject_requests.persons IS 'the persons who made them: k or more';
+
+-- ---------------------------------------------------------------------------
+-- Breaches with deadlines
+-- ---------------------------------------------------------------------------
+-- A breach is the platform's event, not a person: one row per breach and
+-- licensee concerned, with the deadlines and whether they were met. Never
+-- its title, nature or other text; the persons affected of the licensee
+-- only when k or more.
+CREATE FUNCTION dcpf.report_breach_deadlines_rows(caller name)
+    RETURNS TABLE (breach_id uuid, licensee_id uuid, discovered_at timestamptz, risk text, status text,
+                   controller_due_at timestamptz, controller_notice text, authority_due_at timestamptz, authority_notice text,
+                   persons_notice text, persons_affected bigint)
+    LANGUAGE sql STABLE SECURITY DEFINER PARALLEL RESTRICTED
+    SET search_path = pg_catalog, pg_temp
+AS $$
+WITH scope AS (SELECT dcpf.report_scope('breach_deadlines', caller) AS lic)
+SELECT b.id, c.licensee_id, b.discovered_at, b.risk, b.status,
+       c.due_at,
+       CASE WHEN c.notified_at IS NULL THEN CASE WHEN now() > c.due_at THEN 'overdue' ELSE 'pending' END
+            WHEN c.notified_at <= c.due_at THEN 'in_time' ELSE 'late' END,
+       b.authority_due_at,
+       CASE WHEN b.authority_waived_reason IS NOT NULL THEN 'waived'
+            WHEN b.authority_notified_at IS NULL THEN
+                 CASE WHEN b.risk = 'unlikely' THEN 'not_required' WHEN now() > b.authority_due_at THEN 'overdue' ELSE 'pending' END
+            WHEN b.authority_notified_at <= b.authority_due_at THEN 'in_time' ELSE 'late' END,
+       CASE WHEN b.persons_decision = 'notified' THEN 'notified'
+            WHEN b.persons_decision IS NOT NULL THEN 'not_notified'
+            WHEN b.risk <> 'high_risk' THEN 'not_required'
+            WHEN now() > b.authority_due_at THEN 'overdue' ELSE 'pending' END,
+       (SELECT CASE WHEN count(*) >= dcpf.report_min_persons(c.licensee_id) THEN count(*) END
+          FROM dcpf.breach_subject x
+         WHERE x.breach_id = b.id
+           AND EXISTS (SELECT FROM dcpf.membership m WHERE m.person_id = x.person_id AND m.licensee_id = c.licensee_id))
+  FROM dcpf.breach b JOIN dcpf.breach_controller c ON c.breach_id = b.id
+ CROSS JOIN scope s
+ WHERE s.lic IS NULL OR c.licensee_id = s.lic
+$$;
+COMMENT ON FUNCTION dcpf.report_breach_deadlines_rows(name) IS
+    'the rows of dcpf.report_breach_deadlines for the caller (dcpf.report_scope): per breach and licensee concerned the deadlines and whether they were met, the persons affected only when k or more; never text; owner''s rights, granted to dcpf_reporting and dcpf_app';
+
+CREATE VIEW dcpf.report_breach_deadlines WITH (security_invoker = true) AS
+SELECT r.breach_id, r.licensee_id, r.discovered_at, r.risk, r.status, r.controller_due_at, r.controller_notice,
+       r.authority_due_at, r.authority_notice, r.persons_notice, r.persons_affected
+  FROM dcpf.report_breach_deadlines_rows(current_user) r;
+COMMENT ON VIEW dcpf.report_breach_deadlines IS
+    'breaches with their deadlines, one row per breach and licensee concerned: the 48-hour notice to the licensee, the 72-hour notice to the authority, the persons'' notice, each pending, overdue, in_time, late (or waived, not_required, not_notified); the licensee''s persons affected only when k or more; never the title or any text. The reporting role and privacy_officer (own licensee)';
+COMMENT ON COLUMN dcpf.report_breach_deadlines.breach_id IS 'the breach (the reference given to the licensees)';
+COMMENT ON COLUMN dcpf.report_breach_deadlines.licensee_id IS 'a licensee it concerns';
+COMMENT ON COLUMN dcpf.report_breach_deadlines.discovered_at IS 'when the platform became aware of it';
+COMMENT ON COLUMN dcpf.report_breach_deadlines.risk IS 'unlikely, risk or high_risk';
+COMMENT ON COLUMN dcpf.report_breach_deadlines.status IS 'open, contained or closed';
+COMMENT ON COLUMN dcpf.report_breach_deadlines.controller_due_at IS 'by when the licensee is told (discovered_at + 48 hours)';
+COMMENT ON COLUMN dcpf.report_breach_deadlines.controller_notice IS 'the licensee''s notice: pending, overdue, in_time or late';
+COMMENT ON COLUMN dcpf.report_breach_deadlines.authority_due_at IS 'by when the Autoriteit Persoonsgegevens is told (discovered_at + 72 hours)';
+COMMENT ON COLUMN dcpf.report_breach_deadlines.authority_notice IS 'the authority''s notice: pending, overdue, in_time, late, waived or not_required (risk unlikely)';
+COMMENT ON COLUMN dcpf.report_breach_deadlines.persons_notice IS 'the persons'' notice (art. 34): notified, not_notified (a ground recorded), not_required (no high risk), pending or overdue (past authority_due_at)';
+COMMENT ON COLUMN dcpf.report_breach_deadlines.persons_affected IS 'the persons found affected who are or were members of the licensee, when k or more; NULL otherwise';
+
+-- ---------------------------------------------------------------------------
+-- Consent statistics
+-- ---------------------------------------------------------------------------
+-- Per purpose and closed month in which its consents changed: the persons
+-- who gave, who withdrew, and whose consent was in force at the month's
+-- end (given, and no objection to marketing). Table: purpose x month;
+-- cells: given, withdrawn, in_force. A purpose of the platform is a table
+-- of the platform (its k); a licensee's purpose, of the licensee.
+CREATE FUNCTION dcpf.report_consent_statistics_cells(caller name)
+    RETURNS TABLE (licensee_id uuid, purpose_code text, period date, given bigint, withdrawn bigint, in_force bigint)
+    LANGUAGE sql STABLE SECURITY DEFINER PARALLEL RESTRICTED
+    SET search_path = pg_catalog, pg_temp
+AS $$
+WITH scope AS (SELECT dcpf.report_scope('consent_statistics', caller) AS lic),
+purposes AS (
+    SELECT p.code, p.licensee_id FROM dcpf.purpose p CROSS JOIN scope s WHERE s.lic IS NULL OR p.licensee_id = s.lic),
+periods AS (
+    SELECT DISTINCT e.purpose_code, dcpf.report_month(e.occurred_at) AS period
+      FROM dcpf.consent_event e JOIN purposes p ON p.code = e.purpose_code
+     WHERE e.occurred_at < dcpf.report_closed_before()),
+cells AS (
+    SELECT m.purpose_code, m.period, e.action AS cell, e.person_id
+      FROM periods m JOIN dcpf.consent_event e
+        ON e.purpose_code = m.purpose_code AND dcpf.report_month(e.occurred_at) = m.period AND e.action IN ('given', 'withdrawn')
+    UNION
+    SELECT m.purpose_code, m.period, 'in_force', x.person_id
+      FROM periods m
+     CROSS JOIN LATERAL (
+        SELECT e.person_id,
+               (array_agg(e.action ORDER BY e.occurred_at DESC, e.id) FILTER (WHERE e.action IN ('given', 'withdrawn')))[1] AS consent,
+               (array_agg(e.action ORDER BY e.occurred_at DESC, e.id) FILTER (WHERE e.action IN ('objected', 'objection_lifted')))[1] AS objection
+          FROM dcpf.consent_event e
+         WHERE e.purpose_code = m.purpose_code
+           AND e.occurred_at < (m.period + interval '1 month')::timestamp AT TIME ZONE 'Europe/Amsterdam'
+         GROUP BY e.person_id) x
+     WHERE x.consent = 'given' AND x.objection IS DISTINCT FROM 'objected'),
+shown AS (
+    SELECT c.purpose_code, c.period,
+           dcpf.report_cells_shown(array_agg(c.cell), array_agg(c.person_id),
+                                   dcpf.report_min_persons((SELECT p.licensee_id FROM purposes p WHERE p.code = c.purpose_code))) AS cells
+      FROM cells c GROUP BY 1, 2)
+SELECT p.licensee_id, s.purpose_code, s.period,
+       (SELECT count(DISTINCT c.person_id) FROM cells c
+         WHERE (c.purpose_code, c.period, c.cell) = (s.purpose_code, s.period, 'given') AND 'given' = ANY (s.cells)),
+       (SELECT count(DISTINCT c.person_id) FROM cells c
+         WHERE (c.purpose_code, c.period, c.cell) = (s.purpose_code, s.period, 'withdrawn') AND 'withdrawn' = ANY (s.cells)),
+       (SELECT count(DISTINCT c.person_id) FROM cells c
+         WHERE (c.purpose_code, c.period, c.cell) = (s.purpose_code, s.period, 'in_force') AND 'in_force' = ANY (s.cells))
+  FROM shown s JOIN purposes p ON p.code = s.purpose_code
+ WHERE cardinality(s.cells) > 0
+$$;
+COMMENT ON FUNCTION dcpf.report_consent_statistics_cells(name) IS
+    'the rows of dcpf.report_consent_statistics for the caller (dcpf.report_scope): per purpose and closed month with changes, the persons who gave, withdrew and held consent at its end, suppressed per purpose x month (a cell hidden is NULL, 0 when nobody); owner''s rights, granted to dcpf_reporting and dcpf_app';
+
+CREATE VIEW dcpf.report_consent_statistics WITH (security_invoker = true) AS
+SELECT r.licensee_id, r.purpose_code, r.period, r.given, r.withdrawn, r.in_force
+  FROM dcpf.report_consent_statistics_cells(current_user) r;
+COMMENT ON VIEW dcpf.report_consent_statistics IS
+    'consent per purpose and closed month (Europe/Amsterdam) in which consents to it were given or withdrawn: the persons who gave, who withdrew, and whose consent was in force at the month''s end; a number of fewer than k persons is NULL, and the smallest others too while the persons hidden in the purpose x month are 1 to k-1; 0 when nobody. The reporting role (every purpose) and privacy_officer (the purposes of their licensee)';
+COMMENT ON COLUMN dcpf.report_consent_statistics.licensee_id IS 'the licensee whose purpose it is; NULL: a purpose of the platform (its cells use the platform''s k)';
+COMMENT ON COLUMN dcpf.report_consent_statistics.purpose_code IS 'the purpose (dcpf.purpose)';
+COMMENT ON COLUMN dcpf.report_consent_statistics.period IS 'the month, as its first day; closed months only';
+COMMENT ON COLUMN dcpf.report_consent_statistics.given IS 'the persons who gave consent in the month; NULL: hidden';
+COMMENT ON COLUMN dcpf.report_consent_statistics.withdrawn IS 'the persons who withdrew it in the month; NULL: hidden';
+COMMENT ON COLUMN dcpf.report_consent_statistics.in_force IS 'the persons whose consent was in force at the end of the month (given, and for marketing no objection); NULL: hidden';
+
+-- ---------------------------------------------------------------------------
+-- Retention forecast
+-- ---------------------------------------------------------------------------
+-- What the retention job will delete, pseudonymise or hand over, per
+-- holder (a licensee, or the platform), category, action and month the term
+-- ends: every source's rows in scope (dcpf.retention_rows_sql) that no keep
+-- rule, legal hold or restriction keeps and that are not done already.
+-- Table: holder x category; cells: action x month. Current: a forecast.
+CREATE FUNCTION dcpf.report_retention_forecast_cells(caller name)
+    RETURNS TABLE (licensee_id uuid, category text, action text, due_month date, overdue boolean, row_count bigint, persons bigint)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER PARALLEL RESTRICTED
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    lic  uuid := dcpf.report_scope('retention_forecast', caller);
+    src  record;
+    due  text := '';
+BEGIN
+    FOR src IN SELECT s.name, s.category FROM dcpf.retention_source s ORDER BY s.category, s.position LOOP
+        due := due || CASE WHEN due = '' THEN '' ELSE ' UNION ALL ' END
+            || format('SELECT r.lic, %L::text AS category, r.action, dcpf.report_month(r.clock + r.term) AS due_month, r.per
+                         FROM (%s) r
+                        WHERE r.clock IS NOT NULL AND NOT r.kept AND NOT (r.action = ''pseudonymise'' AND r.done)
+                          AND NOT dcpf.retention_held(%L, r.lic, r.per)
+                          AND (r.per IS NULL OR NOT dcpf.retention_restricted(r.per))',
+                      src.category, dcpf.retention_rows_sql(src.name, 'true'),
+                      src.category);
+    END LOOP;
+    RETURN QUERY EXECUTE format(
+        'WITH due AS (SELECT * FROM (%s) d WHERE $1 IS NULL OR d.lic = $1),
+              shown AS (SELECT d.lic, d.category,
+                               dcpf.report_cells_shown(array_agg(d.action || ''/'' || d.due_month), array_agg(d.per),
+                                                       dcpf.report_min_persons(d.lic)) AS cells
+                          FROM due d GROUP BY 1, 2)
+         SELECT d.lic, d.category, d.action, d.due_month, d.due_month < dcpf.report_month(now()),
+                count(*), count(DISTINCT d.per)
+           FROM due d JOIN shown s ON s.lic IS NOT DISTINCT FROM d.lic AND s.category = d.category
+          WHERE d.action || ''/'' || d.due_month = ANY (s.cells)
+          GROUP BY 1, 2, 3, 4', due) USING lic;
+END
+$$;
+COMMENT ON FUNCTION dcpf.report_retention_forecast_cells(name) IS
+    'the rows of dcpf.report_retention_forecast for the caller (dcpf.report_scope): per holder, category, action and month the term ends, the rows the retention job will act on and the persons they are about, suppressed per holder x category on the persons; owner''s rights, granted to dcpf_reporting and dcpf_app';
+
+CREATE VIEW dcpf.report_retention_forecast WITH (security_invoker = true) AS
+SELECT r.licensee_id, r.category, r.action, r.due_month, r.overdue, r.row_count, r.persons
+  FROM dcpf.report_retention_forecast_cells(current_user) r;
+COMMENT ON VIEW dcpf.report_retention_forecast IS
+    'the retention forecast: per holder (licensee or platform), data category, action and month the term ends (Europe/Amsterdam), the rows the retention job will delete, pseudonymise or hand over under the policies in force now, without those a keep rule, legal hold or restriction keeps; a cell about 1 to k-1 persons is not shown, nor the smallest others while the persons hidden in the holder x category are 1 to k-1 (a cell about nobody always is). The reporting role and privacy_officer (own licensee)';
+COMMENT ON COLUMN dcpf.report_retention_forecast.licensee_id IS 'the licensee holding the rows (whose policy applies); NULL: the platform''s rows';
+COMMENT ON COLUMN dcpf.report_retention_forecast.category IS 'the data category (dcpf.data_category)';
+COMMENT ON COLUMN dcpf.report_retention_forecast.action IS 'delete, pseudonymise or hand_over';
+COMMENT ON COLUMN dcpf.report_retention_forecast.due_month IS 'the month the term ends (clock + term), as its first day';
+COMMENT ON COLUMN dcpf.report_retention_forecast.overdue IS 'the month is past: the next run of the job acts on them';
+COMMENT ON COLUMN dcpf.report_retention_forecast.row_count IS 'the rows';
+COMMENT ON COLUMN dcpf.report_retention_forecast.persons IS 'the persons the rows are about: 0, or k or more';
+
+-- ---------------------------------------------------------------------------
+-- Access statistics
+-- ---------------------------------------------------------------------------
+-- From the audit trail, the 13 closed months before this one: per licensee
+-- acted in (or none), application role, action and outcome, the events, the
+-- persons who acted and (when k or more) the persons whose data it was.
+-- Table: licensee x month; cells: role x action x outcome, on the actors.
+CREATE FUNCTION dcpf.report_access_statistics_cells(caller name)
+    RETURNS TABLE (licensee_id uuid, period date, application_role text, action text, outcome text,
+                   events bigint, actors bigint, subjects bigint)
+    LANGUAGE sql STABLE SECURITY DEFINER PARALLEL RESTRICTED
+    SET search_path = pg_catalog, pg_temp
+AS $$
+WITH scope AS (SELECT dcpf.report_scope('access_statistics', caller) AS lic),
+ev AS (
+    SELECT e.licensee_id, dcpf.report_month(e.occurred_at) AS period, coalesce(e.application_role, '') AS application_role,
+           e.action, e.outcome, e.actor_person, e.subject_person,
+           coalesce(e.application_role, '') || '/' || e.action || '/' || e.outcome AS cell
+      FROM dcpf.audit_event e CROSS JOIN scope s
+     WHERE e.occurred_at < dcpf.report_closed_before()
+       AND e.occurred_at >= dcpf.report_closed_before() - interval '13 months'
+       AND e.actor_person IS NOT NULL
+       AND (s.lic IS NULL OR e.licensee_id = s.lic)),
+pairs AS (SELECT DISTINCT v.licensee_id, v.period, v.cell, v.actor_person FROM ev v),
+shown AS (
+    SELECT p.licensee_id, p.period,
+           dcpf.report_cells_shown(array_agg(p.cell), array_agg(p.actor_person), dcpf.report_min_persons(p.licensee_id)) AS cells
+      FROM pairs p GROUP BY 1, 2)
+SELECT v.licensee_id, v.period, nullif(v.application_role, ''), v.action, v.outcome, count(*), count(DISTINCT v.actor_person),
+       CASE WHEN count(DISTINCT v.subject_person) >= dcpf.report_min_persons(v.licensee_id) THEN count(DISTINCT v.subject_person) END
+  FROM ev v JOIN shown s ON s.licensee_id IS NOT DISTINCT FROM v.licensee_id AND s.period = v.period
+ WHERE v.cell = ANY (s.cells)
+ GROUP BY v.licensee_id, v.period, v.application_role, v.action, v.outcome
+$$;
+COMMENT ON FUNCTION dcpf.report_access_statistics_cells(name) IS
+    'the rows of dcpf.report_access_statistics for the caller (dcpf.report_scope): audit events by persons in the 13 closed months before this one, per licensee acted in, month, application role, action and outcome, suppressed per licensee x month on the persons who acted; owner''s rights, granted to dcpf_reporting and dcpf_app';
+
+CREATE VIEW dcpf.report_access_statistics WITH (security_invoker = true) AS
+SELECT r.licensee_id, r.period, r.application_role, r.action, r.outcome, r.events, r.actors, r.subjects
+  FROM dcpf.report_access_statistics_cells(current_user) r;
+COMMENT ON VIEW dcpf.report_access_statistics IS
+    'access statistics from the audit trail: per licensee acted in, closed month (the 13 before this one, Europe/Amsterdam), application role, action and outcome, the events by verified persons, the persons who acted and the persons whose data it was; a cell of fewer than k persons acting is not shown, nor the smallest others while the persons hidden in the licensee x month are 1 to k-1; the persons whose data it was only when k or more. The reporting role and privacy_officer (own licensee)';
+COMMENT ON COLUMN dcpf.report_access_statistics.licensee_id IS 'the licensee acted in; NULL: none (a person acting alone; reporting role only)';
+COMMENT ON COLUMN dcpf.report_access_statistics.period IS 'the month, as its first day; closed months only';
+COMMENT ON COLUMN dcpf.report_access_statistics.application_role IS 'the application role acted in; NULL: none';
+COMMENT ON COLUMN dcpf.report_access_statistics.action IS 'what happened (dcpf.audit_action)';
+COMMENT ON COLUMN dcpf.report_access_statistics.outcome IS 'success, failure or denied';
+COMMENT ON COLUMN dcpf.report_access_statistics.events IS 'the events';
+COMMENT ON COLUMN dcpf.report_access_statistics.actors IS 'the persons who acted: k or more';
+COMMENT ON COLUMN dcpf.report_access_statistics.subjects IS 'the persons whose data it was, when k or more; NULL otherwise';
+
+-- ---------------------------------------------------------------------------
+-- Licence usage
+-- ---------------------------------------------------------------------------
+-- Per licence: its product, period, status and seats, and the persons with
+-- a membership of the licensee in force now. The member count is the
+-- figure a licence is billed on, and says nothing of anyone but that they
+-- are members, which the licensee registered itself: it is exact. No other
+-- report can be differenced against it (each hides none or k persons).
+CREATE FUNCTION dcpf.report_licence_usage_rows(caller name)
+    RETURNS TABLE (licensee_id uuid, licence_id uuid, product_code text, starts_on date, ends_on date, status text,
+                   in_force boolean, seats integer, members bigint, seats_free bigint)
+    LANGUAGE sql STABLE SECURITY DEFINER PARALLEL RESTRICTED
+    SET search_path = pg_catalog, pg_temp
+AS $$
+WITH scope AS (SELECT dcpf.report_scope('licence_usage', caller) AS lic)
+SELECT l.licensee_id, l.id, p.code, l.starts_on, l.ends_on, l.status, dcpf.licence_in_force(l), l.seats, m.members,
+       l.seats - m.members
+  FROM dcpf.licence l
+  JOIN dcpf.product p ON p.id = l.product_id
+ CROSS JOIN scope s
+ CROSS JOIN LATERAL (SELECT count(DISTINCT x.person_id) AS members FROM dcpf.membership x
+                      WHERE x.licensee_id = l.licensee_id AND x.valid_from <= now()
+                        AND (x.valid_until IS NULL OR x.valid_until > now())) m
+ WHERE s.lic IS NULL OR l.licensee_id = s.lic
+$$;
+COMMENT ON FUNCTION dcpf.report_licence_usage_rows(name) IS
+    'the rows of dcpf.report_licence_usage for the caller (dcpf.report_scope): per licence its product, period, status, seats and the licensee''s members now; owner''s rights, granted to dcpf_reporting and dcpf_app';
+
+CREATE VIEW dcpf.report_licence_usage WITH (security_invoker = true) AS
+SELECT r.licensee_id, r.licence_id, r.product_code, r.starts_on, r.ends_on, r.status, r.in_force, r.seats, r.members, r.seats_free
+  FROM dcpf.report_licence_usage_rows(current_user) r;
+COMMENT ON VIEW dcpf.report_licence_usage IS
+    'licence usage: per licence of a licensee its product, period, status, whether it is in force, its seats, and the persons with a membership of the licensee in force now (any role, each once), exact: the figure the licence is billed on. The reporting role and licensee_admin (own licensee)';
+COMMENT ON COLUMN dcpf.report_licence_usage.licensee_id IS 'the licensee';
+COMMENT ON COLUMN dcpf.report_licence_usage.licence_id IS 'the licence';
+COMMENT ON COLUMN dcpf.report_licence_usage.product_code IS 'the product''s code';
+COMMENT ON COLUMN dcpf.report_licence_usage.starts_on IS 'the licence''s first day';
+COMMENT ON COLUMN dcpf.report_licence_usage.ends_on IS 'its last day; NULL: open-ended';
+COMMENT ON COLUMN dcpf.report_licence_usage.status IS 'active, suspended, terminated or expired';
+COMMENT ON COLUMN dcpf.report_licence_usage.in_force IS 'in force now (dcpf.licence_in_force)';
+COMMENT ON COLUMN dcpf.report_licence_usage.seats IS 'the users licensed; NULL: unlimited';
+COMMENT ON COLUMN dcpf.report_licence_usage.members IS 'the persons with a membership of the licensee in force now, in any role';
+COMMENT ON COLUMN dcpf.report_licence_usage.seats_free IS 'seats minus members (negative: over the licence); NULL when unlimited';
+
+-- ---------------------------------------------------------------------------
+-- Privileges: the views and their functions to the reporting role and to
+-- dcpf_app (the functions decide whose cells; staff need their role); the
+-- helpers stay the owner's
+-- ---------------------------------------------------------------------------
+REVOKE ALL ON FUNCTION dcpf.report_programme_progress_cells(name), dcpf.report_assessments_per_assessor_cells(name),
+    dcpf.report_subject_requests_cells(name), dcpf.report_breach_deadlines_rows(name),
+    dcpf.report_consent_statistics_cells(name), dcpf.report_retention_forecast_cells(name),
+    dcpf.report_access_statistics_cells(name), dcpf.report_licence_usage_rows(name) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION dcpf.report_programme_progress_cells(name), dcpf.report_assessments_per_assessor_cells(name),
+    dcpf.report_subject_requests_cells(name), dcpf.report_breach_deadlines_rows(name),
+    dcpf.report_consent_statistics_cells(name), dcpf.report_retention_forecast_cells(name),
+    dcpf.report_access_statistics_cells(name), dcpf.report_licence_usage_rows(name) TO dcpf_reporting, dcpf_app;
+REVOKE ALL ON dcpf.report_programme_progress, dcpf.report_assessments_per_assessor, dcpf.report_subject_requests,
+    dcpf.report_breach_deadlines, dcpf.report_consent_statistics, dcpf.report_retention_forecast,
+    dcpf.report_access_statistics, dcpf.report_licence_usage FROM PUBLIC;
+GRANT SELECT ON dcpf.report_programme_progress, dcpf.report_assessments_per_assessor, dcpf.report_subject_requests,
+    dcpf.report_breach_deadlines, dcpf.report_consent_statistics, dcpf.report_retention_forecast,
+    dcpf.report_access_statistics, dcpf.report_licence_usage TO dcpf_reporting, dcpf_app;
+
+-- 280_health.sql: the DBA's health view. One row per check, each ok,
+-- warning or critical against a documented threshold: the master key
+-- generations the data keys need and a rotation left half done, the audit
+-- trail's partitions ahead and its default partition, how long events wait
+-- for a seal, the last retention run, licence ends not completed, the depth
+-- of the audit queue and of the notice queue, and the deadlines of open
+-- data-subject requests and breaches. Counts, ages, generation numbers and
+-- partition names only: nothing of a person, and no event's content (so
+-- reading it is not an audit read, and it works on a hot standby). See
+-- doc/reference/health.md.
+--
+-- Who reads it: dcpf_maintenance (the role that runs the jobs these checks
+-- watch, and reads no content) and superusers. The checks read tables that
+-- role cannot (the data keys, the audit trail, the notices, requests and
+-- breaches), so the view is security_invoker over dcpf.health_checks(), a
+-- SECURITY DEFINER function granted to dcpf_maintenance alone. Not
+-- dcpf_app, whose identities see only their own rows, and not
+-- dcpf_reporting, which sees aggregates meant for reports: the state of the
+-- keys and of the privacy deadlines is the operator's.
+
+-- the status of a measured value against its thresholds (higher is worse)
+CREATE FUNCTION dcpf.health_status(measured numeric, warning_at numeric, critical_at numeric) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN CASE WHEN measured IS NULL THEN NULL
+            WHEN critical_at IS NOT NULL AND measured >= critical_at THEN 'critical'
+            WHEN warning_at IS NOT NULL AND measured >= warning_at THEN 'warning'
+            ELSE 'ok' END;
+COMMENT ON FUNCTION dcpf.health_status(numeric, numeric, numeric) IS
+    'ok, warning (measured at or above warning_at) or critical (at or above critical_at) for a value where higher is worse; a NULL threshold is never reached; NULL for a NULL value';
+REVOKE ALL ON FUNCTION dcpf.health_status(numeric, numeric, numeric) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION dcpf.health_status(numeric, numeric, numeric) TO dcpf_maintenance;
+
+-- an interval as the checks show it: whole seconds
+CREATE FUNCTION dcpf.health_age(age interval) RETURNS text
+    LANGUAGE sql STABLE PARALLEL SAFE
+RETURN date_trunc('second', age)::text;
+COMMENT ON FUNCTION dcpf.health_age(interval) IS 'an age as the health checks show it, in whole seconds (in the session''s IntervalStyle, hence STABLE)';
+REVOKE ALL ON FUNCTION dcpf.health_age(interval) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION dcpf.health_age(interval) TO dcpf_maintenance;
+
+CREATE FUNCTION dcpf.health_checks()
+    RETURNS TABLE (check_name text, status text, value text, threshold text, detail text)
+    LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    in_source int[];
+    current_generation int;
+    source_error text;
+    n bigint;
+    m bigint;
+    oldest timestamptz;
+    nearest timestamptz;
+    ahead int := 0;
+    has_current boolean;
+    last_run dcpf.job_run;
+    rotation dcpf.key_rotation_run;
+    per_generation text;
+    missing text;
+    q record;
+    past bigint;
+    near bigint;
+BEGIN
+    -- master keys: every generation that wraps a data key must be in the key source
+    BEGIN
+        SELECT array_agg(s.generation ORDER BY s.generation), max(s.generation) FILTER (WHERE s.is_current)
+          INTO in_source, current_generation
+          FROM dcpf.master_key_generations() s;
+    EXCEPTION WHEN OTHERS THEN
+        source_error := SQLSTATE || ' ' || SQLERRM;
+    END;
+    check_name := 'master_keys.key_source';
+    threshold := '0 data keys of a generation missing';
+    IF source_error IS NOT NULL THEN
+        status := 'critical'; value := NULL;
+        detail := format('The key source cannot be read (%s): nothing can be encrypted or decrypted. '
+                         'See doc/guides/keys.md.', source_error);
+    ELSE
+        SELECT count(*), string_agg(DISTINCT k.generation::text, ', ') INTO n, missing
+          FROM dcpf.data_key k
+         WHERE k.wrapped IS NOT NULL AND NOT k.generation = ANY (coalesce(in_source, '{}'));
+        status := dcpf.health_status(n, 1, 1); value := n::text;
+        detail := CASE WHEN n > 0
+            THEN format('%s data keys are wrapped by generation %s, which the key source does not hold: the encrypted '
+                        'columns of their persons and licensees cannot be read. Put the generation back into the key file '
+                        '(doc/guides/keys.md).', n, missing)
+            ELSE format('The key source holds generation %s (current: %s); every data key is wrapped by one of them.',
+                        coalesce(array_to_string(in_source, ', '), 'none'), coalesce(current_generation::text, 'none')) END;
+    END IF;
+    RETURN NEXT;
+
+    -- master keys: data keys still wrapped by an older generation (a rotation to do or to finish)
+    SELECT string_agg(format('generation %s: %s', g.generation, g.keys), ', ' ORDER BY g.generation)
+      INTO per_generation
+      FROM (SELECT k.generation, count(*) AS keys FROM dcpf.data_key k WHERE k.wrapped IS NOT NULL GROUP BY k.generation) g;
+    SELECT count(*) INTO n FROM dcpf.data_key k WHERE k.wrapped IS NOT NULL AND k.generation < current_generation;
+    SELECT * INTO rotation FROM dcpf.key_rotation_run r ORDER BY r.started_at DESC LIMIT 1;
+    check_name := 'master_keys.rotation';
+    threshold := '0 data keys of an older generation, no rotation left paused or interrupted';
+    value := CASE WHEN current_generation IS NOT NULL THEN n::text END;
+    status := CASE WHEN current_generation IS NULL THEN 'ok'
+                   WHEN n > 0 OR rotation.status IN ('paused', 'interrupted') THEN 'warning' ELSE 'ok' END;
+    detail := format('Data keys per generation: %s.', coalesce(per_generation, 'none'))
+        || CASE WHEN n > 0 THEN format(' %s are wrapped by a generation older than the current (%s): CALL dcpf.rotate_master_key().',
+                                       n, current_generation) ELSE '' END
+        || CASE WHEN rotation.status IN ('paused', 'interrupted', 'running')
+                THEN format(' The last rotation (into generation %s) is %s at %s of %s keys.', rotation.target_generation,
+                            rotation.status, rotation.keys_done, rotation.keys_total) ELSE '' END
+        || CASE WHEN current_generation IS NULL THEN ' The key source could not be read (see master_keys.key_source).' ELSE '' END;
+    RETURN NEXT;
+
+    -- the audit trail's partitions: the current UTC month and the months after it
+    has_current := to_regclass(format('dcpf.audit_event_%s', to_char(now() AT TIME ZONE 'UTC', 'YYYY_MM'))) IS NOT NULL;
+    WHILE has_current AND ahead < 24 AND to_regclass(format('dcpf.audit_event_%s',
+              to_char((now() AT TIME ZONE 'UTC') + make_interval(months => ahead + 1), 'YYYY_MM'))) IS NOT NULL LOOP
+        ahead := ahead + 1;
+    END LOOP;
+    check_name := 'audit.partitions_ahead';
+    threshold := 'at least 2 months after the current one (critical: the current month has none)';
+    status := CASE WHEN NOT has_current THEN 'critical' WHEN ahead < 2 THEN 'warning' ELSE 'ok' END;
+    value := CASE WHEN has_current THEN ahead::text END;
+    detail := CASE WHEN NOT has_current
+        THEN format('The current month (%s, UTC) has no partition: its events go to the default partition. '
+                    'SELECT dcpf.audit_create_partitions() (the audit worker makes them hourly; is it running?).',
+                    to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM'))
+        ELSE format('Partitions exist for %s and %s months after it.', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM'), ahead)
+             || CASE WHEN ahead < 2 THEN ' SELECT dcpf.audit_create_partitions() makes 3 (the audit worker does hourly).' ELSE '' END
+        END;
+    RETURN NEXT;
+
+    SELECT count(*) INTO n FROM dcpf.audit_event_default;
+    check_name := 'audit.default_partition';
+    threshold := '0 events';
+    status := dcpf.health_status(n, 1, NULL); value := n::text;
+    detail := CASE WHEN n > 0
+        THEN format('%s events are in the default partition, for want of their month''s: dcpf.audit_create_partition(month) '
+                    'moves them into it.', n)
+        ELSE 'No event is in the default partition.' END;
+    RETURN NEXT;
+
+    -- seals: how long the oldest event numbered after the last seal has waited
+    SELECT count(*), min(e.occurred_at) INTO n, oldest
+      FROM dcpf.audit_event e
+     WHERE e.id > coalesce((SELECT max(s.high_id) FROM dcpf.audit_seal s), 0);
+    SELECT max(s.sealed_at) INTO nearest FROM dcpf.audit_seal s;
+    check_name := 'audit.seal_lag';
+    threshold := 'warning at 15 minutes, critical at 1 hour';
+    status := dcpf.health_status(extract(epoch FROM now() - coalesce(oldest, now())), 900, 3600);
+    value := dcpf.health_age(now() - coalesce(oldest, now()));
+    detail := format('%s events are not sealed yet', n)
+        || CASE WHEN n > 0 THEN format(', the oldest written %s ago', dcpf.health_age(now() - oldest)) ELSE '' END
+        || CASE WHEN nearest IS NULL THEN '; no seal has been made.' ELSE format('; the last seal was made %s ago.', dcpf.health_age(now() - nearest)) END
+        || CASE WHEN n > 0 AND now() - oldest >= interval '15 minutes'
+                THEN ' Is the seal job running (SELECT dcpf.audit_seal(); dcpf.schedule_maintenance)?' ELSE '' END;
+    RETURN NEXT;
+
+    -- the retention job: its last run (dry runs aside)
+    SELECT * INTO last_run FROM dcpf.job_run r WHERE r.job = 'retention' AND NOT r.dry_run ORDER BY r.started_at DESC LIMIT 1;
+    check_name := 'jobs.retention';
+    threshold := 'the last run completed or stopped, started within 36 hours (critical: it failed)';
+    value := coalesce(last_run.status, 'never run');
+    status := CASE WHEN last_run.id IS NULL THEN 'warning'
+                   WHEN last_run.status = 'failed' THEN 'critical'
+                   WHEN last_run.status = 'interrupted' THEN 'warning'
+                   WHEN last_run.status = 'running' AND last_run.updated_at < now() - interval '10 minutes' THEN 'warning'
+                   WHEN last_run.started_at < now() - interval '36 hours' THEN 'warning'
+                   ELSE 'ok' END;
+    detail := CASE WHEN last_run.id IS NULL
+        THEN 'The retention job has never run: schedule it (dcpf.schedule_maintenance) or CALL dcpf.run_retention().'
+        ELSE format('The last run (%s) started %s ago and is %s, %s rows done', last_run.id,
+                    dcpf.health_age(now() - last_run.started_at), last_run.status, last_run.rows_done)
+             || CASE WHEN last_run.status = 'running' THEN format(', its last batch %s ago', dcpf.health_age(now() - last_run.updated_at)) ELSE '' END
+             || CASE WHEN last_run.status IN ('failed', 'interrupted') THEN '; its error is in dcpf.job_run.error, the next run retries.'
+                     WHEN last_run.started_at < now() - interval '36 hours' THEN '; the nightly run has not started since.'
+                     ELSE '.' END
+        END;
+    RETURN NEXT;
+
+    -- licence ends: passed more than 30 minutes ago and not completed (the job runs every ten)
+    SELECT count(*), min(dcpf.licence_ends_at(l)) INTO n, oldest
+      FROM dcpf.licence l
+     WHERE l.status IN ('active', 'suspended') AND dcpf.licence_ends_at(l) <= now() - interval '30 minutes';
+    check_name := 'jobs.licence_ends';
+    threshold := '0 licences whose end passed 30 minutes ago and is not completed';
+    status := dcpf.health_status(n, 1, NULL); value := n::text;
+    detail := CASE WHEN n > 0
+        THEN format('%s licences ended (the first %s ago) and are not completed: their portfolios wait for the hand-over. '
+                    'SELECT * FROM dcpf.complete_licence_ends() (the licence-ends job does every ten minutes).',
+                    n, dcpf.health_age(now() - oldest))
+        ELSE 'Every licence end that passed has been completed.' END;
+    RETURN NEXT;
+
+    -- the audit queue in shared memory
+    SELECT * INTO q FROM dcpf.audit_queue_status();
+    check_name := 'queue.audit';
+    threshold := 'warning at 50 % full, or events of this database waiting after a failed write in the last 10 minutes; critical at 90 % full or not preloaded';
+    IF NOT q.preloaded THEN
+        status := 'critical'; value := NULL;
+        detail := 'dcpf is not in shared_preload_libraries: reads of another person''s data cannot be logged and are refused.';
+    ELSE
+        status := CASE WHEN dcpf.health_status(100.0 * q.queued / q.capacity, 50, 90) = 'critical' THEN 'critical'
+                       WHEN dcpf.health_status(100.0 * q.queued / q.capacity, 50, 90) = 'warning'
+                            OR (q.queued_here > 0 AND q.last_failure_at > now() - interval '10 minutes') THEN 'warning'
+                       ELSE 'ok' END;
+        value := format('%s of %s', q.queued, q.capacity);
+        detail := format('%s events queued (%s of this database), %s written and %s dropped since the server started; ',
+                         q.queued, q.queued_here, q.written, q.failed)
+            || CASE WHEN q.worker_pid IS NULL THEN 'no audit worker runs for this database now'
+                    ELSE 'the audit worker runs' END
+            || CASE WHEN q.last_failure_at IS NOT NULL
+                    THEN format('; the last failed write was %s ago (the server log says why)', dcpf.health_age(now() - q.last_failure_at))
+                    ELSE '' END || '.';
+    END IF;
+    RETURN NEXT;
+
+    -- the notice queue: what waits for the application's sender
+    SELECT count(*), min(x.queued_at) INTO n, oldest FROM dcpf.notice x WHERE x.sent_at IS NULL AND x.failed_at IS NULL;
+    SELECT count(*) INTO m FROM dcpf.notice x WHERE x.failed_at > now() - interval '7 days';
+    check_name := 'queue.notices';
+    threshold := 'the oldest unsent: warning at 1 hour, critical at 24 hours; warning on a notice failed in the last 7 days';
+    status := CASE WHEN dcpf.health_status(extract(epoch FROM now() - coalesce(oldest, now())), 3600, 86400) = 'ok' AND m > 0
+                   THEN 'warning' ELSE dcpf.health_status(extract(epoch FROM now() - coalesce(oldest, now())), 3600, 86400) END;
+    value := n::text;
+    detail := format('%s notices wait to be sent', n)
+        || CASE WHEN n > 0 THEN format(', the oldest queued %s ago', dcpf.health_age(now() - oldest)) ELSE '' END
+        || format('; %s failed in the last 7 days.', m)
+        || CASE WHEN n > 0 AND now() - oldest >= interval '1 hour' THEN ' Is the application''s notice sender running?' ELSE '' END;
+    RETURN NEXT;
+
+    -- data-subject requests: open ones past, or within 7 days of, the last day of their term
+    SELECT count(*),
+           count(*) FILTER (WHERE r.last_day < (now() AT TIME ZONE 'Europe/Amsterdam')::date),
+           count(*) FILTER (WHERE r.last_day < (now() AT TIME ZONE 'Europe/Amsterdam')::date + 7),
+           min(r.last_day)
+      INTO n, past, near, nearest
+      FROM (SELECT coalesce(x.extended_until, x.due_on) AS last_day FROM dcpf.subject_request x
+             WHERE x.status IN ('received', 'verifying', 'in_progress', 'extended')) r;
+    check_name := 'requests.deadlines';
+    threshold := 'warning: an open request within 7 days of the last day of its term; critical: one past it';
+    status := CASE WHEN past > 0 THEN 'critical' WHEN near > 0 THEN 'warning' ELSE 'ok' END;
+    value := n::text;
+    detail := format('%s data-subject requests are open, %s past the last day of their term and %s more within 7 days of it',
+                     n, past, near - past)
+        || CASE WHEN n > 0 THEN format('; the nearest last day is %s', to_char(nearest, 'YYYY-MM-DD')) ELSE '' END
+        || CASE WHEN near > 0 THEN '. The privacy officers see theirs in dcpf.overdue_subject_requests.' ELSE '.' END;
+    RETURN NEXT;
+
+    -- breaches: what is due (a licensee told, the authority notified, the
+    -- persons of a high-risk breach decided on) and not done
+    SELECT count(*), count(*) FILTER (WHERE d.due_at < now()), count(*) FILTER (WHERE d.due_at < now() + interval '12 hours'),
+           min(d.due_at)
+      INTO n, past, near, nearest
+      FROM (SELECT c.due_at FROM dcpf.breach_controller c WHERE c.notified_at IS NULL
+            UNION ALL
+            SELECT b.authority_due_at FROM dcpf.breach b
+              JOIN LATERAL (VALUES (b.authority_notified_at IS NULL AND b.authority_waived_reason IS NULL AND b.risk <> 'unlikely'),
+                                   (b.risk = 'high_risk' AND b.persons_decision IS NULL)) open_duty(open) ON open_duty.open) d;
+    check_name := 'breaches.deadlines';
+    threshold := 'warning: a duty due within 12 hours; critical: one past its deadline';
+    status := CASE WHEN past > 0 THEN 'critical' WHEN near > 0 THEN 'warning' ELSE 'ok' END;
+    value := n::text;
+    detail := format('%s breach duties are open (licensees to tell, the authority to notify, persons to decide on), '
+                     '%s past their deadline and %s more due within 12 hours', n, past, near - past)
+        || CASE WHEN n > 0 THEN format('; the nearest deadline is %s (UTC)', to_char(nearest AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI'))
+                ELSE '' END
+        || CASE WHEN near > 0 THEN '. The security officer sees them in dcpf.overdue_breaches.' ELSE '.' END;
+    RETURN NEXT;
+END
+$$;
+COMMENT ON FUNCTION dcpf.health_checks() IS
+    'the checks behind dcpf.health, one row each (check_name, status ok/warning/critical, value, threshold, detail): master_keys.key_source, master_keys.rotation, audit.partitions_ahead, audit.default_partition, audit.seal_lag, jobs.retention, jobs.licence_ends, queue.audit, queue.notices, requests.deadlines, breaches.deadlines; counts, ages and generation numbers, nothing of a person; SECURITY DEFINER for dcpf_maintenance, which cannot read the tables it counts';
+REVOKE ALL ON FUNCTION dcpf.health_checks() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION dcpf.health_checks() TO dcpf_maintenance;
+
+CREATE VIEW dcpf.health WITH (security_invoker = true) AS
+SELECT h.check_name, h.status, h.value, h.threshold, h.detail FROM dcpf.health_checks() h;
+COMMENT ON VIEW dcpf.health IS
+    'the DBA''s health view: one row per check, ok, warning or critical against its threshold (doc/reference/health.md); for dcpf_maintenance and superusers (security_invoker over dcpf.health_checks)';
+COMMENT ON COLUMN dcpf.health.check_name IS 'the check, e.g. audit.seal_lag';
+COMMENT ON COLUMN dcpf.health.status IS 'ok, warning or critical';
+COMMENT ON COLUMN dcpf.health.value IS 'what was measured (a count, an age, a status); NULL when it could not be';
+COMMENT ON COLUMN dcpf.health.threshold IS 'when the check warns and when it is critical';
+COMMENT ON COLUMN dcpf.health.detail IS 'what was found and what to do, in a sentence or two; never anything of a person';
+REVOKE ALL ON dcpf.health FROM PUBLIC;
+GRANT SELECT ON dcpf.health TO dcpf_maintenance;
+
+-- 290_distribution.sql: the plan for running dcpf on Citus (DESIGN.md,
+-- "Scale and operations"; issue 9). One source for the guide, the test and
+-- a DBA:
+--
+--   dcpf.distribution_plan      every table of dcpf: distributed (by which
+--                               column, co-located with which table),
+--                               reference (a copy on every node) or local
+--                               (the coordinator only), and why
+--   dcpf.distributed_function   the functions Citus may run on the node that
+--                               holds a person's shard, and their argument
+--   dcpf.distribution_findings  what Citus would refuse in a plan, read from
+--                               the catalog (keys, foreign keys, partitions,
+--                               policies, functions)
+--   dcpf.distribution_debt      what of it the schema of 1.x still carries,
+--                               recorded finding by finding: the test suite
+--                               fails on any finding not recorded here and on
+--                               any record that no longer holds
+--   dcpf.citus_distribution_commands  the plan as the statements a DBA runs
+--                               on the coordinator, in an order Citus accepts
+--
+-- Checked against the catalog only: Citus is not installed where dcpf is
+-- built and tested, so nothing here has run on a Citus cluster. See
+-- doc/guides/citus.md.
+
+-- ---------------------------------------------------------------------------
+-- The plan
+-- ---------------------------------------------------------------------------
+
+-- A person's portfolio and everything else that is theirs hash on the person
+-- (owner_id, person_id or subject_id: the same uuid), in one co-location
+-- group anchored on dcpf.portfolio_item, so that a person's pages, export and
+-- erasure stay on one node. Catalogues, organisations and the person rows
+-- themselves (referenced by assessors, signers, grantees and authors, not
+-- only by owners) are reference tables. The coordinator keeps what is one
+-- sequence or one job for the whole platform.
+CREATE VIEW dcpf.distribution_plan WITH (security_invoker = true) AS
+SELECT p.table_name, p.kind, p.distribution_column, p.colocate_with, p.reason
+  FROM (VALUES
+    -- the portfolio: by its owner
+    ('portfolio_item', 'distributed', 'owner_id', NULL,
+     'the anchor of the person group: a portfolio is read and written by its owner, and by those it is shared with one owner at a time'),
+    ('portfolio_item_competency', 'distributed', 'owner_id', 'portfolio_item', 'links of an item, beside it'),
+    ('portfolio_item_epa', 'distributed', 'owner_id', 'portfolio_item', 'links of an item, beside it'),
+    ('assessment', 'distributed', 'owner_id', 'portfolio_item', 'subtype of an item, beside it'),
+    ('conversation', 'distributed', 'owner_id', 'portfolio_item', 'subtype of an item, beside it'),
+    ('competency_declaration', 'distributed', 'owner_id', 'portfolio_item', 'subtype of an item, beside it'),
+    ('portfolio_attachment', 'distributed', 'owner_id', 'portfolio_item', 'the largest table by bytes; beside its item'),
+    ('item_comment', 'distributed', 'owner_id', 'portfolio_item', 'comments on an item, beside it'),
+    ('item_addendum', 'distributed', 'owner_id', 'portfolio_item', 'addenda to an item, beside it'),
+    ('feedback_request', 'distributed', 'owner_id', 'portfolio_item', 'requests for feedback on an item, beside it; the link token is looked up on every shard'),
+    ('msf_round', 'distributed', 'owner_id', 'portfolio_item', 'a multisource feedback round of the owner'),
+    ('msf_respondent', 'distributed', 'owner_id', 'portfolio_item', 'respondents of a round, beside it; the link token is looked up on every shard'),
+    ('msf_response', 'distributed', 'owner_id', 'portfolio_item', 'responses of a round, beside it'),
+    ('portfolio_collection', 'distributed', 'owner_id', 'portfolio_item', 'the owner''s collections'),
+    ('portfolio_collection_item', 'distributed', 'owner_id', 'portfolio_item', 'the items of a collection'),
+    ('share', 'distributed', 'owner_id', 'portfolio_item', 'shares are checked beside the items they open'),
+    ('entrustment_decision', 'distributed', 'owner_id', 'portfolio_item', 'decisions about the owner, on their shared evidence'),
+    ('disclosure', 'distributed', 'subject_id', 'portfolio_item', 'the recipients register of the person, beside the shares it records'),
+    -- the person's own records: by the person
+    ('consent', 'distributed', 'person_id', 'portfolio_item', 'the person''s consent, read by dcpf.has_consent beside their data'),
+    ('consent_event', 'distributed', 'person_id', 'portfolio_item', 'the person''s consent receipts'),
+    ('person_address', 'distributed', 'person_id', 'portfolio_item', 'the person''s addresses'),
+    ('person_phone', 'distributed', 'person_id', 'portfolio_item', 'the person''s phone numbers'),
+    ('person_preference', 'distributed', 'person_id', 'portfolio_item', 'the person''s preferences'),
+    ('person_credential', 'distributed', 'person_id', 'portfolio_item', 'the person''s password and TOTP secret'),
+    ('role_agreement_acceptance', 'distributed', 'person_id', 'portfolio_item', 'the person''s EURA acceptances'),
+    ('policy_acknowledgement', 'distributed', 'person_id', 'portfolio_item', 'the person''s acknowledgements of policy versions'),
+    ('identity_assumption', 'distributed', 'person_id', 'portfolio_item', 'one row per dcpf.act_as: grows with every request of a trusted back-end'),
+    ('rectification', 'distributed', 'person_id', 'portfolio_item', 'the steps of a rectification of the person''s data'),
+    -- logs whose person may be unknown: by their own key
+    ('login_attempt', 'distributed', 'id', NULL,
+     'grows with every login; the person is NULL for an unknown e-mail address, so it cannot be the key (Citus refuses NULL in the distribution column); lockout counts read every shard'),
+    ('authentication_event', 'distributed', 'id', 'login_attempt', 'grows with every token authentication; the person may be NULL'),
+    ('web_visit', 'distributed', 'id', 'login_attempt', 'grows with every page view; the person is NULL without analytics consent'),
+    -- reference tables: a copy on every node
+    ('person', 'reference', NULL, NULL,
+     'referenced by assessors, signers, grantees, authors, handlers and recipients, not only by owners: a foreign key from a distributed table is allowed only to its own co-located key or to a reference table'),
+    ('data_key', 'reference', NULL, NULL, 'one data key per person or licensee, needed wherever their data is encrypted or decrypted'),
+    ('membership', 'reference', NULL, NULL, 'referenced by portfolio items; read by every role gate and share check'),
+    ('licensee', 'reference', NULL, NULL, 'organisations: small, referenced from everywhere'),
+    ('billing_profile', 'reference', NULL, NULL, 'one row per licensee'),
+    ('licence', 'reference', NULL, NULL, 'small, read by every role gate'),
+    ('product', 'reference', NULL, NULL, 'catalogue'),
+    ('role', 'reference', NULL, NULL, 'catalogue'),
+    ('role_agreement', 'reference', NULL, NULL, 'EURA versions: catalogue'),
+    ('policy_document', 'reference', NULL, NULL, 'policy versions: catalogue'),
+    ('purpose', 'reference', NULL, NULL, 'the purpose register: catalogue'),
+    ('identity_issuer', 'reference', NULL, NULL, 'token issuers: small, read at every authentication'),
+    ('issuer_key', 'reference', NULL, NULL, 'the issuers'' keys'),
+    ('identity_link', 'reference', NULL, NULL, 'looked up by issuer and subject before the person is known'),
+    ('programme', 'reference', NULL, NULL, 'curriculum'),
+    ('programme_role', 'reference', NULL, NULL, 'catalogue'),
+    ('programme_member', 'reference', NULL, NULL, 'read by share checks and progress views for any owner'),
+    ('competency', 'reference', NULL, NULL, 'curriculum'),
+    ('epa', 'reference', NULL, NULL, 'curriculum'),
+    ('epa_competency', 'reference', NULL, NULL, 'curriculum'),
+    ('entrustment_scale', 'reference', NULL, NULL, 'catalogue'),
+    ('attachment_media_type', 'reference', NULL, NULL, 'the allow-list, read by every attachment check'),
+    ('audit_action', 'reference', NULL, NULL, 'catalogue'),
+    ('notice', 'reference', NULL, NULL,
+     'the queue one sender claims; referenced by breach subjects and restrictions, which are reference tables (a reference table may not reference a distributed one)'),
+    ('subject_request', 'reference', NULL, NULL, 'few rows; referenced by addenda and rectifications of any person and by reference tables'),
+    ('processing_restriction', 'reference', NULL, NULL, 'few rows; read by every write of the person (the audit write trigger)'),
+    ('erasure', 'reference', NULL, NULL, 'tombstones: few rows'),
+    ('legal_hold', 'reference', NULL, NULL, 'few rows; read by erasure and the purge job'),
+    ('breach', 'reference', NULL, NULL, 'few rows'),
+    ('breach_controller', 'reference', NULL, NULL, 'few rows'),
+    ('breach_subject', 'reference', NULL, NULL, 'the persons of a breach; references notices'),
+    ('breach_update', 'reference', NULL, NULL, 'few rows'),
+    ('subprocessor', 'reference', NULL, NULL, 'register'),
+    ('personal_data_table', 'reference', NULL, NULL, 'registry'),
+    ('personal_data_column', 'reference', NULL, NULL, 'registry'),
+    ('data_category', 'reference', NULL, NULL, 'registry'),
+    ('retention_policy', 'reference', NULL, NULL, 'registry'),
+    ('retention_source', 'reference', NULL, NULL, 'registry'),
+    ('retention_source_clock', 'reference', NULL, NULL, 'registry'),
+    ('retention_exempt_table', 'reference', NULL, NULL, 'registry'),
+    ('master_key_generation', 'reference', NULL, NULL, 'the wrapped master key generations, needed wherever a data key is unwrapped'),
+    ('blind_index_key', 'reference', NULL, NULL, 'needed wherever a blind index is computed'),
+    -- the coordinator only
+    ('audit_event', 'local', NULL, NULL,
+     'one hash chain sealed in the order of one sequence, written by the C triggers and the read queue''s background worker on the coordinator; partitioned by month by dcpf'),
+    ('audit_seal', 'local', NULL, NULL, 'the seals of the chain, written by the sealer on the coordinator'),
+    ('audit_dropped_partition', 'local', NULL, NULL, 'the partitions of the audit trail dropped at the end of their term'),
+    ('job_run', 'local', NULL, NULL, 'the purge job runs on the coordinator (pg_cron)'),
+    ('key_rotation_run', 'local', NULL, NULL, 'key rotation runs on the coordinator'),
+    ('handover', 'local', NULL, NULL, 'written by the licence-end job on the coordinator; rare'),
+    ('handover_reference', 'local', NULL, NULL, 'the references a hand-over kept by name'))
+  AS p (table_name, kind, distribution_column, colocate_with, reason);
+COMMENT ON VIEW dcpf.distribution_plan IS
+    'the Citus distribution plan: for every table of dcpf (partitions follow their table) whether it is distributed (hash on distribution_column, co-located with colocate_with), a reference table (a copy on every node) or local to the coordinator, and why; dcpf.distribution_findings checks it against the catalog, dcpf.citus_distribution_commands turns it into statements; see doc/guides/citus.md';
+COMMENT ON COLUMN dcpf.distribution_plan.table_name IS 'the table in schema dcpf';
+COMMENT ON COLUMN dcpf.distribution_plan.kind IS 'distributed, reference or local (the coordinator only)';
+COMMENT ON COLUMN dcpf.distribution_plan.distribution_column IS 'the column whose hash places a row (distributed tables only)';
+COMMENT ON COLUMN dcpf.distribution_plan.colocate_with IS
+    'the distributed table whose shards this table''s shards sit beside (NULL: the table anchors a group of its own)';
+COMMENT ON COLUMN dcpf.distribution_plan.reason IS 'why this kind and key';
+REVOKE ALL ON TABLE dcpf.distribution_plan FROM PUBLIC;
+
+-- Citus runs a distributed function on the node of the shard its argument
+-- hashes to, when the function is called by itself from the coordinator
+-- (SELECT f(...)); called inside another function it runs where that one
+-- does. The session identity lives in the coordinator's backend and is not
+-- carried to the workers, so only functions that do not ask for it qualify.
+CREATE VIEW dcpf.distributed_function WITH (security_invoker = true) AS
+SELECT f.function_signature, f.distribution_argument, f.colocate_with, f.reason
+  FROM (VALUES
+    ('dcpf.export_rows(uuid)', 'person', 'portfolio_item',
+     'the content of a person''s export: every table it reads is in the person group or a reference table'),
+    ('dcpf.recipients_of(uuid)', 'person', 'disclosure',
+     'the recipients of a person''s data (art. 19 AVG): their disclosures and shares, with memberships from reference tables'))
+  AS f (function_signature, distribution_argument, colocate_with, reason);
+COMMENT ON VIEW dcpf.distributed_function IS
+    'the functions to distribute with create_distributed_function: the argument that places the call and the table it is co-located with; only functions that do not read the session identity (it is not carried to the workers); see doc/guides/citus.md';
+COMMENT ON COLUMN dcpf.distributed_function.function_signature IS 'the function (as regprocedure text)';
+COMMENT ON COLUMN dcpf.distributed_function.distribution_argument IS 'the name of the argument whose value places the call';
+COMMENT ON COLUMN dcpf.distributed_function.colocate_with IS 'the distributed table whose distribution column the argument is a value of';
+COMMENT ON COLUMN dcpf.distributed_function.reason IS 'why it is distributed';
+REVOKE ALL ON TABLE dcpf.distributed_function FROM PUBLIC;
+
+-- ---------------------------------------------------------------------------
+-- The rules Citus applies, read from the catalog
+-- ---------------------------------------------------------------------------
+
+-- plan and functions name relations with the columns of dcpf.distribution_plan
+-- and dcpf.distributed_function (the defaults); the test passes copies with
+-- rows added, to show that each rule finds what it must.
+CREATE FUNCTION dcpf.distribution_findings(plan regclass DEFAULT 'dcpf.distribution_plan',
+                                           functions regclass DEFAULT 'dcpf.distributed_function')
+    RETURNS TABLE (table_name text, rule text, object_name text, detail text)
+    LANGUAGE plpgsql STABLE
+    SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    missing text;
+BEGIN
+    SELECT string_agg(x.relation::text || '.' || x.column_name, ', ') INTO missing
+      FROM (SELECT plan AS relation, c AS column_name
+              FROM unnest(ARRAY['table_name', 'kind', 'distribution_column', 'colocate_with']) c
+            UNION ALL
+            SELECT functions, c FROM unnest(ARRAY['function_signature', 'distribution_argument', 'colocate_with']) c) x
+     WHERE NOT EXISTS (SELECT FROM pg_attribute a
+                        WHERE a.attrelid = x.relation AND a.attname = x.column_name AND a.attnum > 0 AND NOT a.attisdropped);
+    IF missing IS NOT NULL THEN
+        RAISE EXCEPTION 'a plan to check lacks columns'
+            USING ERRCODE = '42703',
+                  DETAIL = format('The plan needs the columns of dcpf.distribution_plan and the functions those of dcpf.distributed_function; missing: %s.', missing),
+                  HINT = 'Start from a copy: CREATE TEMPORARY TABLE my_plan AS SELECT * FROM dcpf.distribution_plan.';
+    END IF;
+    RETURN QUERY EXECUTE format($q$
+    WITH plan AS (
+        SELECT p.table_name::text AS table_name, p.kind::text AS kind, p.distribution_column::text AS distribution_column,
+               p.colocate_with::text AS colocate_with, to_regclass('dcpf.' || quote_ident(p.table_name)) AS rel
+          FROM %1$s p),
+    placed AS (
+        -- each planned table with its distribution column's number and type,
+        -- and the anchor of its co-location group
+        SELECT p.*, a.attnum AS dist_attnum, a.atttypid AS dist_type, a.attnotnull AS dist_not_null,
+               coalesce(p.colocate_with, p.table_name) AS anchor
+          FROM plan p
+          LEFT JOIN pg_attribute a ON a.attrelid = p.rel AND a.attname = p.distribution_column AND a.attnum > 0 AND NOT a.attisdropped),
+    grouped AS (
+        -- the group is the anchor's own anchor when it names one (one level is what the plan uses)
+        SELECT x.*, coalesce(y.anchor, x.anchor) AS colocation_group FROM placed x LEFT JOIN placed y ON y.table_name = x.anchor),
+    dcpf_table AS (
+        SELECT c.oid AS rel, c.relname::text AS table_name, c.relkind
+          FROM pg_class c
+         WHERE c.relnamespace = 'dcpf'::regnamespace AND c.relkind IN ('r', 'p') AND NOT c.relispartition),
+    fk AS (
+        SELECT k.conname::text AS conname, k.conrelid, k.confrelid, k.conkey, k.confkey, k.confdeltype, k.confupdtype,
+               s.table_name AS src, s.kind AS src_kind, s.dist_attnum AS src_dist, s.colocation_group AS src_group,
+               t.table_name AS dst, t.kind AS dst_kind, t.dist_attnum AS dst_dist, t.colocation_group AS dst_group
+          FROM pg_constraint k
+          JOIN grouped s ON s.rel = k.conrelid
+          JOIN grouped t ON t.rel = k.confrelid
+         WHERE k.contype = 'f' AND k.conparentid = 0)
+    -- every table of dcpf is in the plan, once, with a known kind
+    SELECT d.table_name, 'not_in_plan', d.table_name, 'the table has no entry in the plan'
+      FROM dcpf_table d WHERE NOT EXISTS (SELECT FROM plan p WHERE p.rel = d.rel)
+    UNION ALL
+    SELECT p.table_name, 'no_such_table', p.table_name, 'the plan names a table that is not a table of dcpf (or a partition)'
+      FROM plan p WHERE NOT EXISTS (SELECT FROM dcpf_table d WHERE d.rel = p.rel)
+    UNION ALL
+    SELECT p.table_name, 'planned_twice', p.table_name, format('the plan has %%s entries for the table', count(*))
+      FROM plan p GROUP BY p.table_name HAVING count(*) > 1
+    UNION ALL
+    SELECT p.table_name, 'unknown_kind', p.table_name, format('kind %%L is not distributed, reference or local', p.kind)
+      FROM plan p WHERE p.kind IS DISTINCT FROM 'distributed' AND p.kind IS DISTINCT FROM 'reference' AND p.kind IS DISTINCT FROM 'local'
+    UNION ALL
+    -- a distributed table hashes on a NOT NULL column it has; the others name none
+    SELECT g.table_name, 'distribution_column', g.distribution_column,
+           CASE WHEN g.distribution_column IS NULL THEN 'a distributed table needs a distribution column'
+                WHEN g.dist_attnum IS NULL THEN 'the table has no such column'
+                ELSE 'the column may be NULL: Citus refuses a row without a distribution value' END
+      FROM grouped g
+     WHERE g.kind = 'distributed' AND g.rel IS NOT NULL AND (g.dist_attnum IS NULL OR NOT g.dist_not_null)
+    UNION ALL
+    SELECT g.table_name, 'distribution_column', g.distribution_column, 'only a distributed table has a distribution column or a co-location'
+      FROM grouped g WHERE g.kind IN ('reference', 'local') AND (g.distribution_column IS NOT NULL OR g.colocate_with IS NOT NULL)
+    UNION ALL
+    -- co-location: with a distributed table whose distribution column has the same type
+    SELECT g.table_name, 'colocation', g.colocate_with,
+           CASE WHEN a.table_name IS NULL OR a.kind <> 'distributed' THEN 'co-located with a table that is not distributed in the plan'
+                ELSE format('the distribution column is %%s, that of %%s is %%s', format_type(g.dist_type, NULL), a.table_name,
+                            format_type(a.dist_type, NULL)) END
+      FROM grouped g LEFT JOIN grouped a ON a.table_name = g.colocate_with
+     WHERE g.kind = 'distributed' AND g.colocate_with IS NOT NULL
+       AND (a.table_name IS NULL OR a.kind <> 'distributed' OR a.dist_type IS DISTINCT FROM g.dist_type)
+    UNION ALL
+    -- every primary key, unique constraint and unique index of a distributed
+    -- table has its distribution column among its key columns; so does every
+    -- exclusion constraint
+    SELECT g.table_name, 'unique_without_distribution_column', ic.relname::text,
+           format('%%s does not include %%s, so Citus cannot enforce it within one shard',
+                  CASE WHEN i.indisprimary THEN 'the primary key' WHEN i.indisexclusion THEN 'the exclusion constraint'
+                       WHEN EXISTS (SELECT FROM pg_constraint k WHERE k.conindid = i.indexrelid AND k.contype = 'u') THEN 'the unique constraint'
+                       ELSE 'the unique index' END || ' ' || pg_get_indexdef(i.indexrelid, 0, false), g.distribution_column)
+      FROM grouped g
+      JOIN pg_index i ON i.indrelid = g.rel AND (i.indisunique OR i.indisexclusion)
+      JOIN pg_class ic ON ic.oid = i.indexrelid
+     WHERE g.kind = 'distributed' AND g.dist_attnum IS NOT NULL
+       AND NOT g.dist_attnum = ANY ((i.indkey::int2[])[0:i.indnkeyatts - 1])
+    UNION ALL
+    -- foreign keys between distributed tables: co-located, and the
+    -- distribution column on both sides at the same position
+    SELECT f.src, 'foreign_key_not_colocated', f.conname,
+           format('references %%s, which is in another co-location group (%%s, not %%s)', f.dst, f.dst_group, f.src_group)
+      FROM fk f WHERE f.src_kind = 'distributed' AND f.dst_kind = 'distributed' AND f.src_group IS DISTINCT FROM f.dst_group
+    UNION ALL
+    SELECT f.src, 'foreign_key_without_distribution_column', f.conname,
+           format('references %%s without joining the distribution columns of the two tables at the same position', f.dst)
+      FROM fk f
+     WHERE f.src_kind = 'distributed' AND f.dst_kind = 'distributed' AND f.src_group IS NOT DISTINCT FROM f.dst_group
+       AND NOT EXISTS (SELECT FROM generate_subscripts(f.conkey, 1) n
+                        WHERE f.conkey[n] = f.src_dist AND f.confkey[n] = f.dst_dist)
+    UNION ALL
+    SELECT f.src, 'foreign_key_action_on_distribution_column', f.conname,
+           'ON DELETE SET NULL / SET DEFAULT, or an ON UPDATE action, would change the distribution column'
+      FROM fk f
+     WHERE f.src_kind = 'distributed' AND f.src_dist = ANY (f.conkey)
+       AND (f.confdeltype IN ('n', 'd') OR f.confupdtype IN ('c', 'n', 'd'))
+    UNION ALL
+    -- a foreign key goes from a distributed table to a distributed or a
+    -- reference table, between reference tables, and from local tables to
+    -- local or reference tables; nothing else
+    SELECT f.src, 'foreign_key_between_kinds', f.conname,
+           format('a %%s table may not reference a %%s table (%%s)', f.src_kind, f.dst_kind, f.dst)
+      FROM fk f
+     WHERE (f.src_kind, f.dst_kind) IN (('reference', 'distributed'), ('reference', 'local'), ('local', 'distributed'),
+                                        ('distributed', 'local'))
+    UNION ALL
+    SELECT f.src, 'foreign_key_on_update_action', f.conname,
+           format('ON UPDATE CASCADE, SET NULL or SET DEFAULT towards the reference table %%s', f.dst)
+      FROM fk f WHERE f.src_kind = 'distributed' AND f.dst_kind = 'reference' AND f.confupdtype IN ('c', 'n', 'd')
+    UNION ALL
+    -- partitioned tables: only hash-distributed or local, one level deep
+    SELECT g.table_name, 'partitioned_table', g.table_name,
+           'a partitioned table can be distributed (by hash) or local, not a reference table'
+      FROM grouped g JOIN pg_class c ON c.oid = g.rel WHERE c.relkind = 'p' AND g.kind = 'reference'
+    UNION ALL
+    SELECT g.table_name, 'partitioned_table', c.relname::text, 'a partition that is partitioned itself (Citus distributes one level)'
+      FROM grouped g JOIN pg_inherits h ON h.inhparent = g.rel JOIN pg_class c ON c.oid = h.inhrelid
+     WHERE c.relkind = 'p' AND g.kind = 'distributed'
+    UNION ALL
+    -- Citus refuses a policy with a subquery (a SubLink in the expression
+    -- tree, as Citus looks for it) on a table it manages
+    SELECT g.table_name, 'policy_with_subquery', y.polname::text,
+           'the policy''s expression holds a subquery, which Citus refuses on distributed and reference tables'
+      FROM grouped g JOIN pg_policy y ON y.polrelid = g.rel
+     WHERE g.kind IN ('distributed', 'reference')
+       AND (y.polqual::text ~ '\{SUBLINK ' OR y.polwithcheck::text ~ '\{SUBLINK ')
+    UNION ALL
+    -- distributed functions: they exist, their argument is a value of the
+    -- distribution column of a distributed table, and they do not read the
+    -- session identity, which stays on the coordinator (named in their own
+    -- body; a C function's source is its symbol, and calls through other
+    -- functions are not followed)
+    SELECT f.function_signature::text, 'distributed_function',
+           f.function_signature::text || ' ' || coalesce(f.distribution_argument::text, '(no argument)'),
+           CASE WHEN to_regprocedure(f.function_signature) IS NULL THEN 'no such function'
+                WHEN a.position IS NULL THEN 'the function has no argument of that name'
+                WHEN g.table_name IS NULL OR g.kind <> 'distributed' THEN 'co-located with a table that is not distributed in the plan'
+                WHEN a.type IS DISTINCT FROM g.dist_type THEN
+                     format('the argument is %%s, the distribution column of %%s is %%s', format_type(a.type, NULL), g.table_name,
+                            format_type(g.dist_type, NULL))
+                ELSE 'the function reads the session identity, which Citus does not carry to the workers' END
+      FROM %2$s f
+      LEFT JOIN pg_proc pr ON pr.oid = to_regprocedure(f.function_signature)
+      LEFT JOIN LATERAL (SELECT n AS position, pr.proargtypes[n - 1] AS type
+                           FROM generate_subscripts(pr.proargnames, 1) n
+                          WHERE pr.proargnames[n] = f.distribution_argument AND n <= pr.pronargs) a ON true
+      LEFT JOIN grouped g ON g.table_name = f.colocate_with
+     WHERE pr.oid IS NULL OR a.position IS NULL OR g.table_name IS NULL OR g.kind <> 'distributed'
+        OR a.type IS DISTINCT FROM g.dist_type
+        OR pr.prosrc ~ '\m(current_person|verified_person|current_licensee|current_role|current_purpose|my_licensees|identity|act_as|audit_note)\M'
+    $q$, plan, functions);
+END
+$fn$;
+COMMENT ON FUNCTION dcpf.distribution_findings(regclass, regclass) IS
+    'what Citus would refuse in the distribution plan (default dcpf.distribution_plan and dcpf.distributed_function; any relations with their columns, else 42703), read from the catalog: tables missing from the plan, distribution columns that are missing or nullable, co-location with a column of another type, primary keys, unique constraints and indexes and exclusion constraints of a distributed table without its distribution column, foreign keys between distributed tables that are not co-located or do not join the distribution columns, actions that would change a distribution column, foreign keys between kinds Citus does not connect, partitioned tables it cannot place, policies with subqueries, and distributed functions whose argument does not fit or that read the session identity; one row per finding';
+REVOKE ALL ON FUNCTION dcpf.distribution_findings(regclass, regclass) FROM PUBLIC;
+
+-- ---------------------------------------------------------------------------
+-- What the schema of 1.x still carries
+-- ---------------------------------------------------------------------------
+
+-- The findings of dcpf.distribution_findings() today, recorded: the plan
+-- above is the target, and these are the changes between the 1.x schema and
+-- it (doc/guides/citus.md says what each kind of change is). A table or
+-- policy added later either keeps the rules or is recorded here, in review.
+CREATE VIEW dcpf.distribution_debt WITH (security_invoker = true) AS
+SELECT d.table_name, d.rule, d.object_names
+  FROM (VALUES
+    ('assessment', 'foreign_key_without_distribution_column', ARRAY['assessment_item_id_fkey']),
+    ('assessment', 'unique_without_distribution_column', ARRAY['assessment_pkey']),
+    ('competency_declaration', 'foreign_key_without_distribution_column', ARRAY['competency_declaration_item_id_fkey']),
+    ('competency_declaration', 'unique_without_distribution_column', ARRAY['competency_declaration_pkey']),
+    ('consent', 'foreign_key_without_distribution_column', ARRAY['consent_last_event_id_fkey']),
+    ('consent_event', 'unique_without_distribution_column', ARRAY['consent_event_pkey']),
+    ('conversation', 'foreign_key_without_distribution_column', ARRAY['conversation_item_id_fkey']),
+    ('conversation', 'unique_without_distribution_column', ARRAY['conversation_pkey']),
+    ('disclosure', 'foreign_key_without_distribution_column', ARRAY['disclosure_share_id_fkey']),
+    ('disclosure', 'unique_without_distribution_column', ARRAY['disclosure_pkey']),
+    ('entrustment_decision', 'unique_without_distribution_column', ARRAY['entrustment_decision_pkey']),
+    ('feedback_request', 'foreign_key_without_distribution_column', ARRAY['feedback_request_item_id_fkey']),
+    ('feedback_request', 'unique_without_distribution_column', ARRAY['feedback_request_pkey', 'feedback_request_token_idx']),
+    ('identity_assumption', 'unique_without_distribution_column', ARRAY['identity_assumption_pkey']),
+    ('item_addendum', 'foreign_key_without_distribution_column', ARRAY['item_addendum_item_id_fkey']),
+    ('item_addendum', 'unique_without_distribution_column', ARRAY['item_addendum_pkey']),
+    ('item_comment', 'foreign_key_without_distribution_column', ARRAY['item_comment_item_id_fkey']),
+    ('item_comment', 'unique_without_distribution_column', ARRAY['item_comment_pkey']),
+    ('msf_respondent', 'foreign_key_without_distribution_column', ARRAY['msf_respondent_round_id_fkey']),
+    ('msf_respondent', 'unique_without_distribution_column', ARRAY['msf_respondent_email_once', 'msf_respondent_person_once', 'msf_respondent_pkey', 'msf_respondent_token_idx']),
+    ('msf_response', 'foreign_key_without_distribution_column', ARRAY['msf_response_round_id_fkey']),
+    ('msf_response', 'unique_without_distribution_column', ARRAY['msf_response_pkey']),
+    ('msf_round', 'foreign_key_without_distribution_column', ARRAY['msf_round_item_id_fkey']),
+    ('msf_round', 'unique_without_distribution_column', ARRAY['msf_round_item_id_key', 'msf_round_pkey']),
+    ('person_address', 'unique_without_distribution_column', ARRAY['person_address_pkey']),
+    ('person_phone', 'unique_without_distribution_column', ARRAY['person_phone_pkey']),
+    ('policy_acknowledgement', 'unique_without_distribution_column', ARRAY['policy_acknowledgement_pkey']),
+    ('portfolio_attachment', 'foreign_key_without_distribution_column', ARRAY['portfolio_attachment_item_id_fkey']),
+    ('portfolio_attachment', 'unique_without_distribution_column', ARRAY['portfolio_attachment_pkey']),
+    ('portfolio_collection', 'unique_without_distribution_column', ARRAY['portfolio_collection_pkey']),
+    ('portfolio_collection_item', 'foreign_key_without_distribution_column', ARRAY['portfolio_collection_item_collection_id_fkey', 'portfolio_collection_item_item_id_fkey']),
+    ('portfolio_collection_item', 'unique_without_distribution_column', ARRAY['portfolio_collection_item_pkey']),
+    ('portfolio_item', 'unique_without_distribution_column', ARRAY['portfolio_item_pkey']),
+    ('portfolio_item_competency', 'foreign_key_without_distribution_column', ARRAY['portfolio_item_competency_item_id_fkey']),
+    ('portfolio_item_competency', 'unique_without_distribution_column', ARRAY['portfolio_item_competency_pkey']),
+    ('portfolio_item_epa', 'foreign_key_without_distribution_column', ARRAY['portfolio_item_epa_item_id_fkey']),
+    ('portfolio_item_epa', 'unique_without_distribution_column', ARRAY['portfolio_item_epa_pkey']),
+    ('rectification', 'foreign_key_without_distribution_column', ARRAY['rectification_addendum_id_fkey', 'rectification_item_id_fkey']),
+    ('rectification', 'unique_without_distribution_column', ARRAY['rectification_pkey']),
+    ('role_agreement_acceptance', 'unique_without_distribution_column', ARRAY['role_agreement_acceptance_pkey']),
+    ('share', 'foreign_key_without_distribution_column', ARRAY['share_collection_id_fkey', 'share_item_id_fkey']),
+    ('share', 'unique_without_distribution_column', ARRAY['share_pkey']),
+    ('attachment_media_type', 'policy_with_subquery', NULL),
+    ('authentication_event', 'policy_with_subquery', NULL),
+    ('billing_profile', 'policy_with_subquery', NULL),
+    ('breach', 'policy_with_subquery', NULL),
+    ('breach_controller', 'policy_with_subquery', NULL),
+    ('breach_subject', 'policy_with_subquery', NULL),
+    ('breach_update', 'policy_with_subquery', NULL),
+    ('competency', 'policy_with_subquery', NULL),
+    ('consent', 'policy_with_subquery', NULL),
+    ('consent_event', 'policy_with_subquery', NULL),
+    ('data_category', 'policy_with_subquery', NULL),
+    ('disclosure', 'policy_with_subquery', NULL),
+    ('entrustment_decision', 'policy_with_subquery', NULL),
+    ('entrustment_scale', 'policy_with_subquery', NULL),
+    ('epa', 'policy_with_subquery', NULL),
+    ('epa_competency', 'policy_with_subquery', NULL),
+    ('erasure', 'policy_with_subquery', NULL),
+    ('feedback_request', 'policy_with_subquery', NULL),
+    ('item_addendum', 'policy_with_subquery', NULL),
+    ('item_comment', 'policy_with_subquery', NULL),
+    ('legal_hold', 'policy_with_subquery', NULL),
+    ('licence', 'policy_with_subquery', NULL),
+    ('licensee', 'policy_with_subquery', NULL),
+    ('login_attempt', 'policy_with_subquery', NULL),
+    ('membership', 'policy_with_subquery', NULL),
+    ('msf_respondent', 'policy_with_subquery', NULL),
+    ('msf_round', 'policy_with_subquery', NULL),
+    ('notice', 'policy_with_subquery', NULL),
+    ('person', 'policy_with_subquery', NULL),
+    ('person_address', 'policy_with_subquery', NULL),
+    ('person_phone', 'policy_with_subquery', NULL),
+    ('person_preference', 'policy_with_subquery', NULL),
+    ('personal_data_column', 'policy_with_subquery', NULL),
+    ('personal_data_table', 'policy_with_subquery', NULL),
+    ('policy_acknowledgement', 'policy_with_subquery', NULL),
+    ('policy_document', 'policy_with_subquery', NULL),
+    ('portfolio_attachment', 'policy_with_subquery', NULL),
+    ('portfolio_collection', 'policy_with_subquery', NULL),
+    ('portfolio_collection_item', 'policy_with_subquery', NULL),
+    ('portfolio_item', 'policy_with_subquery', NULL),
+    ('portfolio_item_competency', 'policy_with_subquery', NULL),
+    ('portfolio_item_epa', 'policy_with_subquery', NULL),
+    ('processing_restriction', 'policy_with_subquery', NULL),
+    ('product', 'policy_with_subquery', NULL),
+    ('programme', 'policy_with_subquery', NULL),
+    ('programme_member', 'policy_with_subquery', NULL),
+    ('programme_role', 'policy_with_subquery', NULL),
+    ('purpose', 'policy_with_subquery', NULL),
+    ('rectification', 'policy_with_subquery', NULL),
+    ('retention_exempt_table', 'policy_with_subquery', NULL),
+    ('retention_policy', 'policy_with_subquery', NULL),
+    ('retention_source', 'policy_with_subquery', NULL),
+    ('retention_source_clock', 'policy_with_subquery', NULL),
+    ('role', 'policy_with_subquery', NULL),
+    ('role_agreement', 'policy_with_subquery', NULL),
+    ('role_agreement_acceptance', 'policy_with_subquery', NULL),
+    ('share', 'policy_with_subquery', NULL),
+    ('subject_request', 'policy_with_subquery', NULL),
+    ('subprocessor', 'policy_with_subquery', NULL),
+    ('web_visit', 'policy_with_subquery', NULL))
+  AS d (table_name, rule, object_names);
+COMMENT ON VIEW dcpf.distribution_debt IS
+    'the findings of dcpf.distribution_findings() that the schema of 1.x still carries, by table and rule: primary keys and foreign keys of the person group without its distribution column, policies with subqueries; the test suite fails on a finding not recorded here and on a record that no longer holds; see doc/guides/citus.md for the change each needs';
+COMMENT ON COLUMN dcpf.distribution_debt.table_name IS 'the table (or distributed function) of the finding';
+COMMENT ON COLUMN dcpf.distribution_debt.rule IS 'the rule of dcpf.distribution_findings';
+COMMENT ON COLUMN dcpf.distribution_debt.object_names IS 'the constraints or indexes found; NULL: every policy of the table';
+REVOKE ALL ON TABLE dcpf.distribution_debt FROM PUBLIC;
+
+-- ---------------------------------------------------------------------------
+-- The plan as statements
+-- ---------------------------------------------------------------------------
+
+-- Reference tables first, each after the reference tables it references;
+-- then the local tables that reference them (Citus keeps such a foreign key
+-- only for a local table in its metadata, with the coordinator added as a
+-- node); then the distributed tables, each group's anchor first and every
+-- table after the tables of its group it references; then the functions.
+CREATE FUNCTION dcpf.citus_distribution_commands()
+    RETURNS TABLE (step integer, command text)
+    LANGUAGE sql STABLE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+    WITH RECURSIVE plan AS (
+        SELECT p.*, ('dcpf.' || quote_ident(p.table_name))::regclass AS rel FROM dcpf.distribution_plan p),
+    edge AS (
+        -- table s references table t, both planned, not itself
+        SELECT DISTINCT s.table_name AS src, t.table_name AS dst
+          FROM pg_constraint k JOIN plan s ON s.rel = k.conrelid JOIN plan t ON t.rel = k.confrelid
+         WHERE k.contype = 'f' AND k.conrelid <> k.confrelid),
+    depth AS (
+        SELECT p.table_name, 0 AS depth FROM plan p
+        UNION ALL
+        SELECT e.src, d.depth + 1 FROM depth d JOIN edge e ON e.dst = d.table_name WHERE d.depth < 40),
+    ordered AS (
+        SELECT p.table_name, p.kind, p.distribution_column, p.colocate_with, max(d.depth) AS depth,
+               EXISTS (SELECT FROM edge e JOIN plan t ON t.table_name = e.dst WHERE e.src = p.table_name AND t.kind = 'reference')
+                   AS references_reference
+          FROM plan p JOIN depth d USING (table_name)
+         GROUP BY p.table_name, p.kind, p.distribution_column, p.colocate_with),
+    command AS (
+        SELECT 1 AS phase, o.depth, o.table_name AS name,
+               format('SELECT create_reference_table(%L);', 'dcpf.' || quote_ident(o.table_name)) AS command
+          FROM ordered o WHERE o.kind = 'reference'
+        UNION ALL
+        SELECT 2, o.depth, o.table_name,
+               format('SELECT citus_add_local_table_to_metadata(%L, cascade_via_foreign_keys => true);',
+                      'dcpf.' || quote_ident(o.table_name))
+          FROM ordered o WHERE o.kind = 'local' AND o.references_reference
+        UNION ALL
+        SELECT 3, CASE WHEN o.colocate_with IS NULL THEN -1 ELSE o.depth END, o.table_name,
+               format('SELECT create_distributed_table(%L, %L, colocate_with => %L);', 'dcpf.' || quote_ident(o.table_name),
+                      o.distribution_column, coalesce('dcpf.' || quote_ident(o.colocate_with), 'none'))
+          FROM ordered o WHERE o.kind = 'distributed'
+        UNION ALL
+        SELECT 4, 0, f.function_signature,
+               format('SELECT create_distributed_function(%L, %L, colocate_with => %L);', f.function_signature,
+                      f.distribution_argument, 'dcpf.' || quote_ident(f.colocate_with))
+          FROM dcpf.distributed_function f)
+    SELECT (row_number() OVER (ORDER BY c.phase, c.depth, c.name))::integer, c.command
+      FROM command c
+     ORDER BY 1;
+$$;
+COMMENT ON FUNCTION dcpf.citus_distribution_commands() IS
+    'the distribution plan as the statements to run on a Citus coordinator, in order: create_reference_table for every reference table (after those it references), citus_add_local_table_to_metadata for the local tables that reference one (with the local tables that reference those), create_distributed_table for every distributed table (each group''s anchor first, colocate_with the anchor), create_distributed_function for every distributed function; Citus refuses them while dcpf.distribution_debt is not empty (see doc/guides/citus.md)';
+REVOKE ALL ON FUNCTION dcpf.citus_distribution_commands() FROM PUBLIC;
