@@ -34,6 +34,7 @@
 SET client_min_messages = warning;
 DROP EXTENSION IF EXISTS dcpf CASCADE;
 CREATE EXTENSION dcpf;
+DROP ROLE IF EXISTS dcpf_test_inv_outsider;
 RESET client_min_messages;
 -- at least one monthly partition beside the default one, as in production
 DO $$ BEGIN PERFORM dcpf.audit_create_partitions(1); END $$;
@@ -312,3 +313,13 @@ SELECT count(*) AS differences
   FROM ((SELECT * FROM inv_all EXCEPT ALL SELECT * FROM inv_kept)
         UNION ALL (SELECT * FROM inv_kept EXCEPT ALL SELECT * FROM inv_all)) d;
 
+-- 7. What the inventory found (sql/100_authentication.sql): PUBLIC held
+-- EXECUTE on dcpf.authenticate, so a role outside dcpf could make a person
+-- the identity of its session. Now a role of dcpf_reporting alone is refused.
+CREATE ROLE dcpf_test_inv_outsider NOLOGIN IN ROLE dcpf_reporting;
+SET ROLE dcpf_test_inv_outsider;
+\set VERBOSITY terse
+SELECT dcpf.authenticate('eyJhbGciOiJIUzI1NiJ9.e30.x');
+\set VERBOSITY default
+RESET ROLE;
+DROP ROLE dcpf_test_inv_outsider;
