@@ -1470,3 +1470,8 @@ REVOKE ALL ON FUNCTION dcpf.citus_distribution_commands() FROM PUBLIC;
 -- PUBLIC, so any role could verify a token and take its person as identity
 -- (found by test/sql/attack_surface_inventory.sql)
 REVOKE EXECUTE ON FUNCTION dcpf.authenticate(text, boolean) FROM PUBLIC;
+
+-- 035_keys.sql: dcpf.master_key_status is security_invoker like every view
+-- (1.0.0 left it running as its owner; only the owner and superusers read
+-- it, so nothing changes but the rule having no exception)
+ALTER VIEW dcpf.master_key_status SET (security_invoker = true);

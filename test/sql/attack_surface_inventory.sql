@@ -264,13 +264,14 @@ SELECT kind, owner, count(*) AS objects
 -- the caller's query runs before the view's own conditions); a view without
 -- security_invoker reads as its owner, so its comment is shown beside it
 CREATE TEMP VIEW inv_view AS
-SELECT c.oid::regclass::text AS view,
-       coalesce((SELECT option_value FROM pg_options_to_table(c.reloptions) WHERE option_name = 'security_invoker'), 'false') AS security_invoker,
-       coalesce((SELECT option_value FROM pg_options_to_table(c.reloptions) WHERE option_name = 'security_barrier'), 'false') AS security_barrier,
-       coalesce((SELECT option_value FROM pg_options_to_table(c.reloptions) WHERE option_name = 'check_option'), '') AS check_option,
-       CASE WHEN coalesce((SELECT option_value FROM pg_options_to_table(c.reloptions) WHERE option_name = 'security_invoker'), 'false') = 'true'
-            THEN '' ELSE coalesce(obj_description(c.oid, 'pg_class'), 'NO COMMENT') END AS runs_as_owner_because
+SELECT c.oid::regclass::text AS view, o.security_invoker, o.security_barrier, o.check_option,
+       CASE WHEN o.security_invoker = 'true' THEN '' ELSE coalesce(obj_description(c.oid, 'pg_class'), 'NO COMMENT') END
+           AS runs_as_owner_because
   FROM inv_member m JOIN pg_catalog.pg_class c ON m.classid = 'pg_catalog.pg_class'::regclass AND c.oid = m.objid
+ CROSS JOIN LATERAL (SELECT coalesce(max(option_value) FILTER (WHERE option_name = 'security_invoker'), 'false') AS security_invoker,
+                            coalesce(max(option_value) FILTER (WHERE option_name = 'security_barrier'), 'false') AS security_barrier,
+                            coalesce(max(option_value) FILTER (WHERE option_name = 'check_option'), '') AS check_option
+                       FROM pg_options_to_table(c.reloptions)) o
  WHERE c.relkind = 'v';
 SELECT * FROM inv_view ORDER BY view COLLATE "C";
 
