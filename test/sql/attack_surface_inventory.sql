@@ -7,9 +7,11 @@
 -- expressions; the dcpf roles' attributes and memberships and the owners of
 -- the extension's objects; and every view's security_invoker and
 -- security_barrier. Any change to these is a changed line in the expected
--- file, so it is seen in review. The last part shows that the comparison
--- fails: an extra grant, a definer without search_path, FORCE RLS dropped, a
--- policy widened, each made and rolled back, appear as lines of a diff.
+-- file, so it is seen in review. Then the rules these lists must keep are
+-- checked (part 6: every line there is a breach), and the last part shows
+-- that the comparison fails: an extra grant, a definer without search_path,
+-- FORCE RLS dropped, a policy widened, a view run as its owner, each made
+-- and rolled back, appear as lines of a diff and as breaches of the rules.
 --
 -- Reviewing a change to expected/attack_surface_inventory.out (see
 -- doc/guides/development.md, "The attack-surface inventory"): regenerate it
@@ -18,16 +20,20 @@
 --   * a SECURITY DEFINER function: is definer needed, does its config read
 --     search_path=pg_catalog, pg_temp, is it callable by exactly the roles
 --     that need it, and never by PUBLIC;
---   * a privilege: which role gains what; PUBLIC gains nothing but what is
---     marked (default) on types and pure functions; dcpf_reporting reads no
---     table and no free-text column; dcpf_maintenance reads no content; a
---     table privilege (not column) on a table with free text is suspect;
+--   * a privilege: which role gains what; PUBLIC gains no table, view or
+--     definer function; dcpf_reporting reads no table of a person's data
+--     and no free-text column, dcpf_maintenance no content; a table-level
+--     privilege reaches every column, present and future (a column list
+--     does not): is that meant;
 --   * a table: RLS enabled AND forced, policies TO dcpf_app (or a named
 --     role) only, no permissive policy with USING (true) on personal data;
 --     a changed md5 means a changed expression: read it in part 3c;
---   * a view: security_invoker, or a reason in its comment.
+--   * a view: security_invoker (every view is), or a reason in its comment;
+--   * a line in part 6 is a breach of a rule: fix the sources, not the file.
 -- Design: no OIDs, no user names (the owner is a word), no row counts of
--- data; a policy's expressions appear once as a short md5 in the policy
+-- data. PUBLIC's built-in privileges (USAGE on a type, EXECUTE on a function
+-- never revoked) are shown, marked "(default)": they are real, and a
+-- function missing its REVOKE shows that way. A policy's expressions appear once as a short md5 in the policy
 -- list (one screen per table, a change shows there first) and once in full
 -- (the md5 alone would hide what changed, the full text alone is too wide to
 -- scan). Monthly audit partitions are made at run time: only a summary line.
@@ -241,22 +247,24 @@ SELECT m.member::regrole AS member, m.roleid::regrole AS member_of, m.admin_opti
 
 -- 4b. Who owns the extension's objects: the extension owner, a superuser
 -- (a non-superuser owner could change a definer function or drop FORCE RLS)
-SELECT kind, owner, count(*) AS objects
-  FROM (SELECT CASE m.classid WHEN 'pg_catalog.pg_class'::regclass THEN 'relation' WHEN 'pg_catalog.pg_proc'::regclass THEN 'function'
-                              ELSE replace(m.classid::regclass::text, 'pg_', '') END AS kind,
-               CASE WHEN o.owner = e.extowner AND r.rolsuper THEN 'extension owner (superuser)'
-                    WHEN r.rolsuper THEN 'another superuser'
-                    ELSE 'NOT A SUPERUSER: ' || r.rolname END AS owner
-          FROM inv_member m
-         CROSS JOIN LATERAL (SELECT CASE m.classid
-                                        WHEN 'pg_catalog.pg_class'::regclass THEN (SELECT relowner FROM pg_catalog.pg_class WHERE oid = m.objid)
-                                        WHEN 'pg_catalog.pg_proc'::regclass THEN (SELECT proowner FROM pg_catalog.pg_proc WHERE oid = m.objid)
-                                        WHEN 'pg_catalog.pg_type'::regclass THEN (SELECT typowner FROM pg_catalog.pg_type WHERE oid = m.objid)
-                                        WHEN 'pg_catalog.pg_namespace'::regclass THEN (SELECT nspowner FROM pg_catalog.pg_namespace WHERE oid = m.objid)
-                                    END AS owner) o
-          LEFT JOIN pg_catalog.pg_roles r ON r.oid = o.owner
-         CROSS JOIN (SELECT extowner FROM pg_catalog.pg_extension WHERE extname = 'dcpf') e
-         WHERE o.owner IS NOT NULL) s
+CREATE TEMP VIEW inv_owner AS
+SELECT CASE m.classid WHEN 'pg_catalog.pg_class'::regclass THEN 'relation' WHEN 'pg_catalog.pg_proc'::regclass THEN 'function'
+                      ELSE replace(m.classid::regclass::text, 'pg_', '') END AS kind,
+       pg_describe_object(m.classid, m.objid, 0) AS object,
+       CASE WHEN o.owner = e.extowner AND r.rolsuper THEN 'extension owner (superuser)'
+            WHEN r.rolsuper THEN 'another superuser'
+            ELSE 'NOT A SUPERUSER: ' || r.rolname END AS owner
+  FROM inv_member m
+ CROSS JOIN LATERAL (SELECT CASE m.classid
+                                WHEN 'pg_catalog.pg_class'::regclass THEN (SELECT relowner FROM pg_catalog.pg_class WHERE oid = m.objid)
+                                WHEN 'pg_catalog.pg_proc'::regclass THEN (SELECT proowner FROM pg_catalog.pg_proc WHERE oid = m.objid)
+                                WHEN 'pg_catalog.pg_type'::regclass THEN (SELECT typowner FROM pg_catalog.pg_type WHERE oid = m.objid)
+                                WHEN 'pg_catalog.pg_namespace'::regclass THEN (SELECT nspowner FROM pg_catalog.pg_namespace WHERE oid = m.objid)
+                            END AS owner) o
+  LEFT JOIN pg_catalog.pg_roles r ON r.oid = o.owner
+ CROSS JOIN (SELECT extowner FROM pg_catalog.pg_extension WHERE extname = 'dcpf') e
+ WHERE o.owner IS NOT NULL;
+SELECT kind, owner, count(*) AS objects FROM inv_owner
  GROUP BY kind, owner ORDER BY kind COLLATE "C", owner COLLATE "C";
 
 -- 5. Every view: security_invoker (the caller's privileges and policies
@@ -275,7 +283,70 @@ SELECT c.oid::regclass::text AS view, o.security_invoker, o.security_barrier, o.
  WHERE c.relkind = 'v';
 SELECT * FROM inv_view ORDER BY view COLLATE "C";
 
--- 6. The comparison fails when the surface changes. The whole inventory as
+-- 6. The rules the lists above must keep, each checked: every line here is
+-- a breach (none on a fresh install). The personal-data registry
+-- (dcpf.personal_data_table, sql/215_personal_data.sql) says which tables
+-- hold a person's data.
+CREATE TEMP VIEW inv_breach AS
+SELECT 'definer function without search_path=pg_catalog, pg_temp' AS rule, p.oid::regprocedure::text AS object
+  FROM inv_member m JOIN pg_catalog.pg_proc p ON m.classid = 'pg_catalog.pg_proc'::regclass AND p.oid = m.objid
+ WHERE p.prosecdef AND NOT coalesce('search_path=pg_catalog, pg_temp' = ANY (p.proconfig), false)
+UNION ALL
+SELECT 'definer function executable by PUBLIC', object FROM inv_acl WHERE prosecdef AND grantee = 'PUBLIC'
+UNION ALL
+SELECT 'PUBLIC privilege on a ' || kind, object FROM inv_acl WHERE grantee = 'PUBLIC' AND kord IN (2, 3, 4)
+UNION ALL
+SELECT 'PUBLIC privilege on columns', relation FROM inv_column_privilege WHERE grantee = 'PUBLIC'
+UNION ALL
+SELECT 'privilege for a role outside dcpf: ' || grantee, object FROM inv_acl WHERE gord = 9
+UNION ALL
+SELECT 'column privilege for a role outside dcpf: ' || grantee, relation FROM inv_column_privilege WHERE gord = 9
+UNION ALL
+SELECT 'grant option for ' || grantee, object FROM inv_acl WHERE grantable
+UNION ALL
+SELECT 'grant option on columns for ' || grantee, relation FROM inv_column_privilege WHERE columns LIKE '%(grant option)%'
+UNION ALL
+SELECT 'write privilege for a reading role: ' || grantee || ' ' || privilege, object
+  FROM inv_acl WHERE grantee IN ('dcpf_maintenance', 'dcpf_reporting') AND privilege IN ('INSERT', 'UPDATE', 'DELETE', 'TRUNCATE')
+UNION ALL
+SELECT 'column write privilege for a reading role: ' || grantee || ' ' || privilege, relation
+  FROM inv_column_privilege WHERE grantee IN ('dcpf_maintenance', 'dcpf_reporting') AND privilege IN ('INSERT', 'UPDATE')
+UNION ALL
+SELECT 'a person''s data readable by ' || a.grantee, a.relation
+  FROM (SELECT grantee, object AS relation FROM inv_acl WHERE kord = 2 AND privilege = 'SELECT'
+        UNION ALL
+        SELECT grantee, relation FROM inv_column_privilege WHERE privilege = 'SELECT') a
+  JOIN dcpf.personal_data_table t ON 'dcpf.' || t.table_name = a.relation
+ WHERE a.grantee IN ('dcpf_maintenance', 'dcpf_reporting') AND t.subject_column IS NOT NULL
+UNION ALL
+SELECT 'table without row-level security enabled and forced', "table" FROM inv_table WHERE NOT (rls AND forced)
+UNION ALL
+SELECT 'partition made at run time without row-level security enabled and forced', c.oid::regclass::text
+  FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid
+ WHERE i.inhparent IN (SELECT objid FROM inv_member WHERE classid = 'pg_catalog.pg_class'::regclass)
+   AND NOT (c.relrowsecurity AND c.relforcerowsecurity)
+UNION ALL
+SELECT 'policy for PUBLIC or a role outside dcpf', p.polrelid::regclass::text || ' ' || p.polname
+  FROM pg_catalog.pg_policy p
+ WHERE p.polrelid IN (SELECT objid FROM inv_member WHERE classid = 'pg_catalog.pg_class'::regclass)
+   AND EXISTS (SELECT FROM unnest(p.polroles) r JOIN inv_grantee g ON g.oid = r WHERE g.ord NOT BETWEEN 1 AND 4)
+UNION ALL
+SELECT 'view not security_invoker', view FROM inv_view WHERE security_invoker <> 'true'
+UNION ALL
+SELECT 'dcpf role with an attribute it must not have', r.rolname::text
+  FROM pg_catalog.pg_roles r
+ WHERE r.rolname IN ('dcpf_app', 'dcpf_service', 'dcpf_maintenance', 'dcpf_reporting')
+   AND (r.rolsuper OR r.rolbypassrls OR r.rolcanlogin OR r.rolcreaterole OR r.rolcreatedb OR r.rolreplication)
+UNION ALL
+SELECT 'dcpf role member of another role', m.member::regrole::text || ' in ' || m.roleid::regrole::text
+  FROM pg_catalog.pg_auth_members m
+ WHERE m.member::regrole::text IN ('dcpf_app', 'dcpf_service', 'dcpf_maintenance', 'dcpf_reporting')
+   AND (m.member::regrole::text, m.roleid::regrole::text) <> ('dcpf_service', 'dcpf_app')
+UNION ALL
+SELECT 'owned by a role that is not a superuser', object FROM inv_owner WHERE owner LIKE 'NOT A SUPERUSER%';
+SELECT rule, object FROM inv_breach ORDER BY rule COLLATE "C", object COLLATE "C";
+
+-- 7. The comparison fails when the surface changes. The whole inventory as
 -- lines, kept; then, inside a transaction rolled back, five changes made and
 -- the inventory's lines that differ from the kept ones shown (cut at 150
 -- characters): each change is a line a diff of this file would show.
@@ -302,6 +373,7 @@ ALTER VIEW dcpf.my_items RESET (security_invoker);
 -- a policy that lets every verified person read every person
 ALTER POLICY person_self_read ON dcpf.person USING (dcpf.current_person() IS NOT NULL);
 RESET client_min_messages;
+SELECT rule, object FROM inv_breach ORDER BY rule COLLATE "C", object COLLATE "C";
 SELECT change, part, left(line, 150) AS line
   FROM (SELECT 'added' AS change, part, line FROM (SELECT * FROM inv_all EXCEPT ALL SELECT * FROM inv_kept) a
         UNION ALL
@@ -314,7 +386,7 @@ SELECT count(*) AS differences
   FROM ((SELECT * FROM inv_all EXCEPT ALL SELECT * FROM inv_kept)
         UNION ALL (SELECT * FROM inv_kept EXCEPT ALL SELECT * FROM inv_all)) d;
 
--- 7. What the inventory found (sql/100_authentication.sql): PUBLIC held
+-- 8. What the inventory found (sql/100_authentication.sql): PUBLIC held
 -- EXECUTE on dcpf.authenticate, so a role outside dcpf could make a person
 -- the identity of its session. Now a role of dcpf_reporting alone is refused.
 CREATE ROLE dcpf_test_inv_outsider NOLOGIN IN ROLE dcpf_reporting;
