@@ -181,7 +181,9 @@ CREATE TRIGGER data_key_invalidate_caches
 
 -- administration ------------------------------------------------------------
 
-CREATE VIEW dcpf.master_key_status AS
+-- security_invoker like every view: only the owner and superusers read it
+-- (and dcpf.master_key_generations refuses anyone else in any case)
+CREATE VIEW dcpf.master_key_status WITH (security_invoker = true) AS
 SELECT coalesce(s.generation, g.generation) AS generation,
        s.generation IS NOT NULL AS in_key_source,
        coalesce(s.is_current, false) AS is_current,

@@ -351,4 +351,7 @@ REVOKE EXECUTE ON FUNCTION
     dcpf.token_verdict(text, jsonb),
     dcpf.issuer_jwks(text)
 FROM PUBLIC;
+-- only the application's roles: a role outside dcpf must not make a person
+-- the identity of its session (PUBLIC held EXECUTE until 1.1.0)
+REVOKE EXECUTE ON FUNCTION dcpf.authenticate(text, boolean) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION dcpf.authenticate(text, boolean) TO dcpf_app;

@@ -1464,3 +1464,14 @@ $$;
 COMMENT ON FUNCTION dcpf.citus_distribution_commands() IS
     'the distribution plan as the statements to run on a Citus coordinator, in order: create_reference_table for every reference table (after those it references), citus_add_local_table_to_metadata for the local tables that reference one (with the local tables that reference those), create_distributed_table for every distributed table (each group''s anchor first, colocate_with the anchor), create_distributed_function for every distributed function; Citus refuses them while dcpf.distribution_debt is not empty (see doc/guides/citus.md)';
 REVOKE ALL ON FUNCTION dcpf.citus_distribution_commands() FROM PUBLIC;
+
+-- 100_authentication.sql: dcpf.authenticate only for dcpf_app (and so
+-- dcpf_service); 1.0.0 granted it to dcpf_app without revoking it from
+-- PUBLIC, so any role could verify a token and take its person as identity
+-- (found by test/sql/attack_surface_inventory.sql)
+REVOKE EXECUTE ON FUNCTION dcpf.authenticate(text, boolean) FROM PUBLIC;
+
+-- 035_keys.sql: dcpf.master_key_status is security_invoker like every view
+-- (1.0.0 left it running as its owner; only the owner and superusers read
+-- it, so nothing changes but the rule having no exception)
+ALTER VIEW dcpf.master_key_status SET (security_invoker = true);
