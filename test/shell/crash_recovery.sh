@@ -1,0 +1,295 @@
+#!/usr/bin/env bash
+# test/shell/crash_recovery.sh: a power cut in the middle of dcpf's long
+# operations leaves nothing half-done, loses no key and no event, and the
+# operation resumes. Four times the server is killed as a power cut would
+# stop it (SIGKILL to the postmaster and to every process it started, all at
+# once, the postmaster stopped first so that it forks nothing more), then
+# started again (crash recovery), while:
+#
+#   a. the retention purge (dcpf.run_retention) is inside a batch, after
+#      others committed: every batch is wholly done or not (the rows gone are
+#      the run's rows_done), each row gone is named in an audit event, nothing
+#      held is gone; the next run marks the run interrupted and finishes
+#   b. an erasure (dcpf.erase_person) has deleted part of a person's rows:
+#      nothing of it is left (every row there, every value decrypts, the key,
+#      the request open, no tombstone); carried out again, it is complete
+#      (tombstone, key shredded, the old ciphertexts refused with DCP01)
+#   c. a master key rotation (dcpf.rotate_master_key) is inside a batch:
+#      every data key unwraps under a generation in the key file, every value
+#      decrypts unchanged; the run is marked interrupted by the next, which
+#      finishes, and the old generation can be retired
+#   d. an audit seal (dcpf.audit_seal) has hashed its events, with a
+#      transaction that an earlier seal listed as pending still open (the
+#      crash aborts it): dcpf.audit_verify passes, no committed event is
+#      lost, the next seal covers every event, none twice
+#
+# Where the operation is when the server dies is no matter of timing: a
+# trigger of the test (on the table the operation writes, in its database)
+# waits for an advisory lock that a session of the test holds, at the Nth row
+# (counted by a sequence, which rollback does not undo), or for a row lock;
+# the test waits until the operation waits there, then cuts the power.
+#
+# The server killed is a cluster of the test's own, made like the one of
+# tools/with-cluster (its settings and keys copied from $DCPF_CLUSTER_DIR)
+# in a folder of its own, and removed at the end: the shared cluster the
+# other tests use is never killed, so a failure here cannot leave it down or
+# in recovery, and the key files rotation rewrites are copies. One setting
+# differs: synchronous_commit = on, as in production (with it off, a crash
+# may lose the last commits acknowledged, consistently, which would make
+# "what had committed" a matter of timing).
+#
+# Prints one "ok - ..." or "not ok - ..." line per check; exits non-zero
+# when any check fails. Never prints a key.
+set -uo pipefail
+cd "$(dirname "$0")/../.." || exit 1
+. test/shell/lib/keys_tap.sh
+
+shared=${DCPF_CLUSTER_DIR:-}
+if [ -z "$shared" ] || [ ! -f "$shared/data/postgresql.conf" ]; then
+    echo "not ok - DCPF_CLUSTER_DIR names no cluster (run inside tools/with-cluster)"
+    exit 1
+fi
+bindir=$(pg_config --bindir 2>/dev/null || true)
+if [ ! -x "$bindir/initdb" ]; then
+    bindir=/usr/lib/postgresql/$(ls /usr/lib/postgresql | sort -n | tail -n 1)/bin
+fi
+work=$(mktemp -d /tmp/dcpf-crash-test.XXXXXX)
+runas=()
+if [ "$(id -u)" -eq 0 ]; then
+    chown postgres: "$work"
+    runas=(runuser -u postgres --)
+fi
+chmod 700 "$work"
+data=$work/data
+log=$work/server.log
+port=$(( 20000 + (RANDOM % 20000) ))
+keyfile=$work/master_keys
+
+cleanup() {
+    local rc=$?
+    if [ -f "$data/postmaster.pid" ]; then
+        "${runas[@]}" "$bindir/pg_ctl" -D "$data" -m immediate -w stop >/dev/null 2>&1
+    fi
+    [ -n "$(jobs -p)" ] && kill $(jobs -p) 2>/dev/null
+    wait 2>/dev/null
+    if [ $rc -ne 0 ] && [ -f "$log" ]; then
+        echo "# the last lines of the server log:"; tail -n 20 "$log" | sed -E 's/[0-9A-Fa-f]{32,}/<hex masked>/g; s/^/#   /'
+    fi
+    rm -rf "$work"
+    exit $rc
+}
+trap cleanup EXIT INT TERM
+
+# the cluster: the settings of tools/with-cluster, its socket, port and key
+# files its own
+"${runas[@]}" "$bindir/initdb" -D "$data" -U postgres --auth=trust --encoding=UTF8 --locale=C.UTF-8 \
+    >"$work/initdb.log" 2>&1 || { echo "not ok - initdb"; sed 's/^/#   /' "$work/initdb.log"; exit 1; }
+for f in platform_key.pem audit_signing_key.pem master_keys; do
+    cp -p "$shared/$f" "$work/$f" || { echo "not ok - the key files of tools/with-cluster"; exit 1; }
+done
+{
+    sed -n '/^# --- dcpf (tools\/with-cluster) ---$/,$p' "$shared/data/postgresql.conf"
+    cat <<CONF
+# --- test/shell/crash_recovery.sh: its own place; commits durable ---
+port = $port
+unix_socket_directories = '$work'
+cron.host = '$work'
+dcpf.platform_key_file = '$work/platform_key.pem'
+dcpf.audit_signing_key_file = '$work/audit_signing_key.pem'
+dcpf.master_key_file = '$keyfile'
+synchronous_commit = on
+CONF
+} >>"$data/postgresql.conf"
+grep -q "^shared_preload_libraries = 'dcpf" "$data/postgresql.conf" || { echo "not ok - the settings of tools/with-cluster"; exit 1; }
+
+# start: the postmaster as a child of this shell (through runuser when
+# root), not detached by pg_ctl: killed, it is reaped here, whatever the
+# machine's init does with orphans (one that does not reap them leaves a
+# zombie whose pid makes postmaster.pid look live, and the restart refuses)
+start() {
+    local _
+    "${runas[@]}" "$bindir/postgres" -D "$data" >>"$log" 2>&1 &
+    for _ in $(seq 1 600); do
+        "$bindir/pg_isready" -q -h "$work" -p "$port" -U postgres && return 0
+        sleep 0.1
+    done
+    return 1
+}
+start || { echo "not ok - the test's cluster starts"; exit 1; }
+export PGHOST=$work PGPORT=$port PGUSER=postgres PGDATABASE=postgres
+unset PGSERVICE PGPASSWORD PGOPTIONS
+psql=(psql -X -q -v ON_ERROR_STOP=1 --pset=pager=off)
+
+# q DB SQL: one query's result (errors on stderr, scrubbed, in $work/err)
+q() { "${psql[@]}" -At -d "$1" -c "$2" 2>"$work/err"; }
+# expect DESC DB SQL WANTED
+expect() {
+    local got
+    got=$(q "$2" "$3")
+    if [ "$got" = "$4" ]; then ok "$1"; else notok "$1"; echo "#   wanted: $4"; echo "#   got: $got"; scrub "$work/err"; fi
+}
+# wait_until DB SQL: until the query says t, 60 s at most
+wait_until() {
+    local _
+    for _ in $(seq 1 600); do
+        [ "$(q "$1" "$2")" = t ] && return 0
+        sleep 0.1
+    done
+    return 1
+}
+# gate DB KEY: a session holds advisory lock KEY in DB until the power cut
+gate() {
+    PGAPPNAME=dcpf_crash_gate "${psql[@]}" -d "$1" -c "SELECT pg_advisory_lock($2)" -c "SELECT pg_sleep(600)" \
+        >/dev/null 2>&1 &
+    wait_until "$1" "SELECT EXISTS (SELECT FROM pg_locks WHERE locktype = 'advisory' AND objid = $2 AND granted)"
+}
+# waiting DB APP: the session of application APP waits for a lock
+waiting() {
+    wait_until "$1" "SELECT EXISTS (SELECT FROM pg_stat_activity WHERE application_name = '$2' AND wait_event_type = 'Lock')"
+}
+
+# cluster_pids: every live process of the cluster (the postmaster and all
+# it started work in its data folder)
+cluster_pids() {
+    local p
+    for p in $(pgrep -x postgres); do
+        [ "$(readlink "/proc/$p/cwd" 2>/dev/null)" = "$data" ] || continue
+        case $(ps -o stat= -p "$p" 2>/dev/null) in ''|Z*) ;; *) echo "$p" ;; esac
+    done
+}
+# power_cut: SIGKILL to the postmaster and to every process it started, in
+# one go (a process forked meanwhile is found by its folder and killed too);
+# returns when none is left
+power_cut() {
+    local pm left _
+    pm=$(head -n 1 "$data/postmaster.pid")
+    # shellcheck disable=SC2046
+    kill -KILL "$pm" $(pgrep -P "$pm") 2>/dev/null
+    for _ in $(seq 1 200); do
+        left=$(cluster_pids)
+        [ -z "$left" ] && break
+        # shellcheck disable=SC2086
+        kill -KILL $left 2>/dev/null
+        sleep 0.05
+    done
+    wait 2>/dev/null    # the test's own sessions, cut off, and the postmaster's parent
+}
+# crash_and_restart WHAT: the power cut, then the server is started again;
+# ok when pg_controldata says it was not shut down and it recovers
+crash_and_restart() {
+    local state
+    power_cut
+    state=$("$bindir/pg_controldata" "$data" 2>/dev/null | sed -n 's/^Database cluster state: *//p')
+    check "$1: the server was cut off, not shut down (cluster state: $state)" test "$state" = "in production"
+    if start && [ "$(q postgres "SELECT pg_is_in_recovery()")" = f ]; then
+        ok "$1: the server restarts: crash recovery completes"
+    else
+        notok "$1: the server restarts: crash recovery completes"; exit 1
+    fi
+}
+# a trigger that waits for advisory lock KEY at the Nth row (counted by a
+# sequence: rollback does not undo it), installed by the test on a table of
+# its database: the place where the power is cut
+gate_sql() {
+    cat <<SQL
+CREATE SEQUENCE public.crash_gate_rows;
+CREATE FUNCTION public.crash_gate() RETURNS trigger LANGUAGE plpgsql AS \$\$
+BEGIN
+    IF nextval('public.crash_gate_rows') = $2 THEN
+        PERFORM pg_advisory_xact_lock($3);
+    END IF;
+    RETURN CASE TG_OP WHEN 'DELETE' THEN OLD ELSE NEW END;
+END
+\$\$;
+CREATE TRIGGER crash_gate BEFORE $4 ON $1 FOR EACH ROW EXECUTE FUNCTION public.crash_gate();
+SQL
+}
+no_gate="DROP TRIGGER IF EXISTS crash_gate ON"
+
+for d in purge erase rotate seal; do
+    "${psql[@]}" -d postgres -c "CREATE DATABASE dcpf_crash_$d" >/dev/null || { echo "not ok - CREATE DATABASE"; exit 1; }
+done
+
+# ---------------------------------------------------------------------------
+# a. the retention purge, inside a batch
+# ---------------------------------------------------------------------------
+db=dcpf_crash_purge
+# 20,000 login attempts past their term (a year), 3,000 recent ones; the 100
+# old ones of person 1 are under a legal hold. public.due: the ids the purge
+# is to remove. The power is cut at the 1,500th row deleted: the first batch
+# (500 rows at most) has committed, another is inside its DELETE.
+"${psql[@]}" -d "$db" >"$work/out" 2>&1 <<SQL || { echo "not ok - a: set-up"; scrub "$work/out" 20; exit 1; }
+SET client_min_messages = warning;
+CREATE EXTENSION dcpf;
+CREATE ROLE dcpf_test_crash_maintenance LOGIN IN ROLE dcpf_maintenance;
+INSERT INTO dcpf.licensee (id, name, kind) VALUES ('00000000-0000-4000-8000-00000000a001', 'UMC Oost', 'academic_hospital');
+INSERT INTO dcpf.person (id, email, surname, initials)
+SELECT ('00000000-0000-4000-8000-' || lpad(g::text, 12, '0'))::uuid, 'p' || g || '@oost.example', 'Persoon', 'P.'
+  FROM generate_series(1, 200) g;
+INSERT INTO dcpf.legal_hold (licensee_id, person_id, reason, placed_by)
+VALUES ('00000000-0000-4000-8000-00000000a001', '00000000-0000-4000-8000-000000000001', 'Een zaak die loopt.',
+        '00000000-0000-4000-8000-000000000003');
+SET session_replication_role = replica;
+INSERT INTO dcpf.login_attempt (attempted_at, person_id, email_sha256, outcome)
+SELECT now() - interval '13 months' - make_interval(secs => g), ('00000000-0000-4000-8000-' || lpad((g % 200 + 1)::text, 12, '0'))::uuid,
+       sha256(g::text::bytea), 'wrong_password'
+  FROM generate_series(1, 20000) g;
+INSERT INTO dcpf.login_attempt (attempted_at, person_id, email_sha256, outcome)
+SELECT now() - make_interval(secs => g), ('00000000-0000-4000-8000-' || lpad((g % 200 + 1)::text, 12, '0'))::uuid,
+       sha256(g::text::bytea), 'success'
+  FROM generate_series(1, 3000) g;
+RESET session_replication_role;
+ANALYZE;
+CREATE TABLE public.due AS
+SELECT id FROM dcpf.login_attempt
+ WHERE attempted_at < now() - interval '1 year' AND person_id <> '00000000-0000-4000-8000-000000000001';
+$(gate_sql dcpf.login_attempt 1500 4201 DELETE)
+SQL
+due=$(q "$db" "SELECT count(*) FROM public.due")
+# the rows gone, and those named by the audit trail's delete events (a batch
+# of more than dcpf.audit_group_rows rows names its rows' keys in grouped events)
+gone_sql="(SELECT d.id FROM public.due d WHERE NOT EXISTS (SELECT FROM dcpf.login_attempt x WHERE x.id = d.id))"
+named_sql="(SELECT coalesce(k::text, e.object_key)::uuid AS id FROM dcpf.audit_event e LEFT JOIN LATERAL unnest(e.object_keys) k ON true
+             WHERE e.action = 'delete' AND e.object_table = 'login_attempt')"
+held_sql="SELECT count(*) FROM dcpf.login_attempt WHERE person_id = '00000000-0000-4000-8000-000000000001' AND attempted_at < now() - interval '1 year'"
+
+gate "$db" 4201 || { echo "not ok - a: the gate session"; exit 1; }
+PGAPPNAME=dcpf_crash_purge "${psql[@]}" -d "$db" -U dcpf_test_crash_maintenance -c "CALL dcpf.run_retention()" >"$work/purge.out" 2>&1 &
+if waiting "$db" dcpf_crash_purge; then
+    ok "a: the purge waits inside a batch, at the 1,500th row it deletes"
+else
+    notok "a: the purge waits inside a batch, at the 1,500th row it deletes"; scrub "$work/purge.out"; exit 1
+fi
+before=$(q "$db" "SELECT batches || ' ' || rows_done FROM dcpf.job_run WHERE job = 'retention' AND status = 'running'")
+read -r batches_before done_before <<<"$before"
+check "a: at the power cut, batches had committed (${batches_before:-none}, ${done_before:-0} rows) and rows were left ($due due)" \
+    test "${batches_before:-0}" -ge 1 -a "${done_before:-0}" -ge 1 -a "${done_before:-0}" -lt "$due"
+expect "a: and the waiting batch had deleted rows it had not committed" "$db" \
+    "SELECT EXISTS (SELECT FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+                     WHERE a.application_name = 'dcpf_crash_purge' AND l.relation = 'dcpf.login_attempt'::regclass AND l.mode = 'RowExclusiveLock')" t
+
+crash_and_restart a
+expect "a: the run is still recorded as running, with the batches it committed" "$db" \
+    "SELECT status || ' ' || batches || ' ' || rows_done FROM dcpf.job_run WHERE job = 'retention'" "running $batches_before $done_before"
+expect "a: every batch is wholly done or not: the rows gone are the run's rows_done" "$db" \
+    "SELECT count(*) FROM $gone_sql g" "$done_before"
+named_check="SELECT (SELECT count(*) || ' ' || count(DISTINCT id) FROM $named_sql n) || ' ' || (SELECT count(*) FROM $gone_sql g JOIN $named_sql n USING (id))"
+expect "a: each row gone is named in an audit event, once, and no other row" "$db" "$named_check" \
+    "$done_before $done_before $done_before"
+expect "a: nothing under the legal hold is gone" "$db" "$held_sql" 100
+expect "a: the recent rows are all there" "$db" "SELECT count(*) FROM dcpf.login_attempt WHERE attempted_at > now() - interval '1 day'" 3000
+
+q "$db" "$no_gate dcpf.login_attempt" >/dev/null
+"${psql[@]}" -d "$db" -U dcpf_test_crash_maintenance -At -c "SET client_min_messages = warning" -c "CALL dcpf.run_retention()" \
+    >"$work/purge.out" 2>&1
+expect "a: the next run marks the cut-off one interrupted, says why, and completes" "$db" \
+    "SELECT string_agg(status || ' ' || (error IS NOT NULL) || ' ' || rows_done, ', ' ORDER BY started_at) FROM dcpf.job_run WHERE job = 'retention'" \
+    "interrupted true $done_before, completed false $((due - done_before))"
+expect "a: no row past its term is left but the held ones" "$db" \
+    "SELECT (SELECT count(*) FROM dcpf.login_attempt WHERE attempted_at < now() - interval '1 year') || ' ' || (SELECT count(*) FROM $gone_sql g)" \
+    "100 $due"
+expect "a: each row removed by the two runs is named in an audit event, once" "$db" "$named_check" "$due $due $due"
+expect "a: nothing under the legal hold is gone" "$db" "$held_sql" 100
+
+echo "# $checks checks, $failures failed"
+[ "$failures" -eq 0 ]
