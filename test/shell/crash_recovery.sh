@@ -291,5 +291,137 @@ expect "a: no row past its term is left but the held ones" "$db" \
 expect "a: each row removed by the two runs is named in an audit event, once" "$db" "$named_check" "$due $due $due"
 expect "a: nothing under the legal hold is gone" "$db" "$held_sql" 100
 
+# ---------------------------------------------------------------------------
+# b. an erasure, half-way
+# ---------------------------------------------------------------------------
+db=dcpf_crash_erase
+anna=00000000-0000-4000-8000-000000000201
+# Anna (professional of A) has 40 portfolio items with encrypted bodies, one
+# commented on by Piet, a phone and an address (encrypted), consent given,
+# and an erasure request that the privacy officer (204) has verified. The
+# test holds her data key's row: the erasure, having deleted her rows, waits
+# there to shred it.
+"${psql[@]}" -d "$db" >"$work/out" 2>&1 <<SQL || { echo "not ok - b: set-up"; scrub "$work/out" 20; exit 1; }
+SET client_min_messages = warning;
+CREATE EXTENSION dcpf;
+\i test/sql/include/two_licensees.sql
+INSERT INTO dcpf.person (id, email, surname, given_names, initials) VALUES
+    ('$anna', 'anna.jansen@example.nl', 'Jansen', 'Anna', 'A.'),
+    ('00000000-0000-4000-8000-000000000202', 'piet.deboer@example.nl', 'Boer', 'Piet', 'P.'),
+    ('00000000-0000-4000-8000-000000000204', 'fg@example.nl', 'Functionaris', 'Frits', 'F.');
+INSERT INTO dcpf.membership (id, person_id, licensee_id, role_code, valid_from) VALUES
+    ('00000000-0000-4000-8000-00000000e201', '$anna', '00000000-0000-4000-8000-00000000a001', 'professional', '2024-01-01'),
+    ('00000000-0000-4000-8000-00000000e203', '00000000-0000-4000-8000-000000000202', '00000000-0000-4000-8000-00000000a001', 'supervisor', '2024-01-01'),
+    ('00000000-0000-4000-8000-00000000e206', '00000000-0000-4000-8000-000000000204', '00000000-0000-4000-8000-00000000a001', 'privacy_officer', '2024-01-01');
+\i test/sql/include/accept_euras.sql
+SELECT dcpf.add_phone('$anna', 'mobile', '06 12345678') IS NOT NULL;
+SELECT dcpf.set_address('$anna', 'home', 'Kerkstraat', 1, '7511 JA', 'Enschede') IS NOT NULL;
+CREATE ROLE dcpf_test_crash_backend NOLOGIN IN ROLE dcpf_service;
+CREATE FUNCTION public.as_person(person text, role text) RETURNS boolean LANGUAGE sql
+RETURN dcpf.act_as(('00000000-0000-4000-8000-000000000' || person)::uuid, '00000000-0000-4000-8000-00000000a001', role, 'test', true) IS NOT NULL;
+GRANT EXECUTE ON FUNCTION public.as_person(text, text) TO PUBLIC;
+SET ROLE dcpf_test_crash_backend;
+SELECT public.as_person('201', 'professional');
+INSERT INTO dcpf.portfolio_item (id, owner_id, membership_id, item_type, title, body_encrypted)
+SELECT x.id, '$anna', '00000000-0000-4000-8000-00000000e201', 'reflection', 'Reflectie ' || x.g,
+       dcpf.encrypt('Anna Jansen schreef reflectie ' || x.g || ': de overdracht ging te snel.', 'portfolio_item', 'body', x.id, '$anna')
+  FROM (SELECT g, ('00000000-0000-4000-8000-0000000f' || lpad(g::text, 4, '0'))::uuid AS id FROM generate_series(1, 40) g) x;
+INSERT INTO dcpf.share (owner_id, scope, item_id, grantee_person_id, permission)
+VALUES ('$anna', 'item', '00000000-0000-4000-8000-0000000f0001', '00000000-0000-4000-8000-000000000202', 'comment');
+SELECT dcpf.give_consent('marketing') IS NOT NULL;
+SELECT dcpf.submit_subject_request('erasure', 'Verwijder alles van mij.') IS NOT NULL;
+SELECT public.as_person('202', 'supervisor');
+SELECT dcpf.comment_item('00000000-0000-4000-8000-0000000f0001', 'Goed dat je dit opschrijft.') IS NOT NULL;
+SELECT public.as_person('204', 'privacy_officer');
+SELECT dcpf.verify_subject_request(r.id, 'id_document') FROM dcpf.subject_request r WHERE r.person_id = '$anna';
+SELECT dcpf.clear_identity();
+RESET ROLE;
+-- every row of hers in every table of the personal-data registry but the
+-- audit trail, counted and hashed, as one text
+CREATE FUNCTION public.person_rows(person uuid) RETURNS text LANGUAGE plpgsql AS \$\$
+DECLARE
+    t record;
+    n bigint;
+    h text;
+    rows_text text := '';
+BEGIN
+    FOR t IN SELECT d.table_name, d.subject_column FROM dcpf.personal_data_table d
+              WHERE d.subject_column IS NOT NULL AND d.table_name <> 'audit_event' ORDER BY 1 LOOP
+        EXECUTE format('SELECT count(*), md5(coalesce(string_agg(x::text, ''|'' ORDER BY x::text), '''')) FROM dcpf.%I x WHERE x.%I = \$1',
+                       t.table_name, t.subject_column) INTO n, h USING person;
+        IF n > 0 THEN rows_text := rows_text || format('%s %s %s; ', t.table_name, n, h); END IF;
+    END LOOP;
+    RETURN rows_text;
+END
+\$\$;
+-- whether a ciphertext opens: ok, or the SQLSTATE that refuses it
+CREATE FUNCTION public.opens(ct bytea, row_id uuid, subject uuid) RETURNS text LANGUAGE plpgsql AS \$\$
+BEGIN
+    PERFORM dcpf.decrypt_text(ct, 'portfolio_item', 'body', row_id, subject);
+    RETURN 'ok';
+EXCEPTION WHEN OTHERS THEN
+    RETURN SQLSTATE;
+END
+\$\$;
+CREATE TABLE public.old_ciphertext AS SELECT id, owner_id, body_encrypted FROM dcpf.portfolio_item WHERE owner_id = '$anna';
+SQL
+request=$(q "$db" "SELECT id FROM dcpf.subject_request WHERE person_id = '$anna' AND kind = 'erasure'")
+values_sql="SELECT count(*) || ' ' || md5(string_agg(v, '|' ORDER BY v)) FROM (
+    SELECT dcpf.decrypt_text(body_encrypted, 'portfolio_item', 'body', id, owner_id) AS v FROM dcpf.portfolio_item WHERE owner_id = '$anna'
+    UNION ALL SELECT number FROM dcpf.person_phone_decrypted WHERE person_id = '$anna'
+    UNION ALL SELECT street || ' ' || house_number FROM dcpf.person_address_decrypted WHERE person_id = '$anna') x"
+state_sql="SELECT p.status || ' ' || (SELECT count(*) FROM dcpf.erasure e WHERE e.pseudonym = p.id) || ' ' || (k.wrapped IS NOT NULL)
+                  || ' ' || (SELECT r.status FROM dcpf.subject_request r WHERE r.id = '$request')
+             FROM dcpf.person p JOIN dcpf.data_key k ON k.subject_id = p.id WHERE p.id = '$anna'"
+rows_before=$(q "$db" "SELECT public.person_rows('$anna')")
+values_before=$(q "$db" "$values_sql")
+tables_before=$(grep -o ';' <<<"$rows_before" | wc -l)
+check "b: Anna's data is set up: 40 items, a phone, an address; rows in $tables_before tables of the registry" \
+    test "${values_before%% *}" = 42 -a "$tables_before" -ge 8
+expect "b: before: active, no tombstone, her key, the request in progress" "$db" "$state_sql" "active 0 true in_progress"
+
+PGAPPNAME=dcpf_crash_gate "${psql[@]}" -d "$db" -c "BEGIN" -c "SELECT 1 FROM dcpf.data_key WHERE subject_id = '$anna' FOR UPDATE" \
+    -c "SELECT pg_sleep(600)" >/dev/null 2>&1 &
+wait_until "$db" "SELECT EXISTS (SELECT FROM pg_stat_activity WHERE application_name = 'dcpf_crash_gate' AND query LIKE 'SELECT pg_sleep%')" \
+    || { echo "not ok - b: the gate session"; exit 1; }
+erase() {
+    "${psql[@]}" -d "$db" -At -c "SET ROLE dcpf_test_crash_backend" -c "SELECT public.as_person('204', 'privacy_officer')" \
+        -c "SELECT dcpf.erase_person('$anna', '$request')"
+}
+PGAPPNAME=dcpf_crash_erase erase >"$work/erase.out" 2>&1 &
+if waiting "$db" dcpf_crash_erase; then
+    ok "b: the erasure waits for her data key, to shred it"
+else
+    notok "b: the erasure waits for her data key, to shred it"; scrub "$work/erase.out"; exit 1
+fi
+expect "b: by then it had written the tombstone and deleted her items and phone, uncommitted" "$db" \
+    "SELECT string_agg(l.relation::regclass::text, ' ' ORDER BY l.relation::regclass::text) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+      WHERE a.application_name = 'dcpf_crash_erase' AND l.mode = 'RowExclusiveLock'
+        AND l.relation IN ('dcpf.erasure'::regclass, 'dcpf.portfolio_item'::regclass, 'dcpf.person_phone'::regclass)" \
+    "dcpf.erasure dcpf.person_phone dcpf.portfolio_item"
+
+crash_and_restart b
+expect "b: nothing of the erasure is left: active, no tombstone, her key, the request in progress" "$db" "$state_sql" \
+    "active 0 true in_progress"
+expect "b: every row of hers is there, unchanged (every table of the registry)" "$db" "SELECT public.person_rows('$anna')" "$rows_before"
+expect "b: every value of hers decrypts, unchanged" "$db" "$values_sql" "$values_before"
+expect "b: no art. 19 notice and no audit event of the erasure" "$db" \
+    "SELECT (SELECT count(*) FROM dcpf.notice WHERE kind = 'erasure_notice') || ' ' || (SELECT count(*) FROM dcpf.audit_event WHERE object_table = 'erasure')" "0 0"
+
+if erase >"$work/erase.out" 2>&1 && grep -qE '^[0-9a-f-]{36}$' "$work/erase.out"; then
+    ok "b: carried out again, the erasure succeeds"
+else
+    notok "b: carried out again, the erasure succeeds"; scrub "$work/erase.out"
+fi
+expect "b: now complete: erased, the tombstone, her key shredded, the request completed" "$db" "$state_sql" "erased 1 false completed"
+expect "b: her items, phone and address are gone" "$db" \
+    "SELECT (SELECT count(*) FROM dcpf.portfolio_item WHERE owner_id = '$anna') + (SELECT count(*) FROM dcpf.person_phone WHERE person_id = '$anna')
+            + (SELECT count(*) FROM dcpf.person_address WHERE person_id = '$anna')" 0
+expect "b: her old ciphertexts no longer open: the data was erased (DCP01)" "$db" \
+    "SELECT string_agg(DISTINCT public.opens(body_encrypted, id, owner_id), ',') || ' ' || count(*) FROM public.old_ciphertext" "DCP01 40"
+expect "b: the tombstone records the shredding and the deletions, and its audit event is there" "$db" \
+    "SELECT (e.key_shredded_at IS NOT NULL) || ' ' || (e.rows_deleted ->> 'portfolio_item') || ' ' || (SELECT count(*) > 0 FROM dcpf.audit_event a WHERE a.object_table = 'erasure')
+       FROM dcpf.erasure e WHERE e.pseudonym = '$anna'" "true 40 true"
+
 echo "# $checks checks, $failures failed"
 [ "$failures" -eq 0 ]
