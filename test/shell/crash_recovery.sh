@@ -177,11 +177,13 @@ power_cut() {
 # crash_and_restart WHAT: the power cut, then the server is started again;
 # ok when pg_controldata says it was not shut down and it recovers
 crash_and_restart() {
-    local state
+    local state lines
     power_cut
     state=$("$bindir/pg_controldata" "$data" 2>/dev/null | sed -n 's/^Database cluster state: *//p')
     check "$1: the server was cut off, not shut down (cluster state: $state)" test "$state" = "in production"
-    if start && [ "$(q postgres "SELECT pg_is_in_recovery()")" = f ]; then
+    lines=$(wc -l <"$log")
+    if start && [ "$(q postgres "SELECT pg_is_in_recovery()")" = f ] \
+       && tail -n +$((lines + 1)) "$log" | grep -q 'automatic recovery in progress'; then
         ok "$1: the server restarts: crash recovery completes"
     else
         notok "$1: the server restarts: crash recovery completes"; exit 1
@@ -422,6 +424,147 @@ expect "b: her old ciphertexts no longer open: the data was erased (DCP01)" "$db
 expect "b: the tombstone records the shredding and the deletions, and its audit event is there" "$db" \
     "SELECT (e.key_shredded_at IS NOT NULL) || ' ' || (e.rows_deleted ->> 'portfolio_item') || ' ' || (SELECT count(*) > 0 FROM dcpf.audit_event a WHERE a.object_table = 'erasure')
        FROM dcpf.erasure e WHERE e.pseudonym = '$anna'" "true 40 true"
+
+# ---------------------------------------------------------------------------
+# c. a master key rotation, inside a batch
+# ---------------------------------------------------------------------------
+db=dcpf_crash_rotate
+# 400 persons, each with an encrypted phone: 400 data keys under generation
+# 1. Generation 2 is added to the key file and the keys are rotated in
+# batches of 100; the power is cut at the 250th key re-wrapped: two batches
+# have committed, the third is half-way.
+"${psql[@]}" -d "$db" >"$work/out" 2>&1 <<SQL || { echo "not ok - c: set-up"; scrub "$work/out" 20; exit 1; }
+SET client_min_messages = warning;
+CREATE EXTENSION dcpf;
+INSERT INTO dcpf.person (id, email, surname, initials)
+SELECT ('00000000-0000-4000-8000-' || lpad(g::text, 12, '0'))::uuid, 'p' || g || '@rot.example', 'Persoon', 'P.'
+  FROM generate_series(1, 400) g;
+SELECT count(dcpf.add_phone(p.id, 'mobile', '+3161' || lpad(right(p.id::text, 7), 7, '0'))) FROM dcpf.person p;
+$(gate_sql dcpf.data_key 250 4203 UPDATE)
+SQL
+values_sql="SELECT count(*) || ' ' || md5(string_agg(person_id || ' ' || number, '|' ORDER BY person_id)) FROM dcpf.person_phone_decrypted"
+ciphertext_sql="SELECT md5(string_agg(number_encrypted::text, '|' ORDER BY id)) FROM dcpf.person_phone"
+generations_sql="SELECT string_agg(generation || ':' || n, ' ' ORDER BY generation)
+                   FROM (SELECT generation, count(*) AS n FROM dcpf.data_key WHERE wrapped IS NOT NULL GROUP BY 1) g"
+# every data key unwraps (rewrap_data_key unwraps it and wraps it anew,
+# writing nothing), and none is wrapped by a generation the key file lacks
+unwrap_sql="SELECT count(dcpf.rewrap_data_key(id, subject_id, wrapped)) || ' '
+                   || count(*) FILTER (WHERE generation NOT IN (SELECT generation FROM dcpf.master_key_generations()))
+              FROM dcpf.data_key WHERE wrapped IS NOT NULL"
+values_before=$(q "$db" "$values_sql")
+ciphertext_before=$(q "$db" "$ciphertext_sql")
+check "c: 400 encrypted phones" test "${values_before%% *}" = 400
+expect "c: 400 data keys, all under generation 1" "$db" "$generations_sql" "1:400"
+
+k1=$(awk '$1 == "master" && $2 == "1" { print $3 }' "$keyfile")
+blind=$(awk '$1 == "blind" { print $2 }' "$keyfile")
+k2=$(openssl rand -hex 32)
+printf '%s\n' "$k1" "$k2" "$blind" >"$work/all_keys"
+# the key file rewritten in place: its owner and mode stay
+printf '# dcpf master keys\nmaster 1 %s\nmaster 2 %s\nblind %s\n' "$k1" "$k2" "$blind" >"$keyfile"
+
+gate "$db" 4203 || { echo "not ok - c: the gate session"; exit 1; }
+PGAPPNAME=dcpf_crash_rotate "${psql[@]}" -d "$db" -c "CALL dcpf.rotate_master_key(batch_size => 100)" >"$work/rotate.out" 2>&1 &
+if waiting "$db" dcpf_crash_rotate; then
+    ok "c: the rotation waits inside its third batch, at the 250th key"
+else
+    notok "c: the rotation waits inside its third batch, at the 250th key"; scrub "$work/rotate.out"; exit 1
+fi
+expect "c: at the power cut, two batches had committed: 200 keys under generation 2" "$db" \
+    "SELECT r.status || ' ' || r.keys_done || '/' || r.keys_total || ' ' || r.batches || ', ' || ($generations_sql) FROM dcpf.key_rotation_run r" \
+    "running 200/400 2, 1:200 2:200"
+
+crash_and_restart c
+expect "c: the run is still recorded as running, with its two batches" "$db" \
+    "SELECT status || ' ' || keys_done || '/' || keys_total || ' ' || batches FROM dcpf.key_rotation_run" "running 200/400 2"
+expect "c: the half-done batch is undone whole: 200 keys under each generation" "$db" "$generations_sql" "1:200 2:200"
+expect "c: no data key lost: every one unwraps, under a generation of the key file" "$db" "$unwrap_sql" "400 0"
+expect "c: generation 2 is registered, with its check value" "$db" \
+    "SELECT string_agg(generation::text, ' ' ORDER BY generation) FROM dcpf.master_key_generation WHERE retired_at IS NULL" "1 2"
+expect "c: every value decrypts, unchanged" "$db" "$values_sql" "$values_before"
+expect "c: the ciphertexts are untouched" "$db" "$ciphertext_sql" "$ciphertext_before"
+
+q "$db" "$no_gate dcpf.data_key" >/dev/null
+if "${psql[@]}" -d "$db" -c "SET client_min_messages = warning" -c "CALL dcpf.rotate_master_key(batch_size => 100)" >"$work/rotate.out" 2>&1; then
+    ok "c: called again, the rotation succeeds"
+else
+    notok "c: called again, the rotation succeeds"; scrub "$work/rotate.out"
+fi
+expect "c: the cut-off run is marked interrupted; the new one re-wrapped the other 200" "$db" \
+    "SELECT string_agg(status || ' ' || keys_done || '/' || keys_total, ', ' ORDER BY started_at) FROM dcpf.key_rotation_run" \
+    "interrupted 200/400, done 200/200"
+expect "c: all 400 keys under generation 2, each unwraps" "$db" "SELECT ($generations_sql) || ', ' || ($unwrap_sql)" "2:400, 400 0"
+expect "c: generation 1 wraps nothing now: it is retired" "$db" "SELECT dcpf.retire_master_key(1) IS NOT NULL" t
+printf '# dcpf master keys\nmaster 2 %s\nblind %s\n' "$k2" "$blind" >"$keyfile"
+expect "c: with generation 2 alone in the key file, every value decrypts, unchanged" "$db" "$values_sql" "$values_before"
+
+# ---------------------------------------------------------------------------
+# d. an audit seal, about to be stored
+# ---------------------------------------------------------------------------
+db=dcpf_crash_seal
+# 3,000 events sealed (seal 1); 2,000 more; a transaction T writes an event
+# and stays open; 500 events committed after it; seal 2, which lists T as
+# pending; 1,000 more events. Seal 3 has hashed them and waits to store
+# itself when the power is cut (T, still open, is aborted by the crash).
+events() {
+    echo "DO \$\$ BEGIN FOR i IN 1..$1 LOOP INSERT INTO dcpf.licensee (name, kind) VALUES ('$2 ' || i, 'hospital'); END LOOP; END \$\$;"
+}
+"${psql[@]}" -d "$db" >"$work/out" 2>&1 <<SQL || { echo "not ok - d: set-up"; scrub "$work/out" 20; exit 1; }
+SET client_min_messages = warning;
+CREATE EXTENSION dcpf;
+$(events 3000 'Ziekenhuis A')
+SELECT seal_no FROM dcpf.audit_seal();
+$(events 2000 'Ziekenhuis B')
+SQL
+PGAPPNAME=dcpf_crash_open "${psql[@]}" -d "$db" -c "BEGIN" -c "INSERT INTO dcpf.licensee (name, kind) VALUES ('Nooit Vastgelegd', 'hospital')" \
+    -c "SELECT pg_sleep(600)" >/dev/null 2>&1 &
+wait_until "$db" "SELECT EXISTS (SELECT FROM pg_stat_activity WHERE application_name = 'dcpf_crash_open' AND query LIKE 'SELECT pg_sleep%')" \
+    || { echo "not ok - d: the open transaction"; exit 1; }
+"${psql[@]}" -d "$db" >"$work/out" 2>&1 <<SQL || { echo "not ok - d: set-up"; scrub "$work/out" 20; exit 1; }
+$(events 500 'Ziekenhuis C')
+SQL
+expect "d: seal 2, made while T is open, lists it as pending" "$db" \
+    "SELECT seal_no || ' ' || (pending_transactions >= 1) FROM dcpf.audit_seal()" "2 true"
+"${psql[@]}" -d "$db" >"$work/out" 2>&1 <<SQL || { echo "not ok - d: set-up"; scrub "$work/out" 20; exit 1; }
+$(events 1000 'Ziekenhuis D')
+$(gate_sql dcpf.audit_seal 1 4204 INSERT)
+SQL
+gate "$db" 4204 || { echo "not ok - d: the gate session"; exit 1; }
+PGAPPNAME=dcpf_crash_seal "${psql[@]}" -d "$db" -c "SELECT * FROM dcpf.audit_seal()" >"$work/seal.out" 2>&1 &
+if waiting "$db" dcpf_crash_seal; then
+    ok "d: seal 3 has hashed its events and waits to store itself"
+else
+    notok "d: seal 3 has hashed its events and waits to store itself"; scrub "$work/seal.out"; exit 1
+fi
+q "$db" "SELECT dcpf.audit_queue_drain()" >/dev/null
+events_before=$(q "$db" "SELECT count(*) || ' ' || max(id) FROM dcpf.audit_event")
+
+crash_and_restart d
+expect "d: no committed event is lost (count and highest number as before)" "$db" \
+    "SELECT count(*) || ' ' || max(id) FROM dcpf.audit_event" "$events_before"
+expect "d: T's event is gone with T" "$db" "SELECT count(*) FROM dcpf.licensee WHERE name = 'Nooit Vastgelegd'" 0
+expect "d: seals 1 and 2 are there, seal 3 is not" "$db" "SELECT string_agg(seal_no::text, ' ' ORDER BY seal_no) FROM dcpf.audit_seal" "1 2"
+verify_sql="SELECT verified || ' ' || coalesce(problem, '-') FROM dcpf.audit_verify(now() - interval '1 hour', now() + interval '1 hour')"
+expect "d: dcpf.audit_verify passes" "$db" "$verify_sql" "true -"
+q "$db" "$no_gate dcpf.audit_seal" >/dev/null
+q "$db" "SELECT dcpf.audit_queue_drain()" >/dev/null
+expect "d: a new seal covers the events since seal 2, T no longer pending" "$db" \
+    "SELECT seal_no || ' ' || (range_events >= 1000) || ' ' || pending_transactions FROM dcpf.audit_seal()" "3 true 0"
+# the events each seal names (its digest list: per event 8 bytes of number,
+# 8 of hash), against the events there are up to the last seal
+expect "d: every event up to the last seal is sealed once, none twice, none that is not there" "$db" \
+    "WITH sealed AS (SELECT ('x' || encode(substring(s.row_digests FROM i * 16 + 1 FOR 8), 'hex'))::bit(64)::bigint AS id
+                       FROM dcpf.audit_seal s, generate_series(0, octet_length(s.row_digests) / 16 - 1) i)
+     SELECT (SELECT count(*) FROM sealed) || ' ' || (SELECT count(DISTINCT id) FROM sealed) || ' '
+            || (SELECT count(*) FROM dcpf.audit_event e WHERE e.id <= (SELECT max(high_id) FROM dcpf.audit_seal)) || ' '
+            || (SELECT count(*) FROM sealed WHERE id NOT IN (SELECT e.id FROM dcpf.audit_event e))" \
+    "$(q "$db" "SELECT count(*) FROM dcpf.audit_event e WHERE e.id <= (SELECT max(high_id) FROM dcpf.audit_seal)") \
+$(q "$db" "SELECT count(*) FROM dcpf.audit_event e WHERE e.id <= (SELECT max(high_id) FROM dcpf.audit_seal)") \
+$(q "$db" "SELECT count(*) FROM dcpf.audit_event e WHERE e.id <= (SELECT max(high_id) FROM dcpf.audit_seal)") 0"
+expect "d: and everything verifies" "$db" "$verify_sql" "true -"
+
+# ---------------------------------------------------------------------------
+no_key_in "no key appears in the server log or the outputs" "$work/all_keys" "$log" "$work"/*.out
 
 echo "# $checks checks, $failures failed"
 [ "$failures" -eq 0 ]
