@@ -137,15 +137,31 @@ wait_until() {
     done
     return 1
 }
-# gate DB KEY: a session holds advisory lock KEY in DB until the power cut
-gate() {
-    PGAPPNAME=dcpf_crash_gate "${psql[@]}" -d "$1" -c "SELECT pg_advisory_lock($2)" -c "SELECT pg_sleep(600)" \
-        >/dev/null 2>&1 &
-    wait_until "$1" "SELECT EXISTS (SELECT FROM pg_locks WHERE locktype = 'advisory' AND objid = $2 AND granted)"
+# hold APP DB SQL: a session (application APP) runs SQL in a transaction
+# that it keeps open, with its locks, until the power cut
+hold() {
+    PGAPPNAME=$1 "${psql[@]}" -d "$2" -c "BEGIN" -c "$3" -c "SELECT pg_sleep(600)" >/dev/null 2>&1 &
+    wait_until "$2" "SELECT EXISTS (SELECT FROM pg_stat_activity WHERE application_name = '$1' AND query = 'SELECT pg_sleep(600)')"
 }
+# gate DB KEY: a session holds advisory lock KEY in DB until the power cut
+gate() { hold dcpf_crash_gate "$1" "SELECT pg_advisory_xact_lock($2)"; }
 # waiting DB APP: the session of application APP waits for a lock
 waiting() {
     wait_until "$1" "SELECT EXISTS (SELECT FROM pg_stat_activity WHERE application_name = '$2' AND wait_event_type = 'Lock')"
+}
+
+# begin_and_wait PART DESC APP DB PSQL-ARG...: the operation starts (psql
+# with those arguments, in the background, as application APP); ok when it
+# comes to wait at the gate, else the test ends
+begin_and_wait() {
+    local part=$1 desc=$2 app=$3 db=$4
+    shift 4
+    PGAPPNAME=$app "${psql[@]}" -d "$db" "$@" >"$work/$app.out" 2>&1 &
+    if waiting "$db" "$app"; then
+        ok "$part: $desc"
+    else
+        notok "$part: $desc"; scrub "$work/$app.out"; exit 1
+    fi
 }
 
 # cluster_pids: every live process of the cluster (the postmaster and all
@@ -256,12 +272,8 @@ named_sql="(SELECT coalesce(k::text, e.object_key)::uuid AS id FROM dcpf.audit_e
 held_sql="SELECT count(*) FROM dcpf.login_attempt WHERE person_id = '00000000-0000-4000-8000-000000000001' AND attempted_at < now() - interval '1 year'"
 
 gate "$db" 4201 || { echo "not ok - a: the gate session"; exit 1; }
-PGAPPNAME=dcpf_crash_purge "${psql[@]}" -d "$db" -U dcpf_test_crash_maintenance -c "CALL dcpf.run_retention()" >"$work/purge.out" 2>&1 &
-if waiting "$db" dcpf_crash_purge; then
-    ok "a: the purge waits inside a batch, at the 1,500th row it deletes"
-else
-    notok "a: the purge waits inside a batch, at the 1,500th row it deletes"; scrub "$work/purge.out"; exit 1
-fi
+begin_and_wait a "the purge waits inside a batch, at the 1,500th row it deletes" dcpf_crash_purge "$db" \
+    -U dcpf_test_crash_maintenance -c "CALL dcpf.run_retention()"
 before=$(q "$db" "SELECT batches || ' ' || rows_done FROM dcpf.job_run WHERE job = 'retention' AND status = 'running'")
 read -r batches_before done_before <<<"$before"
 check "a: at the power cut, batches had committed (${batches_before:-none}, ${done_before:-0} rows) and rows were left ($due due)" \
@@ -382,20 +394,11 @@ check "b: Anna's data is set up: 40 items, a phone, an address; rows in $tables_
     test "${values_before%% *}" = 42 -a "$tables_before" -ge 8
 expect "b: before: active, no tombstone, her key, the request in progress" "$db" "$state_sql" "active 0 true in_progress"
 
-PGAPPNAME=dcpf_crash_gate "${psql[@]}" -d "$db" -c "BEGIN" -c "SELECT 1 FROM dcpf.data_key WHERE subject_id = '$anna' FOR UPDATE" \
-    -c "SELECT pg_sleep(600)" >/dev/null 2>&1 &
-wait_until "$db" "SELECT EXISTS (SELECT FROM pg_stat_activity WHERE application_name = 'dcpf_crash_gate' AND query LIKE 'SELECT pg_sleep%')" \
+hold dcpf_crash_gate "$db" "SELECT 1 FROM dcpf.data_key WHERE subject_id = '$anna' FOR UPDATE" \
     || { echo "not ok - b: the gate session"; exit 1; }
-erase() {
-    "${psql[@]}" -d "$db" -At -c "SET ROLE dcpf_test_crash_backend" -c "SELECT public.as_person('204', 'privacy_officer')" \
-        -c "SELECT dcpf.erase_person('$anna', '$request')"
-}
-PGAPPNAME=dcpf_crash_erase erase >"$work/erase.out" 2>&1 &
-if waiting "$db" dcpf_crash_erase; then
-    ok "b: the erasure waits for her data key, to shred it"
-else
-    notok "b: the erasure waits for her data key, to shred it"; scrub "$work/erase.out"; exit 1
-fi
+erase=(-At -c "SET ROLE dcpf_test_crash_backend" -c "SELECT public.as_person('204', 'privacy_officer')"
+       -c "SELECT dcpf.erase_person('$anna', '$request')")
+begin_and_wait b "the erasure waits for her data key, to shred it" dcpf_crash_erase "$db" "${erase[@]}"
 expect "b: by then it had written the tombstone and deleted her items and phone, uncommitted" "$db" \
     "SELECT string_agg(l.relation::regclass::text, ' ' ORDER BY l.relation::regclass::text) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
       WHERE a.application_name = 'dcpf_crash_erase' AND l.mode = 'RowExclusiveLock'
@@ -410,7 +413,7 @@ expect "b: every value of hers decrypts, unchanged" "$db" "$values_sql" "$values
 expect "b: no art. 19 notice and no audit event of the erasure" "$db" \
     "SELECT (SELECT count(*) FROM dcpf.notice WHERE kind = 'erasure_notice') || ' ' || (SELECT count(*) FROM dcpf.audit_event WHERE object_table = 'erasure')" "0 0"
 
-if erase >"$work/erase.out" 2>&1 && grep -qE '^[0-9a-f-]{36}$' "$work/erase.out"; then
+if "${psql[@]}" -d "$db" "${erase[@]}" >"$work/erase.out" 2>&1 && grep -qE '^[0-9a-f-]{36}$' "$work/erase.out"; then
     ok "b: carried out again, the erasure succeeds"
 else
     notok "b: carried out again, the erasure succeeds"; scrub "$work/erase.out"
@@ -464,12 +467,8 @@ printf '%s\n' "$k1" "$k2" "$blind" >"$work/all_keys"
 printf '# dcpf master keys\nmaster 1 %s\nmaster 2 %s\nblind %s\n' "$k1" "$k2" "$blind" >"$keyfile"
 
 gate "$db" 4203 || { echo "not ok - c: the gate session"; exit 1; }
-PGAPPNAME=dcpf_crash_rotate "${psql[@]}" -d "$db" -c "CALL dcpf.rotate_master_key(batch_size => 100)" >"$work/rotate.out" 2>&1 &
-if waiting "$db" dcpf_crash_rotate; then
-    ok "c: the rotation waits inside its third batch, at the 250th key"
-else
-    notok "c: the rotation waits inside its third batch, at the 250th key"; scrub "$work/rotate.out"; exit 1
-fi
+begin_and_wait c "the rotation waits inside its third batch, at the 250th key" dcpf_crash_rotate "$db" \
+    -c "CALL dcpf.rotate_master_key(batch_size => 100)"
 expect "c: at the power cut, two batches had committed: 200 keys under generation 2" "$db" \
     "SELECT r.status || ' ' || r.keys_done || '/' || r.keys_total || ' ' || r.batches || ', ' || ($generations_sql) FROM dcpf.key_rotation_run r" \
     "running 200/400 2, 1:200 2:200"
@@ -516,9 +515,7 @@ $(events 3000 'Ziekenhuis A')
 SELECT seal_no FROM dcpf.audit_seal();
 $(events 2000 'Ziekenhuis B')
 SQL
-PGAPPNAME=dcpf_crash_open "${psql[@]}" -d "$db" -c "BEGIN" -c "INSERT INTO dcpf.licensee (name, kind) VALUES ('Nooit Vastgelegd', 'hospital')" \
-    -c "SELECT pg_sleep(600)" >/dev/null 2>&1 &
-wait_until "$db" "SELECT EXISTS (SELECT FROM pg_stat_activity WHERE application_name = 'dcpf_crash_open' AND query LIKE 'SELECT pg_sleep%')" \
+hold dcpf_crash_open "$db" "INSERT INTO dcpf.licensee (name, kind) VALUES ('Nooit Vastgelegd', 'hospital')" \
     || { echo "not ok - d: the open transaction"; exit 1; }
 "${psql[@]}" -d "$db" >"$work/out" 2>&1 <<SQL || { echo "not ok - d: set-up"; scrub "$work/out" 20; exit 1; }
 $(events 500 'Ziekenhuis C')
@@ -530,12 +527,7 @@ $(events 1000 'Ziekenhuis D')
 $(gate_sql dcpf.audit_seal 1 4204 INSERT)
 SQL
 gate "$db" 4204 || { echo "not ok - d: the gate session"; exit 1; }
-PGAPPNAME=dcpf_crash_seal "${psql[@]}" -d "$db" -c "SELECT * FROM dcpf.audit_seal()" >"$work/seal.out" 2>&1 &
-if waiting "$db" dcpf_crash_seal; then
-    ok "d: seal 3 has hashed its events and waits to store itself"
-else
-    notok "d: seal 3 has hashed its events and waits to store itself"; scrub "$work/seal.out"; exit 1
-fi
+begin_and_wait d "seal 3 has hashed its events and waits to store itself" dcpf_crash_seal "$db" -c "SELECT * FROM dcpf.audit_seal()"
 q "$db" "SELECT dcpf.audit_queue_drain()" >/dev/null
 events_before=$(q "$db" "SELECT count(*) || ' ' || max(id) FROM dcpf.audit_event")
 
