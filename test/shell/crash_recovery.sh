@@ -2,9 +2,8 @@
 # test/shell/crash_recovery.sh: a power cut in the middle of dcpf's long
 # operations leaves nothing half-done, loses no key and no event, and the
 # operation resumes. Four times the server is killed as a power cut would
-# stop it (SIGKILL to the postmaster and to every process it started, all at
-# once, the postmaster stopped first so that it forks nothing more), then
-# started again (crash recovery), while:
+# stop it (SIGKILL to the postmaster and to every process of the cluster, in
+# one go), then started again (crash recovery), while:
 #
 #   a. the retention purge (dcpf.run_retention) is inside a batch, after
 #      others committed: every batch is wholly done or not (the rows gone are
