@@ -25,6 +25,11 @@ SHLIB_LINK  = -lcrypto
 REGRESS      = $(basename $(notdir $(sort $(wildcard test/sql/*.sql))))
 REGRESS_OPTS = --inputdir=test
 
+# pg_isolation_regress: the races (concurrent sessions), specs in
+# test/isolation/specs, expected output in test/isolation/expected
+ISOLATION      = $(basename $(notdir $(sort $(wildcard test/isolation/specs/*.spec))))
+ISOLATION_OPTS = --inputdir=test/isolation
+
 EXTRA_CLEAN = $(DATA_built) results regression.diffs regression.out
 
 PG_CONFIG ?= pg_config

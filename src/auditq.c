@@ -666,7 +666,8 @@ audit_worker_write(int *sqlerrcode)
  * transaction (not while draining after SIGTERM): when the worker starts and
  * then hourly, make the audit trail's partitions for this month and the next
  * three (dcpf.audit_create_partitions). A failure is logged and tried again
- * ten minutes later. Returns true while work is left (none is).
+ * ten minutes later (a lock not granted within a second: one minute later).
+ * Returns true while work is left (none is).
  */
 static bool
 audit_worker_periodic_work(void)
@@ -689,19 +690,34 @@ audit_worker_periodic_work(void)
 			elog(ERROR, "could not look for dcpf.audit_create_partitions");
 		if (SPI_processed != 1 || strcmp(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1), "t") != 0)
 			next_partitions = TimestampTzPlusMilliseconds(now, 60 * 1000);
-		else if (SPI_execute("SELECT count(*) FROM dcpf.audit_create_partitions(3)", false, 0) != SPI_OK_SELECT)
-			elog(ERROR, "dcpf.audit_create_partitions failed");
+		else
+		{
+			/*
+			 * Making a partition locks the whole trail (ACCESS EXCLUSIVE). A
+			 * long transaction that wrote an event holds a lock on it; queued
+			 * behind that one, the request would stall every audited read and
+			 * write of the database until it ends: give up after a second and
+			 * try again in a minute (events meanwhile go to the default
+			 * partition, and move into their month's when it is made).
+			 */
+			if (SPI_execute("SET LOCAL lock_timeout = '1s'", false, 0) != SPI_OK_UTILITY)
+				elog(ERROR, "could not set lock_timeout");
+			if (SPI_execute("SELECT count(*) FROM dcpf.audit_create_partitions(3)", false, 0) != SPI_OK_SELECT)
+				elog(ERROR, "dcpf.audit_create_partitions failed");
+		}
 		SPI_finish();
 		PopActiveSnapshot();
 		CommitTransactionCommand();
 	}
 	PG_CATCH();
 	{
+		int			code = geterrcode();
+
 		MemoryContextSwitchTo(cxt);
 		EmitErrorReport();
 		FlushErrorState();
 		AbortCurrentTransaction();
-		next_partitions = TimestampTzPlusMilliseconds(now, 600 * 1000);
+		next_partitions = TimestampTzPlusMilliseconds(now, (code == ERRCODE_LOCK_NOT_AVAILABLE ? 60 : 600) * 1000);
 	}
 	PG_END_TRY();
 	return false;

@@ -105,14 +105,23 @@ static HTAB *token_cache = NULL;
 static Oid	token_cache_anchor = InvalidOid;	/* dcpf.issuer_key */
 static bool token_cache_callback_registered = false;
 
-/* Relcache invalidation of the anchor (or of everything) empties the cache. */
+/*
+ * Relcache invalidation of the anchor (or of everything) empties the cache,
+ * and the anchor is looked up afresh: dropped with the extension and made
+ * anew, dcpf.issuer_key has another OID (a backend kept across DROP and
+ * CREATE EXTENSION failed every trigger with "cache lookup failed").
+ */
 static void
 token_cache_relcache_callback(Datum arg, Oid relid)
 {
-	if (token_cache != NULL && (relid == InvalidOid || relid == token_cache_anchor))
+	if (relid == InvalidOid || relid == token_cache_anchor)
 	{
-		hash_destroy(token_cache);
-		token_cache = NULL;
+		token_cache_anchor = InvalidOid;
+		if (token_cache != NULL)
+		{
+			hash_destroy(token_cache);
+			token_cache = NULL;
+		}
 	}
 }
 

@@ -240,12 +240,27 @@ make_seal(int32 max_events, Datum *out)
 	TimestampTz sealed_at;
 	char	   *statement;
 	unsigned char sig[64];
+	SPIPlanPtr	last_seal;
+	Snapshot	latest;
+	int			rc;
 	int			i;
 
 	memset(prev_chain, 0, sizeof(prev_chain));
 	if (SPI_execute("LOCK TABLE dcpf.audit_seal IN SHARE ROW EXCLUSIVE MODE", false, 0) != SPI_OK_UTILITY)
 		elog(ERROR, "could not lock dcpf.audit_seal");
-	if (SPI_execute("SELECT seal_no, statement FROM dcpf.audit_seal ORDER BY seal_no DESC LIMIT 1", true, 1) != SPI_OK_SELECT)
+	/*
+	 * The last seal as committed now, not as the statement's snapshot (taken
+	 * before the lock was granted) saw it: a sealer that waited for another
+	 * one seals after its seal (it numbered its own the same and failed on
+	 * the key).
+	 */
+	last_seal = SPI_prepare("SELECT seal_no, statement FROM dcpf.audit_seal ORDER BY seal_no DESC LIMIT 1", 0, NULL);
+	if (last_seal == NULL)
+		elog(ERROR, "could not prepare the read of the last audit seal");
+	latest = RegisterSnapshot(GetLatestSnapshot());
+	rc = SPI_execute_snapshot(last_seal, NULL, NULL, latest, InvalidSnapshot, true, false, 1);
+	UnregisterSnapshot(latest);
+	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "could not read the last audit seal");
 	if (SPI_processed > 0)
 	{
