@@ -29,6 +29,7 @@
 #include "access/xact.h"
 #include "access/xlog.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_namespace.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
@@ -39,6 +40,7 @@
 #include "storage/condition_variable.h"
 #include "storage/ipc.h"
 #include "storage/latch.h"
+#include "storage/lmgr.h"
 #include "storage/lwlock.h"
 #include "storage/proc.h"
 #include "storage/shmem.h"
@@ -675,6 +677,7 @@ audit_worker_periodic_work(void)
 	static TimestampTz next_partitions = 0;
 	TimestampTz now = GetCurrentTimestamp();
 	MemoryContext cxt = CurrentMemoryContext;
+	Oid			nsp;
 
 	if (now < next_partitions)
 		return false;
@@ -685,10 +688,24 @@ audit_worker_periodic_work(void)
 		PushActiveSnapshot(GetTransactionSnapshot());
 		if (SPI_connect() != SPI_OK_CONNECT)
 			elog(ERROR, "SPI_connect failed");
+		/*
+		 * Wait at most a second for any lock below (see the partitions), and
+		 * take the schema's lock before any of its tables': DROP EXTENSION
+		 * locks the schema first and then each table, so a worker that read
+		 * the trail first and then asked for the schema (to create a
+		 * partition in it) would deadlock with it.
+		 */
+		if (SPI_execute("SET LOCAL lock_timeout = '1s'", false, 0) != SPI_OK_UTILITY)
+			elog(ERROR, "could not set lock_timeout");
+		nsp = get_namespace_oid("dcpf", true);
+		if (OidIsValid(nsp))
+			LockDatabaseObject(NamespaceRelationId, nsp, 0, AccessShareLock);
 		/* not while CREATE EXTENSION dcpf is still running (or after DROP EXTENSION) */
-		if (SPI_execute("SELECT to_regprocedure('dcpf.audit_create_partitions(integer)') IS NOT NULL", true, 1) != SPI_OK_SELECT)
+		if (!OidIsValid(nsp) || !SearchSysCacheExists1(NAMESPACEOID, ObjectIdGetDatum(nsp)))
+			next_partitions = TimestampTzPlusMilliseconds(now, 60 * 1000);
+		else if (SPI_execute("SELECT to_regprocedure('dcpf.audit_create_partitions(integer)') IS NOT NULL", true, 1) != SPI_OK_SELECT)
 			elog(ERROR, "could not look for dcpf.audit_create_partitions");
-		if (SPI_processed != 1 || strcmp(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1), "t") != 0)
+		else if (SPI_processed != 1 || strcmp(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1), "t") != 0)
 			next_partitions = TimestampTzPlusMilliseconds(now, 60 * 1000);
 		else
 		{
@@ -700,8 +717,6 @@ audit_worker_periodic_work(void)
 			 * try again in a minute (events meanwhile go to the default
 			 * partition, and move into their month's when it is made).
 			 */
-			if (SPI_execute("SET LOCAL lock_timeout = '1s'", false, 0) != SPI_OK_UTILITY)
-				elog(ERROR, "could not set lock_timeout");
 			if (SPI_execute("SELECT count(*) FROM dcpf.audit_create_partitions(3)", false, 0) != SPI_OK_SELECT)
 				elog(ERROR, "dcpf.audit_create_partitions failed");
 		}
