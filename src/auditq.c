@@ -29,7 +29,8 @@
 #include "access/xact.h"
 #include "access/xlog.h"
 #include "catalog/namespace.h"
-#include "catalog/pg_namespace.h"
+#include "catalog/pg_extension.h"
+#include "commands/extension.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
@@ -620,6 +621,24 @@ audit_worker_settle(int e, bool written, bool count_attempt)
 }
 
 /*
+ * Lock dcpf's extension (ACCESS SHARE) first in each of the worker's
+ * transactions, before any of its tables: DROP EXTENSION locks the extension
+ * first (ACCESS EXCLUSIVE), then the schema and each table, so a worker that
+ * held one of them and waited for another deadlocked with it. Returns false
+ * when the extension does not exist, also when it was dropped while waiting.
+ */
+static bool
+audit_worker_lock_extension(void)
+{
+	Oid			ext = get_extension_oid("dcpf", true);
+
+	if (!OidIsValid(ext))
+		return false;
+	LockDatabaseObject(ExtensionRelationId, ext, 0, AccessShareLock);
+	return get_extension_oid("dcpf", true) == ext;
+}
+
+/*
  * Write the taken events in a transaction of their own. Returns 1 when
  * committed, 0 when dcpf.audit_event does not exist, -1 on an error (its
  * SQLSTATE in *sqlerrcode, its message in last_error).
@@ -637,7 +656,7 @@ audit_worker_write(int *sqlerrcode)
 		StartTransactionCommand();
 		PushActiveSnapshot(GetTransactionSnapshot());
 		pgstat_report_activity(STATE_RUNNING, "writing audit events");
-		nsp = get_namespace_oid("dcpf", true);
+		nsp = audit_worker_lock_extension() ? get_namespace_oid("dcpf", true) : InvalidOid;
 		result = OidIsValid(nsp) && OidIsValid(get_relname_relid("audit_event", nsp));
 		if (result == 1)
 			dcpf_audit_write(batch_events, batch_n);
@@ -677,7 +696,6 @@ audit_worker_periodic_work(void)
 	static TimestampTz next_partitions = 0;
 	TimestampTz now = GetCurrentTimestamp();
 	MemoryContext cxt = CurrentMemoryContext;
-	Oid			nsp;
 
 	if (now < next_partitions)
 		return false;
@@ -688,20 +706,11 @@ audit_worker_periodic_work(void)
 		PushActiveSnapshot(GetTransactionSnapshot());
 		if (SPI_connect() != SPI_OK_CONNECT)
 			elog(ERROR, "SPI_connect failed");
-		/*
-		 * Wait at most a second for any lock below (see the partitions), and
-		 * take the schema's lock before any of its tables': DROP EXTENSION
-		 * locks the schema first and then each table, so a worker that read
-		 * the trail first and then asked for the schema (to create a
-		 * partition in it) would deadlock with it.
-		 */
+		/* wait at most a second for any lock below (see the partitions) */
 		if (SPI_execute("SET LOCAL lock_timeout = '1s'", false, 0) != SPI_OK_UTILITY)
 			elog(ERROR, "could not set lock_timeout");
-		nsp = get_namespace_oid("dcpf", true);
-		if (OidIsValid(nsp))
-			LockDatabaseObject(NamespaceRelationId, nsp, 0, AccessShareLock);
 		/* not while CREATE EXTENSION dcpf is still running (or after DROP EXTENSION) */
-		if (!OidIsValid(nsp) || !SearchSysCacheExists1(NAMESPACEOID, ObjectIdGetDatum(nsp)))
+		if (!audit_worker_lock_extension())
 			next_partitions = TimestampTzPlusMilliseconds(now, 60 * 1000);
 		else if (SPI_execute("SELECT to_regprocedure('dcpf.audit_create_partitions(integer)') IS NOT NULL", true, 1) != SPI_OK_SELECT)
 			elog(ERROR, "could not look for dcpf.audit_create_partitions");
