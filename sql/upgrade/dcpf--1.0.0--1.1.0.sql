@@ -1676,3 +1676,40 @@ END
 $$;
 COMMENT ON FUNCTION dcpf.schedule_maintenance(name, text, interval, text, text, text) IS
     'registers dcpf''s recurring jobs with pg_cron when it runs jobs for this database (installed here, cron.database_name this database): the retention (CALL dcpf.run_retention with max_duration), sealing (CALL dcpf.run_seal, until nothing is left), partitions (dcpf.audit_create_partitions) and completing licence ends (dcpf.complete_licence_ends), named dcpf-<task>-<database>, each as run_as (a login role in dcpf_maintenance, not a superuser; NULL: the only one there is); a NULL schedule leaves a job out (removing it). Idempotent: a job is scheduled, updated or left unchanged, never duplicated. Without pg_cron here it changes nothing and says, in a NOTICE and in the column instead, what to schedule otherwise (pg_cron statements for its database, or crontab lines). 22023 a bad schedule, duration or several candidate roles; 42704 no such role; 42501 a superuser or a non-member. The extension owner only';
+
+-- 110_login.sql: a login keeps the person's link to the platform issuer by
+-- inserting it only when it is missing: the INSERT ... ON CONFLICT DO NOTHING
+-- of 1.0.0 fired identity_link's trigger at every login, and every login
+-- emptied every backend's cache of verified tokens (found by bench/load)
+CREATE OR REPLACE FUNCTION dcpf.login_record(email text, person uuid, outcome text, client jsonb, new_phc text) RETURNS uuid
+    LANGUAGE plpgsql VOLATILE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    attempt uuid;
+    platform_issuer text := pg_catalog.current_setting('dcpf.issuer');
+BEGIN
+    INSERT INTO dcpf.login_attempt (person_id, email_sha256, outcome, client_address, user_agent)
+    VALUES (login_record.person, pg_catalog.sha256(pg_catalog.convert_to(dcpf.login_email_normal(login_record.email), 'UTF8')),
+            login_record.outcome, dcpf.login_client_address(login_record.client), login_record.client ->> 'user_agent')
+    RETURNING id INTO attempt;
+    IF login_record.outcome = 'success' THEN
+        IF login_record.new_phc IS NOT NULL THEN
+            UPDATE dcpf.person_credential SET password_phc = login_record.new_phc
+             WHERE person_credential.person_id = login_record.person;
+        END IF;
+        -- the token's sub is the person id: keep the link for dcpf.authenticate,
+        -- inserted only when missing (any INSERT fires identity_link's trigger,
+        -- which empties every backend's cache of verified tokens at commit,
+        -- also when ON CONFLICT inserts nothing)
+        IF NOT EXISTS (SELECT FROM dcpf.identity_link l
+                        WHERE l.issuer = platform_issuer AND l.subject = login_record.person::text) THEN
+            INSERT INTO dcpf.identity_link (issuer, subject, person_id)
+            SELECT i.issuer, login_record.person::text, login_record.person
+              FROM dcpf.identity_issuer i WHERE i.issuer = platform_issuer
+            ON CONFLICT DO NOTHING;
+        END IF;
+    END IF;
+    RETURN attempt;
+END
+$$;
