@@ -178,11 +178,17 @@ BEGIN
             UPDATE dcpf.person_credential SET password_phc = login_record.new_phc
              WHERE person_credential.person_id = login_record.person;
         END IF;
-        -- the token's sub is the person id: keep the link for dcpf.authenticate
-        INSERT INTO dcpf.identity_link (issuer, subject, person_id)
-        SELECT i.issuer, login_record.person::text, login_record.person
-          FROM dcpf.identity_issuer i WHERE i.issuer = platform_issuer
-        ON CONFLICT DO NOTHING;
+        -- the token's sub is the person id: keep the link for dcpf.authenticate,
+        -- inserted only when missing (any INSERT fires identity_link's trigger,
+        -- which empties every backend's cache of verified tokens at commit,
+        -- also when ON CONFLICT inserts nothing)
+        IF NOT EXISTS (SELECT FROM dcpf.identity_link l
+                        WHERE l.issuer = platform_issuer AND l.subject = login_record.person::text) THEN
+            INSERT INTO dcpf.identity_link (issuer, subject, person_id)
+            SELECT i.issuer, login_record.person::text, login_record.person
+              FROM dcpf.identity_issuer i WHERE i.issuer = platform_issuer
+            ON CONFLICT DO NOTHING;
+        END IF;
     END IF;
     RETURN attempt;
 END

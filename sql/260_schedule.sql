@@ -1,7 +1,7 @@
 -- 260_schedule.sql: scheduled maintenance. dcpf.schedule_maintenance
 -- registers dcpf's recurring jobs with pg_cron where pg_cron runs jobs for
 -- this database: the nightly retention (dcpf.run_retention), sealing the
--- audit trail (dcpf.audit_seal), making its monthly partitions
+-- audit trail (dcpf.run_seal), making its monthly partitions
 -- (dcpf.audit_create_partitions) and completing licence ends
 -- (dcpf.complete_licence_ends); each runs as a login role in
 -- dcpf_maintenance, which reads no content. Re-running it updates the jobs,
@@ -115,7 +115,7 @@ BEGIN
                         CASE WHEN retention_max_duration IS NULL THEN 'CALL dcpf.run_retention()'
                              ELSE format('CALL dcpf.run_retention(max_duration => interval %L)',
                                          round(extract(epoch FROM retention_max_duration)) || ' seconds') END),
-                       (2, 'seal', seal_schedule, 'SELECT dcpf.audit_seal()'),
+                       (2, 'seal', seal_schedule, 'CALL dcpf.run_seal()'),
                        (3, 'partitions', partitions_schedule, 'SELECT dcpf.audit_create_partitions()'),
                        (4, 'licence-ends', licence_ends_schedule, 'SELECT count(*) FROM dcpf.complete_licence_ends(max_persons => 500)')
                ) j(n, task, sched, cmd)
@@ -179,5 +179,5 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION dcpf.schedule_maintenance(name, text, interval, text, text, text) IS
-    'registers dcpf''s recurring jobs with pg_cron when it runs jobs for this database (installed here, cron.database_name this database): the retention (CALL dcpf.run_retention with max_duration), sealing (dcpf.audit_seal), partitions (dcpf.audit_create_partitions) and completing licence ends (dcpf.complete_licence_ends), named dcpf-<task>-<database>, each as run_as (a login role in dcpf_maintenance, not a superuser; NULL: the only one there is); a NULL schedule leaves a job out (removing it). Idempotent: a job is scheduled, updated or left unchanged, never duplicated. Without pg_cron here it changes nothing and says, in a NOTICE and in the column instead, what to schedule otherwise (pg_cron statements for its database, or crontab lines). 22023 a bad schedule, duration or several candidate roles; 42704 no such role; 42501 a superuser or a non-member. The extension owner only';
+    'registers dcpf''s recurring jobs with pg_cron when it runs jobs for this database (installed here, cron.database_name this database): the retention (CALL dcpf.run_retention with max_duration), sealing (CALL dcpf.run_seal, until nothing is left), partitions (dcpf.audit_create_partitions) and completing licence ends (dcpf.complete_licence_ends), named dcpf-<task>-<database>, each as run_as (a login role in dcpf_maintenance, not a superuser; NULL: the only one there is); a NULL schedule leaves a job out (removing it). Idempotent: a job is scheduled, updated or left unchanged, never duplicated. Without pg_cron here it changes nothing and says, in a NOTICE and in the column instead, what to schedule otherwise (pg_cron statements for its database, or crontab lines). 22023 a bad schedule, duration or several candidate roles; 42704 no such role; 42501 a superuser or a non-member. The extension owner only';
 REVOKE ALL ON FUNCTION dcpf.schedule_maintenance(name, text, interval, text, text, text) FROM PUBLIC;

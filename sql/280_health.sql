@@ -151,7 +151,7 @@ BEGIN
         || CASE WHEN n > 0 THEN format(', the oldest written %s ago', dcpf.health_age(now() - oldest)) ELSE '' END
         || CASE WHEN nearest IS NULL THEN '; no seal has been made.' ELSE format('; the last seal was made %s ago.', dcpf.health_age(now() - nearest)) END
         || CASE WHEN n > 0 AND now() - oldest >= interval '15 minutes'
-                THEN ' Is the seal job running (SELECT dcpf.audit_seal(); dcpf.schedule_maintenance)?' ELSE '' END;
+                THEN ' Is the seal job running (CALL dcpf.run_seal(); dcpf.schedule_maintenance)?' ELSE '' END;
     RETURN NEXT;
 
     -- the retention job: its last run (dry runs aside)

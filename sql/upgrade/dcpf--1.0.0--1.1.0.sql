@@ -811,7 +811,7 @@ BEGIN
         || CASE WHEN n > 0 THEN format(', the oldest written %s ago', dcpf.health_age(now() - oldest)) ELSE '' END
         || CASE WHEN nearest IS NULL THEN '; no seal has been made.' ELSE format('; the last seal was made %s ago.', dcpf.health_age(now() - nearest)) END
         || CASE WHEN n > 0 AND now() - oldest >= interval '15 minutes'
-                THEN ' Is the seal job running (SELECT dcpf.audit_seal(); dcpf.schedule_maintenance)?' ELSE '' END;
+                THEN ' Is the seal job running (CALL dcpf.run_seal(); dcpf.schedule_maintenance)?' ELSE '' END;
     RETURN NEXT;
 
     -- the retention job: its last run (dry runs aside)
@@ -1475,3 +1475,241 @@ REVOKE EXECUTE ON FUNCTION dcpf.authenticate(text, boolean) FROM PUBLIC;
 -- (1.0.0 left it running as its owner; only the owner and superusers read
 -- it, so nothing changes but the rule having no exception)
 ALTER VIEW dcpf.master_key_status SET (security_invoker = true);
+
+-- 130_seal.sql: dcpf.run_seal, the seal job (dcpf.schedule_maintenance
+-- runs it every five minutes): seal after seal, each committed, until
+-- nothing is left or max_duration has passed. One dcpf.audit_seal covers
+-- at most max_events numbers, so the 1.0.0 job, a single seal per run, fell
+-- behind as soon as more than that many events came in between two runs
+-- (bench/load: ~3,000 events/s from supervisors' logged reads, 900,000 in
+-- five minutes)
+CREATE PROCEDURE dcpf.run_seal(max_duration interval DEFAULT interval '4 minutes', max_events integer DEFAULT 100000,
+                               INOUT report jsonb DEFAULT NULL)
+    LANGUAGE plpgsql
+AS $$
+DECLARE
+    until timestamptz;
+    seal record;
+    seals bigint := 0;
+    events bigint := 0;
+BEGIN
+    IF max_duration IS NULL OR max_duration OPERATOR(pg_catalog.<=) interval '0' THEN
+        RAISE EXCEPTION 'max_duration must be a positive interval'
+            USING ERRCODE = 'invalid_parameter_value', DETAIL = pg_catalog.format('Got %s.', coalesce(max_duration::text, 'NULL'));
+    END IF;
+    until := pg_catalog.clock_timestamp() OPERATOR(pg_catalog.+) max_duration;
+    LOOP
+        -- (max_events is checked by dcpf.audit_seal)
+        SELECT * INTO seal FROM dcpf.audit_seal(max_events);
+        EXIT WHEN seal.seal_no IS NULL;
+        COMMIT;
+        seals := seals OPERATOR(pg_catalog.+) 1;
+        events := events OPERATOR(pg_catalog.+) seal.range_events OPERATOR(pg_catalog.+) seal.late_events;
+        EXIT WHEN pg_catalog.clock_timestamp() OPERATOR(pg_catalog.>=) until;
+    END LOOP;
+    report := pg_catalog.jsonb_build_object('seals', seals, 'events', events, 'caught_up', seal.seal_no IS NULL);
+END
+$$;
+COMMENT ON PROCEDURE dcpf.run_seal(interval, integer, jsonb) IS
+    'the seal job: dcpf.audit_seal(max_events) again and again, each seal committed, until nothing is left to seal or max_duration has passed (the next run continues); returns {"seals", "events", "caught_up"}. For dcpf_maintenance or pg_cron (dcpf.schedule_maintenance schedules it every five minutes); CALL it outside a transaction block (it commits)';
+REVOKE ALL ON PROCEDURE dcpf.run_seal(interval, integer, jsonb) FROM PUBLIC;
+GRANT EXECUTE ON PROCEDURE dcpf.run_seal(interval, integer, jsonb) TO dcpf_maintenance;
+
+-- 260_schedule.sql: the seal job is CALL dcpf.run_seal() (until nothing is left),
+-- no longer one dcpf.audit_seal() of at most 100,000 events a run
+CREATE OR REPLACE FUNCTION dcpf.schedule_maintenance(
+        run_as name DEFAULT NULL,
+        retention_schedule text DEFAULT '30 2 * * *',
+        retention_max_duration interval DEFAULT interval '2 hours',
+        seal_schedule text DEFAULT '*/5 * * * *',
+        partitions_schedule text DEFAULT '15 2 * * *',
+        licence_ends_schedule text DEFAULT '*/10 * * * *')
+    RETURNS TABLE (job_name text, schedule text, command text, job_id bigint, outcome text, instead text)
+    LANGUAGE plpgsql VOLATILE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    runner       name := run_as;
+    runners      name[];
+    candidates   text;
+    cron_here    boolean := EXISTS (SELECT FROM pg_catalog.pg_extension e WHERE e.extname = 'pg_cron');
+    cron_db      text := pg_catalog.current_setting('cron.database_name', true);
+    with_cron    boolean;
+    job          record;
+    found_jobs   bigint[];
+    same         boolean;
+    told         text[] := '{}';
+BEGIN
+    -- the schedules: cron's five fields, or one of its @ words; NULL: no such job
+    SELECT string_agg(format('%s %s', j.what, coalesce(to_json(j.sched)::text, 'NULL')), ', ') INTO candidates
+      FROM (VALUES ('retention_schedule', retention_schedule), ('seal_schedule', seal_schedule),
+                   ('partitions_schedule', partitions_schedule), ('licence_ends_schedule', licence_ends_schedule)) j(what, sched)
+     WHERE j.sched IS NOT NULL
+       AND j.sched !~ '^(@(yearly|annually|monthly|weekly|daily|hourly)|[0-9A-Za-z*,/-]+( +[0-9A-Za-z*,/-]+){4})$';
+    IF candidates IS NOT NULL THEN
+        RAISE EXCEPTION 'invalid schedule'
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = format('Not a cron schedule: %s.', candidates),
+                  HINT = 'Give five fields (minute hour day-of-month month day-of-week), e.g. ''30 2 * * *'', or @daily, @hourly; NULL leaves a job out.';
+    END IF;
+    IF retention_max_duration IS NOT NULL AND (retention_max_duration <= interval '0' OR retention_max_duration > interval '1 day') THEN
+        RAISE EXCEPTION 'retention_max_duration must be more than 0 and at most 1 day'
+            USING ERRCODE = 'invalid_parameter_value', DETAIL = format('Got %s.', retention_max_duration),
+                  HINT = 'NULL lets the retention run until it is done.';
+    END IF;
+
+    -- the role the jobs run as: a login role in dcpf_maintenance (pg_cron
+    -- connects as the job's user, which PostgreSQL 15 refuses for a NOLOGIN
+    -- role, over libpq and as a background worker alike)
+    IF runner IS NULL THEN
+        SELECT array_agg(r.rolname ORDER BY r.rolname) INTO runners
+          FROM pg_catalog.pg_roles r
+         WHERE r.rolcanlogin AND NOT r.rolsuper AND NOT r.rolbypassrls
+           AND pg_catalog.pg_has_role(r.oid, 'dcpf_maintenance', 'USAGE');
+        IF runners IS NULL THEN
+            RAISE EXCEPTION 'no login role in dcpf_maintenance to run the jobs as'
+                USING ERRCODE = 'undefined_object',
+                      DETAIL = 'dcpf''s jobs run as a role that logs in and is a member of dcpf_maintenance, which reads no content.',
+                      HINT = 'CREATE ROLE dcpf_cron LOGIN IN ROLE dcpf_maintenance; then call dcpf.schedule_maintenance(''dcpf_cron'').';
+        ELSIF cardinality(runners) > 1 THEN
+            RAISE EXCEPTION 'several login roles in dcpf_maintenance could run the jobs'
+                USING ERRCODE = 'invalid_parameter_value',
+                      DETAIL = format('They are %s.', (SELECT string_agg(quote_ident(x), ', ') FROM unnest(runners) x)),
+                      HINT = 'Name one: dcpf.schedule_maintenance(run_as => ''...'').';
+        END IF;
+        runner := runners[1];
+    END IF;
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles r WHERE r.rolname = runner) THEN
+        RAISE EXCEPTION 'role "%" does not exist', runner USING ERRCODE = 'undefined_object',
+            HINT = format('CREATE ROLE %I LOGIN IN ROLE dcpf_maintenance', runner);
+    END IF;
+    IF EXISTS (SELECT FROM pg_catalog.pg_roles r WHERE r.rolname = runner AND (r.rolsuper OR r.rolbypassrls)) THEN
+        RAISE EXCEPTION 'role "%" may read everything: the jobs do not run as it', runner
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = 'The role is a superuser or bypasses row-level security; dcpf''s jobs run as a role of dcpf_maintenance, which reads no content.',
+                  HINT = 'CREATE ROLE dcpf_cron LOGIN IN ROLE dcpf_maintenance, and name it.';
+    END IF;
+    IF NOT pg_catalog.pg_has_role(runner, 'dcpf_maintenance', 'USAGE') THEN
+        RAISE EXCEPTION 'role "%" does not hold the privileges of dcpf_maintenance', runner
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = 'The jobs call functions granted to dcpf_maintenance only: the role must be a member of it that inherits its privileges.',
+                  HINT = format('GRANT dcpf_maintenance TO %I', runner);
+    END IF;
+    IF NOT (SELECT r.rolcanlogin FROM pg_catalog.pg_roles r WHERE r.rolname = runner) THEN
+        RAISE EXCEPTION 'role "%" cannot log in', runner
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'pg_cron runs a job by connecting as its user, and PostgreSQL 15 admits no NOLOGIN role, over a connection or as a background worker.',
+                  HINT = format('ALTER ROLE %I LOGIN (it needs no password where pg_hba.conf admits it from the local socket)', runner);
+    END IF;
+
+    -- pg_cron runs jobs only when it is installed in the database it reads
+    -- its jobs from (cron.database_name); schedule_in_database names this one
+    with_cron := cron_here AND cron_db = current_database();
+    FOR job IN
+        SELECT left(format('dcpf-%s-%s', j.task, current_database()), 63) AS name, j.sched, j.cmd
+          FROM (VALUES (1, 'retention', retention_schedule,
+                        CASE WHEN retention_max_duration IS NULL THEN 'CALL dcpf.run_retention()'
+                             ELSE format('CALL dcpf.run_retention(max_duration => interval %L)',
+                                         round(extract(epoch FROM retention_max_duration)) || ' seconds') END),
+                       (2, 'seal', seal_schedule, 'CALL dcpf.run_seal()'),
+                       (3, 'partitions', partitions_schedule, 'SELECT dcpf.audit_create_partitions()'),
+                       (4, 'licence-ends', licence_ends_schedule, 'SELECT count(*) FROM dcpf.complete_licence_ends(max_persons => 500)')
+               ) j(n, task, sched, cmd)
+         ORDER BY j.n
+    LOOP
+        job_name := job.name;
+        schedule := job.sched;
+        command := job.cmd;
+        job_id := NULL;
+        instead := NULL;
+        IF with_cron THEN
+            EXECUTE 'SELECT array_agg(c.jobid ORDER BY c.jobid), bool_and(c.schedule = $2 AND c.command = $3 AND c.database = $4
+                                                                           AND c.username = $5 AND c.active)
+                       FROM cron.job c WHERE c.jobname = $1'
+               INTO found_jobs, same USING job.name, job.sched, job.cmd, current_database()::text, runner::text;
+            IF job.sched IS NULL THEN
+                outcome := CASE WHEN found_jobs IS NULL THEN 'not scheduled' ELSE 'removed' END;
+            ELSIF found_jobs IS NULL THEN
+                EXECUTE 'SELECT cron.schedule_in_database($1, $2, $3, $4, $5, true)'
+                   INTO job_id USING job.name, job.sched, job.cmd, current_database()::text, runner::text;
+                outcome := 'scheduled';
+            ELSE
+                job_id := found_jobs[1];
+                outcome := CASE WHEN same AND cardinality(found_jobs) = 1 THEN 'unchanged' ELSE 'updated' END;
+                IF outcome = 'updated' THEN
+                    EXECUTE 'SELECT cron.alter_job($1, $2, $3, $4, $5, true)'
+                       USING job_id, job.sched, job.cmd, current_database()::text, runner::text;
+                END IF;
+            END IF;
+            -- a job of this name under another user (run_as changed), or the job left out
+            EXECUTE 'SELECT cron.unschedule(x) FROM unnest($1::bigint[]) x WHERE x IS DISTINCT FROM $2'
+               USING found_jobs, job_id;
+        ELSE
+            outcome := 'not scheduled';
+            IF job.sched IS NOT NULL THEN
+                instead := CASE WHEN cron_db IS NOT NULL
+                                THEN format('SELECT cron.schedule_in_database(%L, %L, %L, %L, %L);', job.name, job.sched, job.cmd,
+                                            current_database(), runner)
+                                ELSE dcpf.crontab_line(job.sched, job.cmd, runner) END;
+                told := told || instead;
+            END IF;
+        END IF;
+        RETURN NEXT;
+    END LOOP;
+    IF NOT with_cron THEN
+        RAISE NOTICE '%: nothing was scheduled',
+                     CASE WHEN cron_db IS NULL THEN 'pg_cron is not loaded'
+                          WHEN cron_db = current_database() THEN format('pg_cron is not installed in database %s', quote_ident(cron_db))
+                          ELSE format('pg_cron does not run jobs in database %s', quote_ident(current_database())) END
+            USING DETAIL = CASE WHEN cron_db IS NULL
+                                THEN format(E'Schedule these with cron, as a user that may connect as %s:\n%s', quote_ident(runner),
+                                            array_to_string(told, E'\n'))
+                                ELSE format(E'Schedule these in database %s, where pg_cron reads its jobs (cron.database_name):\n%s',
+                                            quote_ident(cron_db), array_to_string(told, E'\n')) END,
+                  HINT = CASE WHEN cron_db IS NULL
+                              THEN 'Or load pg_cron (shared_preload_libraries, cron.database_name this database), CREATE EXTENSION pg_cron here, and call dcpf.schedule_maintenance again.'
+                              WHEN cron_db = current_database()
+                              THEN 'CREATE EXTENSION pg_cron here and call dcpf.schedule_maintenance again.'
+                              ELSE 'Or set cron.database_name to this database, CREATE EXTENSION pg_cron here, and call dcpf.schedule_maintenance again.' END;
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION dcpf.schedule_maintenance(name, text, interval, text, text, text) IS
+    'registers dcpf''s recurring jobs with pg_cron when it runs jobs for this database (installed here, cron.database_name this database): the retention (CALL dcpf.run_retention with max_duration), sealing (CALL dcpf.run_seal, until nothing is left), partitions (dcpf.audit_create_partitions) and completing licence ends (dcpf.complete_licence_ends), named dcpf-<task>-<database>, each as run_as (a login role in dcpf_maintenance, not a superuser; NULL: the only one there is); a NULL schedule leaves a job out (removing it). Idempotent: a job is scheduled, updated or left unchanged, never duplicated. Without pg_cron here it changes nothing and says, in a NOTICE and in the column instead, what to schedule otherwise (pg_cron statements for its database, or crontab lines). 22023 a bad schedule, duration or several candidate roles; 42704 no such role; 42501 a superuser or a non-member. The extension owner only';
+
+-- 110_login.sql: a login keeps the person's link to the platform issuer by
+-- inserting it only when it is missing: the INSERT ... ON CONFLICT DO NOTHING
+-- of 1.0.0 fired identity_link's trigger at every login, and every login
+-- emptied every backend's cache of verified tokens (found by bench/load)
+CREATE OR REPLACE FUNCTION dcpf.login_record(email text, person uuid, outcome text, client jsonb, new_phc text) RETURNS uuid
+    LANGUAGE plpgsql VOLATILE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    attempt uuid;
+    platform_issuer text := pg_catalog.current_setting('dcpf.issuer');
+BEGIN
+    INSERT INTO dcpf.login_attempt (person_id, email_sha256, outcome, client_address, user_agent)
+    VALUES (login_record.person, pg_catalog.sha256(pg_catalog.convert_to(dcpf.login_email_normal(login_record.email), 'UTF8')),
+            login_record.outcome, dcpf.login_client_address(login_record.client), login_record.client ->> 'user_agent')
+    RETURNING id INTO attempt;
+    IF login_record.outcome = 'success' THEN
+        IF login_record.new_phc IS NOT NULL THEN
+            UPDATE dcpf.person_credential SET password_phc = login_record.new_phc
+             WHERE person_credential.person_id = login_record.person;
+        END IF;
+        -- the token's sub is the person id: keep the link for dcpf.authenticate,
+        -- inserted only when missing (any INSERT fires identity_link's trigger,
+        -- which empties every backend's cache of verified tokens at commit,
+        -- also when ON CONFLICT inserts nothing)
+        IF NOT EXISTS (SELECT FROM dcpf.identity_link l
+                        WHERE l.issuer = platform_issuer AND l.subject = login_record.person::text) THEN
+            INSERT INTO dcpf.identity_link (issuer, subject, person_id)
+            SELECT i.issuer, login_record.person::text, login_record.person
+              FROM dcpf.identity_issuer i WHERE i.issuer = platform_issuer
+            ON CONFLICT DO NOTHING;
+        END IF;
+    END IF;
+    RETURN attempt;
+END
+$$;

@@ -275,7 +275,7 @@ grep -qE '^ f +\| completed \| +93 \| +[0-9]+ \| t$' "$out" || fail 'the run did
 grep -qE '^ +12 \| +12 \| +0 \| +93$' "$out" || fail 'after the runs: 12 held logins stay, no visit of 2024, 93 removals audited'
 # the end of the school's licence, completed by pg_cron
 has 'identity refused: the licensee holds no licence in force'
-grep -qE '^ dcpf-seal-dcpf_demo_test_[0-9]+ +\| \* \* \* \* \* +\| SELECT dcpf.audit_seal\(\) +\| not scheduled$' "$out" \
+grep -qE '^ dcpf-seal-dcpf_demo_test_[0-9]+ +\| \* \* \* \* \* +\| CALL dcpf.run_seal\(\) +\| not scheduled$' "$out" \
     || fail 'schedule_maintenance does not say the seal job is to be scheduled where pg_cron runs'
 for job in licence-ends seal; do
     grep -qE "^ dcpf-$job-dcpf_demo_test_[0-9]+ +\| dcpf_demo_cron \| succeeded \|" "$out" \

@@ -64,7 +64,7 @@ expected="dcpf-licence-ends-$crondb * * * * * dcpf_t_cron@$crondb; dcpf-partitio
 check "each as the maintenance role, in this database, named dcpf-<task>-<database> ($(jobs))" test "$(jobs)" = "$expected"
 check "the jobs' commands call dcpf's functions" \
     test "$(q "SELECT string_agg(command, '; ' ORDER BY jobname) FROM cron.job")" = \
-         "SELECT count(*) FROM dcpf.complete_licence_ends(max_persons => 500); SELECT dcpf.audit_create_partitions(); CALL dcpf.run_retention(max_duration => interval '7200 seconds'); SELECT dcpf.audit_seal()"
+         "SELECT count(*) FROM dcpf.complete_licence_ends(max_persons => 500); SELECT dcpf.audit_create_partitions(); CALL dcpf.run_retention(max_duration => interval '7200 seconds'); CALL dcpf.run_seal()"
 check "a second call changes nothing" test "$(outcomes "$schedule")" = "unchanged,unchanged,unchanged,unchanged"
 check "and adds no job" test "$(jobs)" = "$expected"
 check "another role updates the jobs" \
@@ -116,7 +116,7 @@ sed 's/^/#   /' "$work/other.out" | head -n 12
 check "elsewhere it says pg_cron does not run its jobs, and schedules nothing" \
     grep -q "NOTICE:  pg_cron does not run jobs in database $other: nothing was scheduled" "$work/other.out"
 check "it gives the statements to run where pg_cron reads its jobs" \
-    grep -q "SELECT cron.schedule_in_database('dcpf-seal-$other', '\*/5 \* \* \* \*', 'SELECT dcpf.audit_seal()', '$other', 'dcpf_t_cron');" "$work/other.out"
+    grep -q "SELECT cron.schedule_in_database('dcpf-seal-$other', '\*/5 \* \* \* \*', 'CALL dcpf.run_seal()', '$other', 'dcpf_t_cron');" "$work/other.out"
 check "the jobs of pg_cron are as they were" test "$(q "SELECT count(*) FROM cron.job")" = "$before"
 
 echo "# $checks checks, $failures failed"

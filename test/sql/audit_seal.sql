@@ -125,6 +125,41 @@ RESET ROLE;
 SELECT left(line, 2) AS kind, count(*) FROM dcpf.audit_export(now() - interval '1 hour', now() + interval '1 hour') line
  GROUP BY 1 ORDER BY 1;
 
+-- the seal job, dcpf.run_seal: seal after seal, each committed, until
+-- nothing is left (here at most two event numbers a seal, so that five
+-- persons' events take several); stopped by max_duration, it leaves the
+-- rest to its next run. The job of 1.0.0 made one seal a run and fell
+-- behind whenever more events came in between two runs than one seal takes
+DO $$
+BEGIN
+    FOR n IN 11 .. 15 LOOP
+        INSERT INTO dcpf.person (id, email, surname, initials)
+        VALUES (('00000000-0000-4000-8000-0000000001' || n)::uuid, 'p' || n || '@example.nl', 'Smit', 'S.');
+    END LOOP;
+END
+$$;
+SELECT dcpf.audit_queue_drain() AS drained;
+CREATE TEMP TABLE before_job AS SELECT max(seal_no) AS last_seal, (SELECT max(id) FROM dcpf.audit_event) AS last_event FROM dcpf.audit_seal;
+SET ROLE dcpf_maintenance;
+CALL dcpf.run_seal(max_duration => '1 microsecond', max_events => 1) \gset stopped_
+RESET ROLE;
+SELECT :'stopped_report'::jsonb AS stopped_after_one_seal;
+SET ROLE dcpf_maintenance;
+CALL dcpf.run_seal(max_events => 2) \gset job_
+RESET ROLE;
+SELECT (:'job_report'::jsonb ->> 'seals')::integer = (SELECT max(seal_no) - last_seal - 1 FROM dcpf.audit_seal, before_job GROUP BY last_seal) AS seals_counted,
+       (:'job_report'::jsonb ->> 'seals')::integer > 1 AS several_seals, :'job_report'::jsonb ->> 'caught_up' AS caught_up,
+       (SELECT max(high_id) FROM dcpf.audit_seal) >= (SELECT last_event FROM before_job) AS all_sealed;
+-- nothing left: no seal
+CALL dcpf.run_seal();
+SELECT verified, problem FROM pg_temp.verify();
+CALL dcpf.run_seal(max_duration => '0');
+CALL dcpf.run_seal(max_duration => NULL);
+CALL dcpf.run_seal(max_events => 0);
+SET ROLE dcpf_test_seal_app;
+CALL dcpf.run_seal();
+RESET ROLE;
+
 -- the reads logged above are written before the extension goes (else the
 -- worker writes them into the next test's trail)
 SELECT dcpf.audit_queue_drain() AS drained;

@@ -199,6 +199,17 @@ SELECT dcpf.login('anna.devries@example.nl', 'correct paard batterij nietje') IS
 SELECT dcpf.login_lookup('anna.devries@example.nl', NULL);
 RESET ROLE;
 
+-- a login of someone already linked adds no link, and so leaves the caches
+-- of verified tokens alone: a token verified before another login is still
+-- cached after it, and recorded once (1.0.0 inserted the link at every login
+-- with ON CONFLICT DO NOTHING, which fired identity_link's trigger, and every
+-- login emptied every backend's cache)
+SELECT dcpf.login('anna.devries@example.nl', 'correct paard batterij nietje') AS token \gset
+SELECT dcpf.authenticate(:'token') = :'anna' AS first_use;
+SELECT dcpf.login('anna.devries@example.nl', 'correct paard batterij nietje') IS NOT NULL AS another_login;
+SELECT dcpf.authenticate(:'token') = :'anna' AS after_another_login;
+SELECT count(*) AS recorded FROM dcpf.authentication_event WHERE token_sha256 = sha256(convert_to(:'token', 'UTF8'));
+
 -- without a platform key, login says what is missing
 ALTER SYSTEM SET dcpf.platform_key_file = '';
 SELECT pg_reload_conf();

@@ -65,7 +65,7 @@ DROP EXTENSION pg_cron;
 
 -- the crontab lines given where pg_cron is not loaded: single-quoted for the
 -- shell, cron's % escaped
-SELECT dcpf.crontab_line('*/5 * * * *', 'SELECT dcpf.audit_seal()', 'dcpf_cron', 'portfolio');
+SELECT dcpf.crontab_line('*/5 * * * *', 'CALL dcpf.run_seal()', 'dcpf_cron', 'portfolio');
 SELECT dcpf.crontab_line('30 2 * * *', $$CALL dcpf.run_retention(max_duration => interval '7200 seconds')$$, 'dcpf_cron', 'it''s 100%');
 
 SET client_min_messages = warning;
