@@ -107,7 +107,10 @@ grep -q "^shared_preload_libraries = 'dcpf" "$data/postgresql.conf" || { echo "n
 # zombie whose pid makes postmaster.pid look live, and the restart refuses)
 start() {
     local _
-    "${runas[@]}" "$bindir/postgres" -D "$data" >>"$log" 2>&1 &
+    # (under 'make sanitize' the server needs the runtime preloaded, like the
+    # one of tools/with-cluster)
+    "${runas[@]}" env ${DCPF_SERVER_LD_PRELOAD:+LD_PRELOAD="$DCPF_SERVER_LD_PRELOAD"} \
+        "$bindir/postgres" -D "$data" >>"$log" 2>&1 &
     for _ in $(seq 1 600); do
         "$bindir/pg_isready" -q -h "$work" -p "$port" -U postgres && return 0
         sleep 0.1

@@ -132,7 +132,10 @@ hot_standby = on
 CONF
 check "the standby keeps the primary's shared_preload_libraries" \
     grep -q "^shared_preload_libraries = 'dcpf" "$standby/data/postgresql.conf"
-"${runas[@]}" "$bindir/pg_ctl" -D "$standby/data" -l "$standby/server.log" -w -t 60 start >/dev/null \
+# (under 'make sanitize' the server needs the runtime preloaded, like the
+# primary)
+"${runas[@]}" env ${DCPF_SERVER_LD_PRELOAD:+LD_PRELOAD="$DCPF_SERVER_LD_PRELOAD"} \
+    "$bindir/pg_ctl" -D "$standby/data" -l "$standby/server.log" -w -t 60 start >/dev/null \
     || { tail -n 30 "$standby/server.log"; die "the standby did not start"; }
 check "the standby is in recovery" test "$(s "SELECT pg_is_in_recovery()")" = t
 wait_replay || die "the standby did not catch up"
