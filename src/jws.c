@@ -316,7 +316,10 @@ strict_json_object(const char *utf8, int len, const char *part, StrictJson *sj,
 		*detail = psprintf("The %s nests JSON deeper than %d levels.", part, JWS_MAX_JSON_DEPTH);
 		return DCPF_JWS_MALFORMED;
 	}
+	/* a copy, NUL-terminated, also when no conversion is needed */
 	text = pg_any_to_server(utf8, len, PG_UTF8);
+	if (text == utf8)
+		text = pnstrdup(utf8, len);
 
 	sem.semstate = sj;
 	sem.object_start = sj_object_start;
@@ -700,6 +703,7 @@ dcpf_jws_sign(const char *claims, int claims_len, const DcpfJwk *key,
 	const JwsAlg *a = jws_alg_find(alg);
 	const char *why;
 	char	   *utf8;
+	int			utf8_len;
 	char	   *server_text;
 	char	   *detail;
 	StrictJson	sj;
@@ -726,8 +730,10 @@ dcpf_jws_sign(const char *claims, int claims_len, const DcpfJwk *key,
 				 errdetail("Signing needs a private key, but %s has only public members.",
 						   dcpf_jwk_describe(key))));
 
+	/* (the claims themselves when the database is UTF-8: not NUL-terminated) */
 	utf8 = pg_server_to_any(claims, claims_len, PG_UTF8);
-	if (strict_json_object(utf8, strlen(utf8), "claims", &sj, &server_text, &detail) != DCPF_JWS_OK)
+	utf8_len = (utf8 == claims) ? claims_len : (int) strlen(utf8);
+	if (strict_json_object(utf8, utf8_len, "claims", &sj, &server_text, &detail) != DCPF_JWS_OK)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid JWT claims"),
@@ -748,7 +754,7 @@ dcpf_jws_sign(const char *claims, int claims_len, const DcpfJwk *key,
 	initStringInfo(&out);
 	appendStringInfoString(&out, dcpf_base64url_encode((unsigned char *) encoded, strlen(encoded)));
 	appendStringInfoChar(&out, '.');
-	appendStringInfoString(&out, dcpf_base64url_encode((unsigned char *) utf8, strlen(utf8)));
+	appendStringInfoString(&out, dcpf_base64url_encode((unsigned char *) utf8, utf8_len));
 
 	if (a->family == FAMILY_HMAC)
 	{
