@@ -46,7 +46,7 @@ $(EXTENSION)--$(EXTVERSION).sql: $(SQL_SOURCES) sql $(EXTENSION).control Makefil
 	@printf '%s\n' '\echo Use "CREATE EXTENSION $(EXTENSION)" to load this file. \quit' >> $@
 	cat $(SQL_SOURCES) >> $@
 
-.PHONY: deps test demo memcheck sanitize bench tidy release-check
+.PHONY: deps test demo memcheck sanitize fuzz bench tidy release-check
 
 # A released script edited, unrecorded, or without an upgrade path to
 # default_version stops the install (tools/check-releases).
@@ -104,6 +104,14 @@ sanitize: deps
 	DCPF_SANITIZE=1 tools/with-cluster tools/run-tests; rc=$$?; \
 	$(INSTALL_SHLIB) $(EXTENSION)$(DLSUFFIX) '$(DESTDIR)$(pkglibdir)/$(EXTENSION)$(DLSUFFIX)'; \
 	exit $$rc
+
+# The libFuzzer harnesses (test/fuzz), FUZZ_SECONDS each (default 600),
+# FUZZ_JOBS at a time (default 1); the corpus grows in test/fuzz/corpus and
+# failing inputs are kept in test/fuzz/crashes (doc/guides/hardening.md).
+FUZZ_SECONDS ?= 600
+FUZZ_JOBS ?= 1
+fuzz: deps
+	tools/fuzz --seconds $(FUZZ_SECONDS) --jobs $(FUZZ_JOBS) $(FUZZ_HARNESSES)
 
 # Build, install, start a throwaway cluster, load the sample, walk through it.
 demo: deps

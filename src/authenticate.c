@@ -323,14 +323,33 @@ refuse(int sqlstate, const unsigned char *digest, const char *issuer, const char
 	pg_unreachable();
 }
 
-/* Parse len bytes of JSON into jsonb without raising; NULL when it is not JSON. */
+/* pg_parse_json's scalar callback: note a number jsonb_in may refuse. */
+static void
+note_wide_number(void *state, char *token, JsonTokenType tokentype)
+{
+	if (tokentype == JSON_TOKEN_NUMBER && dcpf_json_number_may_overflow(token))
+		*(bool *) state = true;
+}
+
+/*
+ * Parse len bytes of JSON into jsonb without raising; NULL when it is not
+ * JSON, or holds a number PostgreSQL cannot store (the token is not
+ * verified yet: whatever it holds is refused and logged, never raised).
+ */
 static Jsonb *
 json_to_jsonb_or_null(char *json, int len)
 {
 	JsonLexContext *lex = makeJsonLexContextCstringLen(json, len, GetDatabaseEncoding(), true);
+	JsonSemAction sem = {0};
+	bool		wide_number = false;
+	char	   *problem;
 
-	if (pg_parse_json(lex, &nullSemAction) != JSON_SUCCESS)
+	sem.semstate = &wide_number;
+	sem.scalar = note_wide_number;
+	if (pg_parse_json(lex, &sem) != JSON_SUCCESS)
 		return NULL;
+	if (wide_number)
+		return dcpf_jsonb_in_or_null(pnstrdup(json, len), &problem);
 	return DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(pnstrdup(json, len))));
 }
 

@@ -126,6 +126,14 @@ extern bool dcpf_jws_verify(const char *token, int len, List *keys, int max_byte
 							DcpfJwsVerifyResult *result);
 
 /*
+ * jws.c: JSON numbers jsonb_in may refuse (an exponent, or over 1000
+ * characters), and jsonb_in of such text without raising: NULL and a
+ * message for a data exception (a number outside numeric's range).
+ */
+extern bool dcpf_json_number_may_overflow(const char *token);
+extern Jsonb *dcpf_jsonb_in_or_null(const char *json, char **problem);
+
+/*
  * jose.c: refusals as a short name for logs ("bad_signature"), as SQLSTATE
  * (22P02 malformed or duplicate member, 54000 too large, 28000 the rest),
  * and as an error with message and detail.

@@ -28,6 +28,7 @@
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
 
+#include "access/xact.h"
 #include "common/jsonapi.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
@@ -35,6 +36,7 @@
 #include "utils/builtins.h"
 #include "utils/json.h"
 #include "utils/jsonb.h"
+#include "utils/resowner.h"
 
 #include "jose.h"
 
@@ -90,6 +92,7 @@ typedef struct StrictJson
 	bool		has_crit;
 	char	   *alg;			/* top-level "alg" when a string */
 	char	   *kid;			/* top-level "kid" when a string */
+	bool		wide_number;	/* a number numeric_in may refuse */
 } StrictJson;
 
 /* The algorithm called name, or NULL. */
@@ -240,6 +243,8 @@ sj_scalar(void *state, char *token, JsonTokenType tokentype)
 {
 	StrictJson *sj = (StrictJson *) state;
 
+	if (tokentype == JSON_TOKEN_NUMBER && dcpf_json_number_may_overflow(token))
+		sj->wide_number = true;
 	if (sj->depth != 1 || !sj->root_object || sj->field == NULL ||
 		tokentype != JSON_TOKEN_STRING)
 		return;
@@ -258,6 +263,56 @@ clip(const char *s)
 	if (len <= 64)
 		return s;
 	return psprintf("%s...", pnstrdup(s, pg_mbcliplen(s, len, 64)));
+}
+
+/*
+ * Whether numeric_in, and so jsonb_in, may refuse a JSON number (22003,
+ * "value overflows numeric format"): one with an exponent (1e700000000) or
+ * so long that its scale may pass numeric's limit. Other numbers always fit.
+ */
+bool
+dcpf_json_number_may_overflow(const char *token)
+{
+	return strpbrk(token, "eE") != NULL || strlen(token) > 1000;
+}
+
+/*
+ * jsonb of JSON text that pg_parse_json accepted, or NULL when jsonb_in
+ * refuses it with a data exception (a number outside numeric's range),
+ * with *problem its message. In a subtransaction, so that the refusal
+ * leaves nothing behind; only for text with a number that may not fit
+ * (dcpf_json_number_may_overflow), the rest goes to jsonb_in directly.
+ */
+Jsonb *
+dcpf_jsonb_in_or_null(const char *json, char **problem)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	Jsonb	   *volatile result = NULL;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(cxt);
+	PG_TRY();
+	{
+		result = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(json)));
+		ReleaseCurrentSubTransaction();
+	}
+	PG_CATCH();
+	{
+		ErrorData  *e;
+
+		MemoryContextSwitchTo(cxt);
+		e = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		if (ERRCODE_TO_CATEGORY(e->sqlerrcode) != ERRCODE_DATA_EXCEPTION)
+			ReThrowError(e);
+		*problem = e->message;
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(cxt);
+	CurrentResourceOwner = owner;
+	return result;
 }
 
 /* Nesting depth of JSON text, brackets inside strings not counted. */
@@ -316,7 +371,10 @@ strict_json_object(const char *utf8, int len, const char *part, StrictJson *sj,
 		*detail = psprintf("The %s nests JSON deeper than %d levels.", part, JWS_MAX_JSON_DEPTH);
 		return DCPF_JWS_MALFORMED;
 	}
+	/* a copy, NUL-terminated, also when no conversion is needed */
 	text = pg_any_to_server(utf8, len, PG_UTF8);
+	if (text == utf8)
+		text = pnstrdup(utf8, len);
 
 	sem.semstate = sj;
 	sem.object_start = sj_object_start;
@@ -646,9 +704,26 @@ dcpf_jws_verify(const char *token, int len, List *keys, int max_bytes,
 	refusal = strict_json_object((char *) payload, payload_len, "payload", &pj, &claims_text, &detail);
 	if (refusal != DCPF_JWS_OK)
 		return refuse(result, refusal, detail);
+	if (hj.wide_number || pj.wide_number)
+	{
+		char	   *problem = NULL;
+		Jsonb	   *header_jsonb = dcpf_jsonb_in_or_null(header_text, &problem);
+		Jsonb	   *claims_jsonb = header_jsonb ? dcpf_jsonb_in_or_null(claims_text, &problem) : NULL;
+
+		if (claims_jsonb == NULL)
+			return refuse(result, DCPF_JWS_MALFORMED,
+						  psprintf("The %s holds a number PostgreSQL cannot store (%s).",
+								   hj.wide_number && pj.wide_number ? "token" :
+								   hj.wide_number ? "header" : "payload", problem));
+		result->header = header_jsonb;
+		result->claims = claims_jsonb;
+	}
+	else
+	{
+		result->header = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(header_text)));
+		result->claims = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(claims_text)));
+	}
 	result->key = key;
-	result->header = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(header_text)));
-	result->claims = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(claims_text)));
 	result->refusal = DCPF_JWS_OK;
 	return true;
 }
@@ -700,6 +775,7 @@ dcpf_jws_sign(const char *claims, int claims_len, const DcpfJwk *key,
 	const JwsAlg *a = jws_alg_find(alg);
 	const char *why;
 	char	   *utf8;
+	int			utf8_len;
 	char	   *server_text;
 	char	   *detail;
 	StrictJson	sj;
@@ -726,8 +802,10 @@ dcpf_jws_sign(const char *claims, int claims_len, const DcpfJwk *key,
 				 errdetail("Signing needs a private key, but %s has only public members.",
 						   dcpf_jwk_describe(key))));
 
+	/* (the claims themselves when the database is UTF-8: not NUL-terminated) */
 	utf8 = pg_server_to_any(claims, claims_len, PG_UTF8);
-	if (strict_json_object(utf8, strlen(utf8), "claims", &sj, &server_text, &detail) != DCPF_JWS_OK)
+	utf8_len = (utf8 == claims) ? claims_len : (int) strlen(utf8);
+	if (strict_json_object(utf8, utf8_len, "claims", &sj, &server_text, &detail) != DCPF_JWS_OK)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid JWT claims"),
@@ -748,7 +826,7 @@ dcpf_jws_sign(const char *claims, int claims_len, const DcpfJwk *key,
 	initStringInfo(&out);
 	appendStringInfoString(&out, dcpf_base64url_encode((unsigned char *) encoded, strlen(encoded)));
 	appendStringInfoChar(&out, '.');
-	appendStringInfoString(&out, dcpf_base64url_encode((unsigned char *) utf8, strlen(utf8)));
+	appendStringInfoString(&out, dcpf_base64url_encode((unsigned char *) utf8, utf8_len));
 
 	if (a->family == FAMILY_HMAC)
 	{

@@ -345,6 +345,12 @@ SELECT dcpf.jwk_thumbprint(:'p256_1') = dcpf.jwk_thumbprint(pg_temp.pub(:'p256_1
 SELECT length(dcpf.jwk_thumbprint(:'hs32')) AS oct_thumbprint_length;
 SELECT dcpf.jwk_thumbprint(pg_temp.pub(:'rsa_small'));
 
+-- a signed payload with a number PostgreSQL cannot store: refused as malformed,
+-- not raised as 22003 "value overflows numeric format" (found by the jws fuzz harness)
+SELECT dcpf.jws_verify('eyJhbGciOiJIUzI1NiIsImtpZCI6ImhzLTMyIiwidHlwIjoiSldUIn0.eyJpc3MiOiJodHRwczovL2lkcC5leGFtcGxlLm5sIiwic3ViIjoidS0xIiwiZXhwIjoxZTcwMDAwMDAwMH0.NNqzpTtYg9YYm78WgO6xlUaEgo_P3fMpZEPftMwMl3k', :'hs32');
+-- the same number where numeric can hold it verifies
+SELECT dcpf.jws_verify(dcpf.jws_sign('{"iss":"https://idp.example.nl","n":1e300}', :'hs32', 'HS256'), :'hs32') -> 'claims' -> 'n' = '1e300'::jsonb AS wide_but_storable;
+
 ---------------------------------------------------------------------------
 -- the functions' declarations: volatility, privileges, never leakproof
 ---------------------------------------------------------------------------
