@@ -39,6 +39,7 @@ static const DcpfFuzzHarness *const harnesses[] = {
 	&dcpf_fuzz_password,
 	&dcpf_fuzz_validators,
 	&dcpf_fuzz_numbers,
+	&dcpf_fuzz_names,
 };
 
 static const DcpfFuzzHarness *current = NULL;

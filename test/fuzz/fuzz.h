@@ -58,6 +58,7 @@ extern const DcpfFuzzHarness dcpf_fuzz_key_material;
 extern const DcpfFuzzHarness dcpf_fuzz_password;
 extern const DcpfFuzzHarness dcpf_fuzz_validators;
 extern const DcpfFuzzHarness dcpf_fuzz_numbers;
+extern const DcpfFuzzHarness dcpf_fuzz_names;
 
 /* fuzz_keys.c: the harnesses' own data key, cached for the transaction */
 extern void dcpf_fuzz_cache_data_key(const pg_uuid_t *key_id, const pg_uuid_t *subject,
