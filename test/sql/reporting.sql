@@ -294,6 +294,16 @@ SELECT dcpf.clear_identity();
 SET ROLE dcpf_test_rp_app;
 SELECT pg_temp.refused($$SELECT count(*) FROM dcpf.report_licence_usage$$);
 RESET ROLE;
+-- the role gate stands before every report: A's admin, without an accepted
+-- EURA for the role, is refused the identity, and with it every report
+BEGIN;
+DELETE FROM dcpf.role_agreement_acceptance a USING dcpf.role_agreement ra
+ WHERE a.agreement_id = ra.id AND ra.role_code = 'licensee_admin'
+   AND a.person_id = '00000000-0000-4000-8000-000000000103';
+SET LOCAL ROLE dcpf_test_rp_backend;
+SELECT split_part(pg_temp.refused($$SELECT pg_temp.as_staff(103, 1, 'licensee_admin')$$), E'\nHINT', 1) AS admin_without_eura;
+SELECT pg_temp.refused($$SELECT count(*) FROM dcpf.report_licence_usage$$) AS then_the_report;
+ROLLBACK;
 
 -- ---------------------------------------------------------------------------
 -- k: A's privacy officer sets it to 3; below 2 is refused
