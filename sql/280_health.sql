@@ -33,8 +33,8 @@ GRANT EXECUTE ON FUNCTION dcpf.health_status(numeric, numeric, numeric) TO dcpf_
 -- an interval as the checks show it: whole seconds
 CREATE FUNCTION dcpf.health_age(age interval) RETURNS text
     LANGUAGE sql STABLE PARALLEL SAFE
-RETURN date_trunc('second', age)::text;
-COMMENT ON FUNCTION dcpf.health_age(interval) IS 'an age as the health checks show it, in whole seconds (in the session''s IntervalStyle, hence STABLE)';
+RETURN date_trunc('second', greatest(age, interval '0'))::text;
+COMMENT ON FUNCTION dcpf.health_age(interval) IS 'an age as the health checks show it, in whole seconds, never below 0 (a row committed after the check''s transaction began is younger than its now()), in the session''s IntervalStyle, hence STABLE';
 REVOKE ALL ON FUNCTION dcpf.health_age(interval) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION dcpf.health_age(interval) TO dcpf_maintenance;
 

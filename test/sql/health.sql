@@ -242,7 +242,8 @@ SELECT count(*) AS written FROM dcpf.audit_event WHERE object_table = 'health_te
 SELECT v AS percent_full, dcpf.health_status(v, 50, 90) AS status
   FROM unnest(ARRAY[0, 49.9, 50, 89.9, 90, 100, NULL]::numeric[]) v;
 SELECT dcpf.health_status(5, NULL, 1) AS critical_only, dcpf.health_status(5, 1, NULL) AS warning_only,
-       dcpf.health_age(interval '1 hour 2 minutes 3.7 seconds') AS age;
+       dcpf.health_age(interval '1 hour 2 minutes 3.7 seconds') AS age,
+       dcpf.health_age(interval '-1.2 seconds') AS written_after_the_check_began;
 
 -- nothing of a person in the output: no name, e-mail, breach title, request or person id
 SELECT count(*) AS personal_lines FROM dcpf.health
