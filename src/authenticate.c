@@ -348,9 +348,7 @@ json_to_jsonb_or_null(char *json, int len)
 	sem.scalar = note_wide_number;
 	if (pg_parse_json(lex, &sem) != JSON_SUCCESS)
 		return NULL;
-	if (wide_number)
-		return dcpf_jsonb_in_or_null(pnstrdup(json, len), &problem);
-	return DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(pnstrdup(json, len))));
+	return dcpf_jsonb_in_or_null(pnstrdup(json, len), wide_number, &problem);
 }
 
 /* A string member of a jsonb object, palloc'd, or NULL. */

@@ -127,11 +127,12 @@ extern bool dcpf_jws_verify(const char *token, int len, List *keys, int max_byte
 
 /*
  * jws.c: JSON numbers jsonb_in may refuse (an exponent, or over 1000
- * characters), and jsonb_in of such text without raising: NULL and a
- * message for a data exception (a number outside numeric's range).
+ * characters), and jsonb_in of parsed JSON text that, when may_overflow
+ * (it holds such a number), does not raise: NULL and a message for a data
+ * exception (a number outside numeric's range).
  */
 extern bool dcpf_json_number_may_overflow(const char *token);
-extern Jsonb *dcpf_jsonb_in_or_null(const char *json, char **problem);
+extern Jsonb *dcpf_jsonb_in_or_null(const char *json, bool may_overflow, char **problem);
 
 /*
  * jose.c: refusals as a short name for logs ("bad_signature"), as SQLSTATE

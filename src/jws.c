@@ -277,19 +277,21 @@ dcpf_json_number_may_overflow(const char *token)
 }
 
 /*
- * jsonb of JSON text that pg_parse_json accepted, or NULL when jsonb_in
- * refuses it with a data exception (a number outside numeric's range),
- * with *problem its message. In a subtransaction, so that the refusal
- * leaves nothing behind; only for text with a number that may not fit
- * (dcpf_json_number_may_overflow), the rest goes to jsonb_in directly.
+ * jsonb of JSON text that pg_parse_json accepted. Without a number that may
+ * not fit (dcpf_json_number_may_overflow), straight from jsonb_in; with one,
+ * in a subtransaction, so that a refusal leaves nothing behind: NULL, and
+ * *problem the message, when jsonb_in refuses it with a data exception (a
+ * number outside numeric's range).
  */
 Jsonb *
-dcpf_jsonb_in_or_null(const char *json, char **problem)
+dcpf_jsonb_in_or_null(const char *json, bool may_overflow, char **problem)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 	ResourceOwner owner = CurrentResourceOwner;
 	Jsonb	   *volatile result = NULL;
 
+	if (!may_overflow)
+		return DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(json)));
 	BeginInternalSubTransaction(NULL);
 	MemoryContextSwitchTo(cxt);
 	PG_TRY();
@@ -604,6 +606,7 @@ dcpf_jws_verify(const char *token, int len, List *keys, int max_bytes,
 	char	   *header_text = NULL;
 	char	   *claims_text = NULL;
 	char	   *detail = NULL;
+	char	   *problem = NULL;
 	DcpfJwsRefusal refusal;
 	const JwsAlg *a;
 	const DcpfJwk *key;
@@ -704,24 +707,16 @@ dcpf_jws_verify(const char *token, int len, List *keys, int max_bytes,
 	refusal = strict_json_object((char *) payload, payload_len, "payload", &pj, &claims_text, &detail);
 	if (refusal != DCPF_JWS_OK)
 		return refuse(result, refusal, detail);
-	if (hj.wide_number || pj.wide_number)
+	result->header = dcpf_jsonb_in_or_null(header_text, hj.wide_number, &problem);
+	if (result->header != NULL)
+		result->claims = dcpf_jsonb_in_or_null(claims_text, pj.wide_number, &problem);
+	if (result->claims == NULL)
 	{
-		char	   *problem = NULL;
-		Jsonb	   *header_jsonb = dcpf_jsonb_in_or_null(header_text, &problem);
-		Jsonb	   *claims_jsonb = header_jsonb ? dcpf_jsonb_in_or_null(claims_text, &problem) : NULL;
+		const char *part = result->header == NULL ? "header" : "payload";
 
-		if (claims_jsonb == NULL)
-			return refuse(result, DCPF_JWS_MALFORMED,
-						  psprintf("The %s holds a number PostgreSQL cannot store (%s).",
-								   hj.wide_number && pj.wide_number ? "token" :
-								   hj.wide_number ? "header" : "payload", problem));
-		result->header = header_jsonb;
-		result->claims = claims_jsonb;
-	}
-	else
-	{
-		result->header = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(header_text)));
-		result->claims = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(claims_text)));
+		result->header = NULL;
+		return refuse(result, DCPF_JWS_MALFORMED,
+					  psprintf("The %s holds a number PostgreSQL cannot store (%s).", part, problem));
 	}
 	result->key = key;
 	result->refusal = DCPF_JWS_OK;

@@ -275,7 +275,7 @@ jws_one(const uint8_t *data, size_t size)
 
 			/* claims with a number jsonb cannot store are refused, as jose.md says */
 			if (result.refusal == DCPF_JWS_MALFORMED &&
-				dcpf_jsonb_in_or_null(dcpf_fuzz_cstring(data, size), &problem) == NULL)
+				dcpf_jsonb_in_or_null(dcpf_fuzz_cstring(data, size), true, &problem) == NULL)
 				return;
 			dcpf_fuzz_fail("jws: a token signed with %s (%s) does not verify: %s", alg,
 						   dcpf_jwk_describe(key), result.detail ? result.detail : "?");
