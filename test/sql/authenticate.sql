@@ -76,7 +76,13 @@ SELECT dcpf.authenticate('not a token');
 -- a payload with a number PostgreSQL cannot store (1e700000000), read before any
 -- verification: refused like any unreadable token, not raised as 22003 (found by
 -- the jws fuzz harness, doc/guides/hardening.md)
-SELECT dcpf.authenticate(pg_temp.b64url('{"alg":"HS256"}') || '.' || pg_temp.b64url('{"iss":"https://idp.example.nl","n":1e700000000}') || '.' || pg_temp.b64url('x'));
+SELECT pg_temp.b64url('{"alg":"HS256"}') || '.' || pg_temp.b64url('{"iss":"https://idp.example.nl","n":1e700000000}') || '.' || pg_temp.b64url('x') AS wide_token \gset
+SELECT dcpf.authenticate(:'wide_token');
+-- and recorded like every refusal (log_refusal): a login event, denied, that
+-- names the token by its SHA-256 and gives the reason
+SELECT dcpf.audit_queue_drain() IS NOT NULL AS drained;
+SELECT action, outcome, detail FROM dcpf.audit_event
+ WHERE reference = encode(sha256(convert_to(:'wide_token', 'UTF8')), 'hex');
 SELECT dcpf.authenticate(repeat('a', 9000));
 SELECT dcpf.authenticate(pg_temp.b64url('{"alg":"none"}') || '.' || pg_temp.b64url(pg_temp.claims()::text) || '.');
 SELECT dcpf.authenticate(pg_temp.b64url('{"alg":"ES256","kid":"umc-2026-1"}') || '.' || pg_temp.b64url(pg_temp.claims('{"sub":"sub-supervisor-1"}')::text)
