@@ -216,6 +216,34 @@ dcpf_fuzz_cstring(const uint8_t *data, size_t size)
 	return s;
 }
 
+bool
+dcpf_fuzz_call(PGFunction fn, int sqlerrcode, Datum *result, int nargs, Datum arg1, Datum arg2)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	volatile bool done = false;
+
+	PG_TRY();
+	{
+		Datum		d = nargs == 1 ? DirectFunctionCall1(fn, arg1) : DirectFunctionCall2(fn, arg1, arg2);
+
+		if (result)
+			*result = d;
+		done = true;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *e;
+
+		MemoryContextSwitchTo(cxt);
+		e = CopyErrorData();
+		if (e->sqlerrcode != sqlerrcode || e->detail == NULL)
+			PG_RE_THROW();
+		FlushErrorState();
+	}
+	PG_END_TRY();
+	return done;
+}
+
 /* Whether the harness may raise this error: its SQLSTATE and, from dcpf, a detail. */
 static bool
 error_expected(const ErrorData *e, const char **why)

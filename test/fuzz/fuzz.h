@@ -23,6 +23,7 @@
 
 #include "postgres.h"
 
+#include "fmgr.h"
 #include "utils/uuid.h"
 
 typedef void (*DcpfFuzzEmit) (const void *data, size_t len);
@@ -44,6 +45,13 @@ typedef struct DcpfFuzzHarness
 
 /* a broken property: report it and abort, so libFuzzer keeps the input */
 extern void dcpf_fuzz_fail(const char *fmt,...) pg_attribute_printf(1, 2) pg_attribute_noreturn();
+
+/*
+ * fn(arg1[, arg2]) as DirectFunctionCall does; false when it raised
+ * sqlerrcode with a DETAIL (the error flushed), any other error goes on.
+ * *result (when not NULL) gets fn's result.
+ */
+extern bool dcpf_fuzz_call(PGFunction fn, int sqlerrcode, Datum *result, int nargs, Datum arg1, Datum arg2);
 
 /* the input as a text datum (exact size) and as a NUL-terminated copy */
 extern text *dcpf_fuzz_text(const uint8_t *data, size_t size);

@@ -42,30 +42,16 @@ static const Validator validators[] = {
 
 static const char *const validator_errors[] = {"22P02", NULL};
 
-/* Call fn(arg); false (and the error flushed) when it raises 22P02. */
+/* fn(arg) accepts the value (*result its normal form), or refuses it with 22P02 */
 static bool
 accepts(PGFunction fn, Datum arg, text **result)
 {
-	MemoryContext cxt = CurrentMemoryContext;
-	volatile bool ok = false;
+	Datum		d;
 
-	PG_TRY();
-	{
-		*result = DatumGetTextPP(DirectFunctionCall1(fn, arg));
-		ok = true;
-	}
-	PG_CATCH();
-	{
-		ErrorData  *e;
-
-		MemoryContextSwitchTo(cxt);
-		e = CopyErrorData();
-		if (e->sqlerrcode != ERRCODE_INVALID_TEXT_REPRESENTATION || e->detail == NULL)
-			PG_RE_THROW();
-		FlushErrorState();
-	}
-	PG_END_TRY();
-	return ok;
+	if (!dcpf_fuzz_call(fn, ERRCODE_INVALID_TEXT_REPRESENTATION, &d, 1, arg, (Datum) 0))
+		return false;
+	*result = DatumGetTextPP(d);
+	return true;
 }
 
 static bool
