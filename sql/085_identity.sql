@@ -30,12 +30,20 @@ CREATE FUNCTION dcpf.identity(
     AS 'MODULE_PATHNAME', 'dcpf_identity'
     LANGUAGE C STABLE PARALLEL RESTRICTED;
 COMMENT ON FUNCTION dcpf.identity() IS
-    'the whole current identity: person, licensee, role, purpose, how it was established (act_as, token), scope (transaction or session) and when; NULLs when there is none';
+    'the whole current identity: person, licensee, role, purpose, how it was established (act_as, token, or relay on a Citus worker), scope (transaction or session) and when; NULLs when there is none';
 
 CREATE FUNCTION dcpf.clear_identity() RETURNS void
     AS 'MODULE_PATHNAME', 'dcpf_clear_identity'
     LANGUAGE C VOLATILE PARALLEL RESTRICTED;
 COMMENT ON FUNCTION dcpf.clear_identity() IS 'forgets the current identity, whatever its scope';
+
+CREATE FUNCTION dcpf.identity_relay() RETURNS text
+    AS 'MODULE_PATHNAME', 'dcpf_identity_relay_issue'
+    LANGUAGE C VOLATILE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION dcpf.identity_relay() IS
+    'a relay of the current identity for the workers of a Citus cluster: set it with SET LOCAL dcpf.identity_relay, and a node with dcpf.accept_identity_relay = on adopts it after checking its MAC (a key derived from the blind-index key), its database and its expiry (dcpf.identity_relay_lifetime); 28000 without an identity or for one that was itself relayed; see doc/guides/citus.md';
+REVOKE EXECUTE ON FUNCTION dcpf.identity_relay() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION dcpf.identity_relay() TO dcpf_app, dcpf_service;
 
 CREATE TABLE dcpf.identity_assumption (
     id                uuid PRIMARY KEY DEFAULT gen_random_uuid(),

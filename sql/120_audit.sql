@@ -83,7 +83,7 @@ COMMENT ON COLUMN dcpf.audit_event.xact_id IS 'the transaction that wrote the ev
 COMMENT ON COLUMN dcpf.audit_event.action IS 'what happened (dcpf.audit_action)';
 COMMENT ON COLUMN dcpf.audit_event.outcome IS 'success, failure (it went wrong) or denied (it was refused)';
 COMMENT ON COLUMN dcpf.audit_event.actor_person IS 'the verified person who acted (dcpf.current_person()), or NULL when the actor was only a database role';
-COMMENT ON COLUMN dcpf.audit_event.actor_method IS 'how the actor''s identity was established: token, act_as, or NULL';
+COMMENT ON COLUMN dcpf.audit_event.actor_method IS 'how the actor''s identity was established: token, act_as, relay (adopted from dcpf.identity_relay on a Citus worker), or NULL';
 COMMENT ON COLUMN dcpf.audit_event.on_behalf_of IS
     'the person on whose behalf the action was taken, when a trusted back-end acted for them (dcpf.act_as)';
 COMMENT ON COLUMN dcpf.audit_event.application_role IS 'the application role the actor acted in (dcpf.current_role())';

@@ -8,6 +8,8 @@
 
 #include "postgres.h"
 
+#include "utils/guc.h"
+#include "utils/timestamp.h"
 #include "utils/uuid.h"
 
 /* guc.c */
@@ -51,6 +53,33 @@ extern bool dcpf_identity_describe(pg_uuid_t *person, bool *has_licensee, pg_uui
 extern void dcpf_identity_set(const pg_uuid_t *person, const pg_uuid_t *licensee,
 							  const char *role, const char *purpose, const char *method,
 							  DcpfIdentityScope scope);
+/* called by the settings of relay.c when a relay or its acceptance changes */
+extern void dcpf_identity_relay_changed(void);
+
+/* relay.c: the verified identity carried to the workers of a Citus cluster */
+#define DCPF_RELAY_NAME_MAX 64
+typedef struct DcpfRelayClaims
+{
+	pg_uuid_t	person;
+	bool		has_licensee;
+	pg_uuid_t	licensee;
+	TimestampTz issued_at;
+	TimestampTz expires_at;
+	char		database[DCPF_RELAY_NAME_MAX];
+	char		role[DCPF_RELAY_NAME_MAX];
+	char		purpose[DCPF_RELAY_NAME_MAX];
+	char		method[DCPF_RELAY_NAME_MAX];
+} DcpfRelayClaims;
+
+extern char *dcpf_identity_relay;
+extern bool dcpf_accept_identity_relay;
+extern int	dcpf_identity_relay_lifetime;
+extern char *dcpf_relay_issue(const DcpfRelayClaims *claims);
+extern void dcpf_relay_accept(const char *relay, DcpfRelayClaims *claims);
+extern bool dcpf_identity_relay_check(char **newval, void **extra, GucSource source);
+extern void dcpf_identity_relay_assign(const char *newval, void *extra);
+extern void dcpf_accept_identity_relay_assign(bool newval, void *extra);
+
 extern void dcpf_check_role_gate(const pg_uuid_t *person, const pg_uuid_t *licensee,
 								 const char *role);
 extern Oid	dcpf_extension_owner(void);

@@ -187,6 +187,39 @@ dcpf_define_gucs(void)
 							   GUC_NOT_IN_SAMPLE | GUC_DISALLOW_IN_FILE | GUC_NO_RESET_ALL,
 							   dcpf_restriction_exemption_check, NULL, NULL);
 
+	DefineCustomStringVariable("dcpf.identity_relay",
+							   "A relay of the verified identity, from dcpf.identity_relay(), for the workers of a Citus cluster.",
+							   "Set with SET LOCAL in the transaction, so that Citus passes it to every worker "
+							   "(citus.propagate_set_commands = 'local'). Read only where dcpf.accept_identity_relay "
+							   "is on, and only after its MAC, database and expiry are checked. Only a session may "
+							   "set it. Empty: no relay.",
+							   &dcpf_identity_relay,
+							   "",
+							   PGC_USERSET,
+							   GUC_NOT_IN_SAMPLE | GUC_DISALLOW_IN_FILE | GUC_NO_SHOW_ALL,
+							   dcpf_identity_relay_check, dcpf_identity_relay_assign, NULL);
+
+	DefineCustomBoolVariable("dcpf.accept_identity_relay",
+							 "Whether a backend without an identity adopts the one in dcpf.identity_relay.",
+							 "On for the workers of a Citus cluster, whose backends run the shard parts of the "
+							 "coordinator's queries; off on the coordinator and on a single server, where an "
+							 "identity is verified in the backend itself.",
+							 &dcpf_accept_identity_relay,
+							 false,
+							 PGC_SUSET,
+							 0,
+							 NULL, dcpf_accept_identity_relay_assign, NULL);
+
+	DefineCustomIntVariable("dcpf.identity_relay_lifetime",
+							"How long a relay from dcpf.identity_relay() is accepted after it was issued.",
+							"A worker refuses a relay older than this (it is checked when adopted, at the first "
+							"use of the identity in a transaction).",
+							&dcpf_identity_relay_lifetime,
+							300, 1, 3600,
+							PGC_SUSET,
+							GUC_UNIT_S,
+							NULL, NULL, NULL);
+
 	/* after every definition: reserving drops unknown dcpf.* placeholders */
 	MarkGUCPrefixReserved("dcpf");
 }

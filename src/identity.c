@@ -18,6 +18,12 @@
  *
  * The accessors are PARALLEL RESTRICTED: parallel workers do not share this
  * memory, so expressions that read the identity run in the leader.
+ *
+ * On the workers of a Citus cluster (dcpf.accept_identity_relay = on), a
+ * backend without an identity of its own adopts the one carried by
+ * dcpf.identity_relay (relay.c) at its first use in a transaction, once
+ * verified; it is then an identity of method "relay" and transaction scope.
+ * An identity established in the backend itself always wins over a relay.
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -56,12 +62,17 @@ typedef struct DcpfIdentity
 	pg_uuid_t	licensee;
 	char		role[IDENTITY_NAME_MAX];
 	char		purpose[IDENTITY_NAME_MAX];
-	char		method[IDENTITY_NAME_MAX];	/* act_as, token, … */
+	char		method[IDENTITY_NAME_MAX];	/* act_as, token, relay, … */
+	bool		relayed;		/* adopted from dcpf.identity_relay */
 	TimestampTz established_at;
 	SubTransactionId subid;		/* (sub)transaction that set it */
 } DcpfIdentity;
 
 static DcpfIdentity identity;
+
+/* a relay may have to be adopted, or a relayed identity dropped, at the next use */
+static bool relay_pending = true;
+static bool relay_resolving = false;
 
 static ProcessUtility_hook_type prev_ProcessUtility = NULL;
 
@@ -70,6 +81,7 @@ void
 dcpf_identity_clear(void)
 {
 	explicit_bzero(&identity, sizeof(identity));
+	relay_pending = true;
 	/* what the old identity could decrypt says nothing about the next one */
 	dcpf_keys_forget_permissions();
 	/* and what it read was logged as its reads, not the next one's */
@@ -96,6 +108,57 @@ dcpf_identity_set(const pg_uuid_t *person, const pg_uuid_t *licensee,
 	identity.established_at = GetCurrentTimestamp();
 	identity.subid = GetCurrentSubTransactionId();
 	identity.valid = true;
+}
+
+/* The relay or its acceptance changed: look again at the next use. */
+void
+dcpf_identity_relay_changed(void)
+{
+	relay_pending = true;
+}
+
+/*
+ * Bring the identity up to date with dcpf.identity_relay before it is read:
+ * drop a relayed identity whose relay changed, adopt a relay where relays
+ * are accepted and the backend has no identity of its own. A relay that does
+ * not verify raises (28000) and stays pending, so every use refuses until it
+ * is changed.
+ */
+static void
+identity_resolve(void)
+{
+	DcpfRelayClaims c;
+
+	if (likely(!relay_pending) || relay_resolving)
+		return;
+	if (identity.valid && !identity.relayed)
+	{
+		relay_pending = false;	/* an identity of this backend wins */
+		return;
+	}
+	if (identity.valid)
+		dcpf_identity_clear();
+	if (!dcpf_accept_identity_relay || dcpf_identity_relay == NULL || dcpf_identity_relay[0] == '\0' ||
+		!IsTransactionState())
+	{
+		relay_pending = !IsTransactionState();
+		return;
+	}
+	relay_resolving = true;		/* the key lookup below reads tables whose policies ask for the identity */
+	PG_TRY();
+	{
+		dcpf_relay_accept(dcpf_identity_relay, &c);
+	}
+	PG_FINALLY();
+	{
+		relay_resolving = false;
+	}
+	PG_END_TRY();
+	dcpf_identity_set(&c.person, c.has_licensee ? &c.licensee : NULL, c.role, c.purpose, "relay",
+					  DCPF_SCOPE_TRANSACTION);
+	identity.relayed = true;
+	relay_pending = false;
+	explicit_bzero(&c, sizeof(c));
 }
 
 /* Clear a transaction-scoped identity at the end of its transaction. */
@@ -147,6 +210,7 @@ bool
 dcpf_identity_describe(pg_uuid_t *person, bool *has_licensee, pg_uuid_t *licensee,
 					   const char **role, const char **purpose, const char **method)
 {
+	identity_resolve();
 	if (!identity.valid)
 		return false;
 	*person = identity.person;
@@ -162,6 +226,7 @@ dcpf_identity_describe(pg_uuid_t *person, bool *has_licensee, pg_uuid_t *license
 bool
 dcpf_identity_present(void)
 {
+	identity_resolve();
 	return identity.valid;
 }
 
@@ -452,6 +517,7 @@ dcpf_current_person(PG_FUNCTION_ARGS)
 {
 	pg_uuid_t  *result;
 
+	identity_resolve();
 	if (!identity.valid)
 		PG_RETURN_NULL();
 	result = palloc(sizeof(pg_uuid_t));
@@ -466,6 +532,7 @@ dcpf_current_licensee(PG_FUNCTION_ARGS)
 {
 	pg_uuid_t  *result;
 
+	identity_resolve();
 	if (!identity.valid || !identity.has_licensee)
 		PG_RETURN_NULL();
 	result = palloc(sizeof(pg_uuid_t));
@@ -478,6 +545,7 @@ PG_FUNCTION_INFO_V1(dcpf_current_role);
 Datum
 dcpf_current_role(PG_FUNCTION_ARGS)
 {
+	identity_resolve();
 	if (!identity.valid || identity.role[0] == '\0')
 		PG_RETURN_NULL();
 	PG_RETURN_TEXT_P(cstring_to_text(identity.role));
@@ -488,6 +556,7 @@ PG_FUNCTION_INFO_V1(dcpf_current_purpose);
 Datum
 dcpf_current_purpose(PG_FUNCTION_ARGS)
 {
+	identity_resolve();
 	if (!identity.valid || identity.purpose[0] == '\0')
 		PG_RETURN_NULL();
 	PG_RETURN_TEXT_P(cstring_to_text(identity.purpose));
@@ -504,6 +573,7 @@ dcpf_identity(PG_FUNCTION_ARGS)
 
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
+	identity_resolve();
 	if (identity.valid)
 	{
 		pg_uuid_t  *person = palloc(sizeof(pg_uuid_t));

@@ -1713,3 +1713,17 @@ BEGIN
     RETURN attempt;
 END
 $$;
+
+-- The verified identity carried to the workers of a Citus cluster (relay.c):
+-- dcpf.identity_relay() issues a relay, the settings dcpf.identity_relay and
+-- dcpf.accept_identity_relay carry and accept it.
+CREATE FUNCTION dcpf.identity_relay() RETURNS text
+    AS 'MODULE_PATHNAME', 'dcpf_identity_relay_issue'
+    LANGUAGE C VOLATILE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION dcpf.identity_relay() IS
+    'a relay of the current identity for the workers of a Citus cluster: set it with SET LOCAL dcpf.identity_relay, and a node with dcpf.accept_identity_relay = on adopts it after checking its MAC (a key derived from the blind-index key), its database and its expiry (dcpf.identity_relay_lifetime); 28000 without an identity or for one that was itself relayed; see doc/guides/citus.md';
+REVOKE EXECUTE ON FUNCTION dcpf.identity_relay() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION dcpf.identity_relay() TO dcpf_app, dcpf_service;
+COMMENT ON FUNCTION dcpf.identity() IS
+    'the whole current identity: person, licensee, role, purpose, how it was established (act_as, token, or relay on a Citus worker), scope (transaction or session) and when; NULLs when there is none';
+COMMENT ON COLUMN dcpf.audit_event.actor_method IS 'how the actor''s identity was established: token, act_as, relay (adopted from dcpf.identity_relay on a Citus worker), or NULL';
