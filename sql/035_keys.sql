@@ -210,6 +210,8 @@ AS $$
 DECLARE
     target integer;
     done integer;
+    ids uuid[];
+    rewrapped bytea[];
 BEGIN
     IF batch_size IS NULL OR batch_size < 1 OR batch_size > 100000 THEN
         RAISE EXCEPTION 'batch_size must be between 1 and 100000'
@@ -219,14 +221,18 @@ BEGIN
     -- older generations first, through the index on generation (a batch
     -- does not scan the keys done before it)
     WITH batch AS (
-        SELECT k.id FROM dcpf.data_key k
+        SELECT k.id, k.subject_id, k.wrapped FROM dcpf.data_key k
          WHERE k.wrapped IS NOT NULL AND k.generation < target
          LIMIT batch_size
            FOR UPDATE SKIP LOCKED
     )
+    SELECT array_agg(b.id), array_agg(dcpf.rewrap_data_key(b.id, b.subject_id, b.wrapped))
+      INTO ids, rewrapped FROM batch b;
+    -- the new wrappings first, then written: Citus refuses a VOLATILE function in an UPDATE of its tables
+    -- (and sends one of a reference table such as this to every node)
     UPDATE dcpf.data_key k
-       SET wrapped = dcpf.rewrap_data_key(k.id, k.subject_id, k.wrapped), rewrapped_at = now()
-      FROM batch WHERE k.id = batch.id;
+       SET wrapped = r.wrapped, rewrapped_at = now()
+      FROM unnest(ids, rewrapped) AS r (id, wrapped) WHERE k.id = r.id;
     GET DIAGNOSTICS done = ROW_COUNT;
     IF done = 0 THEN
         -- a key of a newer generation than the key source's newest cannot be

@@ -195,14 +195,18 @@ CREATE FUNCTION dcpf.set_big_number(person uuid, big_number text)
 AS $$
 DECLARE
     big dcpf.big_number := set_big_number.big_number;   -- validated here
+    target uuid;
+    sealed bytea;
 BEGIN
-    UPDATE dcpf.person p
-       SET big_number_encrypted = dcpf.encrypt(big::text, 'person', 'big_number', p.id, p.id)
-     WHERE p.id = set_big_number.person;
+    -- the row first (row-level security decides), then the ciphertext, then
+    -- the update: Citus refuses a VOLATILE function in an UPDATE of its tables (doc/guides/citus.md)
+    SELECT p.id INTO target FROM dcpf.person p WHERE p.id = set_big_number.person FOR UPDATE;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'no person % that you may change', set_big_number.person
             USING ERRCODE = 'no_data_found';
     END IF;
+    sealed := dcpf.encrypt(big::text, 'person', 'big_number', target, target);
+    UPDATE dcpf.person p SET big_number_encrypted = sealed WHERE p.id = target;
 EXCEPTION WHEN unique_violation THEN
     RAISE EXCEPTION 'BIG number already registered'
         USING ERRCODE = 'unique_violation',
@@ -240,6 +244,7 @@ DECLARE
     the_postcode text;
     address_id uuid;
     sealed jsonb;
+    sealed_address bytea;
 BEGIN
     -- the rules the table cannot check once the values are encrypted
     IF the_street IS NULL OR length(the_street) NOT BETWEEN 1 AND 120 THEN
@@ -284,9 +289,10 @@ BEGIN
         VALUES (address_id, set_address.person, set_address.kind,
                 dcpf.encrypt(sealed::text, 'person_address', 'address', address_id, set_address.person), the_country);
     ELSE
+        -- the ciphertext first: Citus refuses a VOLATILE function in an UPDATE of its tables
+        sealed_address := dcpf.encrypt(sealed::text, 'person_address', 'address', address_id, set_address.person);
         UPDATE dcpf.person_address a
-           SET address_encrypted = dcpf.encrypt(sealed::text, 'person_address', 'address', address_id, set_address.person),
-               country = the_country, updated_at = now()
+           SET address_encrypted = sealed_address, country = the_country, updated_at = now()
          WHERE a.id = address_id;
     END IF;
     RETURN address_id;

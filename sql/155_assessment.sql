@@ -137,6 +137,8 @@ DECLARE
     a       dcpf.assessment;
     me      uuid := dcpf.verified_person();
     flagged boolean;
+    sealed_strengths bytea;
+    sealed_improvements bytea;
 BEGIN
     SELECT * INTO a FROM dcpf.assessment x WHERE x.item_id = assess_item.item AND x.assessor_id = me FOR UPDATE;
     IF NOT FOUND THEN
@@ -156,12 +158,16 @@ BEGIN
     -- the free-text policy of the item's licensee, on the assessor's words
     flagged := dcpf.free_text_verdict(it.licensee_id, format('The assessor''s text of assessment %s', it.id),
                                       ARRAY[strengths, improvements]);
+    -- the ciphertexts first: Citus refuses a VOLATILE function in an UPDATE of its tables
+    IF strengths IS NOT NULL THEN
+        sealed_strengths := dcpf.encrypt(strengths, 'assessment', 'strengths', a.item_id, a.owner_id);
+    END IF;
+    IF improvements IS NOT NULL THEN
+        sealed_improvements := dcpf.encrypt(improvements, 'assessment', 'improvements', a.item_id, a.owner_id);
+    END IF;
     UPDATE dcpf.assessment x
        SET entrustment_level = assess_item.entrustment_level,
-           strengths_encrypted = CASE WHEN strengths IS NOT NULL
-                                      THEN dcpf.encrypt(strengths, 'assessment', 'strengths', a.item_id, a.owner_id) END,
-           improvements_encrypted = CASE WHEN improvements IS NOT NULL
-                                         THEN dcpf.encrypt(improvements, 'assessment', 'improvements', a.item_id, a.owner_id) END,
+           strengths_encrypted = sealed_strengths, improvements_encrypted = sealed_improvements,
            assessed_at = now()
      WHERE x.item_id = a.item_id;
     UPDATE dcpf.portfolio_item p

@@ -362,6 +362,7 @@ AS $$
 DECLARE
     it      dcpf.portfolio_item;
     flagged boolean;
+    sealed  bytea;
 BEGIN
     PERFORM dcpf.feedback_request_open(r);
     SELECT * INTO it FROM dcpf.portfolio_item p WHERE p.id = r.item_id FOR UPDATE;
@@ -374,9 +375,10 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value', DETAIL = format('Got %s characters.', coalesce(length(feedback), 0));
     END IF;
     flagged := dcpf.free_text_verdict(it.licensee_id, format('The feedback on item %s', it.id), ARRAY[feedback, signed_name]);
+    -- the ciphertext first: Citus refuses a VOLATILE function in an UPDATE of its tables
+    sealed := dcpf.encrypt(feedback, 'feedback_request', 'response', r.id, r.owner_id);
     UPDATE dcpf.feedback_request x
-       SET answered_at = now(), signed_name = btrim(feedback_answer.signed_name),
-           response_encrypted = dcpf.encrypt(feedback, 'feedback_request', 'response', r.id, r.owner_id)
+       SET answered_at = now(), signed_name = btrim(feedback_answer.signed_name), response_encrypted = sealed
      WHERE x.id = r.id;
     UPDATE dcpf.portfolio_item p
        SET status = 'signed', signed_at = now(), signed_by = signer,

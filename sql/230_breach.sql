@@ -608,8 +608,10 @@ CREATE FUNCTION dcpf.notify_breach_persons(breach uuid) RETURNS integer
     SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    b    dcpf.breach := dcpf.officer_breach(breach);
-    told integer;
+    b       dcpf.breach := dcpf.officer_breach(breach);
+    told    integer;
+    persons uuid[];
+    notices uuid[];
 BEGIN
     IF b.persons_decision IS NOT NULL AND b.persons_decision <> 'notified' THEN
         RAISE EXCEPTION 'the persons of breach % are not notified', b.id
@@ -622,16 +624,22 @@ BEGIN
                   HINT = 'Find them with dcpf.add_breach_impact first, or record a public communication with dcpf.waive_breach_person_notice.';
     END IF;
     -- in clear and plain language: the nature, the likely consequences, the
-    -- measures, and whom to ask (art. 34(2)); never content
+    -- measures, and whom to ask (art. 34(2)); never content. The notices
+    -- first, then the persons marked told: Citus refuses a VOLATILE function in an UPDATE of its tables
+    PERFORM FROM dcpf.breach_subject s WHERE s.breach_id = b.id AND s.notified_at IS NULL FOR UPDATE;
+    SELECT array_agg(s.person_id),
+           array_agg(dcpf.queue_notice('breach_person', s.person_id, NULL, s.person_id,
+                                       jsonb_strip_nulls(jsonb_build_object(
+                                           'breach_id', b.id, 'title', b.title, 'discovered_at', b.discovered_at,
+                                           'nature', b.nature, 'data_categories', to_jsonb(b.data_categories),
+                                           'likely_consequences', b.likely_consequences, 'measures_taken', b.measures_taken,
+                                           'objects', cardinality(s.objects), 'contact', 'security@vrest.nl'))))
+      INTO persons, notices
+      FROM dcpf.breach_subject s WHERE s.breach_id = b.id AND s.notified_at IS NULL;
     UPDATE dcpf.breach_subject s
-       SET notice_id = dcpf.queue_notice('breach_person', s.person_id, NULL, s.person_id,
-                                         jsonb_strip_nulls(jsonb_build_object(
-                                             'breach_id', b.id, 'title', b.title, 'discovered_at', b.discovered_at,
-                                             'nature', b.nature, 'data_categories', to_jsonb(b.data_categories),
-                                             'likely_consequences', b.likely_consequences, 'measures_taken', b.measures_taken,
-                                             'objects', cardinality(s.objects), 'contact', 'security@vrest.nl'))),
-           notified_at = now()
-     WHERE s.breach_id = b.id AND s.notified_at IS NULL;
+       SET notice_id = q.notice_id, notified_at = now()
+      FROM unnest(persons, notices) AS q (person_id, notice_id)
+     WHERE s.breach_id = b.id AND s.person_id = q.person_id;
     GET DIAGNOSTICS told = ROW_COUNT;
     UPDATE dcpf.breach x SET persons_decision = 'notified', persons_notified_at = coalesce(x.persons_notified_at, now())
      WHERE x.id = b.id;

@@ -320,6 +320,7 @@ DECLARE
     n         bigint;
     t         record;
     sets      text;
+    shredded  timestamptz;
 BEGIN
     IF req.kind <> 'erasure' THEN
         RAISE EXCEPTION 'subject request % asks for %, not for erasure', request, req.kind
@@ -415,9 +416,10 @@ BEGIN
                              to_char(now() AT TIME ZONE 'Europe/Amsterdam', 'YYYY-MM-DD'))
      WHERE r.person_id = person AND r.id <> req.id AND r.status NOT IN ('completed', 'refused', 'withdrawn');
 
-    UPDATE dcpf.erasure e
-       SET rows_deleted = deleted, rows_kept = kept,
-           key_shredded_at = dcpf.shred_person_key(person, format('erasure on subject request %s', req.id))
+    -- the key shredded first, then recorded: Citus refuses a VOLATILE function
+    -- in an UPDATE of its tables
+    shredded := dcpf.shred_person_key(person, format('erasure on subject request %s', req.id));
+    UPDATE dcpf.erasure e SET rows_deleted = deleted, rows_kept = kept, key_shredded_at = shredded
      WHERE e.id = stone;
     PERFORM dcpf.complete_subject_request(req.id, format('Erased on %s; the tombstone (dcpf.erasure) names this request.',
                                                          to_char(now() AT TIME ZONE 'Europe/Amsterdam', 'YYYY-MM-DD')));

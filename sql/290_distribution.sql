@@ -310,6 +310,26 @@ BEGIN
      WHERE g.kind IN ('distributed', 'reference')
        AND (y.polqual::text ~ '\{SUBLINK ' OR y.polwithcheck::text ~ '\{SUBLINK ')
     UNION ALL
+    -- Citus refuses a VOLATILE function in an UPDATE of a distributed or a
+    -- reference table (and sends an UPDATE of a reference table to every
+    -- node), so dcpf's functions compute such values first. Read from the
+    -- bodies of dcpf's SQL and PL/pgSQL functions: each UPDATE dcpf.<table>
+    -- up to its semicolon, and the names it calls that are VOLATILE
+    -- functions of dcpf or pg_catalog
+    SELECT g.table_name, 'volatile_function_in_update', u.fn,
+           format('%%s updates dcpf.%%s calling the volatile function %%s()', u.fn, g.table_name, u.callee)
+      FROM (SELECT DISTINCT pr.oid::regprocedure::text AS fn, lower(m.m[1]) AS table_name, lower(c.c[1]) AS callee
+              FROM pg_proc pr
+              JOIN pg_language l ON l.oid = pr.prolang AND l.lanname IN ('sql', 'plpgsql')
+              CROSS JOIN LATERAL regexp_matches(pr.prosrc, '\mUPDATE\s+dcpf\.(\w+)([^;]*)', 'gi') AS m (m)
+              CROSS JOIN LATERAL regexp_matches(m.m[2], '(\w+)\s*\(', 'g') AS c (c)
+             WHERE pr.pronamespace = 'dcpf'::regnamespace
+               AND EXISTS (SELECT FROM pg_proc v
+                            WHERE v.proname = lower(c.c[1]) AND v.provolatile = 'v'
+                              AND v.pronamespace IN ('pg_catalog'::regnamespace, 'dcpf'::regnamespace))) u
+      JOIN grouped g ON g.table_name = u.table_name
+     WHERE g.kind IN ('distributed', 'reference')
+    UNION ALL
     -- distributed functions: they exist, their argument is a value of the
     -- distribution column of a distributed table, and they do not read the
     -- session identity, which stays on the coordinator (named in their own
@@ -337,7 +357,7 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION dcpf.distribution_findings(regclass, regclass) IS
-    'what Citus would refuse in the distribution plan (default dcpf.distribution_plan and dcpf.distributed_function; any relations with their columns, else 42703), read from the catalog: tables missing from the plan, distribution columns that are missing or nullable, co-location with a column of another type, primary keys, unique constraints and indexes and exclusion constraints of a distributed table without its distribution column, foreign keys between distributed tables that are not co-located or do not join the distribution columns, actions that would change a distribution column, foreign keys between kinds Citus does not connect, partitioned tables it cannot place, policies with subqueries, and distributed functions whose argument does not fit or that read the session identity; one row per finding';
+    'what Citus would refuse in the distribution plan (default dcpf.distribution_plan and dcpf.distributed_function; any relations with their columns, else 42703), read from the catalog: tables missing from the plan, distribution columns that are missing or nullable, co-location with a column of another type, primary keys, unique constraints and indexes and exclusion constraints of a distributed table without its distribution column, foreign keys between distributed tables that are not co-located or do not join the distribution columns, actions that would change a distribution column, foreign keys between kinds Citus does not connect, partitioned tables it cannot place, policies with subqueries, VOLATILE functions called in an UPDATE of a distributed or reference table (read from the bodies of dcpf''s SQL and PL/pgSQL functions), and distributed functions whose argument does not fit or that read the session identity; one row per finding';
 REVOKE ALL ON FUNCTION dcpf.distribution_findings(regclass, regclass) FROM PUBLIC;
 
 -- ---------------------------------------------------------------------------

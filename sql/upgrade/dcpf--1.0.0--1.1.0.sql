@@ -1256,6 +1256,26 @@ BEGIN
      WHERE g.kind IN ('distributed', 'reference')
        AND (y.polqual::text ~ '\{SUBLINK ' OR y.polwithcheck::text ~ '\{SUBLINK ')
     UNION ALL
+    -- Citus refuses a VOLATILE function in an UPDATE of a distributed or a
+    -- reference table (and sends an UPDATE of a reference table to every
+    -- node), so dcpf's functions compute such values first. Read from the
+    -- bodies of dcpf's SQL and PL/pgSQL functions: each UPDATE dcpf.<table>
+    -- up to its semicolon, and the names it calls that are VOLATILE
+    -- functions of dcpf or pg_catalog
+    SELECT g.table_name, 'volatile_function_in_update', u.fn,
+           format('%%s updates dcpf.%%s calling the volatile function %%s()', u.fn, g.table_name, u.callee)
+      FROM (SELECT DISTINCT pr.oid::regprocedure::text AS fn, lower(m.m[1]) AS table_name, lower(c.c[1]) AS callee
+              FROM pg_proc pr
+              JOIN pg_language l ON l.oid = pr.prolang AND l.lanname IN ('sql', 'plpgsql')
+              CROSS JOIN LATERAL regexp_matches(pr.prosrc, '\mUPDATE\s+dcpf\.(\w+)([^;]*)', 'gi') AS m (m)
+              CROSS JOIN LATERAL regexp_matches(m.m[2], '(\w+)\s*\(', 'g') AS c (c)
+             WHERE pr.pronamespace = 'dcpf'::regnamespace
+               AND EXISTS (SELECT FROM pg_proc v
+                            WHERE v.proname = lower(c.c[1]) AND v.provolatile = 'v'
+                              AND v.pronamespace IN ('pg_catalog'::regnamespace, 'dcpf'::regnamespace))) u
+      JOIN grouped g ON g.table_name = u.table_name
+     WHERE g.kind IN ('distributed', 'reference')
+    UNION ALL
     -- distributed functions: they exist, their argument is a value of the
     -- distribution column of a distributed table, and they do not read the
     -- session identity, which stays on the coordinator (named in their own
@@ -1283,7 +1303,7 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION dcpf.distribution_findings(regclass, regclass) IS
-    'what Citus would refuse in the distribution plan (default dcpf.distribution_plan and dcpf.distributed_function; any relations with their columns, else 42703), read from the catalog: tables missing from the plan, distribution columns that are missing or nullable, co-location with a column of another type, primary keys, unique constraints and indexes and exclusion constraints of a distributed table without its distribution column, foreign keys between distributed tables that are not co-located or do not join the distribution columns, actions that would change a distribution column, foreign keys between kinds Citus does not connect, partitioned tables it cannot place, policies with subqueries, and distributed functions whose argument does not fit or that read the session identity; one row per finding';
+    'what Citus would refuse in the distribution plan (default dcpf.distribution_plan and dcpf.distributed_function; any relations with their columns, else 42703), read from the catalog: tables missing from the plan, distribution columns that are missing or nullable, co-location with a column of another type, primary keys, unique constraints and indexes and exclusion constraints of a distributed table without its distribution column, foreign keys between distributed tables that are not co-located or do not join the distribution columns, actions that would change a distribution column, foreign keys between kinds Citus does not connect, partitioned tables it cannot place, policies with subqueries, VOLATILE functions called in an UPDATE of a distributed or reference table (read from the bodies of dcpf''s SQL and PL/pgSQL functions), and distributed functions whose argument does not fit or that read the session identity; one row per finding';
 REVOKE ALL ON FUNCTION dcpf.distribution_findings(regclass, regclass) FROM PUBLIC;
 
 -- ---------------------------------------------------------------------------
@@ -1727,3 +1747,393 @@ GRANT EXECUTE ON FUNCTION dcpf.identity_relay() TO dcpf_app, dcpf_service;
 COMMENT ON FUNCTION dcpf.identity() IS
     'the whole current identity: person, licensee, role, purpose, how it was established (act_as, token, or relay on a Citus worker), scope (transaction or session) and when; NULLs when there is none';
 COMMENT ON COLUMN dcpf.audit_event.actor_method IS 'how the actor''s identity was established: token, act_as, relay (adopted from dcpf.identity_relay on a Citus worker), or NULL';
+
+-- Citus refuses a VOLATILE function in an UPDATE of its tables (and sends an
+-- UPDATE of a reference table to every node): the functions that encrypted,
+-- re-wrapped, queued a notice or shredded a key inside an UPDATE compute the
+-- value first and update with it (dcpf.distribution_findings, rule
+-- volatile_function_in_update).
+CREATE OR REPLACE FUNCTION dcpf.set_big_number(person uuid, big_number text)
+    RETURNS void
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    big dcpf.big_number := set_big_number.big_number;   -- validated here
+    target uuid;
+    sealed bytea;
+BEGIN
+    -- the row first (row-level security decides), then the ciphertext, then
+    -- the update: Citus refuses a VOLATILE function in an UPDATE of its tables (doc/guides/citus.md)
+    SELECT p.id INTO target FROM dcpf.person p WHERE p.id = set_big_number.person FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'no person % that you may change', set_big_number.person
+            USING ERRCODE = 'no_data_found';
+    END IF;
+    sealed := dcpf.encrypt(big::text, 'person', 'big_number', target, target);
+    UPDATE dcpf.person p SET big_number_encrypted = sealed WHERE p.id = target;
+EXCEPTION WHEN unique_violation THEN
+    RAISE EXCEPTION 'BIG number already registered'
+        USING ERRCODE = 'unique_violation',
+              DETAIL = 'Another person already has this BIG number.';
+END
+$$;
+CREATE OR REPLACE FUNCTION dcpf.set_address(person uuid, kind text, street text, house_number integer, postcode text, city text,
+                                 house_number_suffix text DEFAULT NULL, country text DEFAULT 'NL')
+    RETURNS uuid
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    the_street text := btrim(set_address.street);
+    the_city text := btrim(set_address.city);
+    the_country text := upper(btrim(coalesce(set_address.country, 'NL')));
+    the_postcode text;
+    address_id uuid;
+    sealed jsonb;
+    sealed_address bytea;
+BEGIN
+    -- the rules the table cannot check once the values are encrypted
+    IF the_street IS NULL OR length(the_street) NOT BETWEEN 1 AND 120 THEN
+        RAISE EXCEPTION 'invalid street'
+            USING ERRCODE = 'check_violation', DETAIL = 'A street name has 1 to 120 characters.';
+    END IF;
+    IF the_city IS NULL OR length(the_city) NOT BETWEEN 1 AND 80 THEN
+        RAISE EXCEPTION 'invalid city'
+            USING ERRCODE = 'check_violation', DETAIL = 'A city name has 1 to 80 characters.';
+    END IF;
+    IF set_address.house_number IS NOT NULL AND set_address.house_number NOT BETWEEN 1 AND 99999 THEN
+        RAISE EXCEPTION 'invalid house number %', set_address.house_number
+            USING ERRCODE = 'check_violation', DETAIL = 'A house number is between 1 and 99999.';
+    END IF;
+    IF the_country = 'NL' AND set_address.house_number IS NULL THEN
+        RAISE EXCEPTION 'a Dutch address needs a house number'
+            USING ERRCODE = 'check_violation';
+    END IF;
+    IF set_address.house_number_suffix IS NOT NULL AND set_address.house_number_suffix !~ '^[A-Za-z0-9]{1,4}$' THEN
+        RAISE EXCEPTION 'invalid house number suffix "%"', set_address.house_number_suffix
+            USING ERRCODE = 'check_violation', DETAIL = 'A suffix (huisnummertoevoeging) is 1 to 4 letters or digits.';
+    END IF;
+    IF set_address.postcode IS NULL OR btrim(set_address.postcode) = '' THEN
+        RAISE EXCEPTION 'an address needs a postcode'
+            USING ERRCODE = 'not_null_violation';
+    END IF;
+    the_postcode := dcpf.postcode_normalize(set_address.postcode, the_country);
+    IF NOT dcpf.postcode_is_valid(the_postcode, the_country) THEN
+        RAISE EXCEPTION 'invalid postcode "%"', set_address.postcode
+            USING ERRCODE = 'check_violation';
+    END IF;
+    sealed := jsonb_build_object('street', the_street, 'house_number', set_address.house_number,
+                                 'house_number_suffix', set_address.house_number_suffix,
+                                 'postcode', the_postcode, 'city', the_city);
+    -- the ciphertext is bound to the row: reuse the row of this kind when there is one
+    SELECT a.id INTO address_id FROM dcpf.person_address a
+     WHERE a.person_id = set_address.person AND a.kind = set_address.kind
+       FOR UPDATE;
+    IF address_id IS NULL THEN
+        address_id := gen_random_uuid();
+        INSERT INTO dcpf.person_address (id, person_id, kind, address_encrypted, country)
+        VALUES (address_id, set_address.person, set_address.kind,
+                dcpf.encrypt(sealed::text, 'person_address', 'address', address_id, set_address.person), the_country);
+    ELSE
+        -- the ciphertext first: Citus refuses a VOLATILE function in an UPDATE of its tables
+        sealed_address := dcpf.encrypt(sealed::text, 'person_address', 'address', address_id, set_address.person);
+        UPDATE dcpf.person_address a
+           SET address_encrypted = sealed_address, country = the_country, updated_at = now()
+         WHERE a.id = address_id;
+    END IF;
+    RETURN address_id;
+END
+$$;
+CREATE OR REPLACE FUNCTION dcpf.assess_item(item uuid, entrustment_level integer, strengths text DEFAULT NULL,
+                                 improvements text DEFAULT NULL) RETURNS timestamptz
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    it      dcpf.portfolio_item;
+    a       dcpf.assessment;
+    me      uuid := dcpf.verified_person();
+    flagged boolean;
+    sealed_strengths bytea;
+    sealed_improvements bytea;
+BEGIN
+    SELECT * INTO a FROM dcpf.assessment x WHERE x.item_id = assess_item.item AND x.assessor_id = me FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'assessment % not found', assess_item.item
+            USING ERRCODE = 'no_data_found', DETAIL = 'It does not exist, or you are not its assessor.';
+    END IF;
+    SELECT * INTO it FROM dcpf.portfolio_item p WHERE p.id = a.item_id FOR UPDATE;
+    IF it.status <> 'submitted' OR a.assessed_at IS NOT NULL THEN
+        RAISE EXCEPTION 'only a submitted assessment can be assessed'
+            USING ERRCODE = 'object_not_in_prerequisite_state', DETAIL = format('Item %s is %s.', it.id, it.status);
+    END IF;
+    IF entrustment_level IS NULL OR entrustment_level NOT BETWEEN 1 AND 5 THEN
+        RAISE EXCEPTION 'an entrustment level is 1 to 5'
+            USING ERRCODE = 'check_violation', DETAIL = format('Got %s.', coalesce(entrustment_level::text, 'NULL')),
+                  HINT = '1 observes, 2 direct supervision, 3 indirect supervision, 4 unsupervised, 5 supervises others.';
+    END IF;
+    -- the free-text policy of the item's licensee, on the assessor's words
+    flagged := dcpf.free_text_verdict(it.licensee_id, format('The assessor''s text of assessment %s', it.id),
+                                      ARRAY[strengths, improvements]);
+    -- the ciphertexts first: Citus refuses a VOLATILE function in an UPDATE of its tables
+    IF strengths IS NOT NULL THEN
+        sealed_strengths := dcpf.encrypt(strengths, 'assessment', 'strengths', a.item_id, a.owner_id);
+    END IF;
+    IF improvements IS NOT NULL THEN
+        sealed_improvements := dcpf.encrypt(improvements, 'assessment', 'improvements', a.item_id, a.owner_id);
+    END IF;
+    UPDATE dcpf.assessment x
+       SET entrustment_level = assess_item.entrustment_level,
+           strengths_encrypted = sealed_strengths, improvements_encrypted = sealed_improvements,
+           assessed_at = now()
+     WHERE x.item_id = a.item_id;
+    UPDATE dcpf.portfolio_item p
+       SET status = 'signed', signed_at = now(), signed_by = me,
+           possibly_patient_data = p.possibly_patient_data OR flagged
+     WHERE p.id = it.id;
+    RETURN now();
+END
+$$;
+CREATE OR REPLACE FUNCTION dcpf.feedback_answer(r dcpf.feedback_request, feedback text, signer uuid, signed_name text)
+    RETURNS timestamptz
+    LANGUAGE plpgsql VOLATILE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    it      dcpf.portfolio_item;
+    flagged boolean;
+    sealed  bytea;
+BEGIN
+    PERFORM dcpf.feedback_request_open(r);
+    SELECT * INTO it FROM dcpf.portfolio_item p WHERE p.id = r.item_id FOR UPDATE;
+    IF it.item_type <> 'feedback' THEN
+        RAISE EXCEPTION 'an assessment is filled in with dcpf.assess_item'
+            USING ERRCODE = 'wrong_object_type', DETAIL = format('Request %s is for assessment %s.', r.id, it.id);
+    END IF;
+    IF feedback IS NULL OR length(btrim(feedback)) = 0 OR length(feedback) > 20000 THEN
+        RAISE EXCEPTION 'feedback is 1 to 20000 characters'
+            USING ERRCODE = 'invalid_parameter_value', DETAIL = format('Got %s characters.', coalesce(length(feedback), 0));
+    END IF;
+    flagged := dcpf.free_text_verdict(it.licensee_id, format('The feedback on item %s', it.id), ARRAY[feedback, signed_name]);
+    -- the ciphertext first: Citus refuses a VOLATILE function in an UPDATE of its tables
+    sealed := dcpf.encrypt(feedback, 'feedback_request', 'response', r.id, r.owner_id);
+    UPDATE dcpf.feedback_request x
+       SET answered_at = now(), signed_name = btrim(feedback_answer.signed_name), response_encrypted = sealed
+     WHERE x.id = r.id;
+    UPDATE dcpf.portfolio_item p
+       SET status = 'signed', signed_at = now(), signed_by = signer,
+           possibly_patient_data = p.possibly_patient_data OR flagged
+     WHERE p.id = it.id;
+    PERFORM dcpf.queue_notice('feedback_given', r.owner_id, NULL, r.owner_id,
+                              jsonb_build_object('request_id', r.id, 'item_id', r.item_id, 'item_type', 'feedback'));
+    RETURN now();
+END
+$$;
+CREATE OR REPLACE FUNCTION dcpf.rotate_master_key_batch(batch_size integer DEFAULT 1000)
+    RETURNS integer
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    target integer;
+    done integer;
+    ids uuid[];
+    rewrapped bytea[];
+BEGIN
+    IF batch_size IS NULL OR batch_size < 1 OR batch_size > 100000 THEN
+        RAISE EXCEPTION 'batch_size must be between 1 and 100000'
+            USING ERRCODE = 'invalid_parameter_value', DETAIL = format('It was %s.', coalesce(batch_size::text, 'NULL'));
+    END IF;
+    SELECT s.generation INTO target FROM dcpf.master_key_generations() s WHERE s.is_current;
+    -- older generations first, through the index on generation (a batch
+    -- does not scan the keys done before it)
+    WITH batch AS (
+        SELECT k.id, k.subject_id, k.wrapped FROM dcpf.data_key k
+         WHERE k.wrapped IS NOT NULL AND k.generation < target
+         LIMIT batch_size
+           FOR UPDATE SKIP LOCKED
+    )
+    SELECT array_agg(b.id), array_agg(dcpf.rewrap_data_key(b.id, b.subject_id, b.wrapped))
+      INTO ids, rewrapped FROM batch b;
+    -- the new wrappings first, then written: Citus refuses a VOLATILE function in an UPDATE of its tables
+    -- (and sends one of a reference table such as this to every node)
+    UPDATE dcpf.data_key k
+       SET wrapped = r.wrapped, rewrapped_at = now()
+      FROM unnest(ids, rewrapped) AS r (id, wrapped) WHERE k.id = r.id;
+    GET DIAGNOSTICS done = ROW_COUNT;
+    IF done = 0 THEN
+        -- a key of a newer generation than the key source's newest cannot be
+        -- re-wrapped: unwrapping one raises, naming the generation missing
+        PERFORM dcpf.rewrap_data_key(k.id, k.subject_id, k.wrapped) FROM dcpf.data_key k
+          WHERE k.wrapped IS NOT NULL AND k.generation > target LIMIT 1;
+    END IF;
+    RETURN done;
+END
+$$;
+CREATE OR REPLACE FUNCTION dcpf.notify_breach_persons(breach uuid) RETURNS integer
+    LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    b       dcpf.breach := dcpf.officer_breach(breach);
+    told    integer;
+    persons uuid[];
+    notices uuid[];
+BEGIN
+    IF b.persons_decision IS NOT NULL AND b.persons_decision <> 'notified' THEN
+        RAISE EXCEPTION 'the persons of breach % are not notified', b.id
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = format('It was decided not to: %s.', b.persons_decision);
+    END IF;
+    IF NOT EXISTS (SELECT FROM dcpf.breach_subject s WHERE s.breach_id = b.id) THEN
+        RAISE EXCEPTION 'no persons are known to be affected by breach %', b.id
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Find them with dcpf.add_breach_impact first, or record a public communication with dcpf.waive_breach_person_notice.';
+    END IF;
+    -- in clear and plain language: the nature, the likely consequences, the
+    -- measures, and whom to ask (art. 34(2)); never content. The notices
+    -- first, then the persons marked told: Citus refuses a VOLATILE function in an UPDATE of its tables
+    PERFORM FROM dcpf.breach_subject s WHERE s.breach_id = b.id AND s.notified_at IS NULL FOR UPDATE;
+    SELECT array_agg(s.person_id),
+           array_agg(dcpf.queue_notice('breach_person', s.person_id, NULL, s.person_id,
+                                       jsonb_strip_nulls(jsonb_build_object(
+                                           'breach_id', b.id, 'title', b.title, 'discovered_at', b.discovered_at,
+                                           'nature', b.nature, 'data_categories', to_jsonb(b.data_categories),
+                                           'likely_consequences', b.likely_consequences, 'measures_taken', b.measures_taken,
+                                           'objects', cardinality(s.objects), 'contact', 'security@vrest.nl'))))
+      INTO persons, notices
+      FROM dcpf.breach_subject s WHERE s.breach_id = b.id AND s.notified_at IS NULL;
+    UPDATE dcpf.breach_subject s
+       SET notice_id = q.notice_id, notified_at = now()
+      FROM unnest(persons, notices) AS q (person_id, notice_id)
+     WHERE s.breach_id = b.id AND s.person_id = q.person_id;
+    GET DIAGNOSTICS told = ROW_COUNT;
+    UPDATE dcpf.breach x SET persons_decision = 'notified', persons_notified_at = coalesce(x.persons_notified_at, now())
+     WHERE x.id = b.id;
+    RETURN told;
+END
+$$;
+CREATE OR REPLACE FUNCTION dcpf.erase_person(person uuid, request uuid) RETURNS uuid
+    LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+    -- a restricted or deactivated person is erased too (art. 17 over art. 18)
+    SET dcpf.restriction_exemption = 'erasure'
+AS $$
+DECLARE
+    req       dcpf.subject_request := dcpf.officer_subject_request(request);
+    who       dcpf.person;
+    stone     uuid := gen_random_uuid();
+    reasons   text;
+    deleted   jsonb := '{}';
+    kept      jsonb := '{}';
+    notices   integer := 0;
+    n         bigint;
+    t         record;
+    sets      text;
+    shredded  timestamptz;
+BEGIN
+    IF req.kind <> 'erasure' THEN
+        RAISE EXCEPTION 'subject request % asks for %, not for erasure', request, req.kind
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF req.person_id IS DISTINCT FROM person THEN
+        RAISE EXCEPTION 'subject request % is not about person %', request, coalesce(person::text, 'NULL')
+            USING ERRCODE = 'invalid_parameter_value', DETAIL = 'A request is carried out for the person who made it.';
+    END IF;
+    IF req.verified_at IS NULL THEN
+        RAISE EXCEPTION 'the identity of the person behind subject request % is not verified', request
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = 'Nobody is erased on an unverified request (art. 12(6) AVG).',
+                  HINT = 'Verify it first with dcpf.verify_subject_request.';
+    END IF;
+    SELECT * INTO who FROM dcpf.person p WHERE p.id = person FOR UPDATE;
+    IF who.status = 'erased' THEN
+        RAISE EXCEPTION 'person % was erased', person USING ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL = format('Erased at %s.', who.erased_at);
+    END IF;
+    SELECT string_agg(o.obstacle || ': ' || o.detail, E'\n') INTO reasons FROM dcpf.erasure_obstacles(person, req.licensee_id) o;
+    IF reasons IS NOT NULL THEN
+        RAISE EXCEPTION 'person % cannot be erased now', person
+            USING ERRCODE = 'object_not_in_prerequisite_state', DETAIL = reasons,
+                  HINT = 'Refuse the request with the legal ground (dcpf.refuse_subject_request), or carry it out once nothing stands in the way.';
+    END IF;
+
+    -- art. 19: the recipients of the person's data are told, before the register goes
+    SELECT count(dcpf.queue_notice('erasure_notice', t2, NULL, NULL,
+                                   jsonb_build_object('erasure', stone, 'pseudonym', person, 'erased_at', now())))
+      INTO notices FROM dcpf.art19_notice_persons(person) t2;
+
+    INSERT INTO dcpf.erasure (id, pseudonym, request_id, licensee_id, erased_by, notices_queued)
+    VALUES (stone, person, req.id, req.licensee_id, dcpf.current_person(), notices);
+
+    -- references on others' records: rows that make sense only with the person go
+    FOR t IN SELECT c.table_name AS tab, c.column_name AS col FROM dcpf.personal_data_column c
+              WHERE c.whose = 'party' AND c.on_erasure = 'delete_row' ORDER BY 1, 2 LOOP
+        EXECUTE format('DELETE FROM dcpf.%I t WHERE t.%I = $1', t.tab, t.col) USING person;
+        GET DIAGNOSTICS n = ROW_COUNT;
+        IF n > 0 THEN deleted := deleted || jsonb_build_object(t.tab || '.' || t.col, n); END IF;
+    END LOOP;
+    -- the person's own rows
+    FOR t IN SELECT * FROM dcpf.erasure_order() LOOP
+        EXECUTE format('DELETE FROM dcpf.%I t WHERE t.%I = $1', t.table_name, t.subject_column) USING person;
+        GET DIAGNOSTICS n = ROW_COUNT;
+        IF n > 0 THEN deleted := deleted || jsonb_build_object(t.table_name, coalesce((deleted ->> t.table_name)::bigint, 0) + n); END IF;
+    END LOOP;
+    -- the rows kept under the pseudonym lose their personal columns
+    FOR t IN SELECT d.table_name AS tab, d.subject_column,
+                    string_agg(format('%I = %s', c.column_name, CASE WHEN a.attnotnull THEN 'DEFAULT' ELSE 'NULL' END), ', '
+                               ORDER BY c.column_name) FILTER (WHERE c.on_erasure = 'clear' AND a.attgenerated = '') AS clears
+               FROM dcpf.personal_data_table d
+               LEFT JOIN dcpf.personal_data_column c ON c.table_name = d.table_name AND c.whose = 'subject'
+               LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = ('dcpf.' || quote_ident(d.table_name))::regclass
+                                                  AND a.attname = c.column_name
+              WHERE d.on_erasure = 'pseudonymise' AND d.table_name NOT IN ('person', 'erasure')
+              GROUP BY d.table_name, d.subject_column ORDER BY 1 LOOP
+        IF t.clears IS NULL THEN
+            EXECUTE format('SELECT count(*) FROM dcpf.%I t WHERE t.%I = $1', t.tab, t.subject_column) INTO n USING person;
+        ELSE
+            -- a web visit names a person only when it was recorded under
+            -- analytics consent (to the minute); unlinked, it becomes the visit
+            -- recorded without consent (to the hour), as its checks require
+            EXECUTE format('UPDATE dcpf.%I t SET %s%s WHERE t.%I = $1', t.tab, t.clears,
+                           CASE WHEN t.tab = 'web_visit' THEN ', consented = false, visited_at = date_trunc(''hour'', t.visited_at, ''UTC'')' ELSE '' END,
+                           t.subject_column) USING person;
+            GET DIAGNOSTICS n = ROW_COUNT;
+        END IF;
+        IF n > 0 THEN kept := kept || jsonb_build_object(t.tab, n); END IF;
+    END LOOP;
+    FOR t IN SELECT c.table_name AS tab, c.column_name AS col FROM dcpf.personal_data_column c
+              WHERE c.whose = 'party' AND c.on_erasure = 'keep' AND c.table_name NOT IN ('audit_event') ORDER BY 1, 2 LOOP
+        EXECUTE format('SELECT count(*) FROM dcpf.%I t WHERE t.%I = $1', t.tab, t.col) INTO n USING person;
+        IF n > 0 THEN kept := kept || jsonb_build_object(t.tab || '.' || t.col, n); END IF;
+    END LOOP;
+    -- the person row itself becomes the pseudonym
+    SELECT string_agg(format('%I = %s', c.column_name, CASE WHEN a.attnotnull THEN 'DEFAULT' ELSE 'NULL' END), ', ' ORDER BY c.column_name)
+      INTO sets
+      FROM dcpf.personal_data_column c
+      JOIN pg_catalog.pg_attribute a ON a.attrelid = 'dcpf.person'::regclass AND a.attname = c.column_name
+     WHERE c.table_name = 'person' AND c.on_erasure = 'clear' AND a.attgenerated = '';
+    EXECUTE format('UPDATE dcpf.person p SET %s, created_by = NULL, status = %L, erased_at = now(), deactivated_at = NULL WHERE p.id = $1',
+                   sets, 'erased')
+      USING person;
+
+    -- the person's other open requests end with them. (The decisions name no
+    -- ids: they are free text, scanned for patient and card numbers, and the
+    -- digits of a uuid can pass for one; the tombstone names the request.)
+    UPDATE dcpf.subject_request r
+       SET status = 'completed', completed_at = now(),
+           decision = format('Closed: the person was erased on %s, on their erasure request.',
+                             to_char(now() AT TIME ZONE 'Europe/Amsterdam', 'YYYY-MM-DD'))
+     WHERE r.person_id = person AND r.id <> req.id AND r.status NOT IN ('completed', 'refused', 'withdrawn');
+
+    -- the key shredded first, then recorded: Citus refuses a VOLATILE function
+    -- in an UPDATE of its tables
+    shredded := dcpf.shred_person_key(person, format('erasure on subject request %s', req.id));
+    UPDATE dcpf.erasure e SET rows_deleted = deleted, rows_kept = kept, key_shredded_at = shredded
+     WHERE e.id = stone;
+    PERFORM dcpf.complete_subject_request(req.id, format('Erased on %s; the tombstone (dcpf.erasure) names this request.',
+                                                         to_char(now() AT TIME ZONE 'Europe/Amsterdam', 'YYYY-MM-DD')));
+    RETURN stone;
+END
+$$;

@@ -6,13 +6,15 @@
 -- goes from a reference table to a distributed or local one, or between a
 -- local and a distributed one; the partitioned audit trail is placed where
 -- Citus can take it; distributed functions take a value of their group's
--- distribution column and do not read the session identity. What the 1.x
+-- distribution column and do not read the session identity; no function
+-- calls a VOLATILE function in an UPDATE of a distributed or a reference
+-- table (Citus refuses it). What the 1.x
 -- schema still breaks is recorded in dcpf.distribution_debt, finding by
 -- finding: a new table or policy that breaks a rule fails here. The second
 -- half adds a table that breaks each rule, inside this transaction, and
 -- shows that the same check finds it. Citus itself is not installed here.
 BEGIN;
-SELECT plan(26);
+SELECT plan(28);
 
 CREATE TEMPORARY VIEW finding_beyond_debt AS
 SELECT f.* FROM dcpf.distribution_findings() f
@@ -166,6 +168,29 @@ INSERT INTO probe_function VALUES ('dcpf.has_consent(uuid,text)', 'purpose', 'co
 SELECT set_eq($$SELECT table_name FROM dcpf.distribution_findings('dcpf.distribution_plan', 'probe_function') WHERE rule = 'distributed_function'$$,
               ARRAY['dcpf.has_consent(uuid,text)', 'dcpf.no_such_function(uuid)', 'dcpf.shares_in_force(uuid)'],
     'a distributed function whose argument is not a value of the distribution column, that does not exist, or that reads the session identity is found');
+
+-- a VOLATILE function in an UPDATE of a distributed or a reference table,
+-- read from function bodies; not one of a local table, nor a value computed
+-- before the UPDATE
+CREATE FUNCTION dcpf.citus_probe_volatile_update(person uuid) RETURNS void LANGUAGE plpgsql AS $fn$
+DECLARE
+    sealed bytea := dcpf.encrypt('x', 'person', 'big_number', person, person);
+BEGIN
+    UPDATE dcpf.person_address a
+       SET address_encrypted = dcpf.encrypt('x', 'person_address', 'address', a.id, a.person_id) WHERE a.person_id = person;
+    update   DCPF.PERSON p set created_at = Clock_Timestamp() where p.id = person;
+    UPDATE dcpf.person p SET big_number_encrypted = sealed WHERE p.id = person;
+    UPDATE dcpf.job_run j SET finished_at = clock_timestamp() WHERE false;
+END
+$fn$;
+SELECT set_eq($$SELECT table_name, object_name, detail FROM dcpf.distribution_findings() WHERE rule = 'volatile_function_in_update'$$,
+              $$VALUES ('person_address', 'dcpf.citus_probe_volatile_update(uuid)',
+                        'dcpf.citus_probe_volatile_update(uuid) updates dcpf.person_address calling the volatile function encrypt()'),
+                       ('person', 'dcpf.citus_probe_volatile_update(uuid)',
+                        'dcpf.citus_probe_volatile_update(uuid) updates dcpf.person calling the volatile function clock_timestamp()')$$,
+    'a VOLATILE function called in an UPDATE of a distributed or a reference table is found, in any letter case; one of a local table, or a value computed first, is not');
+SELECT is_empty($$SELECT * FROM dcpf.distribution_debt WHERE rule = 'volatile_function_in_update'$$,
+    'no function of dcpf calls a VOLATILE function in an UPDATE of a distributed or a reference table (they compute the value first)');
 
 CREATE TEMPORARY TABLE probe_bare (table_name text, kind text);
 SELECT throws_ok($$SELECT * FROM dcpf.distribution_findings('probe_bare')$$, '42703', 'a plan to check lacks columns',
