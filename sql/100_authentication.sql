@@ -115,7 +115,7 @@ CREATE TRIGGER authentication_event_immutable BEFORE UPDATE ON dcpf.authenticati
     FOR EACH ROW EXECUTE FUNCTION dcpf.refuse_update('Authentication events are never changed.');
 -- a person sees their own authentications
 CREATE POLICY authentication_event_self ON dcpf.authentication_event FOR SELECT TO dcpf_app
-    USING (person_id = (SELECT dcpf.current_person()));
+    USING (person_id = dcpf.current_person());
 GRANT SELECT ON dcpf.authentication_event TO dcpf_app;
 
 CREATE FUNCTION dcpf.jwks_keys(jwks jsonb,

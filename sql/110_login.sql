@@ -58,7 +58,7 @@ CREATE TRIGGER login_attempt_immutable BEFORE UPDATE ON dcpf.login_attempt
     FOR EACH ROW EXECUTE FUNCTION dcpf.refuse_update('Login attempts are never changed.');
 -- a person sees their own attempts; a licensee admin those of their licensee's people
 CREATE POLICY login_attempt_self ON dcpf.login_attempt FOR SELECT TO dcpf_app
-    USING (person_id = (SELECT dcpf.current_person()));
+    USING (person_id = dcpf.current_person());
 CREATE POLICY login_attempt_licensee_admin ON dcpf.login_attempt FOR SELECT TO dcpf_app
     USING ((SELECT dcpf.licensee_if_acting_in('licensee_admin')) IS NOT NULL
                 AND EXISTS (SELECT FROM dcpf.membership m

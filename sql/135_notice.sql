@@ -177,7 +177,7 @@ GRANT EXECUTE ON FUNCTION dcpf.claim_notices(integer, interval), dcpf.notice_don
 
 -- a person reads the notices addressed to them; only dcpf's functions write
 CREATE POLICY notice_recipient_read ON dcpf.notice FOR SELECT TO dcpf_app
-    USING (recipient_person_id = (SELECT dcpf.current_person()));
+    USING (recipient_person_id = dcpf.current_person());
 GRANT SELECT ON dcpf.notice TO dcpf_app;
 GRANT SELECT ON dcpf.my_notices TO dcpf_app;
 

@@ -463,9 +463,9 @@ REVOKE EXECUTE ON FUNCTION dcpf.my_programmes() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION dcpf.my_programmes() TO dcpf_app;
 
 CREATE POLICY entrustment_scale_read ON dcpf.entrustment_scale FOR SELECT TO dcpf_app
-    USING ((SELECT dcpf.current_person()) IS NOT NULL);
+    USING (dcpf.current_person() IS NOT NULL);
 CREATE POLICY programme_role_read ON dcpf.programme_role FOR SELECT TO dcpf_app
-    USING ((SELECT dcpf.current_person()) IS NOT NULL);
+    USING (dcpf.current_person() IS NOT NULL);
 GRANT SELECT ON dcpf.entrustment_scale, dcpf.programme_role TO dcpf_app;
 
 CREATE POLICY competency_read ON dcpf.competency FOR SELECT TO dcpf_app
@@ -493,7 +493,7 @@ GRANT INSERT (id, licensee_id, code, name, kind, description, duration_months, s
 GRANT UPDATE (name, description, duration_months, retired_at) ON dcpf.programme TO dcpf_app;
 
 CREATE POLICY programme_member_self_read ON dcpf.programme_member FOR SELECT TO dcpf_app
-    USING (person_id = (SELECT dcpf.current_person()));
+    USING (person_id = dcpf.current_person());
 CREATE POLICY programme_member_staff_read ON dcpf.programme_member FOR SELECT TO dcpf_app
     USING (licensee_id = (SELECT dcpf.licensee_if_acting_in('licensee_admin', 'privacy_officer')));
 CREATE POLICY programme_member_fellow_read ON dcpf.programme_member FOR SELECT TO dcpf_app

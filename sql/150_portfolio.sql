@@ -518,7 +518,7 @@ CREATE POLICY portfolio_item_owner_read ON dcpf.portfolio_item FOR SELECT TO dcp
     USING (owner_id = dcpf.current_person());
 CREATE POLICY portfolio_item_owner_create ON dcpf.portfolio_item FOR INSERT TO dcpf_app
     WITH CHECK (owner_id = dcpf.current_person()
-                AND (licensee_id IS NULL OR licensee_id = (SELECT dcpf.current_licensee())));
+                AND (licensee_id IS NULL OR licensee_id = dcpf.current_licensee()));
 -- (not limited to drafts here: the state trigger refuses an edit of a
 -- submitted, signed or locked item with a clear error instead of 0 rows)
 CREATE POLICY portfolio_item_owner_edit ON dcpf.portfolio_item FOR UPDATE TO dcpf_app
@@ -532,9 +532,9 @@ GRANT SELECT ON dcpf.portfolio_item_decrypted TO dcpf_app;
 
 -- links: read by the owner; written only through dcpf.set_item_links
 CREATE POLICY portfolio_item_competency_owner_read ON dcpf.portfolio_item_competency FOR SELECT TO dcpf_app
-    USING (owner_id = (SELECT dcpf.current_person()));
+    USING (owner_id = dcpf.current_person());
 CREATE POLICY portfolio_item_epa_owner_read ON dcpf.portfolio_item_epa FOR SELECT TO dcpf_app
-    USING (owner_id = (SELECT dcpf.current_person()));
+    USING (owner_id = dcpf.current_person());
 GRANT SELECT ON dcpf.portfolio_item_competency, dcpf.portfolio_item_epa TO dcpf_app;
 
 SELECT dcpf.audit_table('dcpf.portfolio_item', 'owner_id');

@@ -530,26 +530,26 @@ SELECT pg_catalog.pg_extension_config_dump('dcpf.disclosure', '');
 REVOKE ALL ON FUNCTION dcpf.share_check(), dcpf.share_register() FROM PUBLIC;
 
 CREATE POLICY portfolio_collection_owner_read ON dcpf.portfolio_collection FOR SELECT TO dcpf_app
-    USING (owner_id = (SELECT dcpf.current_person()));
+    USING (owner_id = dcpf.current_person());
 CREATE POLICY portfolio_collection_owner_create ON dcpf.portfolio_collection FOR INSERT TO dcpf_app
-    WITH CHECK (owner_id = (SELECT dcpf.current_person()));
+    WITH CHECK (owner_id = dcpf.current_person());
 CREATE POLICY portfolio_collection_owner_rename ON dcpf.portfolio_collection FOR UPDATE TO dcpf_app
-    USING (owner_id = (SELECT dcpf.current_person())) WITH CHECK (owner_id = (SELECT dcpf.current_person()));
+    USING (owner_id = dcpf.current_person()) WITH CHECK (owner_id = dcpf.current_person());
 GRANT SELECT, INSERT (id, owner_id, name), UPDATE (name) ON dcpf.portfolio_collection TO dcpf_app;
 CREATE POLICY portfolio_collection_item_owner_read ON dcpf.portfolio_collection_item FOR SELECT TO dcpf_app
-    USING (owner_id = (SELECT dcpf.current_person()));
+    USING (owner_id = dcpf.current_person());
 GRANT SELECT ON dcpf.portfolio_collection_item TO dcpf_app;
 
 -- shares: the owner makes and reads theirs (and revokes through
 -- dcpf.revoke_share); a person reads the shares made to them, staff those
 -- made to the role they act in
 CREATE POLICY share_owner_read ON dcpf.share FOR SELECT TO dcpf_app
-    USING (owner_id = (SELECT dcpf.current_person()));
+    USING (owner_id = dcpf.current_person());
 CREATE POLICY share_grantee_read ON dcpf.share FOR SELECT TO dcpf_app
-    USING (grantee_person_id = (SELECT dcpf.current_person())
-           OR (grantee_licensee_id = (SELECT dcpf.current_licensee()) AND grantee_role = (SELECT dcpf.current_role())));
+    USING (grantee_person_id = dcpf.current_person()
+           OR (grantee_licensee_id = dcpf.current_licensee() AND grantee_role = dcpf.current_role()));
 CREATE POLICY share_owner_create ON dcpf.share FOR INSERT TO dcpf_app
-    WITH CHECK (owner_id = (SELECT dcpf.current_person()));
+    WITH CHECK (owner_id = dcpf.current_person());
 GRANT SELECT ON dcpf.share TO dcpf_app;
 GRANT INSERT (id, owner_id, scope, item_id, collection_id, category, grantee_person_id, grantee_licensee_id,
               grantee_role, grantee_programme_id, permission, valid_from, valid_until)
@@ -557,7 +557,7 @@ GRANT INSERT (id, owner_id, scope, item_id, collection_id, category, grantee_per
 
 -- the register: the person reads whom their data went to
 CREATE POLICY disclosure_subject_read ON dcpf.disclosure FOR SELECT TO dcpf_app
-    USING (subject_id = (SELECT dcpf.current_person()));
+    USING (subject_id = dcpf.current_person());
 GRANT SELECT ON dcpf.disclosure TO dcpf_app;
 
 SELECT dcpf.audit_table('dcpf.portfolio_collection', 'owner_id');

@@ -174,7 +174,7 @@ GRANT EXECUTE ON FUNCTION dcpf.decide_entrustment(uuid, uuid, integer, uuid[], d
 -- the trainee reads their decisions; the directors of the programme (acting
 -- as trainer) read the programme's
 CREATE POLICY entrustment_decision_owner_read ON dcpf.entrustment_decision FOR SELECT TO dcpf_app
-    USING (owner_id = (SELECT dcpf.current_person()));
+    USING (owner_id = dcpf.current_person());
 CREATE POLICY entrustment_decision_director_read ON dcpf.entrustment_decision FOR SELECT TO dcpf_app
     USING ((SELECT dcpf.acting_in('trainer')) AND programme_id = ANY ((SELECT dcpf.my_programmes())::uuid[]));
 GRANT SELECT ON dcpf.entrustment_decision TO dcpf_app;

@@ -429,13 +429,13 @@ GRANT EXECUTE ON FUNCTION dcpf.attachment_file_name_problem(text), dcpf.attach_f
 
 -- every identity reads the allow-list; the DBA writes it
 CREATE POLICY attachment_media_type_read ON dcpf.attachment_media_type FOR SELECT TO dcpf_app
-    USING ((SELECT dcpf.current_person()) IS NOT NULL);
+    USING (dcpf.current_person() IS NOT NULL);
 GRANT SELECT ON dcpf.attachment_media_type TO dcpf_app;
 
 -- the owner reads their attachments directly and writes them only through
 -- dcpf.attach_file and dcpf.detach_file; sharers read through the functions
 CREATE POLICY portfolio_attachment_owner_read ON dcpf.portfolio_attachment FOR SELECT TO dcpf_app
-    USING (owner_id = (SELECT dcpf.current_person()));
+    USING (owner_id = dcpf.current_person());
 GRANT SELECT ON dcpf.portfolio_attachment, dcpf.portfolio_attachment_decrypted TO dcpf_app;
 
 SELECT dcpf.audit_table('dcpf.attachment_media_type', NULL);

@@ -249,7 +249,7 @@ GRANT EXECUTE ON FUNCTION dcpf.comment_item(uuid, text), dcpf.withdraw_comment(u
 -- the owner reads the comments on their items directly; authors and other
 -- readers through dcpf.shared_comments; written only through the functions
 CREATE POLICY item_comment_owner_read ON dcpf.item_comment FOR SELECT TO dcpf_app
-    USING (owner_id = (SELECT dcpf.current_person()));
+    USING (owner_id = dcpf.current_person());
 GRANT SELECT ON dcpf.item_comment, dcpf.item_comment_decrypted TO dcpf_app;
 
 SELECT dcpf.audit_table('dcpf.item_comment', 'owner_id');

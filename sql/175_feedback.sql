@@ -494,7 +494,7 @@ GRANT EXECUTE ON FUNCTION dcpf.feedback_request_by_token(text), dcpf.give_feedba
 -- the professional reads their requests (not the token hashes); givers read
 -- theirs through dcpf.feedback_request_for_giver; only functions write
 CREATE POLICY feedback_request_owner_read ON dcpf.feedback_request FOR SELECT TO dcpf_app
-    USING (owner_id = (SELECT dcpf.current_person()));
+    USING (owner_id = dcpf.current_person());
 GRANT SELECT (id, item_id, owner_id, giver_person_id, giver_email, giver_name, message_encrypted, requested_at, expires_at,
               answered_at, response_encrypted, signed_name, withdrawn_at)
     ON dcpf.feedback_request TO dcpf_app;

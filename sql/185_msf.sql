@@ -503,9 +503,9 @@ GRANT EXECUTE ON FUNCTION dcpf.respond_msf_by_token(text, integer[], text), dcpf
 -- the professional reads their rounds and whom they invited, never whether
 -- one answered, nor the responses (only dcpf.msf_results and msf_comments)
 CREATE POLICY msf_round_owner_read ON dcpf.msf_round FOR SELECT TO dcpf_app
-    USING (owner_id = (SELECT dcpf.current_person()));
+    USING (owner_id = dcpf.current_person());
 CREATE POLICY msf_respondent_owner_read ON dcpf.msf_respondent FOR SELECT TO dcpf_app
-    USING (owner_id = (SELECT dcpf.current_person()));
+    USING (owner_id = dcpf.current_person());
 GRANT SELECT ON dcpf.msf_round TO dcpf_app;
 GRANT SELECT (id, round_id, owner_id, person_id, email, name, respondent_role, invited_at) ON dcpf.msf_respondent TO dcpf_app;
 

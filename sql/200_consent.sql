@@ -395,7 +395,7 @@ GRANT UPDATE (name_nl, name_en, description, data_categories, subject_categories
 -- officer of their licensee reads both, the licensee admin the states (for
 -- dcpf.marketing_audience); only the functions above write
 CREATE POLICY consent_event_self_read ON dcpf.consent_event FOR SELECT TO dcpf_app
-    USING (person_id = (SELECT dcpf.current_person()));
+    USING (person_id = dcpf.current_person());
 CREATE POLICY consent_event_officer_read ON dcpf.consent_event FOR SELECT TO dcpf_app
     USING ((SELECT dcpf.licensee_if_acting_in('privacy_officer')) IS NOT NULL
            AND EXISTS (SELECT FROM dcpf.membership m
@@ -403,7 +403,7 @@ CREATE POLICY consent_event_officer_read ON dcpf.consent_event FOR SELECT TO dcp
                           AND m.licensee_id = (SELECT dcpf.licensee_if_acting_in('privacy_officer'))
                           AND (m.valid_until IS NULL OR m.valid_until > now())));
 CREATE POLICY consent_self_read ON dcpf.consent FOR SELECT TO dcpf_app
-    USING (person_id = (SELECT dcpf.current_person()));
+    USING (person_id = dcpf.current_person());
 CREATE POLICY consent_staff_read ON dcpf.consent FOR SELECT TO dcpf_app
     USING ((SELECT dcpf.licensee_if_acting_in('licensee_admin', 'privacy_officer')) IS NOT NULL
            AND EXISTS (SELECT FROM dcpf.membership m

@@ -197,7 +197,7 @@ GRANT EXECUTE ON FUNCTION dcpf.record_visit(inet, text, text, timestamptz, uuid)
 -- the person reads their own consented visits; nobody else in the
 -- application reads visit rows, and only dcpf.record_visit writes them
 CREATE POLICY web_visit_self_read ON dcpf.web_visit FOR SELECT TO dcpf_app
-    USING (person_id = (SELECT dcpf.current_person()));
+    USING (person_id = dcpf.current_person());
 GRANT SELECT (id, visited_at, network, device_type, browser_family, browser_major, page, person_id, consented)
     ON dcpf.web_visit TO dcpf_app;
 

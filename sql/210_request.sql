@@ -417,7 +417,7 @@ GRANT EXECUTE ON FUNCTION dcpf.submit_subject_request(text, text, text), dcpf.ve
 -- privacy officer of its licensee; for a request made to the platform, its
 -- security officer); only the functions above write
 CREATE POLICY subject_request_self_read ON dcpf.subject_request FOR SELECT TO dcpf_app
-    USING (person_id = (SELECT dcpf.current_person()));
+    USING (person_id = dcpf.current_person());
 CREATE POLICY subject_request_officer_read ON dcpf.subject_request FOR SELECT TO dcpf_app
     USING (licensee_id = (SELECT dcpf.licensee_if_acting_in('privacy_officer'))
            OR (licensee_id IS NULL AND (SELECT dcpf.acting_in('platform_security'))));

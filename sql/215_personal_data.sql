@@ -307,9 +307,9 @@ ALTER TABLE dcpf.personal_data_table FORCE ROW LEVEL SECURITY;
 ALTER TABLE dcpf.personal_data_column ENABLE ROW LEVEL SECURITY;
 ALTER TABLE dcpf.personal_data_column FORCE ROW LEVEL SECURITY;
 CREATE POLICY personal_data_table_read ON dcpf.personal_data_table FOR SELECT TO dcpf_app
-    USING ((SELECT dcpf.current_person()) IS NOT NULL);
+    USING (dcpf.current_person() IS NOT NULL);
 CREATE POLICY personal_data_column_read ON dcpf.personal_data_column FOR SELECT TO dcpf_app
-    USING ((SELECT dcpf.current_person()) IS NOT NULL);
+    USING (dcpf.current_person() IS NOT NULL);
 GRANT SELECT ON dcpf.personal_data_table, dcpf.personal_data_column TO dcpf_app;
 INSERT INTO dcpf.personal_data_table (table_name, subject_column, row_key, on_erasure, exported, basis) VALUES
     ('personal_data_table', NULL, 'table_name', 'none', false, 'the registry itself'),

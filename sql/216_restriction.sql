@@ -335,7 +335,7 @@ GRANT EXECUTE ON FUNCTION dcpf.restrict_processing(uuid, text), dcpf.lift_restri
 -- the person reads their own; the privacy officer those of their licensee,
 -- the platform's security officer the platform's (dcpf.handles_requests_of)
 CREATE POLICY processing_restriction_self_read ON dcpf.processing_restriction FOR SELECT TO dcpf_app
-    USING (person_id = (SELECT dcpf.current_person()));
+    USING (person_id = dcpf.current_person());
 CREATE POLICY processing_restriction_officer_read ON dcpf.processing_restriction FOR SELECT TO dcpf_app
     USING (licensee_id = (SELECT dcpf.licensee_if_acting_in('privacy_officer'))
            OR (licensee_id IS NULL AND (SELECT dcpf.acting_in('platform_security'))));

@@ -436,9 +436,9 @@ GRANT EXECUTE ON FUNCTION dcpf.rectify_person(uuid, jsonb), dcpf.complete_item(u
 -- security officer for the platform) read the record of a rectification;
 -- only the functions write
 CREATE POLICY item_addendum_owner_read ON dcpf.item_addendum FOR SELECT TO dcpf_app
-    USING (owner_id = (SELECT dcpf.current_person()));
+    USING (owner_id = dcpf.current_person());
 CREATE POLICY rectification_self_read ON dcpf.rectification FOR SELECT TO dcpf_app
-    USING (person_id = (SELECT dcpf.current_person()));
+    USING (person_id = dcpf.current_person());
 CREATE POLICY rectification_officer_read ON dcpf.rectification FOR SELECT TO dcpf_app
     USING (licensee_id = (SELECT dcpf.licensee_if_acting_in('privacy_officer'))
            OR (licensee_id IS NULL AND (SELECT dcpf.acting_in('platform_security'))));

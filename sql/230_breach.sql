@@ -309,7 +309,7 @@ CREATE POLICY breach_subject_officer_read ON dcpf.breach_subject FOR SELECT TO d
                         WHERE m.person_id = breach_subject.person_id
                           AND m.licensee_id = (SELECT dcpf.licensee_if_acting_in('privacy_officer'))));
 CREATE POLICY breach_subject_self_read ON dcpf.breach_subject FOR SELECT TO dcpf_app
-    USING (person_id = (SELECT dcpf.current_person()));
+    USING (person_id = dcpf.current_person());
 GRANT SELECT ON dcpf.breach, dcpf.breach_controller, dcpf.breach_subject, dcpf.breach_update TO dcpf_app;
 
 SELECT dcpf.audit_table('dcpf.breach', NULL, 'breach');

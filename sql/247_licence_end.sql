@@ -87,9 +87,9 @@ SELECT pg_catalog.pg_extension_config_dump('dcpf.handover', '');
 SELECT pg_catalog.pg_extension_config_dump('dcpf.handover_reference', '');
 -- the professional reads their own; only dcpf's functions write
 CREATE POLICY handover_person_read ON dcpf.handover FOR SELECT TO dcpf_app
-    USING (person_id = (SELECT dcpf.current_person()));
+    USING (person_id = dcpf.current_person());
 CREATE POLICY handover_reference_owner_read ON dcpf.handover_reference FOR SELECT TO dcpf_app
-    USING (owner_id = (SELECT dcpf.current_person()));
+    USING (owner_id = dcpf.current_person());
 GRANT SELECT ON dcpf.handover, dcpf.handover_reference TO dcpf_app;
 -- written for a person whose processing is restricted too (the hand-over
 -- sets dcpf.restriction_exemption): it reduces what others may do

@@ -396,13 +396,13 @@ ALTER TABLE dcpf.retention_source_clock FORCE ROW LEVEL SECURITY;
 ALTER TABLE dcpf.retention_exempt_table ENABLE ROW LEVEL SECURITY;
 ALTER TABLE dcpf.retention_exempt_table FORCE ROW LEVEL SECURITY;
 CREATE POLICY data_category_read ON dcpf.data_category FOR SELECT TO dcpf_app
-    USING ((SELECT dcpf.current_person()) IS NOT NULL);
+    USING (dcpf.current_person() IS NOT NULL);
 CREATE POLICY retention_source_read ON dcpf.retention_source FOR SELECT TO dcpf_app
-    USING ((SELECT dcpf.current_person()) IS NOT NULL);
+    USING (dcpf.current_person() IS NOT NULL);
 CREATE POLICY retention_source_clock_read ON dcpf.retention_source_clock FOR SELECT TO dcpf_app
-    USING ((SELECT dcpf.current_person()) IS NOT NULL);
+    USING (dcpf.current_person() IS NOT NULL);
 CREATE POLICY retention_exempt_table_read ON dcpf.retention_exempt_table FOR SELECT TO dcpf_app
-    USING ((SELECT dcpf.current_person()) IS NOT NULL);
+    USING (dcpf.current_person() IS NOT NULL);
 CREATE POLICY retention_policy_officer_read ON dcpf.retention_policy FOR SELECT TO dcpf_app
     USING (licensee_id = (SELECT dcpf.licensee_if_acting_in('privacy_officer', 'licensee_admin'))
            OR (licensee_id IS NULL

@@ -1359,8 +1359,6 @@ SELECT d.table_name, d.rule, d.object_names
     ('role_agreement_acceptance', 'unique_without_distribution_column', ARRAY['role_agreement_acceptance_pkey']),
     ('share', 'foreign_key_without_distribution_column', ARRAY['share_collection_id_fkey', 'share_item_id_fkey']),
     ('share', 'unique_without_distribution_column', ARRAY['share_pkey']),
-    ('attachment_media_type', 'policy_with_subquery', NULL),
-    ('authentication_event', 'policy_with_subquery', NULL),
     ('billing_profile', 'policy_with_subquery', NULL),
     ('breach', 'policy_with_subquery', NULL),
     ('breach_controller', 'policy_with_subquery', NULL),
@@ -1369,56 +1367,26 @@ SELECT d.table_name, d.rule, d.object_names
     ('competency', 'policy_with_subquery', NULL),
     ('consent', 'policy_with_subquery', NULL),
     ('consent_event', 'policy_with_subquery', NULL),
-    ('data_category', 'policy_with_subquery', NULL),
-    ('disclosure', 'policy_with_subquery', NULL),
     ('entrustment_decision', 'policy_with_subquery', NULL),
-    ('entrustment_scale', 'policy_with_subquery', NULL),
     ('epa', 'policy_with_subquery', NULL),
     ('epa_competency', 'policy_with_subquery', NULL),
     ('erasure', 'policy_with_subquery', NULL),
-    ('feedback_request', 'policy_with_subquery', NULL),
-    ('item_addendum', 'policy_with_subquery', NULL),
-    ('item_comment', 'policy_with_subquery', NULL),
     ('legal_hold', 'policy_with_subquery', NULL),
     ('licence', 'policy_with_subquery', NULL),
     ('licensee', 'policy_with_subquery', NULL),
     ('login_attempt', 'policy_with_subquery', NULL),
     ('membership', 'policy_with_subquery', NULL),
-    ('msf_respondent', 'policy_with_subquery', NULL),
-    ('msf_round', 'policy_with_subquery', NULL),
-    ('notice', 'policy_with_subquery', NULL),
     ('person', 'policy_with_subquery', NULL),
-    ('person_address', 'policy_with_subquery', NULL),
-    ('person_phone', 'policy_with_subquery', NULL),
-    ('person_preference', 'policy_with_subquery', NULL),
-    ('personal_data_column', 'policy_with_subquery', NULL),
-    ('personal_data_table', 'policy_with_subquery', NULL),
     ('policy_acknowledgement', 'policy_with_subquery', NULL),
-    ('policy_document', 'policy_with_subquery', NULL),
-    ('portfolio_attachment', 'policy_with_subquery', NULL),
-    ('portfolio_collection', 'policy_with_subquery', NULL),
-    ('portfolio_collection_item', 'policy_with_subquery', NULL),
-    ('portfolio_item', 'policy_with_subquery', NULL),
-    ('portfolio_item_competency', 'policy_with_subquery', NULL),
-    ('portfolio_item_epa', 'policy_with_subquery', NULL),
     ('processing_restriction', 'policy_with_subquery', NULL),
-    ('product', 'policy_with_subquery', NULL),
     ('programme', 'policy_with_subquery', NULL),
     ('programme_member', 'policy_with_subquery', NULL),
-    ('programme_role', 'policy_with_subquery', NULL),
     ('purpose', 'policy_with_subquery', NULL),
     ('rectification', 'policy_with_subquery', NULL),
-    ('retention_exempt_table', 'policy_with_subquery', NULL),
     ('retention_policy', 'policy_with_subquery', NULL),
-    ('retention_source', 'policy_with_subquery', NULL),
-    ('retention_source_clock', 'policy_with_subquery', NULL),
-    ('role', 'policy_with_subquery', NULL),
-    ('role_agreement', 'policy_with_subquery', NULL),
     ('role_agreement_acceptance', 'policy_with_subquery', NULL),
-    ('share', 'policy_with_subquery', NULL),
     ('subject_request', 'policy_with_subquery', NULL),
-    ('subprocessor', 'policy_with_subquery', NULL),
-    ('web_visit', 'policy_with_subquery', NULL))
+    ('subprocessor', 'policy_with_subquery', NULL))
   AS d (table_name, rule, object_names);
 COMMENT ON VIEW dcpf.distribution_debt IS
     'the findings of dcpf.distribution_findings() that the schema of 1.x still carries, by table and rule: primary keys and foreign keys of the person group without its distribution column, policies with subqueries; the test suite fails on a finding not recorded here and on a record that no longer holds; see doc/guides/citus.md for the change each needs';
@@ -2137,3 +2105,120 @@ BEGIN
     RETURN stone;
 END
 $$;
+
+-- Policies that need only the identity call the C accessors directly instead
+-- of through a scalar subquery (sql/095_policies.sql): Citus refuses a policy
+-- with a subquery on the tables it manages (rule policy_with_subquery).
+ALTER POLICY attachment_media_type_read ON dcpf.attachment_media_type
+    USING ((dcpf.current_person() IS NOT NULL));
+ALTER POLICY authentication_event_self ON dcpf.authentication_event
+    USING ((person_id = dcpf.current_person()));
+ALTER POLICY breach_subject_self_read ON dcpf.breach_subject
+    USING ((person_id = dcpf.current_person()));
+ALTER POLICY consent_self_read ON dcpf.consent
+    USING ((person_id = dcpf.current_person()));
+ALTER POLICY consent_event_self_read ON dcpf.consent_event
+    USING ((person_id = dcpf.current_person()));
+ALTER POLICY data_category_read ON dcpf.data_category
+    USING ((dcpf.current_person() IS NOT NULL));
+ALTER POLICY disclosure_subject_read ON dcpf.disclosure
+    USING ((subject_id = dcpf.current_person()));
+ALTER POLICY entrustment_decision_owner_read ON dcpf.entrustment_decision
+    USING ((owner_id = dcpf.current_person()));
+ALTER POLICY entrustment_scale_read ON dcpf.entrustment_scale
+    USING ((dcpf.current_person() IS NOT NULL));
+ALTER POLICY feedback_request_owner_read ON dcpf.feedback_request
+    USING ((owner_id = dcpf.current_person()));
+ALTER POLICY handover_person_read ON dcpf.handover
+    USING ((person_id = dcpf.current_person()));
+ALTER POLICY handover_reference_owner_read ON dcpf.handover_reference
+    USING ((owner_id = dcpf.current_person()));
+ALTER POLICY item_addendum_owner_read ON dcpf.item_addendum
+    USING ((owner_id = dcpf.current_person()));
+ALTER POLICY item_comment_owner_read ON dcpf.item_comment
+    USING ((owner_id = dcpf.current_person()));
+ALTER POLICY login_attempt_self ON dcpf.login_attempt
+    USING ((person_id = dcpf.current_person()));
+ALTER POLICY membership_self_read ON dcpf.membership
+    USING ((person_id = dcpf.current_person()));
+ALTER POLICY msf_respondent_owner_read ON dcpf.msf_respondent
+    USING ((owner_id = dcpf.current_person()));
+ALTER POLICY msf_round_owner_read ON dcpf.msf_round
+    USING ((owner_id = dcpf.current_person()));
+ALTER POLICY notice_recipient_read ON dcpf.notice
+    USING ((recipient_person_id = dcpf.current_person()));
+ALTER POLICY person_self_read ON dcpf.person
+    USING ((id = dcpf.current_person()));
+ALTER POLICY person_self_update ON dcpf.person
+    USING (((id = dcpf.current_person()) AND (status = 'active'::text)))
+    WITH CHECK ((id = dcpf.current_person()));
+ALTER POLICY person_address_self ON dcpf.person_address
+    USING ((person_id = dcpf.current_person()))
+    WITH CHECK ((person_id = dcpf.current_person()));
+ALTER POLICY person_phone_self ON dcpf.person_phone
+    USING ((person_id = dcpf.current_person()))
+    WITH CHECK ((person_id = dcpf.current_person()));
+ALTER POLICY person_preference_self ON dcpf.person_preference
+    USING ((person_id = dcpf.current_person()))
+    WITH CHECK ((person_id = dcpf.current_person()));
+ALTER POLICY personal_data_column_read ON dcpf.personal_data_column
+    USING ((dcpf.current_person() IS NOT NULL));
+ALTER POLICY personal_data_table_read ON dcpf.personal_data_table
+    USING ((dcpf.current_person() IS NOT NULL));
+ALTER POLICY policy_acknowledgement_self ON dcpf.policy_acknowledgement
+    USING ((person_id = dcpf.current_person()));
+ALTER POLICY policy_acknowledgement_self_insert ON dcpf.policy_acknowledgement
+    WITH CHECK ((person_id = dcpf.current_person()));
+ALTER POLICY policy_document_read ON dcpf.policy_document
+    USING ((dcpf.current_person() IS NOT NULL));
+ALTER POLICY portfolio_attachment_owner_read ON dcpf.portfolio_attachment
+    USING ((owner_id = dcpf.current_person()));
+ALTER POLICY portfolio_collection_owner_create ON dcpf.portfolio_collection
+    WITH CHECK ((owner_id = dcpf.current_person()));
+ALTER POLICY portfolio_collection_owner_read ON dcpf.portfolio_collection
+    USING ((owner_id = dcpf.current_person()));
+ALTER POLICY portfolio_collection_owner_rename ON dcpf.portfolio_collection
+    USING ((owner_id = dcpf.current_person()))
+    WITH CHECK ((owner_id = dcpf.current_person()));
+ALTER POLICY portfolio_collection_item_owner_read ON dcpf.portfolio_collection_item
+    USING ((owner_id = dcpf.current_person()));
+ALTER POLICY portfolio_item_owner_create ON dcpf.portfolio_item
+    WITH CHECK (((owner_id = dcpf.current_person()) AND ((licensee_id IS NULL) OR (licensee_id = dcpf.current_licensee()))));
+ALTER POLICY portfolio_item_competency_owner_read ON dcpf.portfolio_item_competency
+    USING ((owner_id = dcpf.current_person()));
+ALTER POLICY portfolio_item_epa_owner_read ON dcpf.portfolio_item_epa
+    USING ((owner_id = dcpf.current_person()));
+ALTER POLICY processing_restriction_self_read ON dcpf.processing_restriction
+    USING ((person_id = dcpf.current_person()));
+ALTER POLICY product_read ON dcpf.product
+    USING ((dcpf.current_person() IS NOT NULL));
+ALTER POLICY programme_member_self_read ON dcpf.programme_member
+    USING ((person_id = dcpf.current_person()));
+ALTER POLICY programme_role_read ON dcpf.programme_role
+    USING ((dcpf.current_person() IS NOT NULL));
+ALTER POLICY rectification_self_read ON dcpf.rectification
+    USING ((person_id = dcpf.current_person()));
+ALTER POLICY retention_exempt_table_read ON dcpf.retention_exempt_table
+    USING ((dcpf.current_person() IS NOT NULL));
+ALTER POLICY retention_source_read ON dcpf.retention_source
+    USING ((dcpf.current_person() IS NOT NULL));
+ALTER POLICY retention_source_clock_read ON dcpf.retention_source_clock
+    USING ((dcpf.current_person() IS NOT NULL));
+ALTER POLICY role_read ON dcpf.role
+    USING ((dcpf.current_person() IS NOT NULL));
+ALTER POLICY role_agreement_read ON dcpf.role_agreement
+    USING ((dcpf.current_person() IS NOT NULL));
+ALTER POLICY role_agreement_acceptance_self ON dcpf.role_agreement_acceptance
+    USING ((person_id = dcpf.current_person()));
+ALTER POLICY role_agreement_acceptance_self_insert ON dcpf.role_agreement_acceptance
+    WITH CHECK ((person_id = dcpf.current_person()));
+ALTER POLICY share_grantee_read ON dcpf.share
+    USING (((grantee_person_id = dcpf.current_person()) OR ((grantee_licensee_id = dcpf.current_licensee()) AND (grantee_role = dcpf."current_role"()))));
+ALTER POLICY share_owner_create ON dcpf.share
+    WITH CHECK ((owner_id = dcpf.current_person()));
+ALTER POLICY share_owner_read ON dcpf.share
+    USING ((owner_id = dcpf.current_person()));
+ALTER POLICY subject_request_self_read ON dcpf.subject_request
+    USING ((person_id = dcpf.current_person()));
+ALTER POLICY web_visit_self_read ON dcpf.web_visit
+    USING ((person_id = dcpf.current_person()));
