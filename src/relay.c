@@ -42,6 +42,7 @@
 #include <openssl/evp.h>
 
 #include "commands/dbcommands.h"
+#include "common/int.h"
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "port/pg_bswap.h"
@@ -209,6 +210,7 @@ dcpf_relay_accept(const char *relay, DcpfRelayClaims *c)
 	int			pos;
 	const char *reason = NULL;
 	bool		mac_ok;
+	int64		lifetime;
 	TimestampTz now;
 
 	if (len > RELAY_MAX_TEXT || strncmp(relay, RELAY_PREFIX, strlen(RELAY_PREFIX)) != 0)
@@ -243,9 +245,20 @@ dcpf_relay_accept(const char *relay, DcpfRelayClaims *c)
 	memcpy(c->person.data, claims + 1, UUID_LEN);
 	c->has_licensee = (claims[17] & 1) != 0;
 	memcpy(c->licensee.data, claims + 18, UUID_LEN);
+	/* one encoding per identity: without a licensee its bytes are zeros */
+	if (!c->has_licensee)
+	{
+		int			i;
+
+		for (i = 0; i < UUID_LEN; i++)
+			if (c->licensee.data[i] != 0)
+				relay_refused("malformed", "Its claims are not those of a relay of version 1.");
+	}
 	c->issued_at = get_int64(claims + 34);
 	c->expires_at = get_int64(claims + 42);
-	if (c->expires_at <= c->issued_at || c->expires_at - c->issued_at > RELAY_MAX_LIFETIME_USECS)
+	/* (any two int64 may arrive here: their difference can overflow) */
+	if (c->expires_at <= c->issued_at || pg_sub_s64_overflow(c->expires_at, c->issued_at, &lifetime) ||
+		lifetime > RELAY_MAX_LIFETIME_USECS)
 		relay_refused("malformed", "Its lifetime is not between zero and one hour.");
 
 	if (strcmp(c->database, get_database_name(MyDatabaseId)) != 0)
@@ -263,7 +276,7 @@ dcpf_relay_accept(const char *relay, DcpfRelayClaims *c)
 				 errmsg("relayed identity refused: expired"),
 				 errdetail("It expired at %s, %ld s after it was issued (dcpf.identity_relay_lifetime).",
 						   timestamptz_to_str(c->expires_at),
-						   (long) ((c->expires_at - c->issued_at) / USECS_PER_SEC)),
+						   (long) (lifetime / USECS_PER_SEC)),
 				 errhint("Ask the node that verified the identity for a new relay with dcpf.identity_relay().")));
 }
 

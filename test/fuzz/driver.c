@@ -40,6 +40,7 @@ static const DcpfFuzzHarness *const harnesses[] = {
 	&dcpf_fuzz_validators,
 	&dcpf_fuzz_numbers,
 	&dcpf_fuzz_names,
+	&dcpf_fuzz_relay,
 };
 
 static const DcpfFuzzHarness *current = NULL;

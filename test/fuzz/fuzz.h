@@ -67,6 +67,10 @@ extern const DcpfFuzzHarness dcpf_fuzz_password;
 extern const DcpfFuzzHarness dcpf_fuzz_validators;
 extern const DcpfFuzzHarness dcpf_fuzz_numbers;
 extern const DcpfFuzzHarness dcpf_fuzz_names;
+extern const DcpfFuzzHarness dcpf_fuzz_relay;
+
+/* fuzz_keys.c: the fixed key source (blind-index key verified), for fuzz_relay.c */
+extern void dcpf_fuzz_load_keys(void);
 
 /* fuzz_keys.c: the harnesses' own data key, cached for the transaction */
 extern void dcpf_fuzz_cache_data_key(const pg_uuid_t *key_id, const pg_uuid_t *subject,
