@@ -472,10 +472,10 @@ CREATE POLICY competency_read ON dcpf.competency FOR SELECT TO dcpf_app
     USING ((licensee_id IS NULL AND (SELECT dcpf.current_person()) IS NOT NULL)
            OR licensee_id = ANY ((SELECT dcpf.my_licensees())::uuid[]));
 CREATE POLICY competency_staff_write ON dcpf.competency FOR INSERT TO dcpf_app
-    WITH CHECK (licensee_id = (SELECT dcpf.licensee_if_acting_in('licensee_admin', 'trainer')) AND NOT builtin);
+    WITH CHECK (licensee_id = dcpf.licensee_if_acting_in('licensee_admin', 'trainer') AND NOT builtin);
 CREATE POLICY competency_staff_update ON dcpf.competency FOR UPDATE TO dcpf_app
-    USING (licensee_id = (SELECT dcpf.licensee_if_acting_in('licensee_admin', 'trainer')))
-    WITH CHECK (licensee_id = (SELECT dcpf.licensee_if_acting_in('licensee_admin', 'trainer')));
+    USING (licensee_id = dcpf.licensee_if_acting_in('licensee_admin', 'trainer'))
+    WITH CHECK (licensee_id = dcpf.licensee_if_acting_in('licensee_admin', 'trainer'));
 GRANT SELECT ON dcpf.competency TO dcpf_app;
 GRANT INSERT (id, licensee_id, framework, code, parent_id, name_nl, name_en, description, sort_order) ON dcpf.competency TO dcpf_app;
 GRANT UPDATE (parent_id, name_nl, name_en, description, sort_order, retired_at) ON dcpf.competency TO dcpf_app;
@@ -483,11 +483,11 @@ GRANT UPDATE (parent_id, name_nl, name_en, description, sort_order, retired_at) 
 CREATE POLICY programme_read ON dcpf.programme FOR SELECT TO dcpf_app
     USING (licensee_id = ANY ((SELECT dcpf.my_licensees())::uuid[]));
 CREATE POLICY programme_admin_create ON dcpf.programme FOR INSERT TO dcpf_app
-    WITH CHECK (licensee_id = (SELECT dcpf.licensee_if_acting_in('licensee_admin'))
-                AND created_by = (SELECT dcpf.current_person()));
+    WITH CHECK (licensee_id = dcpf.licensee_if_acting_in('licensee_admin')
+                AND created_by = dcpf.current_person());
 CREATE POLICY programme_admin_update ON dcpf.programme FOR UPDATE TO dcpf_app
-    USING (licensee_id = (SELECT dcpf.licensee_if_acting_in('licensee_admin')))
-    WITH CHECK (licensee_id = (SELECT dcpf.licensee_if_acting_in('licensee_admin')));
+    USING (licensee_id = dcpf.licensee_if_acting_in('licensee_admin'))
+    WITH CHECK (licensee_id = dcpf.licensee_if_acting_in('licensee_admin'));
 GRANT SELECT ON dcpf.programme TO dcpf_app;
 GRANT INSERT (id, licensee_id, code, name, kind, description, duration_months, starts_on, created_by) ON dcpf.programme TO dcpf_app;
 GRANT UPDATE (name, description, duration_months, retired_at) ON dcpf.programme TO dcpf_app;
@@ -495,7 +495,7 @@ GRANT UPDATE (name, description, duration_months, retired_at) ON dcpf.programme 
 CREATE POLICY programme_member_self_read ON dcpf.programme_member FOR SELECT TO dcpf_app
     USING (person_id = dcpf.current_person());
 CREATE POLICY programme_member_staff_read ON dcpf.programme_member FOR SELECT TO dcpf_app
-    USING (licensee_id = (SELECT dcpf.licensee_if_acting_in('licensee_admin', 'privacy_officer')));
+    USING (licensee_id = dcpf.licensee_if_acting_in('licensee_admin', 'privacy_officer'));
 CREATE POLICY programme_member_fellow_read ON dcpf.programme_member FOR SELECT TO dcpf_app
     USING (programme_id = ANY ((SELECT dcpf.my_programmes())::uuid[]));
 CREATE POLICY programme_member_place ON dcpf.programme_member FOR INSERT TO dcpf_app

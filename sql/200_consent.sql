@@ -381,10 +381,10 @@ CREATE POLICY purpose_read ON dcpf.purpose FOR SELECT TO dcpf_app
     USING ((licensee_id IS NULL AND (SELECT dcpf.current_person()) IS NOT NULL)
            OR licensee_id = ANY ((SELECT dcpf.my_licensees())::uuid[]));
 CREATE POLICY purpose_admin_create ON dcpf.purpose FOR INSERT TO dcpf_app
-    WITH CHECK (licensee_id = (SELECT dcpf.licensee_if_acting_in('licensee_admin')) AND NOT builtin);
+    WITH CHECK (licensee_id = dcpf.licensee_if_acting_in('licensee_admin') AND NOT builtin);
 CREATE POLICY purpose_admin_update ON dcpf.purpose FOR UPDATE TO dcpf_app
-    USING (licensee_id = (SELECT dcpf.licensee_if_acting_in('licensee_admin')))
-    WITH CHECK (licensee_id = (SELECT dcpf.licensee_if_acting_in('licensee_admin')));
+    USING (licensee_id = dcpf.licensee_if_acting_in('licensee_admin'))
+    WITH CHECK (licensee_id = dcpf.licensee_if_acting_in('licensee_admin'));
 GRANT SELECT ON dcpf.purpose TO dcpf_app;
 GRANT INSERT (code, licensee_id, name_nl, name_en, description, legal_basis, data_categories, subject_categories, recipients,
               transfers_outside_eea, retention, security_measures, requires_consent) ON dcpf.purpose TO dcpf_app;

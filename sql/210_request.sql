@@ -419,8 +419,8 @@ GRANT EXECUTE ON FUNCTION dcpf.submit_subject_request(text, text, text), dcpf.ve
 CREATE POLICY subject_request_self_read ON dcpf.subject_request FOR SELECT TO dcpf_app
     USING (person_id = dcpf.current_person());
 CREATE POLICY subject_request_officer_read ON dcpf.subject_request FOR SELECT TO dcpf_app
-    USING (licensee_id = (SELECT dcpf.licensee_if_acting_in('privacy_officer'))
-           OR (licensee_id IS NULL AND (SELECT dcpf.acting_in('platform_security'))));
+    USING (licensee_id = dcpf.licensee_if_acting_in('privacy_officer')
+           OR (licensee_id IS NULL AND dcpf.acting_in('platform_security')));
 GRANT SELECT (id, person_id, licensee_id, kind, details, received_at, channel, due_on, verified_at, verified_by,
               verification_method, status, handler_id, extension_months, extended_until, extension_reason, person_told_at,
               decision, legal_basis, completed_at) ON dcpf.subject_request TO dcpf_app;

@@ -337,8 +337,8 @@ GRANT EXECUTE ON FUNCTION dcpf.restrict_processing(uuid, text), dcpf.lift_restri
 CREATE POLICY processing_restriction_self_read ON dcpf.processing_restriction FOR SELECT TO dcpf_app
     USING (person_id = dcpf.current_person());
 CREATE POLICY processing_restriction_officer_read ON dcpf.processing_restriction FOR SELECT TO dcpf_app
-    USING (licensee_id = (SELECT dcpf.licensee_if_acting_in('privacy_officer'))
-           OR (licensee_id IS NULL AND (SELECT dcpf.acting_in('platform_security'))));
+    USING (licensee_id = dcpf.licensee_if_acting_in('privacy_officer')
+           OR (licensee_id IS NULL AND dcpf.acting_in('platform_security')));
 GRANT SELECT (id, person_id, kind, request_id, ground, licensee_id, reason, started_at, started_by, lifted_at, lifted_by,
               lift_reason, lift_notice_id) ON dcpf.processing_restriction TO dcpf_app;
 

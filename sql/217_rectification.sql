@@ -440,8 +440,8 @@ CREATE POLICY item_addendum_owner_read ON dcpf.item_addendum FOR SELECT TO dcpf_
 CREATE POLICY rectification_self_read ON dcpf.rectification FOR SELECT TO dcpf_app
     USING (person_id = dcpf.current_person());
 CREATE POLICY rectification_officer_read ON dcpf.rectification FOR SELECT TO dcpf_app
-    USING (licensee_id = (SELECT dcpf.licensee_if_acting_in('privacy_officer'))
-           OR (licensee_id IS NULL AND (SELECT dcpf.acting_in('platform_security'))));
+    USING (licensee_id = dcpf.licensee_if_acting_in('privacy_officer')
+           OR (licensee_id IS NULL AND dcpf.acting_in('platform_security')));
 GRANT SELECT ON dcpf.item_addendum, dcpf.item_addendum_decrypted, dcpf.rectification TO dcpf_app;
 
 SELECT dcpf.audit_table('dcpf.item_addendum', 'owner_id');

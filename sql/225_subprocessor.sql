@@ -58,11 +58,11 @@ SELECT pg_catalog.pg_extension_config_dump('dcpf.subprocessor', '');
 -- the platform's security officer keeps it; every licensee's admin and
 -- privacy officer reads it; nobody deletes a row (an ended one keeps valid_until)
 CREATE POLICY subprocessor_read ON dcpf.subprocessor FOR SELECT TO dcpf_app
-    USING ((SELECT dcpf.licensee_if_acting_in('platform_security', 'licensee_admin', 'privacy_officer')) IS NOT NULL);
+    USING (dcpf.licensee_if_acting_in('platform_security', 'licensee_admin', 'privacy_officer') IS NOT NULL);
 CREATE POLICY subprocessor_security_create ON dcpf.subprocessor FOR INSERT TO dcpf_app
-    WITH CHECK ((SELECT dcpf.acting_in('platform_security')));
+    WITH CHECK (dcpf.acting_in('platform_security'));
 CREATE POLICY subprocessor_security_update ON dcpf.subprocessor FOR UPDATE TO dcpf_app
-    USING ((SELECT dcpf.acting_in('platform_security'))) WITH CHECK ((SELECT dcpf.acting_in('platform_security')));
+    USING (dcpf.acting_in('platform_security')) WITH CHECK (dcpf.acting_in('platform_security'));
 GRANT SELECT ON dcpf.subprocessor TO dcpf_app;
 GRANT INSERT (id, name, service, data_categories, processing_location, country, transfer_safeguard, agreement_reference,
               agreement_signed_on, valid_from, valid_until) ON dcpf.subprocessor TO dcpf_app;

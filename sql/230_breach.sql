@@ -282,24 +282,24 @@ REVOKE ALL ON FUNCTION dcpf.breach_check(), dcpf.breach_part_check() FROM PUBLIC
 -- notice, the updates, and the affected persons who are its members; the
 -- person their own row. Nobody writes directly: the functions below do.
 CREATE POLICY breach_security_read ON dcpf.breach FOR SELECT TO dcpf_app
-    USING ((SELECT dcpf.acting_in('platform_security')));
+    USING (dcpf.acting_in('platform_security'));
 CREATE POLICY breach_officer_read ON dcpf.breach FOR SELECT TO dcpf_app
     USING ((SELECT dcpf.licensee_if_acting_in('privacy_officer')) IS NOT NULL
            AND EXISTS (SELECT FROM dcpf.breach_controller c
                         WHERE c.breach_id = breach.id AND c.licensee_id = (SELECT dcpf.licensee_if_acting_in('privacy_officer'))));
 CREATE POLICY breach_controller_security_read ON dcpf.breach_controller FOR SELECT TO dcpf_app
-    USING ((SELECT dcpf.acting_in('platform_security')));
+    USING (dcpf.acting_in('platform_security'));
 CREATE POLICY breach_controller_officer_read ON dcpf.breach_controller FOR SELECT TO dcpf_app
-    USING (licensee_id = (SELECT dcpf.licensee_if_acting_in('privacy_officer')));
+    USING (licensee_id = dcpf.licensee_if_acting_in('privacy_officer'));
 CREATE POLICY breach_update_security_read ON dcpf.breach_update FOR SELECT TO dcpf_app
-    USING ((SELECT dcpf.acting_in('platform_security')));
+    USING (dcpf.acting_in('platform_security'));
 CREATE POLICY breach_update_officer_read ON dcpf.breach_update FOR SELECT TO dcpf_app
     USING ((SELECT dcpf.licensee_if_acting_in('privacy_officer')) IS NOT NULL
            AND EXISTS (SELECT FROM dcpf.breach_controller c
                         WHERE c.breach_id = breach_update.breach_id
                           AND c.licensee_id = (SELECT dcpf.licensee_if_acting_in('privacy_officer'))));
 CREATE POLICY breach_subject_security_read ON dcpf.breach_subject FOR SELECT TO dcpf_app
-    USING ((SELECT dcpf.acting_in('platform_security')));
+    USING (dcpf.acting_in('platform_security'));
 CREATE POLICY breach_subject_officer_read ON dcpf.breach_subject FOR SELECT TO dcpf_app
     USING ((SELECT dcpf.licensee_if_acting_in('privacy_officer')) IS NOT NULL
            AND EXISTS (SELECT FROM dcpf.breach_controller c

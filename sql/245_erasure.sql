@@ -72,7 +72,7 @@ REVOKE ALL ON dcpf.legal_hold FROM PUBLIC;
 ALTER TABLE dcpf.legal_hold ENABLE ROW LEVEL SECURITY;
 ALTER TABLE dcpf.legal_hold FORCE ROW LEVEL SECURITY;
 CREATE POLICY legal_hold_officer_read ON dcpf.legal_hold FOR SELECT TO dcpf_app
-    USING (licensee_id = (SELECT dcpf.licensee_if_acting_in('privacy_officer')));
+    USING (licensee_id = dcpf.licensee_if_acting_in('privacy_officer'));
 GRANT SELECT ON dcpf.legal_hold TO dcpf_app;
 SELECT pg_catalog.pg_extension_config_dump('dcpf.legal_hold', '');
 -- a hold for legal claims may be placed on a restricted person's data (art. 18(2))
@@ -200,8 +200,8 @@ ALTER TABLE dcpf.erasure FORCE ROW LEVEL SECURITY;
 -- the tombstones of the erasures a controller carried out: a licensee's by
 -- its privacy officer, the platform's by its security officer
 CREATE POLICY erasure_officer_read ON dcpf.erasure FOR SELECT TO dcpf_app
-    USING (licensee_id = (SELECT dcpf.licensee_if_acting_in('privacy_officer'))
-           OR (licensee_id IS NULL AND (SELECT dcpf.acting_in('platform_security'))));
+    USING (licensee_id = dcpf.licensee_if_acting_in('privacy_officer')
+           OR (licensee_id IS NULL AND dcpf.acting_in('platform_security')));
 GRANT SELECT ON dcpf.erasure TO dcpf_app;
 SELECT pg_catalog.pg_extension_config_dump('dcpf.erasure', '');
 SELECT dcpf.audit_table('dcpf.erasure', 'pseudonym', 'erase');

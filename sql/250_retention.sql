@@ -404,9 +404,9 @@ CREATE POLICY retention_source_clock_read ON dcpf.retention_source_clock FOR SEL
 CREATE POLICY retention_exempt_table_read ON dcpf.retention_exempt_table FOR SELECT TO dcpf_app
     USING (dcpf.current_person() IS NOT NULL);
 CREATE POLICY retention_policy_officer_read ON dcpf.retention_policy FOR SELECT TO dcpf_app
-    USING (licensee_id = (SELECT dcpf.licensee_if_acting_in('privacy_officer', 'licensee_admin'))
+    USING (licensee_id = dcpf.licensee_if_acting_in('privacy_officer', 'licensee_admin')
            OR (licensee_id IS NULL
-               AND (SELECT dcpf.licensee_if_acting_in('privacy_officer', 'licensee_admin', 'platform_security')) IS NOT NULL));
+               AND dcpf.licensee_if_acting_in('privacy_officer', 'licensee_admin', 'platform_security') IS NOT NULL));
 GRANT SELECT ON dcpf.data_category, dcpf.retention_policy, dcpf.retention_source, dcpf.retention_source_clock,
                 dcpf.retention_exempt_table TO dcpf_app;
 SELECT pg_catalog.pg_extension_config_dump('dcpf.retention_policy', 'WHERE NOT builtin');

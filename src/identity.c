@@ -34,6 +34,7 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_authid.h"
 #include "catalog/pg_namespace.h"
+#include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
@@ -41,6 +42,7 @@
 #include "nodes/parsenodes.h"
 #include "tcop/utility.h"
 #include "utils/acl.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
@@ -607,4 +609,100 @@ dcpf_identity(PG_FUNCTION_ARGS)
 		nulls[6] = false;
 	}
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(tupdesc), values, nulls)));
+}
+
+/*
+ * The policy helpers, in C because policies call them directly (Citus
+ * refuses a policy with a subquery, doc/guides/citus.md) and a policy that
+ * is OR-ed with another is evaluated for every row the scan returns: here a
+ * call costs a string comparison, where the SQL expression they replace
+ * cost three function calls, two allocations and an array comparison.
+ */
+
+/* Whether the identity's role (NULL: none) is the text role. */
+static bool
+role_is(const text *role)
+{
+	size_t		len = VARSIZE_ANY_EXHDR(role);
+
+	return strlen(identity.role) == len && memcmp(identity.role, VARDATA_ANY(role), len) == 0;
+}
+
+/*
+ * dcpf.acting_in(role): the identity acts in that role, in a licensee.
+ * As current_role() = role AND current_licensee() IS NOT NULL: false
+ * without a licensee, NULL when the role or the identity's role is NULL.
+ */
+PG_FUNCTION_INFO_V1(dcpf_acting_in);
+Datum
+dcpf_acting_in(PG_FUNCTION_ARGS)
+{
+	identity_resolve();
+	if (!identity.valid || !identity.has_licensee)
+		PG_RETURN_BOOL(false);
+	if (PG_ARGISNULL(0) || identity.role[0] == '\0')
+		PG_RETURN_NULL();
+	PG_RETURN_BOOL(role_is(PG_GETARG_TEXT_PP(0)));
+}
+
+/* The roles of one call site, kept between calls in fn_extra. */
+typedef struct RoleList
+{
+	bytea	   *array;			/* a copy of the argument, to tell whether it changed */
+	int			n;
+	text	  **roles;			/* NULL elements left out */
+} RoleList;
+
+/*
+ * dcpf.licensee_if_acting_in(VARIADIC roles): the identity's licensee when
+ * its role is one of roles, else NULL (as CASE WHEN current_role() = ANY
+ * (roles) THEN current_licensee() END).
+ */
+PG_FUNCTION_INFO_V1(dcpf_licensee_if_acting_in);
+Datum
+dcpf_licensee_if_acting_in(PG_FUNCTION_ARGS)
+{
+	ArrayType  *array;
+	RoleList   *list = (RoleList *) fcinfo->flinfo->fn_extra;
+	pg_uuid_t  *result;
+	int			i;
+
+	identity_resolve();
+	if (!identity.valid || !identity.has_licensee || identity.role[0] == '\0' || PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	array = PG_GETARG_ARRAYTYPE_P(0);
+	if (list == NULL || VARSIZE(list->array) != VARSIZE(array) ||
+		memcmp(list->array, array, VARSIZE(array)) != 0)
+	{
+		MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+		Datum	   *elems;
+		bool	   *nulls;
+		int			nelems;
+
+		if (list == NULL)
+			list = palloc0(sizeof(RoleList));
+		else
+		{
+			pfree(list->array);
+			pfree(list->roles);
+		}
+		list->array = palloc(VARSIZE(array));
+		memcpy(list->array, array, VARSIZE(array));
+		deconstruct_array((ArrayType *) list->array, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &nelems);
+		list->roles = palloc(sizeof(text *) * Max(nelems, 1));
+		list->n = 0;
+		for (i = 0; i < nelems; i++)
+			if (!nulls[i])
+				list->roles[list->n++] = DatumGetTextPP(elems[i]);
+		fcinfo->flinfo->fn_extra = list;
+		MemoryContextSwitchTo(old);
+	}
+	for (i = 0; i < list->n; i++)
+		if (role_is(list->roles[i]))
+		{
+			result = palloc(sizeof(pg_uuid_t));
+			*result = identity.licensee;
+			PG_RETURN_UUID_P(result);
+		}
+	PG_RETURN_NULL();
 }

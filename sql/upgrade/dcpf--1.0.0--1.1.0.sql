@@ -1359,9 +1359,7 @@ SELECT d.table_name, d.rule, d.object_names
     ('role_agreement_acceptance', 'unique_without_distribution_column', ARRAY['role_agreement_acceptance_pkey']),
     ('share', 'foreign_key_without_distribution_column', ARRAY['share_collection_id_fkey', 'share_item_id_fkey']),
     ('share', 'unique_without_distribution_column', ARRAY['share_pkey']),
-    ('billing_profile', 'policy_with_subquery', NULL),
     ('breach', 'policy_with_subquery', NULL),
-    ('breach_controller', 'policy_with_subquery', NULL),
     ('breach_subject', 'policy_with_subquery', NULL),
     ('breach_update', 'policy_with_subquery', NULL),
     ('competency', 'policy_with_subquery', NULL),
@@ -1370,23 +1368,14 @@ SELECT d.table_name, d.rule, d.object_names
     ('entrustment_decision', 'policy_with_subquery', NULL),
     ('epa', 'policy_with_subquery', NULL),
     ('epa_competency', 'policy_with_subquery', NULL),
-    ('erasure', 'policy_with_subquery', NULL),
-    ('legal_hold', 'policy_with_subquery', NULL),
-    ('licence', 'policy_with_subquery', NULL),
     ('licensee', 'policy_with_subquery', NULL),
     ('login_attempt', 'policy_with_subquery', NULL),
-    ('membership', 'policy_with_subquery', NULL),
     ('person', 'policy_with_subquery', NULL),
     ('policy_acknowledgement', 'policy_with_subquery', NULL),
-    ('processing_restriction', 'policy_with_subquery', NULL),
     ('programme', 'policy_with_subquery', NULL),
     ('programme_member', 'policy_with_subquery', NULL),
     ('purpose', 'policy_with_subquery', NULL),
-    ('rectification', 'policy_with_subquery', NULL),
-    ('retention_policy', 'policy_with_subquery', NULL),
-    ('role_agreement_acceptance', 'policy_with_subquery', NULL),
-    ('subject_request', 'policy_with_subquery', NULL),
-    ('subprocessor', 'policy_with_subquery', NULL))
+    ('role_agreement_acceptance', 'policy_with_subquery', NULL))
   AS d (table_name, rule, object_names);
 COMMENT ON VIEW dcpf.distribution_debt IS
     'the findings of dcpf.distribution_findings() that the schema of 1.x still carries, by table and rule: primary keys and foreign keys of the person group without its distribution column, policies with subqueries; the test suite fails on a finding not recorded here and on a record that no longer holds; see doc/guides/citus.md for the change each needs';
@@ -2222,3 +2211,83 @@ ALTER POLICY subject_request_self_read ON dcpf.subject_request
     USING ((person_id = dcpf.current_person()));
 ALTER POLICY web_visit_self_read ON dcpf.web_visit
     USING ((person_id = dcpf.current_person()));
+
+-- Policies whose only subqueries were the identity and the SQL policy helpers
+-- (dcpf.licensee_if_acting_in, dcpf.acting_in: SQL-standard bodies the
+-- planner inlines) call them directly: Citus refuses a policy with a subquery.
+ALTER POLICY billing_profile_admin ON dcpf.billing_profile
+    USING ((licensee_id = dcpf.licensee_if_acting_in(VARIADIC ARRAY['licensee_admin'::text])))
+    WITH CHECK ((licensee_id = dcpf.licensee_if_acting_in(VARIADIC ARRAY['licensee_admin'::text])));
+ALTER POLICY breach_security_read ON dcpf.breach
+    USING (dcpf.acting_in('platform_security'::text));
+ALTER POLICY breach_controller_officer_read ON dcpf.breach_controller
+    USING ((licensee_id = dcpf.licensee_if_acting_in(VARIADIC ARRAY['privacy_officer'::text])));
+ALTER POLICY breach_controller_security_read ON dcpf.breach_controller
+    USING (dcpf.acting_in('platform_security'::text));
+ALTER POLICY breach_subject_security_read ON dcpf.breach_subject
+    USING (dcpf.acting_in('platform_security'::text));
+ALTER POLICY breach_update_security_read ON dcpf.breach_update
+    USING (dcpf.acting_in('platform_security'::text));
+ALTER POLICY competency_staff_update ON dcpf.competency
+    USING ((licensee_id = dcpf.licensee_if_acting_in(VARIADIC ARRAY['licensee_admin'::text, 'trainer'::text])))
+    WITH CHECK ((licensee_id = dcpf.licensee_if_acting_in(VARIADIC ARRAY['licensee_admin'::text, 'trainer'::text])));
+ALTER POLICY competency_staff_write ON dcpf.competency
+    WITH CHECK (((licensee_id = dcpf.licensee_if_acting_in(VARIADIC ARRAY['licensee_admin'::text, 'trainer'::text])) AND (NOT builtin)));
+ALTER POLICY erasure_officer_read ON dcpf.erasure
+    USING (((licensee_id = dcpf.licensee_if_acting_in(VARIADIC ARRAY['privacy_officer'::text])) OR ((licensee_id IS NULL) AND dcpf.acting_in('platform_security'::text))));
+ALTER POLICY legal_hold_officer_read ON dcpf.legal_hold
+    USING ((licensee_id = dcpf.licensee_if_acting_in(VARIADIC ARRAY['privacy_officer'::text])));
+ALTER POLICY licence_admin_read ON dcpf.licence
+    USING ((licensee_id = dcpf.licensee_if_acting_in(VARIADIC ARRAY['licensee_admin'::text])));
+ALTER POLICY licensee_admin_update ON dcpf.licensee
+    USING ((id = dcpf.licensee_if_acting_in(VARIADIC ARRAY['licensee_admin'::text])))
+    WITH CHECK ((id = dcpf.licensee_if_acting_in(VARIADIC ARRAY['licensee_admin'::text])));
+ALTER POLICY membership_admin_end ON dcpf.membership
+    USING (((licensee_id = dcpf.licensee_if_acting_in(VARIADIC ARRAY['licensee_admin'::text])) AND (role_code <> 'platform_security'::text)))
+    WITH CHECK (((licensee_id = dcpf.licensee_if_acting_in(VARIADIC ARRAY['licensee_admin'::text])) AND ((role_code <> 'platform_support'::text) OR ((valid_until IS NOT NULL) AND (valid_until <= (valid_from + '30 days'::interval))))));
+ALTER POLICY membership_admin_grant ON dcpf.membership
+    WITH CHECK (((licensee_id = dcpf.licensee_if_acting_in(VARIADIC ARRAY['licensee_admin'::text])) AND (created_by = dcpf.current_person()) AND (role_code <> 'platform_security'::text) AND ((role_code <> 'platform_support'::text) OR ((valid_until IS NOT NULL) AND (valid_until <= (valid_from + '30 days'::interval))))));
+ALTER POLICY membership_staff_read ON dcpf.membership
+    USING ((licensee_id = dcpf.licensee_if_acting_in(VARIADIC ARRAY['licensee_admin'::text, 'privacy_officer'::text])));
+ALTER POLICY person_admin_create ON dcpf.person
+    WITH CHECK ((dcpf.acting_in('licensee_admin'::text) AND (created_for_licensee = dcpf.current_licensee()) AND (created_by = dcpf.current_person()) AND (status = 'active'::text)));
+ALTER POLICY processing_restriction_officer_read ON dcpf.processing_restriction
+    USING (((licensee_id = dcpf.licensee_if_acting_in(VARIADIC ARRAY['privacy_officer'::text])) OR ((licensee_id IS NULL) AND dcpf.acting_in('platform_security'::text))));
+ALTER POLICY programme_admin_create ON dcpf.programme
+    WITH CHECK (((licensee_id = dcpf.licensee_if_acting_in(VARIADIC ARRAY['licensee_admin'::text])) AND (created_by = dcpf.current_person())));
+ALTER POLICY programme_admin_update ON dcpf.programme
+    USING ((licensee_id = dcpf.licensee_if_acting_in(VARIADIC ARRAY['licensee_admin'::text])))
+    WITH CHECK ((licensee_id = dcpf.licensee_if_acting_in(VARIADIC ARRAY['licensee_admin'::text])));
+ALTER POLICY programme_member_staff_read ON dcpf.programme_member
+    USING ((licensee_id = dcpf.licensee_if_acting_in(VARIADIC ARRAY['licensee_admin'::text, 'privacy_officer'::text])));
+ALTER POLICY purpose_admin_create ON dcpf.purpose
+    WITH CHECK (((licensee_id = dcpf.licensee_if_acting_in(VARIADIC ARRAY['licensee_admin'::text])) AND (NOT builtin)));
+ALTER POLICY purpose_admin_update ON dcpf.purpose
+    USING ((licensee_id = dcpf.licensee_if_acting_in(VARIADIC ARRAY['licensee_admin'::text])))
+    WITH CHECK ((licensee_id = dcpf.licensee_if_acting_in(VARIADIC ARRAY['licensee_admin'::text])));
+ALTER POLICY rectification_officer_read ON dcpf.rectification
+    USING (((licensee_id = dcpf.licensee_if_acting_in(VARIADIC ARRAY['privacy_officer'::text])) OR ((licensee_id IS NULL) AND dcpf.acting_in('platform_security'::text))));
+ALTER POLICY retention_policy_officer_read ON dcpf.retention_policy
+    USING (((licensee_id = dcpf.licensee_if_acting_in(VARIADIC ARRAY['privacy_officer'::text, 'licensee_admin'::text])) OR ((licensee_id IS NULL) AND (dcpf.licensee_if_acting_in(VARIADIC ARRAY['privacy_officer'::text, 'licensee_admin'::text, 'platform_security'::text]) IS NOT NULL))));
+ALTER POLICY subject_request_officer_read ON dcpf.subject_request
+    USING (((licensee_id = dcpf.licensee_if_acting_in(VARIADIC ARRAY['privacy_officer'::text])) OR ((licensee_id IS NULL) AND dcpf.acting_in('platform_security'::text))));
+ALTER POLICY subprocessor_read ON dcpf.subprocessor
+    USING ((dcpf.licensee_if_acting_in(VARIADIC ARRAY['platform_security'::text, 'licensee_admin'::text, 'privacy_officer'::text]) IS NOT NULL));
+ALTER POLICY subprocessor_security_create ON dcpf.subprocessor
+    WITH CHECK (dcpf.acting_in('platform_security'::text));
+ALTER POLICY subprocessor_security_update ON dcpf.subprocessor
+    USING (dcpf.acting_in('platform_security'::text))
+    WITH CHECK (dcpf.acting_in('platform_security'::text));
+
+-- The policy helpers in C (src/identity.c): policies call them directly, and
+-- a policy OR-ed with another is evaluated for every row.
+CREATE OR REPLACE FUNCTION dcpf.acting_in(role text) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'dcpf_acting_in'
+    LANGUAGE C STABLE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION dcpf.acting_in(text) IS
+    'true when the verified identity acts in the given application role (in its licensee); false without a licensee, NULL for a NULL role; in C (src/identity.c), as policies call it directly';
+CREATE OR REPLACE FUNCTION dcpf.licensee_if_acting_in(VARIADIC roles text[]) RETURNS uuid
+    AS 'MODULE_PATHNAME', 'dcpf_licensee_if_acting_in'
+    LANGUAGE C STABLE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION dcpf.licensee_if_acting_in(text[]) IS
+    'the licensee of the verified identity when it acts in one of the given roles, else NULL: for policies of the form licensee_id = dcpf.licensee_if_acting_in(''licensee_admin''), an index condition evaluated once per scan; in C (src/identity.c), as policies call it directly and a policy OR-ed with another runs per row';

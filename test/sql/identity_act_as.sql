@@ -113,6 +113,27 @@ SET LOCAL force_parallel_mode = on;
 SELECT dcpf.current_person() AS under_force_parallel_mode;
 COMMIT;
 
+-- the policy helpers (C): a role in a licensee, NULL roles, no identity,
+-- an identity without a licensee
+SELECT dcpf.acting_in('supervisor') AS none_acting, dcpf.licensee_if_acting_in('supervisor') AS none_licensee;
+BEGIN;
+SELECT dcpf.act_as('00000000-0000-4000-8000-000000000101', '00000000-0000-4000-8000-00000000a001', 'medical_trainee', 'helpers') IS NOT NULL AS set;
+SELECT dcpf.acting_in('medical_trainee') AS trainee, dcpf.acting_in('supervisor') AS supervisor,
+       dcpf.acting_in('medical_trainee ') AS trailing_space, dcpf.acting_in(NULL) AS null_role;
+SELECT dcpf.licensee_if_acting_in('supervisor', 'medical_trainee') AS one_of_two,
+       dcpf.licensee_if_acting_in('supervisor') AS not_this_one,
+       dcpf.licensee_if_acting_in(VARIADIC ARRAY[NULL, 'medical_trainee']) AS past_a_null,
+       dcpf.licensee_if_acting_in(VARIADIC NULL::text[]) AS null_array,
+       dcpf.licensee_if_acting_in(VARIADIC ARRAY[]::text[]) AS empty_array;
+-- one call site, its argument changing from row to row
+SELECT r, dcpf.licensee_if_acting_in(VARIADIC r) AS licensee
+  FROM (VALUES (ARRAY['supervisor']), (ARRAY['medical_trainee']), (ARRAY['supervisor']), (ARRAY['x', 'medical_trainee'])) v (r);
+COMMIT;
+BEGIN;
+SELECT dcpf.act_as('00000000-0000-4000-8000-000000000101', NULL, NULL, 'helpers') IS NOT NULL AS set;
+SELECT dcpf.acting_in('medical_trainee') AS without_licensee, dcpf.licensee_if_acting_in('medical_trainee') AS licensee_without;
+COMMIT;
+
 -- the back-end cannot read or rewrite the record of what it did
 SELECT count(*) FROM dcpf.identity_assumption;
 RESET ROLE;
