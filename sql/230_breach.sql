@@ -626,7 +626,6 @@ BEGIN
     -- in clear and plain language: the nature, the likely consequences, the
     -- measures, and whom to ask (art. 34(2)); never content. The notices
     -- first, then the persons marked told: Citus refuses a VOLATILE function in an UPDATE of its tables
-    PERFORM FROM dcpf.breach_subject s WHERE s.breach_id = b.id AND s.notified_at IS NULL FOR UPDATE;
     SELECT array_agg(s.person_id),
            array_agg(dcpf.queue_notice('breach_person', s.person_id, NULL, s.person_id,
                                        jsonb_strip_nulls(jsonb_build_object(
@@ -635,7 +634,8 @@ BEGIN
                                            'likely_consequences', b.likely_consequences, 'measures_taken', b.measures_taken,
                                            'objects', cardinality(s.objects), 'contact', 'security@vrest.nl'))))
       INTO persons, notices
-      FROM dcpf.breach_subject s WHERE s.breach_id = b.id AND s.notified_at IS NULL;
+      FROM (SELECT x.person_id, x.objects FROM dcpf.breach_subject x
+             WHERE x.breach_id = b.id AND x.notified_at IS NULL FOR UPDATE) s;
     UPDATE dcpf.breach_subject s
        SET notice_id = q.notice_id, notified_at = now()
       FROM unnest(persons, notices) AS q (person_id, notice_id)

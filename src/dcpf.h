@@ -58,6 +58,7 @@ extern void dcpf_identity_relay_changed(void);
 
 /* relay.c: the verified identity carried to the workers of a Citus cluster */
 #define DCPF_RELAY_NAME_MAX 64
+#define DCPF_METHOD_RELAY "relay"	/* the method of an identity adopted from a relay */
 typedef struct DcpfRelayClaims
 {
 	pg_uuid_t	person;

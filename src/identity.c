@@ -64,8 +64,7 @@ typedef struct DcpfIdentity
 	pg_uuid_t	licensee;
 	char		role[IDENTITY_NAME_MAX];
 	char		purpose[IDENTITY_NAME_MAX];
-	char		method[IDENTITY_NAME_MAX];	/* act_as, token, relay, … */
-	bool		relayed;		/* adopted from dcpf.identity_relay */
+	char		method[IDENTITY_NAME_MAX];	/* act_as, token, DCPF_METHOD_RELAY, … */
 	TimestampTz established_at;
 	SubTransactionId subid;		/* (sub)transaction that set it */
 } DcpfIdentity;
@@ -133,19 +132,20 @@ identity_resolve(void)
 
 	if (likely(!relay_pending) || relay_resolving)
 		return;
-	if (identity.valid && !identity.relayed)
+	if (identity.valid && strcmp(identity.method, DCPF_METHOD_RELAY) != 0)
 	{
 		relay_pending = false;	/* an identity of this backend wins */
 		return;
 	}
 	if (identity.valid)
 		dcpf_identity_clear();
-	if (!dcpf_accept_identity_relay || dcpf_identity_relay == NULL || dcpf_identity_relay[0] == '\0' ||
-		!IsTransactionState())
+	if (!dcpf_accept_identity_relay || dcpf_identity_relay == NULL || dcpf_identity_relay[0] == '\0')
 	{
-		relay_pending = !IsTransactionState();
+		relay_pending = false;
 		return;
 	}
+	if (!IsTransactionState())
+		return;					/* adopted at the first use inside one */
 	relay_resolving = true;		/* the key lookup below reads tables whose policies ask for the identity */
 	PG_TRY();
 	{
@@ -156,9 +156,8 @@ identity_resolve(void)
 		relay_resolving = false;
 	}
 	PG_END_TRY();
-	dcpf_identity_set(&c.person, c.has_licensee ? &c.licensee : NULL, c.role, c.purpose, "relay",
+	dcpf_identity_set(&c.person, c.has_licensee ? &c.licensee : NULL, c.role, c.purpose, DCPF_METHOD_RELAY,
 					  DCPF_SCOPE_TRANSACTION);
-	identity.relayed = true;
 	relay_pending = false;
 	explicit_bzero(&c, sizeof(c));
 }

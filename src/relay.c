@@ -339,7 +339,7 @@ dcpf_identity_relay_issue(PG_FUNCTION_ARGS)
 				 errmsg("no identity to relay"),
 				 errdetail("A relay carries the verified identity of the current request, and there is none."),
 				 errhint("Establish it first with dcpf.authenticate, dcpf.login or dcpf.act_as.")));
-	if (strcmp(method, "relay") == 0)
+	if (strcmp(method, DCPF_METHOD_RELAY) == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
 				 errmsg("a relayed identity cannot be relayed again"),
