@@ -3,7 +3,7 @@ EXTENSION  = dcpf
 EXTVERSION = $(shell sed -n "s/^default_version[[:space:]]*=[[:space:]]*'\([^']*\)'.*/\1/p" $(EXTENSION).control)
 
 MODULE_big = dcpf
-OBJS = src/dcpf.o src/guc.o src/validate.o src/iban.o src/scan.o src/email.o src/names.o src/identity.o src/relay.o src/jwk.o src/jws.o src/jose.o src/authenticate.o src/password.o src/totp.o src/login.o src/keys.o src/crypto.o src/audit.o src/auditq.o src/restrict.o src/seal.o src/sealer.o src/verify.o src/removed.o src/retention.o src/partition_guard.o src/export.o src/consent.o
+OBJS = src/dcpf.o src/guc.o src/validate.o src/iban.o src/scan.o src/email.o src/names.o src/identity.o src/policy.o src/relay.o src/jwk.o src/jws.o src/jose.o src/authenticate.o src/password.o src/totp.o src/login.o src/keys.o src/crypto.o src/audit.o src/auditq.o src/restrict.o src/seal.o src/sealer.o src/verify.o src/removed.o src/retention.o src/partition_guard.o src/export.o src/consent.o
 
 # The install script of the version in preparation (default_version) is
 # built from the numbered SQL sources, in order. A released version's install

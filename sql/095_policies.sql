@@ -17,58 +17,78 @@
 --   platform_security           the breach and subprocessor registers (230, 225); granted
 --                               by the platform operator only: no admin grants or ends it
 
--- Helpers for policies: STABLE, SECURITY DEFINER (they must see memberships
--- whatever the caller may), pinned search_path, never LEAKPROOF.
-
--- SQL-standard bodies (RETURN …) are parsed when created, so no search_path
--- can change what they call. A policy that needs only the identity calls the
--- C accessors directly, owner_id = dcpf.current_person(): STABLE, so the
--- planner uses the call as an index condition (evaluated once per scan) and
--- a qual without a column, dcpf.current_person() IS NOT NULL, as a one-time
--- filter; in the portfolio page's small statements this was measured to cost
--- less than an InitPlan (benchmark 7a). And Citus refuses a policy with a
--- subquery on the tables it distributes (doc/guides/citus.md). The helpers
--- dcpf.acting_in and dcpf.licensee_if_acting_in are C functions too, called
--- directly: licensee_id = dcpf.licensee_if_acting_in('licensee_admin') is an
--- index condition as well, and where policies are OR-ed and so evaluated for
--- every row, a call is a string comparison (benchmark 2, the staff's read
--- of 2,000 rows: 1,550 statements/s with InitPlans, 1,006-1,042 with the
--- SQL expression inlined, 1,420 in C). Only the SECURITY DEFINER helpers
--- (dcpf.my_licensees(), dcpf.my_programmes(): not inlined) stay wrapped in a
--- scalar subquery, an InitPlan evaluated once per statement instead of a
--- call per row, as do the EXISTS checks of staff below.
+-- Helpers for policies. Policies call them directly, never in a subquery:
+-- Citus refuses a policy with a subquery on the tables it manages
+-- (doc/guides/citus.md). All are STABLE C functions (src/policy.c), PARALLEL
+-- RESTRICTED (the identity lives in the leader), never LEAKPROOF:
 --
--- "Staff of the identity's licensee see this person" is written out in each
--- policy that needs it, as
---     (SELECT dcpf.licensee_if_acting_in(...)) IS NOT NULL
---     AND EXISTS (SELECT FROM dcpf.membership m WHERE m.person_id = <row>
---                 AND m.licensee_id = (SELECT dcpf.licensee_if_acting_in(...)) AND <current>)
--- rather than as a function: the sublink becomes a subplan with an index
--- probe on membership_person_idx per row (a SECURITY DEFINER function call per
--- row cost ~60% of a point read), and it is skipped altogether when the
--- identity acts in no staff role. The membership rows it reads are subject to
--- membership's own policies, which let exactly these staff see them.
+--   dcpf.current_person() and the other accessors, dcpf.acting_in(role),
+--   dcpf.licensee_if_acting_in(VARIADIC roles)
+--       compared with a column they are an index condition, evaluated once
+--       per scan (owner_id = dcpf.current_person()); without a column a
+--       one-time filter (dcpf.current_person() IS NOT NULL). Where policies
+--       are OR-ed they run for every row, and then cost a string comparison.
+--   dcpf.my_licensees(), dcpf.my_programmes()
+--       a query run as the extension owner (they must see memberships
+--       whatever the caller may), whose result is kept until what it read
+--       could have changed: once per statement, as the InitPlan they
+--       replace, and licensee_id = ANY (dcpf.my_licensees()) is an index
+--       condition too.
+--   dcpf.member_of_my_licensee(person, VARIADIC roles),
+--   dcpf.ever_member_of_my_licensee(person, VARIADIC roles),
+--   dcpf.breach_concerns_my_licensee(breach)
+--       "staff of the identity's licensee see this person / this breach":
+--       one index probe per row under the statement's snapshot, as the
+--       correlated EXISTS they replace, and false at once when the identity
+--       acts in no such role. They answer only what those staff may read
+--       anyway (membership_staff_read, breach_controller_officer_read).
+--
+-- Measured against the subqueries they replace: benchmark 2 (the staff's
+-- read of 2,000 memberships, where two policies are OR-ed): 1,550
+-- statements/s with InitPlans, 1,006-1,042 with the SQL expressions
+-- inlined, 1,420 in C; benchmarks 2b and 2c (bench/README.md) for the staff's probes.
 CREATE FUNCTION dcpf.acting_in(role text) RETURNS boolean
     AS 'MODULE_PATHNAME', 'dcpf_acting_in'
     LANGUAGE C STABLE PARALLEL RESTRICTED;
 COMMENT ON FUNCTION dcpf.acting_in(text) IS
-    'true when the verified identity acts in the given application role (in its licensee); false without a licensee, NULL for a NULL role; in C (src/identity.c), as policies call it directly';
+    'true when the verified identity acts in the given application role (in its licensee); false without a licensee, NULL for a NULL role; in C (src/policy.c), as policies call it directly';
 
 CREATE FUNCTION dcpf.licensee_if_acting_in(VARIADIC roles text[]) RETURNS uuid
     AS 'MODULE_PATHNAME', 'dcpf_licensee_if_acting_in'
     LANGUAGE C STABLE PARALLEL RESTRICTED;
 COMMENT ON FUNCTION dcpf.licensee_if_acting_in(text[]) IS
-    'the licensee of the verified identity when it acts in one of the given roles, else NULL: for policies of the form licensee_id = dcpf.licensee_if_acting_in(''licensee_admin''), an index condition evaluated once per scan; in C (src/identity.c), as policies call it directly and a policy OR-ed with another runs per row';
+    'the licensee of the verified identity when it acts in one of the given roles, else NULL: for policies of the form licensee_id = dcpf.licensee_if_acting_in(''licensee_admin''), an index condition evaluated once per scan; in C (src/policy.c), as policies call it directly and a policy OR-ed with another runs per row';
 
 CREATE FUNCTION dcpf.my_licensees() RETURNS uuid[]
-    LANGUAGE sql STABLE SECURITY DEFINER PARALLEL RESTRICTED
-    SET search_path = pg_catalog, pg_temp
-RETURN ARRAY(SELECT DISTINCT m.licensee_id FROM dcpf.membership m
-              WHERE m.person_id = dcpf.current_person()
-                AND (m.valid_until IS NULL OR m.valid_until > now()));
-COMMENT ON FUNCTION dcpf.my_licensees() IS 'the licensees in which the verified person holds a current or future membership';
+    AS 'MODULE_PATHNAME', 'dcpf_my_licensees'
+    LANGUAGE C STABLE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION dcpf.my_licensees() IS 'the licensees in which the verified person holds a current or future membership; read as the extension owner and kept until what it read could have changed (src/policy.c), so that policies call it directly';
 REVOKE EXECUTE ON FUNCTION dcpf.my_licensees() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION dcpf.my_licensees() TO dcpf_app;
+
+CREATE FUNCTION dcpf.member_of_my_licensee(person uuid, VARIADIC roles text[]) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'dcpf_member_of_my_licensee'
+    LANGUAGE C STABLE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION dcpf.member_of_my_licensee(uuid, text[]) IS
+    'true when the verified identity acts in one of the given roles and the person holds a membership of its licensee that has not ended; the roles must be licensee_admin or privacy_officer, who read their licensee''s memberships (22023 otherwise); an index probe per call (src/policy.c), for policies';
+REVOKE EXECUTE ON FUNCTION dcpf.member_of_my_licensee(uuid, text[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION dcpf.member_of_my_licensee(uuid, text[]) TO dcpf_app;
+
+CREATE FUNCTION dcpf.ever_member_of_my_licensee(person uuid, VARIADIC roles text[]) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'dcpf_ever_member_of_my_licensee'
+    LANGUAGE C STABLE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION dcpf.ever_member_of_my_licensee(uuid, text[]) IS
+    'as dcpf.member_of_my_licensee, an ended membership counting too (the persons of a breach, who may have left since)';
+REVOKE EXECUTE ON FUNCTION dcpf.ever_member_of_my_licensee(uuid, text[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION dcpf.ever_member_of_my_licensee(uuid, text[]) TO dcpf_app;
+
+CREATE FUNCTION dcpf.breach_concerns_my_licensee(breach uuid) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'dcpf_breach_concerns_my_licensee'
+    LANGUAGE C STABLE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION dcpf.breach_concerns_my_licensee(uuid) IS
+    'true when the verified identity acts as privacy_officer of a licensee the breach concerns (a row of dcpf.breach_controller); an index probe per call (src/policy.c), for policies';
+REVOKE EXECUTE ON FUNCTION dcpf.breach_concerns_my_licensee(uuid) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION dcpf.breach_concerns_my_licensee(uuid) TO dcpf_app;
 
 -- catalogues: readable by every verified identity
 CREATE POLICY role_read ON dcpf.role FOR SELECT TO dcpf_app USING (dcpf.current_person() IS NOT NULL);
@@ -79,7 +99,7 @@ GRANT SELECT ON dcpf.role, dcpf.product, dcpf.role_agreement, dcpf.policy_docume
 
 -- licensees: members see their own licensees; the admin may rename
 CREATE POLICY licensee_member_read ON dcpf.licensee FOR SELECT TO dcpf_app
-    USING (id = ANY ((SELECT dcpf.my_licensees())::uuid[]));
+    USING (id = ANY (dcpf.my_licensees()));
 CREATE POLICY licensee_admin_update ON dcpf.licensee FOR UPDATE TO dcpf_app
     USING (id = dcpf.licensee_if_acting_in('licensee_admin'))
     WITH CHECK (id = dcpf.licensee_if_acting_in('licensee_admin'));
@@ -99,26 +119,14 @@ GRANT SELECT ON dcpf.licence TO dcpf_app;
 CREATE POLICY person_self_read ON dcpf.person FOR SELECT TO dcpf_app
     USING (id = dcpf.current_person());
 CREATE POLICY person_staff_read ON dcpf.person FOR SELECT TO dcpf_app
-    USING (((SELECT dcpf.licensee_if_acting_in('licensee_admin', 'privacy_officer')) IS NOT NULL
-                AND EXISTS (SELECT FROM dcpf.membership m
-                             WHERE m.person_id = person.id
-                               AND m.licensee_id = (SELECT dcpf.licensee_if_acting_in('licensee_admin', 'privacy_officer'))
-                               AND (m.valid_until IS NULL OR m.valid_until > now())))
-           OR ((SELECT dcpf.acting_in('licensee_admin')) AND created_for_licensee = (SELECT dcpf.current_licensee())));
+    USING (dcpf.member_of_my_licensee(id, 'licensee_admin', 'privacy_officer')
+           OR (dcpf.acting_in('licensee_admin') AND created_for_licensee = dcpf.current_licensee()));
 CREATE POLICY person_self_update ON dcpf.person FOR UPDATE TO dcpf_app
     USING (id = dcpf.current_person() AND status = 'active')
     WITH CHECK (id = dcpf.current_person());
 CREATE POLICY person_admin_update ON dcpf.person FOR UPDATE TO dcpf_app
-    USING ((SELECT dcpf.licensee_if_acting_in('licensee_admin')) IS NOT NULL
-                AND EXISTS (SELECT FROM dcpf.membership m
-                             WHERE m.person_id = person.id
-                               AND m.licensee_id = (SELECT dcpf.licensee_if_acting_in('licensee_admin'))
-                               AND (m.valid_until IS NULL OR m.valid_until > now())))
-    WITH CHECK ((SELECT dcpf.licensee_if_acting_in('licensee_admin')) IS NOT NULL
-                AND EXISTS (SELECT FROM dcpf.membership m
-                             WHERE m.person_id = person.id
-                               AND m.licensee_id = (SELECT dcpf.licensee_if_acting_in('licensee_admin'))
-                               AND (m.valid_until IS NULL OR m.valid_until > now())));
+    USING (dcpf.member_of_my_licensee(id, 'licensee_admin'))
+    WITH CHECK (dcpf.member_of_my_licensee(id, 'licensee_admin'));
 CREATE POLICY person_admin_create ON dcpf.person FOR INSERT TO dcpf_app
     WITH CHECK (dcpf.acting_in('licensee_admin')
                 AND created_for_licensee = dcpf.current_licensee()
@@ -168,11 +176,7 @@ CREATE POLICY role_agreement_acceptance_self ON dcpf.role_agreement_acceptance F
 CREATE POLICY role_agreement_acceptance_self_insert ON dcpf.role_agreement_acceptance FOR INSERT TO dcpf_app
     WITH CHECK (person_id = dcpf.current_person());
 CREATE POLICY role_agreement_acceptance_admin_read ON dcpf.role_agreement_acceptance FOR SELECT TO dcpf_app
-    USING ((SELECT dcpf.licensee_if_acting_in('licensee_admin')) IS NOT NULL
-                AND EXISTS (SELECT FROM dcpf.membership m
-                             WHERE m.person_id = role_agreement_acceptance.person_id
-                               AND m.licensee_id = (SELECT dcpf.licensee_if_acting_in('licensee_admin'))
-                               AND (m.valid_until IS NULL OR m.valid_until > now())));
+    USING (dcpf.member_of_my_licensee(person_id, 'licensee_admin'));
 CREATE POLICY policy_acknowledgement_self ON dcpf.policy_acknowledgement FOR SELECT TO dcpf_app
     USING (person_id = dcpf.current_person());
 CREATE POLICY policy_acknowledgement_self_insert ON dcpf.policy_acknowledgement FOR INSERT TO dcpf_app

@@ -60,11 +60,7 @@ CREATE TRIGGER login_attempt_immutable BEFORE UPDATE ON dcpf.login_attempt
 CREATE POLICY login_attempt_self ON dcpf.login_attempt FOR SELECT TO dcpf_app
     USING (person_id = dcpf.current_person());
 CREATE POLICY login_attempt_licensee_admin ON dcpf.login_attempt FOR SELECT TO dcpf_app
-    USING ((SELECT dcpf.licensee_if_acting_in('licensee_admin')) IS NOT NULL
-                AND EXISTS (SELECT FROM dcpf.membership m
-                             WHERE m.person_id = login_attempt.person_id
-                               AND m.licensee_id = (SELECT dcpf.licensee_if_acting_in('licensee_admin'))
-                               AND (m.valid_until IS NULL OR m.valid_until > now())));
+    USING (dcpf.member_of_my_licensee(person_id, 'licensee_admin'));
 GRANT SELECT ON dcpf.login_attempt TO dcpf_app;
 
 -- Owner-only helpers: not SECURITY DEFINER, revoked from PUBLIC; src/*.c

@@ -50,11 +50,7 @@ REVOKE ALL ON FUNCTION dcpf.policy_document_announce() FROM PUBLIC;
 -- the licensee's admin and privacy officer see who of their people
 -- acknowledged what (for the view below), as they see their consents
 CREATE POLICY policy_acknowledgement_staff_read ON dcpf.policy_acknowledgement FOR SELECT TO dcpf_app
-    USING ((SELECT dcpf.licensee_if_acting_in('licensee_admin', 'privacy_officer')) IS NOT NULL
-           AND EXISTS (SELECT FROM dcpf.membership m
-                        WHERE m.person_id = policy_acknowledgement.person_id
-                          AND m.licensee_id = (SELECT dcpf.licensee_if_acting_in('licensee_admin', 'privacy_officer'))
-                          AND (m.valid_until IS NULL OR m.valid_until > now())));
+    USING (dcpf.member_of_my_licensee(person_id, 'licensee_admin', 'privacy_officer'));
 
 -- Who must still acknowledge which material change. A version counts once
 -- (the language it was first published in stands for it), and an

@@ -273,7 +273,8 @@ CREATE TABLE dcpf.epa (
     created_at   timestamptz NOT NULL DEFAULT now(),
     created_by   uuid REFERENCES dcpf.person (id) ON DELETE SET NULL,
     CONSTRAINT epa_programme_fk FOREIGN KEY (programme_id, licensee_id) REFERENCES dcpf.programme (id, licensee_id),
-    CONSTRAINT epa_code_version_unique UNIQUE (programme_id, code, version)
+    CONSTRAINT epa_code_version_unique UNIQUE (programme_id, code, version),
+    CONSTRAINT epa_scope_unique UNIQUE (id, programme_id, licensee_id)
 );
 CREATE INDEX epa_licensee_idx ON dcpf.epa (licensee_id);
 COMMENT ON TABLE dcpf.epa IS
@@ -320,13 +321,19 @@ CREATE TABLE dcpf.epa_competency (
     epa_id        uuid NOT NULL REFERENCES dcpf.epa (id),
     competency_id uuid NOT NULL REFERENCES dcpf.competency (id),
     created_at    timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (epa_id, competency_id)
+    programme_id  uuid NOT NULL,
+    licensee_id   uuid NOT NULL,
+    PRIMARY KEY (epa_id, competency_id),
+    CONSTRAINT epa_competency_scope_fk FOREIGN KEY (epa_id, programme_id, licensee_id)
+        REFERENCES dcpf.epa (id, programme_id, licensee_id)
 );
 CREATE INDEX epa_competency_competency_idx ON dcpf.epa_competency (competency_id);
 COMMENT ON TABLE dcpf.epa_competency IS 'the competencies an EPA draws on (links are fixed: a changed EPA is a new version)';
 COMMENT ON COLUMN dcpf.epa_competency.epa_id IS 'the EPA version';
 COMMENT ON COLUMN dcpf.epa_competency.competency_id IS 'a competency of the platform''s framework or of the EPA''s licensee';
 COMMENT ON COLUMN dcpf.epa_competency.created_at IS 'when the link was made';
+COMMENT ON COLUMN dcpf.epa_competency.programme_id IS 'the EPA''s programme, copied from it when the link is made (for row-level security: the policies then need no subquery)';
+COMMENT ON COLUMN dcpf.epa_competency.licensee_id IS 'the EPA''s licensee, copied from it when the link is made (for row-level security)';
 
 CREATE FUNCTION dcpf.epa_competency_check() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
@@ -337,7 +344,13 @@ DECLARE
     epa_licensee  uuid;
 BEGIN
     SELECT c.licensee_id INTO comp_licensee FROM dcpf.competency c WHERE c.id = NEW.competency_id;
-    SELECT e.licensee_id INTO epa_licensee FROM dcpf.epa e WHERE e.id = NEW.epa_id;
+    SELECT e.licensee_id, e.programme_id INTO epa_licensee, NEW.programme_id FROM dcpf.epa e WHERE e.id = NEW.epa_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'EPA % does not exist', NEW.epa_id
+            USING ERRCODE = 'foreign_key_violation',
+                  DETAIL = 'A competency is linked to an existing EPA version.';
+    END IF;
+    NEW.licensee_id := epa_licensee;    -- whatever the caller wrote: the policies read these
     IF comp_licensee IS NOT NULL AND comp_licensee IS DISTINCT FROM epa_licensee THEN
         RAISE EXCEPTION 'competency belongs to another licensee'
             USING ERRCODE = 'check_violation',
@@ -349,7 +362,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION dcpf.epa_competency_check() IS
-    'trigger: an EPA links only competencies of the platform''s framework or of its own licensee (SECURITY DEFINER: it must see both rows)';
+    'trigger: an EPA links only competencies of the platform''s framework or of its own licensee, and the link takes the EPA''s programme and licensee (SECURITY DEFINER: it must see both rows)';
 CREATE TRIGGER epa_competency_check BEFORE INSERT ON dcpf.epa_competency
     FOR EACH ROW EXECUTE FUNCTION dcpf.epa_competency_check();
 CREATE TRIGGER epa_competency_no_update BEFORE UPDATE ON dcpf.epa_competency
@@ -441,24 +454,10 @@ REVOKE EXECUTE ON FUNCTION dcpf.programme_member_check(), dcpf.epa_check(), dcpf
 -- (PL/pgSQL, so that its query is planned once per session: a SQL function
 -- is planned at every call, ~0.2 ms, in every policy and function using it)
 CREATE FUNCTION dcpf.my_programmes() RETURNS uuid[]
-    LANGUAGE plpgsql STABLE SECURITY DEFINER PARALLEL RESTRICTED
-    SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-    RETURN ARRAY(
-        SELECT DISTINCT pm.programme_id
-          FROM dcpf.programme_member pm JOIN dcpf.programme_role r ON r.code = pm.role
-         WHERE pm.person_id = dcpf.current_person() AND pm.licensee_id = dcpf.current_licensee()
-           AND dcpf.current_role() = ANY (r.membership_roles)
-           AND pm.valid_from <= now() AND (pm.valid_until IS NULL OR pm.valid_until > now())
-           AND EXISTS (SELECT FROM dcpf.membership m
-                        WHERE m.person_id = pm.person_id AND m.licensee_id = pm.licensee_id
-                          AND m.role_code = dcpf.current_role()
-                          AND m.valid_from <= now() AND (m.valid_until IS NULL OR m.valid_until > now())));
-END
-$$;
+    AS 'MODULE_PATHNAME', 'dcpf_my_programmes'
+    LANGUAGE C STABLE PARALLEL RESTRICTED;
 COMMENT ON FUNCTION dcpf.my_programmes() IS
-    'the programmes of the licensee the verified identity acts in, in which it is a current member through the application role it acts in, with that membership current too';
+    'the programmes of the licensee the verified identity acts in, in which it is a current member through the application role it acts in, with that membership current too; read as the extension owner and kept until what it read could have changed (src/policy.c), so that policies call it directly';
 REVOKE EXECUTE ON FUNCTION dcpf.my_programmes() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION dcpf.my_programmes() TO dcpf_app;
 
@@ -469,8 +468,8 @@ CREATE POLICY programme_role_read ON dcpf.programme_role FOR SELECT TO dcpf_app
 GRANT SELECT ON dcpf.entrustment_scale, dcpf.programme_role TO dcpf_app;
 
 CREATE POLICY competency_read ON dcpf.competency FOR SELECT TO dcpf_app
-    USING ((licensee_id IS NULL AND (SELECT dcpf.current_person()) IS NOT NULL)
-           OR licensee_id = ANY ((SELECT dcpf.my_licensees())::uuid[]));
+    USING ((licensee_id IS NULL AND dcpf.current_person() IS NOT NULL)
+           OR licensee_id = ANY (dcpf.my_licensees()));
 CREATE POLICY competency_staff_write ON dcpf.competency FOR INSERT TO dcpf_app
     WITH CHECK (licensee_id = dcpf.licensee_if_acting_in('licensee_admin', 'trainer') AND NOT builtin);
 CREATE POLICY competency_staff_update ON dcpf.competency FOR UPDATE TO dcpf_app
@@ -481,7 +480,7 @@ GRANT INSERT (id, licensee_id, framework, code, parent_id, name_nl, name_en, des
 GRANT UPDATE (parent_id, name_nl, name_en, description, sort_order, retired_at) ON dcpf.competency TO dcpf_app;
 
 CREATE POLICY programme_read ON dcpf.programme FOR SELECT TO dcpf_app
-    USING (licensee_id = ANY ((SELECT dcpf.my_licensees())::uuid[]));
+    USING (licensee_id = ANY (dcpf.my_licensees()));
 CREATE POLICY programme_admin_create ON dcpf.programme FOR INSERT TO dcpf_app
     WITH CHECK (licensee_id = dcpf.licensee_if_acting_in('licensee_admin')
                 AND created_by = dcpf.current_person());
@@ -497,31 +496,31 @@ CREATE POLICY programme_member_self_read ON dcpf.programme_member FOR SELECT TO 
 CREATE POLICY programme_member_staff_read ON dcpf.programme_member FOR SELECT TO dcpf_app
     USING (licensee_id = dcpf.licensee_if_acting_in('licensee_admin', 'privacy_officer'));
 CREATE POLICY programme_member_fellow_read ON dcpf.programme_member FOR SELECT TO dcpf_app
-    USING (programme_id = ANY ((SELECT dcpf.my_programmes())::uuid[]));
+    USING (programme_id = ANY (dcpf.my_programmes()));
 CREATE POLICY programme_member_place ON dcpf.programme_member FOR INSERT TO dcpf_app
-    WITH CHECK ((licensee_id = (SELECT dcpf.licensee_if_acting_in('licensee_admin'))
-                 OR ((SELECT dcpf.acting_in('trainer')) AND programme_id = ANY ((SELECT dcpf.my_programmes())::uuid[])))
-                AND created_by = (SELECT dcpf.current_person()));
+    WITH CHECK ((licensee_id = dcpf.licensee_if_acting_in('licensee_admin')
+                 OR (dcpf.acting_in('trainer') AND programme_id = ANY (dcpf.my_programmes())))
+                AND created_by = dcpf.current_person());
 CREATE POLICY programme_member_end ON dcpf.programme_member FOR UPDATE TO dcpf_app
-    USING (licensee_id = (SELECT dcpf.licensee_if_acting_in('licensee_admin'))
-           OR ((SELECT dcpf.acting_in('trainer')) AND programme_id = ANY ((SELECT dcpf.my_programmes())::uuid[])))
-    WITH CHECK (licensee_id = (SELECT dcpf.licensee_if_acting_in('licensee_admin'))
-                OR ((SELECT dcpf.acting_in('trainer')) AND programme_id = ANY ((SELECT dcpf.my_programmes())::uuid[])));
+    USING (licensee_id = dcpf.licensee_if_acting_in('licensee_admin')
+           OR (dcpf.acting_in('trainer') AND programme_id = ANY (dcpf.my_programmes())))
+    WITH CHECK (licensee_id = dcpf.licensee_if_acting_in('licensee_admin')
+                OR (dcpf.acting_in('trainer') AND programme_id = ANY (dcpf.my_programmes())));
 GRANT SELECT ON dcpf.programme_member TO dcpf_app;
 GRANT INSERT (id, programme_id, licensee_id, person_id, role, valid_from, valid_until, created_by) ON dcpf.programme_member TO dcpf_app;
 GRANT UPDATE (valid_until) ON dcpf.programme_member TO dcpf_app;
 
 CREATE POLICY epa_member_read ON dcpf.epa FOR SELECT TO dcpf_app
-    USING (licensee_id = ANY ((SELECT dcpf.my_licensees())::uuid[]));
+    USING (licensee_id = ANY (dcpf.my_licensees()));
 CREATE POLICY epa_staff_create ON dcpf.epa FOR INSERT TO dcpf_app
-    WITH CHECK ((licensee_id = (SELECT dcpf.licensee_if_acting_in('licensee_admin'))
-                 OR ((SELECT dcpf.acting_in('trainer')) AND programme_id = ANY ((SELECT dcpf.my_programmes())::uuid[])))
-                AND created_by = (SELECT dcpf.current_person()));
+    WITH CHECK ((licensee_id = dcpf.licensee_if_acting_in('licensee_admin')
+                 OR (dcpf.acting_in('trainer') AND programme_id = ANY (dcpf.my_programmes())))
+                AND created_by = dcpf.current_person());
 CREATE POLICY epa_staff_update ON dcpf.epa FOR UPDATE TO dcpf_app
-    USING (licensee_id = (SELECT dcpf.licensee_if_acting_in('licensee_admin'))
-           OR ((SELECT dcpf.acting_in('trainer')) AND programme_id = ANY ((SELECT dcpf.my_programmes())::uuid[])))
-    WITH CHECK (licensee_id = (SELECT dcpf.licensee_if_acting_in('licensee_admin'))
-                OR ((SELECT dcpf.acting_in('trainer')) AND programme_id = ANY ((SELECT dcpf.my_programmes())::uuid[])));
+    USING (licensee_id = dcpf.licensee_if_acting_in('licensee_admin')
+           OR (dcpf.acting_in('trainer') AND programme_id = ANY (dcpf.my_programmes())))
+    WITH CHECK (licensee_id = dcpf.licensee_if_acting_in('licensee_admin')
+                OR (dcpf.acting_in('trainer') AND programme_id = ANY (dcpf.my_programmes())));
 GRANT SELECT ON dcpf.epa TO dcpf_app;
 GRANT INSERT (id, programme_id, licensee_id, code, version, title, description, target_level, created_by) ON dcpf.epa TO dcpf_app;
 GRANT UPDATE (title, description, retired_at) ON dcpf.epa TO dcpf_app;
@@ -529,13 +528,10 @@ GRANT UPDATE (title, description, retired_at) ON dcpf.epa TO dcpf_app;
 -- links: seen with their EPA (its policies apply inside the sublink); made by
 -- whoever may write the EPA
 CREATE POLICY epa_competency_read ON dcpf.epa_competency FOR SELECT TO dcpf_app
-    USING (EXISTS (SELECT FROM dcpf.epa e WHERE e.id = epa_competency.epa_id));
+    USING (licensee_id = ANY (dcpf.my_licensees()));
 CREATE POLICY epa_competency_link ON dcpf.epa_competency FOR INSERT TO dcpf_app
-    WITH CHECK (EXISTS (SELECT FROM dcpf.epa e
-                         WHERE e.id = epa_competency.epa_id
-                           AND (e.licensee_id = (SELECT dcpf.licensee_if_acting_in('licensee_admin'))
-                                OR ((SELECT dcpf.acting_in('trainer'))
-                                    AND e.programme_id = ANY ((SELECT dcpf.my_programmes())::uuid[])))));
+    WITH CHECK (licensee_id = dcpf.licensee_if_acting_in('licensee_admin')
+                OR (dcpf.acting_in('trainer') AND programme_id = ANY (dcpf.my_programmes())));
 GRANT SELECT ON dcpf.epa_competency TO dcpf_app;
 GRANT INSERT (epa_id, competency_id) ON dcpf.epa_competency TO dcpf_app;
 

@@ -176,7 +176,7 @@ GRANT EXECUTE ON FUNCTION dcpf.decide_entrustment(uuid, uuid, integer, uuid[], d
 CREATE POLICY entrustment_decision_owner_read ON dcpf.entrustment_decision FOR SELECT TO dcpf_app
     USING (owner_id = dcpf.current_person());
 CREATE POLICY entrustment_decision_director_read ON dcpf.entrustment_decision FOR SELECT TO dcpf_app
-    USING ((SELECT dcpf.acting_in('trainer')) AND programme_id = ANY ((SELECT dcpf.my_programmes())::uuid[]));
+    USING (dcpf.acting_in('trainer') AND programme_id = ANY (dcpf.my_programmes()));
 GRANT SELECT ON dcpf.entrustment_decision TO dcpf_app;
 
 SELECT dcpf.audit_table('dcpf.entrustment_decision', 'owner_id', 'grant');

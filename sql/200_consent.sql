@@ -378,8 +378,8 @@ GRANT EXECUTE ON FUNCTION dcpf.give_consent(text, uuid, text), dcpf.withdraw_con
 -- purposes: the platform's for every identity, a licensee's own for its
 -- members; its admin registers and describes them
 CREATE POLICY purpose_read ON dcpf.purpose FOR SELECT TO dcpf_app
-    USING ((licensee_id IS NULL AND (SELECT dcpf.current_person()) IS NOT NULL)
-           OR licensee_id = ANY ((SELECT dcpf.my_licensees())::uuid[]));
+    USING ((licensee_id IS NULL AND dcpf.current_person() IS NOT NULL)
+           OR licensee_id = ANY (dcpf.my_licensees()));
 CREATE POLICY purpose_admin_create ON dcpf.purpose FOR INSERT TO dcpf_app
     WITH CHECK (licensee_id = dcpf.licensee_if_acting_in('licensee_admin') AND NOT builtin);
 CREATE POLICY purpose_admin_update ON dcpf.purpose FOR UPDATE TO dcpf_app
@@ -397,19 +397,11 @@ GRANT UPDATE (name_nl, name_en, description, data_categories, subject_categories
 CREATE POLICY consent_event_self_read ON dcpf.consent_event FOR SELECT TO dcpf_app
     USING (person_id = dcpf.current_person());
 CREATE POLICY consent_event_officer_read ON dcpf.consent_event FOR SELECT TO dcpf_app
-    USING ((SELECT dcpf.licensee_if_acting_in('privacy_officer')) IS NOT NULL
-           AND EXISTS (SELECT FROM dcpf.membership m
-                        WHERE m.person_id = consent_event.person_id
-                          AND m.licensee_id = (SELECT dcpf.licensee_if_acting_in('privacy_officer'))
-                          AND (m.valid_until IS NULL OR m.valid_until > now())));
+    USING (dcpf.member_of_my_licensee(person_id, 'privacy_officer'));
 CREATE POLICY consent_self_read ON dcpf.consent FOR SELECT TO dcpf_app
     USING (person_id = dcpf.current_person());
 CREATE POLICY consent_staff_read ON dcpf.consent FOR SELECT TO dcpf_app
-    USING ((SELECT dcpf.licensee_if_acting_in('licensee_admin', 'privacy_officer')) IS NOT NULL
-           AND EXISTS (SELECT FROM dcpf.membership m
-                        WHERE m.person_id = consent.person_id
-                          AND m.licensee_id = (SELECT dcpf.licensee_if_acting_in('licensee_admin', 'privacy_officer'))
-                          AND (m.valid_until IS NULL OR m.valid_until > now())));
+    USING (dcpf.member_of_my_licensee(person_id, 'licensee_admin', 'privacy_officer'));
 GRANT SELECT ON dcpf.consent_event, dcpf.consent TO dcpf_app;
 
 SELECT dcpf.audit_table('dcpf.purpose', NULL);

@@ -284,9 +284,7 @@ REVOKE ALL ON FUNCTION dcpf.breach_check(), dcpf.breach_part_check() FROM PUBLIC
 CREATE POLICY breach_security_read ON dcpf.breach FOR SELECT TO dcpf_app
     USING (dcpf.acting_in('platform_security'));
 CREATE POLICY breach_officer_read ON dcpf.breach FOR SELECT TO dcpf_app
-    USING ((SELECT dcpf.licensee_if_acting_in('privacy_officer')) IS NOT NULL
-           AND EXISTS (SELECT FROM dcpf.breach_controller c
-                        WHERE c.breach_id = breach.id AND c.licensee_id = (SELECT dcpf.licensee_if_acting_in('privacy_officer'))));
+    USING (dcpf.breach_concerns_my_licensee(id));
 CREATE POLICY breach_controller_security_read ON dcpf.breach_controller FOR SELECT TO dcpf_app
     USING (dcpf.acting_in('platform_security'));
 CREATE POLICY breach_controller_officer_read ON dcpf.breach_controller FOR SELECT TO dcpf_app
@@ -294,20 +292,12 @@ CREATE POLICY breach_controller_officer_read ON dcpf.breach_controller FOR SELEC
 CREATE POLICY breach_update_security_read ON dcpf.breach_update FOR SELECT TO dcpf_app
     USING (dcpf.acting_in('platform_security'));
 CREATE POLICY breach_update_officer_read ON dcpf.breach_update FOR SELECT TO dcpf_app
-    USING ((SELECT dcpf.licensee_if_acting_in('privacy_officer')) IS NOT NULL
-           AND EXISTS (SELECT FROM dcpf.breach_controller c
-                        WHERE c.breach_id = breach_update.breach_id
-                          AND c.licensee_id = (SELECT dcpf.licensee_if_acting_in('privacy_officer'))));
+    USING (dcpf.breach_concerns_my_licensee(breach_id));
 CREATE POLICY breach_subject_security_read ON dcpf.breach_subject FOR SELECT TO dcpf_app
     USING (dcpf.acting_in('platform_security'));
 CREATE POLICY breach_subject_officer_read ON dcpf.breach_subject FOR SELECT TO dcpf_app
-    USING ((SELECT dcpf.licensee_if_acting_in('privacy_officer')) IS NOT NULL
-           AND EXISTS (SELECT FROM dcpf.breach_controller c
-                        WHERE c.breach_id = breach_subject.breach_id
-                          AND c.licensee_id = (SELECT dcpf.licensee_if_acting_in('privacy_officer')))
-           AND EXISTS (SELECT FROM dcpf.membership m
-                        WHERE m.person_id = breach_subject.person_id
-                          AND m.licensee_id = (SELECT dcpf.licensee_if_acting_in('privacy_officer'))));
+    USING (dcpf.breach_concerns_my_licensee(breach_id)
+           AND dcpf.ever_member_of_my_licensee(person_id, 'privacy_officer'));
 CREATE POLICY breach_subject_self_read ON dcpf.breach_subject FOR SELECT TO dcpf_app
     USING (person_id = dcpf.current_person());
 GRANT SELECT ON dcpf.breach, dcpf.breach_controller, dcpf.breach_subject, dcpf.breach_update TO dcpf_app;

@@ -412,27 +412,10 @@ SELECT d.table_name, d.rule, d.object_names
     ('rectification', 'unique_without_distribution_column', ARRAY['rectification_pkey']),
     ('role_agreement_acceptance', 'unique_without_distribution_column', ARRAY['role_agreement_acceptance_pkey']),
     ('share', 'foreign_key_without_distribution_column', ARRAY['share_collection_id_fkey', 'share_item_id_fkey']),
-    ('share', 'unique_without_distribution_column', ARRAY['share_pkey']),
-    ('breach', 'policy_with_subquery', NULL),
-    ('breach_subject', 'policy_with_subquery', NULL),
-    ('breach_update', 'policy_with_subquery', NULL),
-    ('competency', 'policy_with_subquery', NULL),
-    ('consent', 'policy_with_subquery', NULL),
-    ('consent_event', 'policy_with_subquery', NULL),
-    ('entrustment_decision', 'policy_with_subquery', NULL),
-    ('epa', 'policy_with_subquery', NULL),
-    ('epa_competency', 'policy_with_subquery', NULL),
-    ('licensee', 'policy_with_subquery', NULL),
-    ('login_attempt', 'policy_with_subquery', NULL),
-    ('person', 'policy_with_subquery', NULL),
-    ('policy_acknowledgement', 'policy_with_subquery', NULL),
-    ('programme', 'policy_with_subquery', NULL),
-    ('programme_member', 'policy_with_subquery', NULL),
-    ('purpose', 'policy_with_subquery', NULL),
-    ('role_agreement_acceptance', 'policy_with_subquery', NULL))
+    ('share', 'unique_without_distribution_column', ARRAY['share_pkey']))
   AS d (table_name, rule, object_names);
 COMMENT ON VIEW dcpf.distribution_debt IS
-    'the findings of dcpf.distribution_findings() that the schema of 1.x still carries, by table and rule: primary keys and foreign keys of the person group without its distribution column, policies with subqueries; the test suite fails on a finding not recorded here and on a record that no longer holds; see doc/guides/citus.md for the change each needs';
+    'the findings of dcpf.distribution_findings() that the schema of 1.x still carries, by table and rule: primary keys and foreign keys of the person group without its distribution column; the test suite fails on a finding not recorded here and on a record that no longer holds; see doc/guides/citus.md for the change each needs';
 COMMENT ON COLUMN dcpf.distribution_debt.table_name IS 'the table (or distributed function) of the finding';
 COMMENT ON COLUMN dcpf.distribution_debt.rule IS 'the rule of dcpf.distribution_findings';
 COMMENT ON COLUMN dcpf.distribution_debt.object_names IS 'the constraints or indexes found; NULL: every policy of the table';

@@ -279,6 +279,23 @@ utc_month(TimestampTz t, int *year, int *month)
 	return tm.tm_year * 12 + tm.tm_mon - 1;
 }
 
+/* Find the trail's parent table and sequence, once (until invalidated). */
+static void
+target_init(void)
+{
+	if (target.valid)
+		return;
+	target.parent = dcpf_relation("audit_event");
+	target.sequence = dcpf_relation("audit_event_id_seq");
+	if (!OidIsValid(target.parent) || !OidIsValid(target.sequence))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("the audit trail is missing"),
+				 errdetail("dcpf.audit_event or dcpf.audit_event_id_seq does not exist.")));
+	target.partition = InvalidOid;
+	target.valid = true;
+}
+
 /*
  * Point the target at the partition for the month of t: the month's own
  * partition when it exists, else the default one. Both must really be
@@ -297,19 +314,8 @@ choose_partition(TimestampTz t)
 	TupleDesc	desc;
 	int			i;
 
-	if (!target.valid)
-	{
-		target.parent = dcpf_relation("audit_event");
-		target.sequence = dcpf_relation("audit_event_id_seq");
-		if (!OidIsValid(target.parent) || !OidIsValid(target.sequence))
-			ereport(ERROR,
-					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-					 errmsg("the audit trail is missing"),
-					 errdetail("dcpf.audit_event or dcpf.audit_event_id_seq does not exist.")));
-		target.partition = InvalidOid;
-		target.valid = true;
-	}
-	else if (OidIsValid(target.partition) && target.month == m)
+	target_init();
+	if (OidIsValid(target.partition) && target.month == m)
 		return;
 
 	snprintf(name, sizeof(name), "audit_event_%04d_%02d", year, month);
@@ -551,8 +557,13 @@ dcpf_audit_write(const DcpfAuditEvent *events, int n)
 		ereport(ERROR,
 				(errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
 				 errmsg("cannot write audit events in a read-only transaction")));
-	choose_partition(events[0].occurred_at);
-	/* lock the parent as a routed insert would: no detach under our feet */
+	/*
+	 * Lock the parent before any partition, as a routed insert would: no
+	 * detach under our feet, and the order dcpf.audit_create_partition
+	 * takes them in (the parent, then the default partition). A partition
+	 * locked first, even only to read its columns, deadlocked with it.
+	 */
+	target_init();
 	parent = table_open(target.parent, RowExclusiveLock);
 	xact = FullTransactionIdGetDatum(GetTopFullTransactionId());
 	while (start < n)

@@ -10,12 +10,10 @@
  * site (the policy's expression in one query) keeps the answers it found,
  * one per person, for as long as they cannot have changed:
  *
- *  - the same snapshot: the same xmin, xmax and number of transactions in
- *    progress (a transaction that completed since would have lowered the
- *    count or raised xmax, since a newer one cannot enter below xmax), and
- *    no command of our own transaction since (curcid), so a withdrawal in
- *    this transaction shows at the next statement, as with the SQL function
- *    this replaces;
+ *  - the same snapshot (dcpf_snapshot_key, policy.c: the same xmin, xmax
+ *    and number of transactions in progress, and no command of our own
+ *    transaction since, so a withdrawal in this transaction shows at the
+ *    next statement, as with the SQL function this replaces);
  *  - the same user (row-level security is per user), and
  *  - the same dcpf identity and no transaction boundary (dcpf_keys_epoch
  *    changes with both).
@@ -33,7 +31,6 @@
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
 #include "utils/memutils.h"
-#include "utils/snapmgr.h"
 #include "utils/uuid.h"
 
 #include "dcpf.h"
@@ -54,12 +51,7 @@ typedef struct ConsentMemo
 	bool		valid;
 	Oid			userid;
 	uint64		epoch;
-	TransactionId xmin;
-	TransactionId xmax;
-	uint32		xcnt;
-	int32		subxcnt;
-	bool		suboverflowed;
-	CommandId	curcid;
+	DcpfSnapshotKey snapshot;
 	text	   *purpose;		/* the purpose the answers are for */
 	MemoryContext cxt;			/* holds purpose and answers */
 	HTAB	   *answers;
@@ -78,13 +70,12 @@ static DcpfSavedQuery q_has_consent = {
 static void
 memo_check(ConsentMemo *memo, text *purpose)
 {
-	Snapshot	snap = ActiveSnapshotSet() ? GetActiveSnapshot() : NULL;
-	bool		usable = snap != NULL && snap->snapshot_type == SNAPSHOT_MVCC;
+	DcpfSnapshotKey snapshot;
+	bool		usable = dcpf_snapshot_key(&snapshot);
 	bool		same;
 
-	same = memo->valid && usable && memo->xmin == snap->xmin && memo->xmax == snap->xmax &&
-		memo->xcnt == snap->xcnt && memo->subxcnt == snap->subxcnt && memo->suboverflowed == snap->suboverflowed &&
-		memo->curcid == snap->curcid && memo->userid == GetUserId() && memo->epoch == dcpf_keys_epoch() &&
+	same = memo->valid && usable && dcpf_snapshot_key_equal(&memo->snapshot, &snapshot) &&
+		memo->userid == GetUserId() && memo->epoch == dcpf_keys_epoch() &&
 		VARSIZE_ANY_EXHDR(memo->purpose) == VARSIZE_ANY_EXHDR(purpose) &&
 		memcmp(VARDATA_ANY(memo->purpose), VARDATA_ANY(purpose), VARSIZE_ANY_EXHDR(purpose)) == 0;
 	if (same)
@@ -95,12 +86,7 @@ memo_check(ConsentMemo *memo, text *purpose)
 	memo->valid = usable;
 	if (!memo->valid)
 		return;
-	memo->xmin = snap->xmin;
-	memo->xmax = snap->xmax;
-	memo->xcnt = snap->xcnt;
-	memo->subxcnt = snap->subxcnt;
-	memo->suboverflowed = snap->suboverflowed;
-	memo->curcid = snap->curcid;
+	memo->snapshot = snapshot;
 	memo->userid = GetUserId();
 	memo->epoch = dcpf_keys_epoch();
 	memo->purpose = (text *) MemoryContextAlloc(memo->cxt, VARSIZE_ANY(purpose));

@@ -24,6 +24,7 @@ _PG_init(void)
 {
 	dcpf_define_gucs();
 	dcpf_identity_init();
+	dcpf_policy_init();
 	dcpf_keys_init();
 	dcpf_audit_init();
 	dcpf_auditq_init();

@@ -53,8 +53,25 @@ extern bool dcpf_identity_describe(pg_uuid_t *person, bool *has_licensee, pg_uui
 extern void dcpf_identity_set(const pg_uuid_t *person, const pg_uuid_t *licensee,
 							  const char *role, const char *purpose, const char *method,
 							  DcpfIdentityScope scope);
+extern const char *dcpf_identity_acting(pg_uuid_t *licensee);
+extern uint64 dcpf_identity_version(void);
 /* called by the settings of relay.c when a relay or its acceptance changes */
 extern void dcpf_identity_relay_changed(void);
+
+/* policy.c: the functions policies call; what a snapshot sees, as a key */
+typedef struct DcpfSnapshotKey
+{
+	TransactionId xmin;
+	TransactionId xmax;
+	uint32		xcnt;
+	int32		subxcnt;
+	bool		suboverflowed;
+	CommandId	curcid;
+} DcpfSnapshotKey;
+
+extern void dcpf_policy_init(void);
+extern bool dcpf_snapshot_key(DcpfSnapshotKey *key);
+extern bool dcpf_snapshot_key_equal(const DcpfSnapshotKey *a, const DcpfSnapshotKey *b);
 
 /* relay.c: the verified identity carried to the workers of a Citus cluster */
 #define DCPF_RELAY_NAME_MAX 64

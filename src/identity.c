@@ -71,6 +71,9 @@ typedef struct DcpfIdentity
 
 static DcpfIdentity identity;
 
+/* counts the identities this backend has had, for caches keyed by one (policy.c) */
+static uint64 identity_version = 0;
+
 /* a relay may have to be adopted, or a relayed identity dropped, at the next use */
 static bool relay_pending = true;
 static bool relay_resolving = false;
@@ -82,6 +85,7 @@ void
 dcpf_identity_clear(void)
 {
 	explicit_bzero(&identity, sizeof(identity));
+	identity_version++;
 	relay_pending = true;
 	/* what the old identity could decrypt says nothing about the next one */
 	dcpf_keys_forget_permissions();
@@ -221,6 +225,29 @@ dcpf_identity_describe(pg_uuid_t *person, bool *has_licensee, pg_uuid_t *license
 	*purpose = identity.purpose;
 	*method = identity.method;
 	return true;
+}
+
+/*
+ * The application role the identity acts in ("" for none), and its
+ * licensee, for the policy helpers (policy.c); NULL without an identity or
+ * a licensee. The string stays valid until the identity changes.
+ */
+const char *
+dcpf_identity_acting(pg_uuid_t *licensee)
+{
+	identity_resolve();
+	if (!identity.valid || !identity.has_licensee)
+		return NULL;
+	*licensee = identity.licensee;
+	return identity.role;
+}
+
+/* Changes with every change of the identity (for caches keyed by it). */
+uint64
+dcpf_identity_version(void)
+{
+	identity_resolve();
+	return identity_version;
 }
 
 /* Whether a verified identity is in force (for keys.c). */
@@ -608,100 +635,4 @@ dcpf_identity(PG_FUNCTION_ARGS)
 		nulls[6] = false;
 	}
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(tupdesc), values, nulls)));
-}
-
-/*
- * The policy helpers, in C because policies call them directly (Citus
- * refuses a policy with a subquery, doc/guides/citus.md) and a policy that
- * is OR-ed with another is evaluated for every row the scan returns: here a
- * call costs a string comparison, where the SQL expression they replace
- * cost three function calls, two allocations and an array comparison.
- */
-
-/* Whether the identity's role (NULL: none) is the text role. */
-static bool
-role_is(const text *role)
-{
-	size_t		len = VARSIZE_ANY_EXHDR(role);
-
-	return strlen(identity.role) == len && memcmp(identity.role, VARDATA_ANY(role), len) == 0;
-}
-
-/*
- * dcpf.acting_in(role): the identity acts in that role, in a licensee.
- * As current_role() = role AND current_licensee() IS NOT NULL: false
- * without a licensee, NULL when the role or the identity's role is NULL.
- */
-PG_FUNCTION_INFO_V1(dcpf_acting_in);
-Datum
-dcpf_acting_in(PG_FUNCTION_ARGS)
-{
-	identity_resolve();
-	if (!identity.valid || !identity.has_licensee)
-		PG_RETURN_BOOL(false);
-	if (PG_ARGISNULL(0) || identity.role[0] == '\0')
-		PG_RETURN_NULL();
-	PG_RETURN_BOOL(role_is(PG_GETARG_TEXT_PP(0)));
-}
-
-/* The roles of one call site, kept between calls in fn_extra. */
-typedef struct RoleList
-{
-	bytea	   *array;			/* a copy of the argument, to tell whether it changed */
-	int			n;
-	text	  **roles;			/* NULL elements left out */
-} RoleList;
-
-/*
- * dcpf.licensee_if_acting_in(VARIADIC roles): the identity's licensee when
- * its role is one of roles, else NULL (as CASE WHEN current_role() = ANY
- * (roles) THEN current_licensee() END).
- */
-PG_FUNCTION_INFO_V1(dcpf_licensee_if_acting_in);
-Datum
-dcpf_licensee_if_acting_in(PG_FUNCTION_ARGS)
-{
-	ArrayType  *array;
-	RoleList   *list = (RoleList *) fcinfo->flinfo->fn_extra;
-	pg_uuid_t  *result;
-	int			i;
-
-	identity_resolve();
-	if (!identity.valid || !identity.has_licensee || identity.role[0] == '\0' || PG_ARGISNULL(0))
-		PG_RETURN_NULL();
-	array = PG_GETARG_ARRAYTYPE_P(0);
-	if (list == NULL || VARSIZE(list->array) != VARSIZE(array) ||
-		memcmp(list->array, array, VARSIZE(array)) != 0)
-	{
-		MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
-		Datum	   *elems;
-		bool	   *nulls;
-		int			nelems;
-
-		if (list == NULL)
-			list = palloc0(sizeof(RoleList));
-		else
-		{
-			pfree(list->array);
-			pfree(list->roles);
-		}
-		list->array = palloc(VARSIZE(array));
-		memcpy(list->array, array, VARSIZE(array));
-		deconstruct_array((ArrayType *) list->array, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &nelems);
-		list->roles = palloc(sizeof(text *) * Max(nelems, 1));
-		list->n = 0;
-		for (i = 0; i < nelems; i++)
-			if (!nulls[i])
-				list->roles[list->n++] = DatumGetTextPP(elems[i]);
-		fcinfo->flinfo->fn_extra = list;
-		MemoryContextSwitchTo(old);
-	}
-	for (i = 0; i < list->n; i++)
-		if (role_is(list->roles[i]))
-		{
-			result = palloc(sizeof(pg_uuid_t));
-			*result = identity.licensee;
-			PG_RETURN_UUID_P(result);
-		}
-	PG_RETURN_NULL();
 }

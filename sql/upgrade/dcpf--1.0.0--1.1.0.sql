@@ -1358,27 +1358,10 @@ SELECT d.table_name, d.rule, d.object_names
     ('rectification', 'unique_without_distribution_column', ARRAY['rectification_pkey']),
     ('role_agreement_acceptance', 'unique_without_distribution_column', ARRAY['role_agreement_acceptance_pkey']),
     ('share', 'foreign_key_without_distribution_column', ARRAY['share_collection_id_fkey', 'share_item_id_fkey']),
-    ('share', 'unique_without_distribution_column', ARRAY['share_pkey']),
-    ('breach', 'policy_with_subquery', NULL),
-    ('breach_subject', 'policy_with_subquery', NULL),
-    ('breach_update', 'policy_with_subquery', NULL),
-    ('competency', 'policy_with_subquery', NULL),
-    ('consent', 'policy_with_subquery', NULL),
-    ('consent_event', 'policy_with_subquery', NULL),
-    ('entrustment_decision', 'policy_with_subquery', NULL),
-    ('epa', 'policy_with_subquery', NULL),
-    ('epa_competency', 'policy_with_subquery', NULL),
-    ('licensee', 'policy_with_subquery', NULL),
-    ('login_attempt', 'policy_with_subquery', NULL),
-    ('person', 'policy_with_subquery', NULL),
-    ('policy_acknowledgement', 'policy_with_subquery', NULL),
-    ('programme', 'policy_with_subquery', NULL),
-    ('programme_member', 'policy_with_subquery', NULL),
-    ('purpose', 'policy_with_subquery', NULL),
-    ('role_agreement_acceptance', 'policy_with_subquery', NULL))
+    ('share', 'unique_without_distribution_column', ARRAY['share_pkey']))
   AS d (table_name, rule, object_names);
 COMMENT ON VIEW dcpf.distribution_debt IS
-    'the findings of dcpf.distribution_findings() that the schema of 1.x still carries, by table and rule: primary keys and foreign keys of the person group without its distribution column, policies with subqueries; the test suite fails on a finding not recorded here and on a record that no longer holds; see doc/guides/citus.md for the change each needs';
+    'the findings of dcpf.distribution_findings() that the schema of 1.x still carries, by table and rule: primary keys and foreign keys of the person group without its distribution column; the test suite fails on a finding not recorded here and on a record that no longer holds; see doc/guides/citus.md for the change each needs';
 COMMENT ON COLUMN dcpf.distribution_debt.table_name IS 'the table (or distributed function) of the finding';
 COMMENT ON COLUMN dcpf.distribution_debt.rule IS 'the rule of dcpf.distribution_findings';
 COMMENT ON COLUMN dcpf.distribution_debt.object_names IS 'the constraints or indexes found; NULL: every policy of the table';
@@ -2279,15 +2262,144 @@ ALTER POLICY subprocessor_security_update ON dcpf.subprocessor
     USING (dcpf.acting_in('platform_security'::text))
     WITH CHECK (dcpf.acting_in('platform_security'::text));
 
--- The policy helpers in C (src/identity.c): policies call them directly, and
+-- The policy helpers in C (src/policy.c): policies call them directly, and
 -- a policy OR-ed with another is evaluated for every row.
 CREATE OR REPLACE FUNCTION dcpf.acting_in(role text) RETURNS boolean
     AS 'MODULE_PATHNAME', 'dcpf_acting_in'
     LANGUAGE C STABLE PARALLEL RESTRICTED;
 COMMENT ON FUNCTION dcpf.acting_in(text) IS
-    'true when the verified identity acts in the given application role (in its licensee); false without a licensee, NULL for a NULL role; in C (src/identity.c), as policies call it directly';
+    'true when the verified identity acts in the given application role (in its licensee); false without a licensee, NULL for a NULL role; in C (src/policy.c), as policies call it directly';
 CREATE OR REPLACE FUNCTION dcpf.licensee_if_acting_in(VARIADIC roles text[]) RETURNS uuid
     AS 'MODULE_PATHNAME', 'dcpf_licensee_if_acting_in'
     LANGUAGE C STABLE PARALLEL RESTRICTED;
 COMMENT ON FUNCTION dcpf.licensee_if_acting_in(text[]) IS
-    'the licensee of the verified identity when it acts in one of the given roles, else NULL: for policies of the form licensee_id = dcpf.licensee_if_acting_in(''licensee_admin''), an index condition evaluated once per scan; in C (src/identity.c), as policies call it directly and a policy OR-ed with another runs per row';
+    'the licensee of the verified identity when it acts in one of the given roles, else NULL: for policies of the form licensee_id = dcpf.licensee_if_acting_in(''licensee_admin''), an index condition evaluated once per scan; in C (src/policy.c), as policies call it directly and a policy OR-ed with another runs per row';
+
+-- The last policies with subqueries (src/policy.c): dcpf.my_licensees() and
+-- dcpf.my_programmes() in C, their result kept until what they read could
+-- have changed; the staff's EXISTS on membership and breach_controller as
+-- index probes; an EPA's links carry its programme and licensee.
+CREATE OR REPLACE FUNCTION dcpf.my_licensees() RETURNS uuid[]
+    AS 'MODULE_PATHNAME', 'dcpf_my_licensees'
+    LANGUAGE C STABLE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION dcpf.my_licensees() IS 'the licensees in which the verified person holds a current or future membership; read as the extension owner and kept until what it read could have changed (src/policy.c), so that policies call it directly';
+CREATE OR REPLACE FUNCTION dcpf.my_programmes() RETURNS uuid[]
+    AS 'MODULE_PATHNAME', 'dcpf_my_programmes'
+    LANGUAGE C STABLE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION dcpf.my_programmes() IS
+    'the programmes of the licensee the verified identity acts in, in which it is a current member through the application role it acts in, with that membership current too; read as the extension owner and kept until what it read could have changed (src/policy.c), so that policies call it directly';
+
+CREATE FUNCTION dcpf.member_of_my_licensee(person uuid, VARIADIC roles text[]) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'dcpf_member_of_my_licensee'
+    LANGUAGE C STABLE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION dcpf.member_of_my_licensee(uuid, text[]) IS
+    'true when the verified identity acts in one of the given roles and the person holds a membership of its licensee that has not ended; the roles must be licensee_admin or privacy_officer, who read their licensee''s memberships (22023 otherwise); an index probe per call (src/policy.c), for policies';
+REVOKE EXECUTE ON FUNCTION dcpf.member_of_my_licensee(uuid, text[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION dcpf.member_of_my_licensee(uuid, text[]) TO dcpf_app;
+
+CREATE FUNCTION dcpf.ever_member_of_my_licensee(person uuid, VARIADIC roles text[]) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'dcpf_ever_member_of_my_licensee'
+    LANGUAGE C STABLE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION dcpf.ever_member_of_my_licensee(uuid, text[]) IS
+    'as dcpf.member_of_my_licensee, an ended membership counting too (the persons of a breach, who may have left since)';
+REVOKE EXECUTE ON FUNCTION dcpf.ever_member_of_my_licensee(uuid, text[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION dcpf.ever_member_of_my_licensee(uuid, text[]) TO dcpf_app;
+
+CREATE FUNCTION dcpf.breach_concerns_my_licensee(breach uuid) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'dcpf_breach_concerns_my_licensee'
+    LANGUAGE C STABLE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION dcpf.breach_concerns_my_licensee(uuid) IS
+    'true when the verified identity acts as privacy_officer of a licensee the breach concerns (a row of dcpf.breach_controller); an index probe per call (src/policy.c), for policies';
+REVOKE EXECUTE ON FUNCTION dcpf.breach_concerns_my_licensee(uuid) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION dcpf.breach_concerns_my_licensee(uuid) TO dcpf_app;
+
+-- An EPA's links carry its programme and licensee, for their policies.
+ALTER TABLE dcpf.epa ADD CONSTRAINT epa_scope_unique UNIQUE (id, programme_id, licensee_id);
+ALTER TABLE dcpf.epa_competency ADD COLUMN programme_id uuid, ADD COLUMN licensee_id uuid;
+ALTER TABLE dcpf.epa_competency DISABLE TRIGGER USER;   -- links are fixed; this fills them in
+UPDATE dcpf.epa_competency ec SET programme_id = e.programme_id, licensee_id = e.licensee_id
+  FROM dcpf.epa e WHERE e.id = ec.epa_id;
+ALTER TABLE dcpf.epa_competency ENABLE TRIGGER USER;
+ALTER TABLE dcpf.epa_competency ALTER COLUMN programme_id SET NOT NULL, ALTER COLUMN licensee_id SET NOT NULL,
+    ADD CONSTRAINT epa_competency_scope_fk FOREIGN KEY (epa_id, programme_id, licensee_id)
+        REFERENCES dcpf.epa (id, programme_id, licensee_id);
+COMMENT ON COLUMN dcpf.epa_competency.programme_id IS 'the EPA''s programme, copied from it when the link is made (for row-level security: the policies then need no subquery)';
+COMMENT ON COLUMN dcpf.epa_competency.licensee_id IS 'the EPA''s licensee, copied from it when the link is made (for row-level security)';
+CREATE OR REPLACE FUNCTION dcpf.epa_competency_check() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    comp_licensee uuid;
+    epa_licensee  uuid;
+BEGIN
+    SELECT c.licensee_id INTO comp_licensee FROM dcpf.competency c WHERE c.id = NEW.competency_id;
+    SELECT e.licensee_id, e.programme_id INTO epa_licensee, NEW.programme_id FROM dcpf.epa e WHERE e.id = NEW.epa_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'EPA % does not exist', NEW.epa_id
+            USING ERRCODE = 'foreign_key_violation',
+                  DETAIL = 'A competency is linked to an existing EPA version.';
+    END IF;
+    NEW.licensee_id := epa_licensee;    -- whatever the caller wrote: the policies read these
+    IF comp_licensee IS NOT NULL AND comp_licensee IS DISTINCT FROM epa_licensee THEN
+        RAISE EXCEPTION 'competency belongs to another licensee'
+            USING ERRCODE = 'check_violation',
+                  DETAIL = format('Competency %s is licensee %s''s; EPA %s is licensee %s''s.',
+                                  NEW.competency_id, comp_licensee, NEW.epa_id, epa_licensee),
+                  HINT = 'Link a competency of the platform''s framework or of the EPA''s own licensee.';
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION dcpf.epa_competency_check() IS
+    'trigger: an EPA links only competencies of the platform''s framework or of its own licensee, and the link takes the EPA''s programme and licensee (SECURITY DEFINER: it must see both rows)';
+
+ALTER POLICY breach_officer_read ON dcpf.breach
+    USING (dcpf.breach_concerns_my_licensee(id));
+ALTER POLICY breach_subject_officer_read ON dcpf.breach_subject
+    USING ((dcpf.breach_concerns_my_licensee(breach_id) AND dcpf.ever_member_of_my_licensee(person_id, VARIADIC ARRAY['privacy_officer'::text])));
+ALTER POLICY breach_update_officer_read ON dcpf.breach_update
+    USING (dcpf.breach_concerns_my_licensee(breach_id));
+ALTER POLICY competency_read ON dcpf.competency
+    USING ((((licensee_id IS NULL) AND (dcpf.current_person() IS NOT NULL)) OR (licensee_id = ANY (dcpf.my_licensees()))));
+ALTER POLICY consent_staff_read ON dcpf.consent
+    USING (dcpf.member_of_my_licensee(person_id, VARIADIC ARRAY['licensee_admin'::text, 'privacy_officer'::text]));
+ALTER POLICY consent_event_officer_read ON dcpf.consent_event
+    USING (dcpf.member_of_my_licensee(person_id, VARIADIC ARRAY['privacy_officer'::text]));
+ALTER POLICY entrustment_decision_director_read ON dcpf.entrustment_decision
+    USING ((dcpf.acting_in('trainer'::text) AND (programme_id = ANY (dcpf.my_programmes()))));
+ALTER POLICY epa_member_read ON dcpf.epa
+    USING ((licensee_id = ANY (dcpf.my_licensees())));
+ALTER POLICY epa_staff_create ON dcpf.epa
+    WITH CHECK ((((licensee_id = dcpf.licensee_if_acting_in(VARIADIC ARRAY['licensee_admin'::text])) OR (dcpf.acting_in('trainer'::text) AND (programme_id = ANY (dcpf.my_programmes())))) AND (created_by = dcpf.current_person())));
+ALTER POLICY epa_staff_update ON dcpf.epa
+    USING (((licensee_id = dcpf.licensee_if_acting_in(VARIADIC ARRAY['licensee_admin'::text])) OR (dcpf.acting_in('trainer'::text) AND (programme_id = ANY (dcpf.my_programmes())))))
+    WITH CHECK (((licensee_id = dcpf.licensee_if_acting_in(VARIADIC ARRAY['licensee_admin'::text])) OR (dcpf.acting_in('trainer'::text) AND (programme_id = ANY (dcpf.my_programmes())))));
+ALTER POLICY epa_competency_link ON dcpf.epa_competency
+    WITH CHECK (((licensee_id = dcpf.licensee_if_acting_in(VARIADIC ARRAY['licensee_admin'::text])) OR (dcpf.acting_in('trainer'::text) AND (programme_id = ANY (dcpf.my_programmes())))));
+ALTER POLICY epa_competency_read ON dcpf.epa_competency
+    USING ((licensee_id = ANY (dcpf.my_licensees())));
+ALTER POLICY licensee_member_read ON dcpf.licensee
+    USING ((id = ANY (dcpf.my_licensees())));
+ALTER POLICY login_attempt_licensee_admin ON dcpf.login_attempt
+    USING (dcpf.member_of_my_licensee(person_id, VARIADIC ARRAY['licensee_admin'::text]));
+ALTER POLICY person_admin_update ON dcpf.person
+    USING (dcpf.member_of_my_licensee(id, VARIADIC ARRAY['licensee_admin'::text]))
+    WITH CHECK (dcpf.member_of_my_licensee(id, VARIADIC ARRAY['licensee_admin'::text]));
+ALTER POLICY person_staff_read ON dcpf.person
+    USING ((dcpf.member_of_my_licensee(id, VARIADIC ARRAY['licensee_admin'::text, 'privacy_officer'::text]) OR (dcpf.acting_in('licensee_admin'::text) AND (created_for_licensee = dcpf.current_licensee()))));
+ALTER POLICY policy_acknowledgement_staff_read ON dcpf.policy_acknowledgement
+    USING (dcpf.member_of_my_licensee(person_id, VARIADIC ARRAY['licensee_admin'::text, 'privacy_officer'::text]));
+ALTER POLICY programme_read ON dcpf.programme
+    USING ((licensee_id = ANY (dcpf.my_licensees())));
+ALTER POLICY programme_member_end ON dcpf.programme_member
+    USING (((licensee_id = dcpf.licensee_if_acting_in(VARIADIC ARRAY['licensee_admin'::text])) OR (dcpf.acting_in('trainer'::text) AND (programme_id = ANY (dcpf.my_programmes())))))
+    WITH CHECK (((licensee_id = dcpf.licensee_if_acting_in(VARIADIC ARRAY['licensee_admin'::text])) OR (dcpf.acting_in('trainer'::text) AND (programme_id = ANY (dcpf.my_programmes())))));
+ALTER POLICY programme_member_fellow_read ON dcpf.programme_member
+    USING ((programme_id = ANY (dcpf.my_programmes())));
+ALTER POLICY programme_member_place ON dcpf.programme_member
+    WITH CHECK ((((licensee_id = dcpf.licensee_if_acting_in(VARIADIC ARRAY['licensee_admin'::text])) OR (dcpf.acting_in('trainer'::text) AND (programme_id = ANY (dcpf.my_programmes())))) AND (created_by = dcpf.current_person())));
+ALTER POLICY purpose_read ON dcpf.purpose
+    USING ((((licensee_id IS NULL) AND (dcpf.current_person() IS NOT NULL)) OR (licensee_id = ANY (dcpf.my_licensees()))));
+ALTER POLICY role_agreement_acceptance_admin_read ON dcpf.role_agreement_acceptance
+    USING (dcpf.member_of_my_licensee(person_id, VARIADIC ARRAY['licensee_admin'::text]));

@@ -187,6 +187,14 @@ INSERT INTO dcpf.portfolio_item (id, owner_id, membership_id, item_type, title, 
 VALUES ('00000000-0000-4000-8000-00000000f001', :'person', :'membership', 'reflection', 'Reflectie nachtdienst',
         dcpf.encrypt('Een drukke nacht; ik leerde veel over de overdracht.', 'portfolio_item', 'body',
                      '00000000-0000-4000-8000-00000000f001', :'person'));
+INSERT INTO dcpf.programme (id, licensee_id, code, name, kind)
+VALUES ('00000000-0000-4000-8000-00000000c001', :'licensee', 'INT', 'Opleiding Interne Geneeskunde', 'specialty');
+INSERT INTO dcpf.epa (id, programme_id, licensee_id, code, title, target_level)
+VALUES ('00000000-0000-4000-8000-00000000d001', '00000000-0000-4000-8000-00000000c001', :'licensee',
+        'EPA-1', 'Opname en behandeling van een acuut zieke patiënt', 4);
+INSERT INTO dcpf.epa_competency (epa_id, competency_id)
+SELECT '00000000-0000-4000-8000-00000000d001', c.id FROM dcpf.competency c WHERE c.licensee_id IS NULL
+ ORDER BY c.code LIMIT 2;
 COMMIT;
 SQL
     notok "cannot populate a database under 1.0.0:"; shown "$work/populate.out"
@@ -263,6 +271,16 @@ if [ ! -s "$work/rows_lost.txt" ]; then
     ok "populated: after the update every one of the $rows_before rows is there, unchanged"
 else
     notok "populated: rows lost or changed by the update (table, rows):"; shown "$work/rows_lost.txt"
+fi
+
+# 1.1.0 copies an EPA's programme and licensee into its competency links
+links=$("${psql[@]}" -At -d "$populated" -c "
+    SELECT count(*) FILTER (WHERE ec.programme_id = e.programme_id AND ec.licensee_id = e.licensee_id) || '/' || count(*)
+      FROM dcpf.epa_competency ec JOIN dcpf.epa e ON e.id = ec.epa_id" 2>&1)
+if [ "$links" = "2/2" ]; then
+    ok "populated: the EPA's 2 competency links carry its programme and licensee after the update"
+else
+    notok "populated: the EPA's competency links after the update: [$links], expected [2/2]"
 fi
 
 plain=$("${psql[@]}" -At -d "$populated" <<'SQL' 2>&1
