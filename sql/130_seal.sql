@@ -55,7 +55,8 @@ CREATE FUNCTION dcpf.audit_seal(max_events integer DEFAULT 100000,
                                 OUT pending_transactions integer, OUT high_id bigint)
     RETURNS record
     AS 'MODULE_PATHNAME', 'dcpf_audit_seal'
-    LANGUAGE C VOLATILE PARALLEL UNSAFE;
+    LANGUAGE C VOLATILE PARALLEL UNSAFE
+    SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION dcpf.audit_seal(integer) IS
     'seals the audit events committed since the last seal (at most max_events numbers further): chains them with SHA-256 and signs the seal with Ed25519; returns the seal (seal_no NULL: nothing to seal); for dcpf_maintenance or pg_cron';
 REVOKE ALL ON FUNCTION dcpf.audit_seal(integer) FROM PUBLIC;
@@ -105,7 +106,8 @@ CREATE FUNCTION dcpf.audit_verify(from_time timestamptz, to_time timestamptz,
                                   OUT events_removed bigint, OUT months_removed date[])
     RETURNS record
     AS 'MODULE_PATHNAME', 'dcpf_audit_verify'
-    LANGUAGE C VOLATILE PARALLEL UNSAFE;
+    LANGUAGE C VOLATILE PARALLEL UNSAFE
+    SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION dcpf.audit_verify(timestamptz, timestamptz) IS
     'checks every seal made from from_time to to_time against the events and reports the first inconsistency: bad signature, broken chain, deleted seal, a changed, deleted, inserted or reordered event, or a bad retention record; sealed events that retention removed (dcpf.audit_dropped_partition) are counted in events_removed with their months, not reported; the call is logged';
 REVOKE ALL ON FUNCTION dcpf.audit_verify(timestamptz, timestamptz) FROM PUBLIC;

@@ -77,14 +77,16 @@ CREATE FUNCTION dcpf.audit_retention_prepare(partition regclass, month date, dry
                                              OUT events bigint, OUT reason text, OUT held_by uuid[])
     RETURNS record
     AS 'MODULE_PATHNAME', 'dcpf_audit_retention_prepare'
-    LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
+    LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE
+    SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION dcpf.audit_retention_prepare(regclass, date, boolean, uuid[], uuid[]) IS
     'internal to dcpf.audit_drop_expired_partitions: surveys the partition of a past month in one scan: its events, and which of the given legal holds on whole licensees (ids, licensees) cover one of them; then, unless held, against the seals (every event sealed; its events on seals shared with other months as those seals recorded). Returns its events and why it must be kept (with the holds), or NULL reason when it may go, and then (unless dry_run) writes and signs its record in dcpf.audit_dropped_partition; owner only';
 REVOKE ALL ON FUNCTION dcpf.audit_retention_prepare(regclass, date, boolean, uuid[], uuid[]) FROM PUBLIC;
 
 CREATE FUNCTION dcpf.audit_retention_drop(partitions regclass[]) RETURNS void
     AS 'MODULE_PATHNAME', 'dcpf_audit_retention_drop'
-    LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
+    LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE
+    SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION dcpf.audit_retention_drop(regclass[]) IS
     'internal to dcpf.audit_drop_expired_partitions: detaches and drops audit partitions whose record this transaction wrote (55000 for any other); the only DROP and DETACH of an audit partition the guard lets pass; owner only';
 REVOKE ALL ON FUNCTION dcpf.audit_retention_drop(regclass[]) FROM PUBLIC;

@@ -54,6 +54,8 @@ extern void dcpf_identity_set(const pg_uuid_t *person, const pg_uuid_t *licensee
 							  const char *role, const char *purpose, const char *method,
 							  DcpfIdentityScope scope);
 extern const char *dcpf_identity_acting(pg_uuid_t *licensee);
+extern int	dcpf_owner_context_begin(int save_sec_context);
+extern void dcpf_owner_context_end(int nestlevel, Oid save_userid, int save_sec_context);
 extern uint64 dcpf_identity_version(void);
 /* called by the settings of relay.c when a relay or its acceptance changes */
 extern void dcpf_identity_relay_changed(void);

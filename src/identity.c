@@ -44,6 +44,7 @@
 #include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
 #include "utils/uuid.h"
@@ -315,10 +316,39 @@ dcpf_current_user_has_role(const char *rolename)
 }
 
 /*
- * Run one SQL statement with typed parameters as the extension owner and
- * return the first column of its first row as text (palloc'd in the caller's
- * context), or NULL. The statement text is a constant of ours; user values
- * travel only as parameters.
+ * Become the extension owner with search_path = pg_catalog, pg_temp, as fmgr
+ * does for a SECURITY DEFINER function that pins its search_path: the
+ * statements run so are constants of ours, and with the caller's path an
+ * object the caller made in a schema of its own (an operator = for uuids, a
+ * function encode) could stand in for pg_catalog's and run as the owner
+ * (CVE-2018-1058). Returns the settings' nest level, for
+ * dcpf_owner_context_end after success; on an error the (sub)transaction's
+ * abort undoes the setting, and the caller restores the user id.
+ */
+int
+dcpf_owner_context_begin(int save_sec_context)
+{
+	int			nestlevel;
+
+	SetUserIdAndSecContext(dcpf_extension_owner(), save_sec_context | SECURITY_LOCAL_USERID_CHANGE);
+	nestlevel = NewGUCNestLevel();
+	(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	return nestlevel;
+}
+
+void
+dcpf_owner_context_end(int nestlevel, Oid save_userid, int save_sec_context)
+{
+	AtEOXact_GUC(true, nestlevel);
+	SetUserIdAndSecContext(save_userid, save_sec_context);
+}
+
+/*
+ * Run one SQL statement with typed parameters as the extension owner (and
+ * search_path pinned, above) and return the first column of its first row
+ * as text (palloc'd in the caller's context), or NULL. The statement text
+ * is a constant of ours; user values travel only as parameters.
  */
 char *
 dcpf_spi_as_owner(const char *sql, int nargs, Oid *argtypes, Datum *values,
@@ -326,12 +356,12 @@ dcpf_spi_as_owner(const char *sql, int nargs, Oid *argtypes, Datum *values,
 {
 	Oid			save_userid;
 	int			save_sec_context;
+	int			nestlevel;
 	char	   *volatile result = NULL;
 	MemoryContext caller = CurrentMemoryContext;
 
 	GetUserIdAndSecContext(&save_userid, &save_sec_context);
-	SetUserIdAndSecContext(dcpf_extension_owner(),
-						   save_sec_context | SECURITY_LOCAL_USERID_CHANGE);
+	nestlevel = dcpf_owner_context_begin(save_sec_context);
 	PG_TRY();
 	{
 		int			rc;
@@ -356,11 +386,13 @@ dcpf_spi_as_owner(const char *sql, int nargs, Oid *argtypes, Datum *values,
 		}
 		SPI_finish();
 	}
-	PG_FINALLY();
+	PG_CATCH();
 	{
 		SetUserIdAndSecContext(save_userid, save_sec_context);
+		PG_RE_THROW();
 	}
 	PG_END_TRY();
+	dcpf_owner_context_end(nestlevel, save_userid, save_sec_context);
 	return result;
 }
 

@@ -697,10 +697,11 @@ dcpf_saved_query(DcpfSavedQuery *query, bool as_owner, Datum *args, const char *
 	int			save_sec_context;
 	MemoryContext caller = CurrentMemoryContext;
 	volatile bool found = false;
+	volatile int nestlevel = 0;
 
 	GetUserIdAndSecContext(&save_userid, &save_sec_context);
 	if (as_owner)
-		SetUserIdAndSecContext(dcpf_extension_owner(), save_sec_context | SECURITY_LOCAL_USERID_CHANGE);
+		nestlevel = dcpf_owner_context_begin(save_sec_context);
 	PG_TRY();
 	{
 		int			rc;
@@ -739,11 +740,14 @@ dcpf_saved_query(DcpfSavedQuery *query, bool as_owner, Datum *args, const char *
 		}
 		SPI_finish();
 	}
-	PG_FINALLY();
+	PG_CATCH();
 	{
 		SetUserIdAndSecContext(save_userid, save_sec_context);
+		PG_RE_THROW();
 	}
 	PG_END_TRY();
+	if (as_owner)
+		dcpf_owner_context_end(nestlevel, save_userid, save_sec_context);
 	return found;
 }
 

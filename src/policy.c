@@ -23,9 +23,12 @@
  *   dcpf.member_of_my_licensee(person, roles), dcpf.ever_member_of_my_licensee
  *   (person, roles), dcpf.breach_concerns_my_licensee(breach)
  *       one probe of an index under the statement's snapshot, as the
- *       correlated EXISTS they replace, without the executor around it.
- *       They answer only what the staff asking may read anyway: the
- *       memberships of their own licensee, the breaches that concern it.
+ *       correlated EXISTS they replace, without the executor around it;
+ *       past PROBES_BEFORE_SET in one statement, a hash table of the
+ *       licensee's members, as the hashed subplan the planner chose for
+ *       the EXISTS when it expected many rows. They answer only what the
+ *       staff asking may read anyway: the memberships of their own
+ *       licensee, the breaches that concern it.
  *
  * All are PARALLEL RESTRICTED, as the identity lives in the leader.
  *-------------------------------------------------------------------------

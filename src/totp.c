@@ -328,9 +328,10 @@ check_second_factor(const pg_uuid_t *person, const char *code, bool allow_recove
 	 * person's key was shredded (the code is then simply wrong: an error
 	 * would tell the caller that the password was right)
 	 */
-	state = dcpf_spi_as_owner("SELECT coalesce(c.totp_last_step, -1)::text || ':' || encode(c.totp_secret_encrypted, 'hex') "
-							  "FROM dcpf.person_credential c WHERE c.person_id = $1 "
-							  "AND NOT EXISTS (SELECT FROM dcpf.data_key k WHERE k.subject_id = c.person_id "
+	state = dcpf_spi_as_owner("SELECT coalesce(c.totp_last_step, -1)::text OPERATOR(pg_catalog.||) ':' "
+							  "OPERATOR(pg_catalog.||) pg_catalog.encode(c.totp_secret_encrypted, 'hex') "
+							  "FROM dcpf.person_credential c WHERE c.person_id OPERATOR(pg_catalog.=) $1 "
+							  "AND NOT EXISTS (SELECT FROM dcpf.data_key k WHERE k.subject_id OPERATOR(pg_catalog.=) c.person_id "
 							  "AND k.shredded_at IS NOT NULL)",
 							  1, argtypes, values, NULL, true);
 	if (state == NULL || (sep = strchr(state, ':')) == NULL || sep[1] == '\0')

@@ -2403,3 +2403,12 @@ ALTER POLICY purpose_read ON dcpf.purpose
     USING ((((licensee_id IS NULL) AND (dcpf.current_person() IS NOT NULL)) OR (licensee_id = ANY (dcpf.my_licensees()))));
 ALTER POLICY role_agreement_acceptance_admin_read ON dcpf.role_agreement_acceptance
     USING (dcpf.member_of_my_licensee(person_id, VARIADIC ARRAY['licensee_admin'::text]));
+
+-- The C functions a DBA runs that read tables through SPI as the caller pin
+-- search_path as the SECURITY DEFINER ones do: an operator or function an
+-- attacker put in a schema on the DBA's path (CVE-2018-1058) would
+-- otherwise run inside them with the DBA's rights.
+ALTER FUNCTION dcpf.audit_seal(integer) SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION dcpf.audit_verify(timestamptz, timestamptz) SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION dcpf.audit_retention_prepare(regclass, date, boolean, uuid[], uuid[]) SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION dcpf.audit_retention_drop(regclass[]) SET search_path = pg_catalog, pg_temp;

@@ -54,6 +54,12 @@ DO $$ BEGIN
     PERFORM dcpf.add_phone('00000000-0000-4000-8000-00000000a102', 'mobile', '+31611111112');
     PERFORM dcpf.add_phone('00000000-0000-4000-8000-00000000b101', 'mobile', '+31622222221');
 END $$;
+-- professional A logs in with a password and a TOTP: dcpf.login reads the
+-- credential as the extension owner
+DO $$ BEGIN PERFORM dcpf.set_password('00000000-0000-4000-8000-00000000a103', 'een lange zin om in te loggen'); END $$;
+SELECT secret_base32 AS totp_secret FROM dcpf.enrol_totp('00000000-0000-4000-8000-00000000a103') \gset
+SELECT dcpf.confirm_totp('00000000-0000-4000-8000-00000000a103', dcpf.totp_code(:'totp_secret', now())) AS totp_confirmed \gset
+SELECT dcpf.totp_code(:'totp_secret', now() + interval '30 seconds') AS totp_next \gset
 -- B's trainee's BIG ciphertext, as an attacker in A might have copied it
 SELECT big_number_encrypted AS stolen_big_b FROM dcpf.person WHERE id = '00000000-0000-4000-8000-00000000b101' \gset
 
@@ -81,6 +87,19 @@ CREATE OPERATOR evil.= (LEFTARG = uuid, RIGHTARG = uuid, FUNCTION = evil.uuid_eq
 CREATE FUNCTION evil.text_eq(text, text) RETURNS boolean LANGUAGE plpgsql
 AS $$ BEGIN INSERT INTO evil.hijack_log (what) VALUES ('= (text, text)'); RETURN true; END $$;
 CREATE OPERATOR evil.= (LEFTARG = text, RIGHTARG = text, FUNCTION = evil.text_eq);
+CREATE FUNCTION evil.encode(bytea, text) RETURNS text LANGUAGE plpgsql
+AS $$ BEGIN INSERT INTO evil.hijack_log (what) VALUES ('encode'); RETURN ''; END $$;
+CREATE FUNCTION evil.text_cat(text, text) RETURNS text LANGUAGE plpgsql
+AS $$ BEGIN INSERT INTO evil.hijack_log (what) VALUES ('|| (text, text)'); RETURN ''; END $$;
+CREATE OPERATOR evil.|| (LEFTARG = text, RIGHTARG = text, FUNCTION = evil.text_cat);
+CREATE FUNCTION evil.to_char(date, text) RETURNS text LANGUAGE plpgsql
+AS $$ BEGIN INSERT INTO evil.hijack_log (what) VALUES ('to_char(date, text)'); RETURN ''; END $$;
+CREATE FUNCTION evil.int8_eq(bigint, bigint) RETURNS boolean LANGUAGE plpgsql
+AS $$ BEGIN INSERT INTO evil.hijack_log (what) VALUES ('= (bigint, bigint)'); RETURN true; END $$;
+CREATE OPERATOR evil.= (LEFTARG = bigint, RIGHTARG = bigint, FUNCTION = evil.int8_eq);
+CREATE FUNCTION evil.int8_ge(bigint, bigint) RETURNS boolean LANGUAGE plpgsql
+AS $$ BEGIN INSERT INTO evil.hijack_log (what) VALUES ('>= (bigint, bigint)'); RETURN true; END $$;
+CREATE OPERATOR evil.>= (LEFTARG = bigint, RIGHTARG = bigint, FUNCTION = evil.int8_ge);
 -- a leaky operator for the WHERE attacks
 CREATE FUNCTION evil.leaky_eq(text, text) RETURNS boolean LANGUAGE plpgsql COST 0.0001
 AS $$ BEGIN INSERT INTO seen_by_leak VALUES ('operator', $1); RETURN true; END $$;
@@ -149,7 +168,7 @@ SELECT plan(3 * (SELECT count(*)::int FROM definer)
             + 2 + (SELECT count(*)::int FROM owner_only) * (1 + (SELECT count(*)::int FROM dcpf_role))
             + (SELECT count(*)::int FROM owner_only o JOIN pg_proc p ON p.oid = o.fn
                 WHERE p.prokind = 'f' AND p.prolang = (SELECT oid FROM pg_language WHERE lanname = 'plpgsql'))
-            + (SELECT count(*)::int FROM key_reader) + 1 + 62);
+            + (SELECT count(*)::int FROM key_reader) + 1 + 64);
 DO $$ BEGIN
     EXECUTE format('GRANT USAGE ON SCHEMA %I TO PUBLIC', pg_my_temp_schema()::regnamespace);
     EXECUTE format('GRANT ALL ON ALL TABLES IN SCHEMA %I TO PUBLIC', pg_my_temp_schema()::regnamespace);
@@ -264,10 +283,20 @@ SELECT pg_temp.outcome(format('SELECT dcpf.decrypt_text(%L::bytea, %L, %L, %L, %
                               '00000000-0000-4000-8000-00000000b101', '00000000-0000-4000-8000-00000000b101')) AS hj_trainee_decrypt_b \gset
 SELECT dcpf.act_as('00000000-0000-4000-8000-00000000a102', '00000000-0000-4000-8000-0000000a1a01', 'licensee_admin', 'search path test') IS NOT NULL AS acting \gset
 SELECT coalesce(string_agg(big_number, ',' ORDER BY big_number), '') AS hj_admin_bigs FROM dcpf.person_decrypted \gset
+-- a login with a TOTP: the credential is read as the extension owner (the
+-- statement names =, || and encode, which evil shadows)
+SELECT pg_temp.outcome(format('SELECT dcpf.login(%L, %L, %L)', 'prof.a@sp.example', 'een lange zin om in te loggen', :'totp_next')) AS hj_login \gset
 SELECT pg_temp.outcome(format('SELECT dcpf.decrypt_text(%L::bytea, %L, %L, %L, %L)', :'stolen_big_b', 'person', 'big_number',
                               '00000000-0000-4000-8000-00000000b101', '00000000-0000-4000-8000-00000000b101')) AS hj_admin_decrypt_b \gset
 RESET search_path;
 RESET ROLE;
+-- the DBA (this test's superuser) seals and verifies the trail with evil first
+-- in search_path: the C functions that read it pin search_path
+SELECT count(*) AS drained FROM dcpf.audit_queue_drain() \gset
+SET LOCAL search_path = evil, pg_catalog, public;
+SELECT pg_temp.outcome('SELECT dcpf.audit_seal()') AS hj_seal \gset
+SELECT verified::text AS hj_verified FROM dcpf.audit_verify('-infinity', 'infinity') \gset
+RESET search_path;
 SELECT is(:'hj_people'::text, 'admin.a@sp.example,prof.a@sp.example,trainee.a@sp.example',
     'hijack: admin A still sees exactly the people of A (the staff policies ignore shadow now, =, membership)');
 SELECT is(:'hj_licensees'::text, 'Search path A', 'hijack: my_licensees ignores the shadow membership table');
@@ -278,6 +307,8 @@ SELECT is(:'hj_unbig'::text, '23514', 'hijack: person_big_number_check still see
 SELECT is(:'hj_trainee_bigs'::text, '89012345601', 'hijack: trainee A decrypts only their own BIG number through dcpf.person_decrypted');
 SELECT is(:'hj_trainee_decrypt_b'::text, '42501', 'hijack: trainee A cannot decrypt B''s stolen BIG ciphertext (shadow person table ignored)');
 SELECT is(:'hj_admin_bigs'::text, '89012345601', 'hijack: admin A decrypts the BIG numbers of A only');
+SELECT is(:'hj_seal'::text || ' ' || :'hj_verified'::text, 'ok true', 'hijack: the DBA seals and verifies the trail with evil first in search_path');
+SELECT is(:'hj_login'::text, 'ok', 'hijack: a login with a TOTP runs with evil first in search_path (and the log below stays empty: the owner''s statements pin search_path)');
 SELECT is(:'hj_admin_decrypt_b'::text, '42501', 'hijack: admin A cannot decrypt B''s stolen BIG ciphertext (the entitlement check reads the real dcpf.person)');
 SELECT is((SELECT count(*) FROM evil.hijack_log), 0::bigint, 'hijack: no shadowing function or operator ever ran inside dcpf code');
 SELECT is((SELECT string_agg(DISTINCT what || ' as ' || by_role, ', ') FROM evil.hijack_log), NULL, 'hijack: the log names nothing');
