@@ -129,7 +129,7 @@ dcpf_audit_retention_drop(PG_FUNCTION_ARGS)
 			Datum		values[1] = {CStringGetTextDatum(get_rel_name(DatumGetObjectId(elems[i])))};
 
 			/* its record was written, and is still there (not rolled back with a subtransaction) */
-			if (SPI_execute_with_args("SELECT 1 FROM dcpf.audit_dropped_partition WHERE partition_name = $1",
+			if (SPI_execute_with_args("SELECT 1 FROM dcpf.audit_dropped_partition WHERE partition_name OPERATOR(pg_catalog.=) $1",
 									  1, types, values, NULL, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
 				ereport(ERROR,
 						(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
