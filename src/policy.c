@@ -417,19 +417,24 @@ site_init(ProbeSite *site, const char *table, const char *index, const char *col
 		elog(ERROR, "dcpf.%s lacks a column a policy helper reads", table);
 }
 
-/* The site of a call site, found at its first call and kept in fn_extra. */
+/* The site of a call site, kept in fn_extra; its table and index are found at its first probe. */
 static ProbeSite *
-probe_site(FunctionCallInfo fcinfo, const char *table, const char *index,
-		   const char *column, const char *column2)
+probe_site(FunctionCallInfo fcinfo)
 {
 	ProbeSite  *site = (ProbeSite *) fcinfo->flinfo->fn_extra;
 
 	if (site == NULL)
-	{
-		site = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(ProbeSite));
+		fcinfo->flinfo->fn_extra = site = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(ProbeSite));
+	return site;
+}
+
+/* The same, ready to probe. */
+static ProbeSite *
+probe_site_ready(ProbeSite *site, const char *table, const char *index,
+				 const char *column, const char *column2)
+{
+	if (!OidIsValid(site->heap))
 		site_init(site, table, index, column, column2);
-		fcinfo->flinfo->fn_extra = site;
-	}
 	return site;
 }
 
@@ -579,7 +584,7 @@ member_set_read(MemberSet *set)
 static bool
 member_of_my_licensee(FunctionCallInfo fcinfo, bool ended_too)
 {
-	ProbeSite  *site = probe_site(fcinfo, "membership", "membership_person_idx", "licensee_id", "valid_until");
+	ProbeSite  *site = probe_site(fcinfo);
 	MembershipWanted wanted;
 	MemberSet  *set = &member_sets[ended_too ? 1 : 0];
 	ReadState	now;
@@ -604,6 +609,7 @@ member_of_my_licensee(FunctionCallInfo fcinfo, bool ended_too)
 	if (role == NULL || PG_ARGISNULL(0) || !role_listed(&site->roles, role))
 		return false;
 	wanted.ended_too = ended_too;
+	probe_site_ready(site, "membership", "membership_person_idx", "licensee_id", "valid_until");
 	if (!read_state_now(&now))
 		return probe(site, 1, PG_GETARG_UUID_P(0), membership_of, &wanted);
 	if (!set->valid || !read_state_equal(&set->state, &now) ||
@@ -655,12 +661,13 @@ PG_FUNCTION_INFO_V1(dcpf_breach_concerns_my_licensee);
 Datum
 dcpf_breach_concerns_my_licensee(PG_FUNCTION_ARGS)
 {
-	ProbeSite  *site = probe_site(fcinfo, "breach_controller", "breach_controller_pkey", "licensee_id", NULL);
 	pg_uuid_t	keys[2];
 	const char *role = dcpf_identity_acting(&keys[1]);
+	ProbeSite  *site;
 
 	if (role == NULL || PG_ARGISNULL(0) || strcmp(role, "privacy_officer") != 0)
 		PG_RETURN_BOOL(false);
+	site = probe_site_ready(probe_site(fcinfo), "breach_controller", "breach_controller_pkey", "licensee_id", NULL);
 	keys[0] = *PG_GETARG_UUID_P(0);
 	PG_RETURN_BOOL(probe(site, 2, keys, NULL, NULL));
 }
