@@ -255,7 +255,7 @@ dcpf_audit_event_init(DcpfAuditEvent *ev, const char *action, const char *outcom
 }
 
 /* A relation of schema dcpf by name, or InvalidOid. */
-static Oid
+Oid
 dcpf_relation(const char *name)
 {
 	Oid			nsp = get_namespace_oid("dcpf", true);

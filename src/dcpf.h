@@ -72,6 +72,7 @@ typedef struct DcpfSnapshotKey
 } DcpfSnapshotKey;
 
 extern void dcpf_policy_init(void);
+extern Oid	dcpf_relation(const char *name);	/* audit.c: a relation of schema dcpf, or InvalidOid */
 extern bool dcpf_snapshot_key(DcpfSnapshotKey *key);
 extern bool dcpf_snapshot_key_equal(const DcpfSnapshotKey *a, const DcpfSnapshotKey *b);
 

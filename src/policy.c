@@ -41,12 +41,10 @@
 #include "access/table.h"
 #include "access/tableam.h"
 #include "access/xact.h"
-#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "executor/tuptable.h"
 #include "fmgr.h"
 #include "miscadmin.h"
-#include "storage/proc.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
@@ -85,9 +83,10 @@ role_is(const char *role, const text *t)
 
 /*
  * Bring list up to date with the text[] array, in mcxt: the argument of a
- * call site is nearly always a constant, so this copies it once.
+ * call site is nearly always a constant, so this copies it once. True when
+ * the list changed.
  */
-static void
+static bool
 role_list_update(RoleList *list, ArrayType *array, MemoryContext mcxt)
 {
 	MemoryContext old;
@@ -98,7 +97,7 @@ role_list_update(RoleList *list, ArrayType *array, MemoryContext mcxt)
 
 	if (list->array != NULL && VARSIZE(list->array) == VARSIZE(array) &&
 		memcmp(list->array, array, VARSIZE(array)) == 0)
-		return;
+		return false;
 	old = MemoryContextSwitchTo(mcxt);
 	if (list->array != NULL)
 	{
@@ -114,6 +113,7 @@ role_list_update(RoleList *list, ArrayType *array, MemoryContext mcxt)
 		if (!nulls[i])
 			list->roles[list->n++] = DatumGetTextPP(elems[i]);
 	MemoryContextSwitchTo(old);
+	return true;
 }
 
 /* Whether role is one of the list's. */
@@ -165,7 +165,7 @@ dcpf_licensee_if_acting_in(PG_FUNCTION_ARGS)
 		PG_RETURN_NULL();
 	if (list == NULL)
 		fcinfo->flinfo->fn_extra = list = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(RoleList));
-	role_list_update(list, PG_GETARG_ARRAYTYPE_P(0), fcinfo->flinfo->fn_mcxt);
+	(void) role_list_update(list, PG_GETARG_ARRAYTYPE_P(0), fcinfo->flinfo->fn_mcxt);
 	if (!role_listed(list, role))
 		PG_RETURN_NULL();
 	result = palloc(sizeof(pg_uuid_t));
@@ -217,14 +217,14 @@ dcpf_snapshot_key_equal(const DcpfSnapshotKey *a, const DcpfSnapshotKey *b)
 }
 
 /*
- * What a kept result depends on besides the tables: the transaction (now(),
- * its writes), the identity, the savepoints rolled back, and the snapshot.
+ * What a kept result depends on besides the tables: the identity and the
+ * snapshot. Nothing kept outlives its transaction (now(), its writes) or a
+ * savepoint rolled back (which may have read its writes): forget_kept lets
+ * go of it then.
  */
 typedef struct ReadState
 {
-	LocalTransactionId lxid;
 	uint64		identity;		/* dcpf_identity_version() */
-	uint64		epoch;			/* savepoints rolled back */
 	DcpfSnapshotKey snapshot;
 } ReadState;
 
@@ -237,7 +237,6 @@ typedef struct KeptIds
 	MemoryContext cxt;
 } KeptIds;
 
-static uint64 rollback_epoch = 0;
 static KeptIds kept_licensees;
 static KeptIds kept_programmes;
 
@@ -247,17 +246,14 @@ read_state_now(ReadState *state)
 {
 	if (!dcpf_snapshot_key(&state->snapshot))
 		return false;
-	state->lxid = MyProc->lxid;
 	state->identity = dcpf_identity_version();
-	state->epoch = rollback_epoch;
 	return true;
 }
 
 static bool
 read_state_equal(const ReadState *a, const ReadState *b)
 {
-	return a->lxid == b->lxid && a->identity == b->identity && a->epoch == b->epoch &&
-		dcpf_snapshot_key_equal(&a->snapshot, &b->snapshot);
+	return a->identity == b->identity && dcpf_snapshot_key_equal(&a->snapshot, &b->snapshot);
 }
 
 static void member_sets_forget(void);
@@ -265,7 +261,6 @@ static void member_sets_forget(void);
 static void
 forget_kept(void)
 {
-	rollback_epoch++;
 	kept_licensees.valid = false;
 	kept_programmes.valid = false;
 	member_sets_forget();
@@ -285,7 +280,7 @@ policy_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 		forget_kept();
 }
 
-/* And at the end of every transaction (the local transaction id is reused in time). */
+/* And at the end of every transaction. */
 static void
 policy_xact_callback(XactEvent event, void *arg)
 {
@@ -405,10 +400,8 @@ typedef struct ProbeSite
 static void
 site_init(ProbeSite *site, const char *table, const char *index, const char *column, const char *column2)
 {
-	Oid			nsp = get_namespace_oid("dcpf", false);
-
-	site->heap = get_relname_relid(table, nsp);
-	site->index = get_relname_relid(index, nsp);
+	site->heap = dcpf_relation(table);
+	site->index = dcpf_relation(index);
 	if (!OidIsValid(site->heap) || !OidIsValid(site->index))
 		elog(ERROR, "dcpf.%s or its index %s is missing", table, index);
 	site->attnum = get_attnum(site->heap, column);
@@ -514,7 +507,7 @@ typedef struct MemberSet
 	MembershipWanted wanted;
 	uint64		probes;			/* made in this state */
 	HTAB	   *members;		/* pg_uuid_t keys; NULL until read */
-	MemoryContext cxt;
+	MemoryContext cxt;			/* holds members; NULL until read */
 } MemberSet;
 
 static MemberSet member_sets[2];	/* [ended_too] */
@@ -556,6 +549,7 @@ member_set_read(MemberSet *set)
 
 	memset(&site, 0, sizeof(site));
 	site_init(&site, "membership", "membership_licensee_role_idx", "person_id", "valid_until");
+	set->cxt = AllocSetContextCreate(TopMemoryContext, "dcpf members of a licensee", ALLOCSET_DEFAULT_SIZES);
 	memset(&ctl, 0, sizeof(ctl));
 	ctl.keysize = sizeof(pg_uuid_t);
 	ctl.entrysize = sizeof(pg_uuid_t);
@@ -593,17 +587,21 @@ member_of_my_licensee(FunctionCallInfo fcinfo, bool ended_too)
 
 	if (PG_ARGISNULL(1))
 		return false;
-	role_list_update(&site->roles, PG_GETARG_ARRAYTYPE_P(1), fcinfo->flinfo->fn_mcxt);
-	for (i = 0; i < site->roles.n; i++)
-	{
-		const text *r = site->roles.roles[i];
+	/*
+	 * checked when the call site's roles change, not for every row (a call
+	 * site whose call raised is not called again: the expression is gone)
+	 */
+	if (role_list_update(&site->roles, PG_GETARG_ARRAYTYPE_P(1), fcinfo->flinfo->fn_mcxt))
+		for (i = 0; i < site->roles.n; i++)
+		{
+			const text *r = site->roles.roles[i];
 
-		if (!role_is("licensee_admin", r) && !role_is("privacy_officer", r))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("role \"%s\" does not read its licensee's memberships", text_to_cstring(r)),
-					 errdetail("Only the staff roles licensee_admin and privacy_officer may be asked about.")));
-	}
+			if (!role_is("licensee_admin", r) && !role_is("privacy_officer", r))
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("role \"%s\" does not read its licensee's memberships", text_to_cstring(r)),
+						 errdetail("Only the staff roles licensee_admin and privacy_officer may be asked about.")));
+		}
 	memset(&wanted, 0, sizeof(wanted));
 	role = dcpf_identity_acting(&wanted.licensee);
 	if (role == NULL || PG_ARGISNULL(0) || !role_listed(&site->roles, role))
@@ -616,7 +614,6 @@ member_of_my_licensee(FunctionCallInfo fcinfo, bool ended_too)
 		memcmp(&set->wanted.licensee, &wanted.licensee, sizeof(pg_uuid_t)) != 0)
 	{
 		member_set_forget(set);
-		set->cxt = AllocSetContextCreate(TopMemoryContext, "dcpf members of a licensee", ALLOCSET_DEFAULT_SIZES);
 		set->state = now;
 		set->wanted = wanted;
 		set->valid = true;

@@ -75,6 +75,22 @@ SELECT dcpf.member_of_my_licensee(NULL, 'licensee_admin') AS null_person,
 -- members for a role that may not read them
 SELECT pg_temp.try($$SELECT dcpf.member_of_my_licensee('00000000-0000-4000-8000-000000000303', 'professional')$$) AS professional_role,
        pg_temp.try($$SELECT dcpf.ever_member_of_my_licensee('00000000-0000-4000-8000-000000000303', 'licensee_admin', 'supervisor')$$) AS one_bad_role;
+-- refused every time it is asked, also by the same expression again
+DO $$
+DECLARE
+    refused int := 0;
+    answer boolean;
+BEGIN
+    FOR i IN 1..3 LOOP
+        BEGIN
+            answer := dcpf.member_of_my_licensee('00000000-0000-4000-8000-000000000303', 'professional');
+        EXCEPTION WHEN invalid_parameter_value THEN
+            refused := refused + 1;
+        END;
+    END LOOP;
+    RAISE NOTICE 'refused % of 3 times', refused;
+END
+$$;
 RESET ROLE;
 -- B's admin sees B's members (301 left B: not current), not A's
 SELECT pg_temp.as_person('307', 'licensee_admin', 'a002');
