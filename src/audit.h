@@ -32,6 +32,7 @@
 typedef struct DcpfAuditEvent
 {
 	Oid			database;		/* where the event belongs (set by init) */
+	Oid			schema;			/* the schema dcpf of the extension that queued it (set by the queue) */
 	TimestampTz occurred_at;
 	char		action[DCPF_AUDIT_WORD_MAX];
 	char		outcome[DCPF_AUDIT_WORD_MAX];

@@ -132,6 +132,7 @@ static bool am_audit_worker = false;
 static Oid	worker_database = InvalidOid;
 static int	worker_claim = 0;	/* 0: not yet claimed, 1: claimed, 2: given up */
 static int	batch_n = 0;		/* taken slots not yet freed or returned */
+static int	batch_stale = 0;	/* of those, events of a dropped dcpf: not written */
 static int32 *batch_slots = NULL;
 static DcpfAuditEvent *batch_events = NULL;
 static MemoryContext worker_cxt = NULL;
@@ -299,6 +300,7 @@ dcpf_audit_enqueue(const DcpfAuditEvent *ev)
 	bool		register_worker;
 	bool		sleeping = false;
 	TimestampTz start = 0;
+	Oid			schema;
 
 	if (queue == NULL)
 		ereport(ERROR,
@@ -317,6 +319,13 @@ dcpf_audit_enqueue(const DcpfAuditEvent *ev)
 						 "a standby serves a person's own data and the reporting views.")));
 	if (!OidIsValid(ev->database) || am_audit_worker)
 		elog(ERROR, "audit event without a database, or queued by the audit worker");
+	/* the event belongs to this extension's trail, not to one created after a drop */
+	schema = get_namespace_oid("dcpf", true);
+	if (!OidIsValid(schema))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_SCHEMA),
+				 errmsg("schema \"dcpf\" does not exist"),
+				 errdetail("An audit event is queued for the trail of the dcpf extension, which is not installed in this database.")));
 
 	for (;;)
 	{
@@ -352,6 +361,7 @@ dcpf_audit_enqueue(const DcpfAuditEvent *ev)
 			queue->slots[s].db = (int16) e;
 			queue->slots[s].next = -1;
 			memcpy(&queue_events[s], ev, sizeof(DcpfAuditEvent));
+			queue_events[s].schema = schema;
 			if (d->tail >= 0)
 				queue->slots[d->tail].next = s;
 			else
@@ -453,7 +463,7 @@ static void
 auditq_release_claim(AuditqDatabase *d)
 {
 	auditq_return_slots(d, batch_slots, batch_n);
-	batch_n = 0;
+	batch_n = batch_stale = 0;
 	d->worker_pid = 0;
 	d->worker_latch = NULL;
 	d->gathering = false;
@@ -609,11 +619,14 @@ audit_worker_settle(int e, bool written, bool count_attempt)
 			auditq_free_slot(d, batch_slots[i]);
 		d->taken -= batch_n;
 		if (written)
-			d->written += batch_n;
+		{
+			d->written += batch_n - batch_stale;
+			d->failed += batch_stale;
+		}
 		else
 			d->failed += batch_n;
 	}
-	batch_n = 0;
+	batch_n = batch_stale = 0;
 	LWLockRelease(queue->lock);
 	if (written || dropped)
 		ConditionVariableBroadcast(&queue->room);
@@ -639,9 +652,44 @@ audit_worker_lock_extension(void)
 }
 
 /*
+ * Set aside the taken events that a dcpf extension other than the one with
+ * schema nsp queued: dcpf was dropped (and created again) after they were
+ * queued, and they belong to the dropped extension's trail, not to this one.
+ * Moves the events to write, in order, to the front of the taken ones, their
+ * slots with them; returns how many those are (batch_stale: the rest).
+ */
+static int
+audit_worker_set_aside_stale(Oid nsp)
+{
+	int32		stale[AUDITQ_BATCH_MAX];
+	int			keep = 0;
+	int			i;
+
+	batch_stale = 0;
+	for (i = 0; i < batch_n; i++)
+	{
+		if (batch_events[i].schema != nsp)
+			stale[batch_stale++] = batch_slots[i];
+		else
+		{
+			/* the copies only: the queue's slots still hold every event */
+			if (i != keep)
+			{
+				memcpy(&batch_events[keep], &batch_events[i], sizeof(DcpfAuditEvent));
+				batch_slots[keep] = batch_slots[i];
+			}
+			keep++;
+		}
+	}
+	memcpy(&batch_slots[keep], stale, sizeof(int32) * batch_stale);
+	return keep;
+}
+
+/*
  * Write the taken events in a transaction of their own. Returns 1 when
  * committed, 0 when dcpf.audit_event does not exist, -1 on an error (its
- * SQLSTATE in *sqlerrcode, its message in last_error).
+ * SQLSTATE in *sqlerrcode, its message in last_error). Events of a dcpf
+ * dropped since they were queued are not written (batch_stale).
  */
 static int
 audit_worker_write(int *sqlerrcode)
@@ -659,7 +707,12 @@ audit_worker_write(int *sqlerrcode)
 		nsp = audit_worker_lock_extension() ? get_namespace_oid("dcpf", true) : InvalidOid;
 		result = OidIsValid(nsp) && OidIsValid(get_relname_relid("audit_event", nsp));
 		if (result == 1)
-			dcpf_audit_write(batch_events, batch_n);
+		{
+			int			n = audit_worker_set_aside_stale(nsp);
+
+			if (n > 0)
+				dcpf_audit_write(batch_events, n);
+		}
 		PopActiveSnapshot();
 		CommitTransactionCommand();
 	}
@@ -971,7 +1024,17 @@ dcpf_audit_worker_main(Datum main_arg)
 		r = audit_worker_write(&sqlerrcode);
 		if (r > 0)
 		{
+			int			stale = batch_stale;
+
 			(void) audit_worker_settle(e, true, false);
+			if (stale > 0)
+				ereport(LOG,
+						(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+						 errmsg_plural("dcpf audit worker: dropped %d queued audit event of a dcpf extension that was dropped",
+									   "dcpf audit worker: dropped %d queued audit events of a dcpf extension that was dropped",
+									   stale, stale),
+						 errdetail("They were queued for the audit trail of a dcpf extension dropped since; "
+								   "they are not written into the trail of the one created after it.")));
 			failures = missing_since = 0;
 			lone_left = Max(lone_left - 1, 0);
 			if (drain_left > 0)
