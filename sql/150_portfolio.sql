@@ -466,11 +466,11 @@ BEGIN
     DELETE FROM dcpf.portfolio_item_competency l WHERE l.item_id = it.id AND l.competency_id <> ALL (competencies);
     INSERT INTO dcpf.portfolio_item_competency (item_id, competency_id, owner_id)
     SELECT it.id, c, it.owner_id FROM (SELECT DISTINCT unnest(competencies)) x(c)
-    ON CONFLICT (item_id, competency_id) DO NOTHING;
+    ON CONFLICT DO NOTHING;
     DELETE FROM dcpf.portfolio_item_epa l WHERE l.item_id = it.id AND l.epa_id <> ALL (epas);
     INSERT INTO dcpf.portfolio_item_epa (item_id, epa_id, owner_id)
     SELECT it.id, e, it.owner_id FROM (SELECT DISTINCT unnest(epas)) x(e)
-    ON CONFLICT (item_id, epa_id) DO NOTHING;
+    ON CONFLICT DO NOTHING;
 END
 $$;
 COMMENT ON FUNCTION dcpf.set_item_links(uuid, uuid[], uuid[]) IS

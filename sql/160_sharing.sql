@@ -502,7 +502,7 @@ BEGIN
     DELETE FROM dcpf.portfolio_collection_item ci WHERE ci.collection_id = c.id AND ci.item_id <> ALL (items);
     INSERT INTO dcpf.portfolio_collection_item (collection_id, item_id, owner_id)
     SELECT c.id, i, c.owner_id FROM (SELECT DISTINCT unnest(items)) x(i)
-    ON CONFLICT (collection_id, item_id) DO NOTHING;
+    ON CONFLICT DO NOTHING;
     RETURN (SELECT count(*) FROM dcpf.portfolio_collection_item ci WHERE ci.collection_id = c.id);
 END
 $$;

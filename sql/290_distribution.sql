@@ -208,7 +208,7 @@ BEGIN
          WHERE c.relnamespace = 'dcpf'::regnamespace AND c.relkind IN ('r', 'p') AND NOT c.relispartition),
     fk AS (
         SELECT k.conname::text AS conname, k.conrelid, k.confrelid, k.conkey, k.confkey, k.confdeltype, k.confupdtype,
-               s.table_name AS src, s.kind AS src_kind, s.dist_attnum AS src_dist, s.colocation_group AS src_group,
+               k.confdelsetcols, s.table_name AS src, s.kind AS src_kind, s.dist_attnum AS src_dist, s.colocation_group AS src_group,
                t.table_name AS dst, t.kind AS dst_kind, t.dist_attnum AS dst_dist, t.colocation_group AS dst_group
           FROM pg_constraint k
           JOIN grouped s ON s.rel = k.conrelid
@@ -278,7 +278,8 @@ BEGIN
            'ON DELETE SET NULL / SET DEFAULT, or an ON UPDATE action, would change the distribution column'
       FROM fk f
      WHERE f.src_kind = 'distributed' AND f.src_dist = ANY (f.conkey)
-       AND (f.confdeltype IN ('n', 'd') OR f.confupdtype IN ('c', 'n', 'd'))
+       AND ((f.confdeltype IN ('n', 'd') AND (f.confdelsetcols IS NULL OR f.src_dist = ANY (f.confdelsetcols)))
+            OR f.confupdtype IN ('c', 'n', 'd'))
     UNION ALL
     -- a foreign key goes from a distributed table to a distributed or a
     -- reference table, between reference tables, and from local tables to
@@ -422,6 +423,201 @@ COMMENT ON COLUMN dcpf.distribution_debt.object_names IS 'the constraints or ind
 REVOKE ALL ON TABLE dcpf.distribution_debt FROM PUBLIC;
 
 -- ---------------------------------------------------------------------------
+-- The keys of the person group, as Citus needs them
+-- ---------------------------------------------------------------------------
+
+-- On one server the keys of the person group are what the application
+-- relies on: an item's id is unique across all owners. Citus can enforce a
+-- unique key only within one shard, so on Citus every key of a distributed
+-- table must include its distribution column. These statements, the first
+-- of dcpf.citus_distribution_commands(), rewrite the keys the findings name:
+-- each unique key gets its table's distribution column appended (its name,
+-- kind, partial predicate and INCLUDE columns kept), each foreign key that
+-- does not join the distribution columns gets the pair appended (its
+-- actions kept; ON DELETE SET NULL names its own columns, so the owner is
+-- not nulled), and each primary key of one column is guarded by the trigger
+-- dcpf.refuse_taken_key, so that an id stays unique across owners without an
+-- index that Citus would refuse. With the owner in every foreign key, a row
+-- of the group can only ever point at a row of the same person: adding them
+-- checks that the group is really co-located (test/shell/citus_keys_demo.sh
+-- runs the demo on the rewritten keys).
+CREATE FUNCTION dcpf.refuse_taken_key() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    key_column text := TG_ARGV[0];
+    distribution_column text := TG_ARGV[1];
+    taken boolean;
+BEGIN
+    IF TG_NARGS <> 2 OR TG_WHEN <> 'BEFORE' OR TG_LEVEL <> 'ROW' OR TG_OP NOT IN ('INSERT', 'UPDATE') THEN
+        RAISE EXCEPTION 'dcpf.refuse_taken_key is a BEFORE INSERT OR UPDATE row trigger with two arguments'
+            USING ERRCODE = '39P01',
+                  DETAIL = 'The arguments are the key column and the distribution column.';
+    END IF;
+    EXECUTE format('SELECT EXISTS (SELECT FROM %s t WHERE t.%I = $1.%I AND t.%I IS DISTINCT FROM $1.%I)',
+                   TG_RELID::regclass, key_column, key_column, distribution_column, distribution_column)
+       INTO taken USING NEW;
+    IF taken THEN
+        RAISE EXCEPTION '% is already used in dcpf.%', key_column, TG_TABLE_NAME
+            USING ERRCODE = '23505',
+                  DETAIL = format('A row with another %s has this %s.', distribution_column, key_column),
+                  HINT = 'Ids are unique across all persons; let dcpf make them (gen_random_uuid()).';
+    END IF;
+    RETURN NEW;
+END;
+$fn$;
+COMMENT ON FUNCTION dcpf.refuse_taken_key() IS
+    'trigger of the keys rewritten for Citus (dcpf.citus_key_commands): refuses (23505) a row whose key (argument 1) another value of the distribution column (argument 2) already uses, so that ids stay unique across persons when the primary key includes the person; reads as the extension owner, past row-level security';
+REVOKE ALL ON FUNCTION dcpf.refuse_taken_key() FROM PUBLIC;
+
+CREATE FUNCTION dcpf.citus_key_commands()
+    RETURNS TABLE (step integer, table_name text, command text)
+    LANGUAGE plpgsql STABLE
+    SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    bad text;
+BEGIN
+    -- a foreign key on a key to rewrite must come from a co-located table
+    SELECT string_agg(format('%s (%s)', k.conname, k.conrelid::regclass), ', ') INTO bad
+      FROM pg_constraint k
+      JOIN dcpf.distribution_findings() f ON f.rule = 'unique_without_distribution_column'
+       AND k.conindid = ('dcpf.' || quote_ident(f.object_name))::regclass
+      LEFT JOIN dcpf.distribution_plan s ON ('dcpf.' || quote_ident(s.table_name))::regclass = k.conrelid
+      LEFT JOIN dcpf.distribution_plan t ON ('dcpf.' || quote_ident(t.table_name))::regclass = k.confrelid
+     WHERE k.contype = 'f'
+       AND (s.kind IS DISTINCT FROM 'distributed' OR t.kind IS DISTINCT FROM 'distributed'
+            OR coalesce(s.colocate_with, s.table_name) <> coalesce(t.colocate_with, t.table_name));
+    IF bad IS NOT NULL THEN
+        RAISE EXCEPTION 'a foreign key on a key to rewrite does not join two co-located tables'
+            USING ERRCODE = '55000',
+                  DETAIL = format('Foreign keys: %s.', bad),
+                  HINT = 'Correct the plan first: SELECT * FROM dcpf.distribution_findings().';
+    END IF;
+    RETURN QUERY
+    WITH plan AS (
+        SELECT p.table_name, p.distribution_column, ('dcpf.' || quote_ident(p.table_name))::regclass AS rel
+          FROM dcpf.distribution_plan p WHERE p.kind = 'distributed'),
+    findings AS (
+        SELECT f.table_name, f.rule, f.object_name FROM dcpf.distribution_findings() f
+         WHERE f.rule IN ('unique_without_distribution_column', 'foreign_key_without_distribution_column')),
+    uk AS (
+        SELECT pl.table_name, pl.rel, pl.distribution_column, ic.oid AS index_oid, ic.relname AS index_name, i.indnkeyatts,
+               i.indnatts, i.indnullsnotdistinct, pg_get_expr(i.indpred, i.indrelid) AS predicate, c.conname, c.contype,
+               c.condeferrable, c.condeferred
+          FROM findings f
+          JOIN plan pl ON pl.table_name = f.table_name
+          JOIN pg_class ic ON ic.relname = f.object_name AND ic.relnamespace = 'dcpf'::regnamespace AND ic.relkind = 'i'
+          JOIN pg_index i ON i.indexrelid = ic.oid
+          LEFT JOIN pg_constraint c ON c.conindid = ic.oid AND c.conrelid = pl.rel AND c.contype IN ('p', 'u')
+         WHERE f.rule = 'unique_without_distribution_column'),
+    uk_columns AS (
+        SELECT u.*,
+               (SELECT string_agg(pg_get_indexdef(u.index_oid, n, true), ', ' ORDER BY n)
+                  FROM generate_series(1, u.indnkeyatts) n) AS key_columns,
+               (SELECT string_agg(pg_get_indexdef(u.index_oid, n, true), ', ' ORDER BY n)
+                  FROM generate_series(u.indnkeyatts + 1, u.indnatts) n) AS include_columns,
+               (SELECT string_agg(a.attname, ',' ORDER BY n)
+                  FROM generate_series(1, u.indnkeyatts) n
+                  JOIN pg_index ii ON ii.indexrelid = u.index_oid
+                  JOIN pg_attribute a ON a.attrelid = u.rel AND a.attnum = ii.indkey[n - 1]) AS key_names
+          FROM uk u),
+    audit AS (
+        -- the audit triggers of a table whose primary key gains the person
+        SELECT u.table_name, u.rel, t.tgname, u.key_names, pg_get_triggerdef(t.oid) AS definition
+          FROM uk_columns u
+          JOIN pg_trigger t ON t.tgrelid = u.rel AND NOT t.tgisinternal
+                           AND t.tgfoid = 'dcpf.audit_trigger()'::regprocedure
+         WHERE u.contype = 'p'),
+    fk AS (
+        SELECT DISTINCT k.oid, k.conname, s.table_name, s.rel, s.distribution_column AS src_column,
+               t.rel AS dst, t.distribution_column AS dst_column, k.conkey, k.confkey, k.confupdtype, k.confdeltype,
+               k.confmatchtype, k.condeferrable, k.condeferred
+          FROM pg_constraint k
+          JOIN plan s ON s.rel = k.conrelid
+          JOIN plan t ON t.rel = k.confrelid
+         WHERE k.contype = 'f'
+           AND (EXISTS (SELECT FROM findings f WHERE f.rule = 'foreign_key_without_distribution_column'
+                           AND f.table_name = s.table_name AND f.object_name = k.conname)
+                OR k.conindid IN (SELECT u.index_oid FROM uk u))),
+    fk_columns AS (
+        SELECT f.*,
+               (SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY x.n)
+                  FROM unnest(f.conkey) WITH ORDINALITY x (attnum, n)
+                  JOIN pg_attribute a ON a.attrelid = f.rel AND a.attnum = x.attnum) AS columns,
+               (SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY x.n)
+                  FROM unnest(f.confkey) WITH ORDINALITY x (attnum, n)
+                  JOIN pg_attribute a ON a.attrelid = f.dst AND a.attnum = x.attnum) AS referenced
+          FROM fk f),
+    command AS (
+        -- 1: the foreign keys go first, then the keys they rest on
+        SELECT 1 AS phase, f.table_name, f.conname AS name,
+               format('ALTER TABLE %s DROP CONSTRAINT %I;', f.rel, f.conname) AS command
+          FROM fk f
+        UNION ALL
+        SELECT 2, u.table_name, u.index_name,
+               CASE WHEN u.conname IS NOT NULL THEN format('ALTER TABLE %s DROP CONSTRAINT %I;', u.rel, u.conname)
+                    ELSE format('DROP INDEX dcpf.%I;', u.index_name) END
+          FROM uk u
+        -- 3: each key again, with the distribution column
+        UNION ALL
+        SELECT 3, u.table_name, u.index_name,
+               CASE WHEN u.conname IS NOT NULL THEN
+                   format('ALTER TABLE %s ADD CONSTRAINT %I %s%s (%s, %I)%s%s;', u.rel, u.conname,
+                          CASE u.contype WHEN 'p' THEN 'PRIMARY KEY' ELSE 'UNIQUE' END,
+                          CASE WHEN u.indnullsnotdistinct THEN ' NULLS NOT DISTINCT' ELSE '' END,
+                          u.key_columns, u.distribution_column,
+                          CASE WHEN u.include_columns IS NOT NULL THEN format(' INCLUDE (%s)', u.include_columns) ELSE '' END,
+                          CASE WHEN u.condeferred THEN ' DEFERRABLE INITIALLY DEFERRED'
+                               WHEN u.condeferrable THEN ' DEFERRABLE' ELSE '' END)
+               ELSE
+                   format('CREATE UNIQUE INDEX %I ON %s (%s, %I)%s%s%s;', u.index_name, u.rel, u.key_columns,
+                          u.distribution_column,
+                          CASE WHEN u.include_columns IS NOT NULL THEN format(' INCLUDE (%s)', u.include_columns) ELSE '' END,
+                          CASE WHEN u.indnullsnotdistinct THEN ' NULLS NOT DISTINCT' ELSE '' END,
+                          CASE WHEN u.predicate IS NOT NULL THEN format(' WHERE %s', u.predicate) ELSE '' END)
+               END
+          FROM uk_columns u
+        -- 4: a primary key of one column stays unique across persons
+        UNION ALL
+        SELECT 4, u.table_name, u.index_name,
+               format('CREATE TRIGGER %I BEFORE INSERT OR UPDATE OF %s, %I ON %s FOR EACH ROW EXECUTE FUNCTION dcpf.refuse_taken_key(%L, %L);',
+                      u.table_name || '_key_once', u.key_columns, u.distribution_column, u.rel,
+                      u.key_columns, u.distribution_column)
+          FROM uk_columns u WHERE u.contype = 'p' AND u.indnkeyatts = 1
+        -- 4: the audit trail names a row by its old key, not with the person
+        UNION ALL
+        SELECT 4, a.table_name, a.tgname || ' 1', format('DROP TRIGGER %I ON %s;', a.tgname, a.rel)
+          FROM audit a
+        UNION ALL
+        SELECT 4, a.table_name, a.tgname || ' 2',
+               regexp_replace(a.definition, '\)$', format(', %L);', 'key:' || a.key_names))
+          FROM audit a
+        -- 5: each foreign key again, joining the distribution columns
+        UNION ALL
+        SELECT 5, f.table_name, f.conname,
+               format('ALTER TABLE %s ADD CONSTRAINT %I FOREIGN KEY (%s, %I) REFERENCES %s (%s, %I)%s%s%s%s;',
+                      f.rel, f.conname, f.columns, f.src_column, f.dst, f.referenced, f.dst_column,
+                      CASE f.confmatchtype WHEN 'f' THEN ' MATCH FULL' ELSE '' END,
+                      CASE f.confupdtype WHEN 'c' THEN ' ON UPDATE CASCADE' WHEN 'r' THEN ' ON UPDATE RESTRICT'
+                                         WHEN 'n' THEN ' ON UPDATE SET NULL' WHEN 'd' THEN ' ON UPDATE SET DEFAULT' ELSE '' END,
+                      CASE f.confdeltype WHEN 'c' THEN ' ON DELETE CASCADE' WHEN 'r' THEN ' ON DELETE RESTRICT'
+                                         WHEN 'n' THEN format(' ON DELETE SET NULL (%s)', f.columns)
+                                         WHEN 'd' THEN format(' ON DELETE SET DEFAULT (%s)', f.columns) ELSE '' END,
+                      CASE WHEN f.condeferred THEN ' DEFERRABLE INITIALLY DEFERRED'
+                           WHEN f.condeferrable THEN ' DEFERRABLE' ELSE '' END)
+          FROM fk_columns f)
+    SELECT (row_number() OVER (ORDER BY c.phase, c.table_name, c.name))::integer, c.table_name, c.command
+      FROM command c
+     ORDER BY 1;
+END;
+$fn$;
+COMMENT ON FUNCTION dcpf.citus_key_commands() IS
+    'the statements that rewrite the keys of the person group for Citus, in order (the first steps of dcpf.citus_distribution_commands): drop the foreign keys and unique keys that dcpf.distribution_findings names, add each unique key again with its table''s distribution column appended, guard each one-column primary key with dcpf.refuse_taken_key (ids stay unique across persons), create the audit triggers of those tables again with the argument ''key:'' and the old key''s columns (the trail names a row as before), add each foreign key again joining the distribution columns (actions kept; ON DELETE SET NULL of its own columns); 55000 when a foreign key on such a key does not join two co-located tables; see doc/guides/citus.md';
+REVOKE ALL ON FUNCTION dcpf.citus_key_commands() FROM PUBLIC;
+
+-- ---------------------------------------------------------------------------
 -- The plan as statements
 -- ---------------------------------------------------------------------------
 
@@ -453,8 +649,11 @@ AS $$
           FROM plan p JOIN depth d USING (table_name)
          GROUP BY p.table_name, p.kind, p.distribution_column, p.colocate_with),
     command AS (
-        SELECT 1 AS phase, o.depth, o.table_name AS name,
-               format('SELECT create_reference_table(%L);', 'dcpf.' || quote_ident(o.table_name)) AS command
+        SELECT 0 AS phase, k.step AS depth, k.table_name AS name, k.command
+          FROM dcpf.citus_key_commands() k
+        UNION ALL
+        SELECT 1, o.depth, o.table_name,
+               format('SELECT create_reference_table(%L);', 'dcpf.' || quote_ident(o.table_name))
           FROM ordered o WHERE o.kind = 'reference'
         UNION ALL
         SELECT 2, o.depth, o.table_name,
@@ -476,5 +675,5 @@ AS $$
      ORDER BY 1;
 $$;
 COMMENT ON FUNCTION dcpf.citus_distribution_commands() IS
-    'the distribution plan as the statements to run on a Citus coordinator, in order: create_reference_table for every reference table (after those it references), citus_add_local_table_to_metadata for the local tables that reference one (with the local tables that reference those), create_distributed_table for every distributed table (each group''s anchor first, colocate_with the anchor), create_distributed_function for every distributed function; Citus refuses them while dcpf.distribution_debt is not empty (see doc/guides/citus.md)';
+    'the distribution plan as the statements to run on a Citus coordinator, in order: the keys of the person group rewritten (dcpf.citus_key_commands), create_reference_table for every reference table (after those it references), citus_add_local_table_to_metadata for the local tables that reference one (with the local tables that reference those), create_distributed_table for every distributed table (each group''s anchor first, colocate_with the anchor), create_distributed_function for every distributed function; Citus refuses them while dcpf.distribution_findings() names anything the key statements do not rewrite (see doc/guides/citus.md)';
 REVOKE ALL ON FUNCTION dcpf.citus_distribution_commands() FROM PUBLIC;

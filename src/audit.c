@@ -618,6 +618,46 @@ trigger_column(Relation rel, const char *name, Oid type, const char *what)
 	return (AttrNumber) attnum;
 }
 
+/*
+ * The key columns a trigger argument 'key:a,b' names, instead of all of the
+ * primary key's: the keys rewritten for Citus (dcpf.citus_key_commands)
+ * append the person to the primary key, and a row is still named by its id.
+ * Each must be a column of the primary key, named once.
+ */
+static void
+key_columns(Relation rel, Relation index, const char *spec, TriggerPlan *plan)
+{
+	char	   *copy = pstrdup(spec);
+	char	   *name;
+	char	   *save = NULL;
+	int			n = 0;
+
+	for (name = strtok_r(copy, ",", &save); name != NULL; name = strtok_r(NULL, ",", &save))
+	{
+		AttrNumber	a = get_attnum(RelationGetRelid(rel), name);
+		bool		in_key = false;
+		int			i;
+
+		for (i = 0; a != InvalidAttrNumber && i < index->rd_index->indnkeyatts; i++)
+			in_key |= index->rd_index->indkey.values[i] == a;
+		for (i = 0; i < n; i++)
+			in_key &= plan->key[i] != a;
+		if (!in_key)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("dcpf.audit_trigger on %s: key column \"%s\" is not a column of the primary key",
+							RelationGetRelationName(rel), name),
+					 errdetail("The argument 'key:%s' names the primary key's columns that name a row, each once.", spec)));
+		plan->key[n++] = a;
+	}
+	if (n == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("dcpf.audit_trigger on %s: the argument 'key:' names no column", RelationGetRelationName(rel))));
+	plan->nkeys = n;
+	pfree(copy);
+}
+
 /* Work out (once per statement) how to describe the trigger's rows. */
 static TriggerPlan *
 trigger_plan(FunctionCallInfo fcinfo, TriggerData *td)
@@ -628,24 +668,30 @@ trigger_plan(FunctionCallInfo fcinfo, TriggerData *td)
 	Oid			pk;
 	Relation	index;
 	int			i;
+	int			nargs = tg->tgnargs;
+	const char *key_spec = NULL;
 
 	if (plan != NULL && plan->relid == RelationGetRelid(rel))
 		return plan;
 	plan = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(TriggerPlan));
 	plan->relid = RelationGetRelid(rel);
 	strlcpy(plan->table, RelationGetRelationName(rel), sizeof(plan->table));
-	if (tg->tgnargs < 1 || tg->tgnargs > 4 ||
-		(tg->tgnargs == 4 && strcmp(tg->tgargs[3], "restriction_exempt") != 0))
+	/* a last argument 'key:a,b' names the row by those primary key columns */
+	if (nargs >= 2 && strncmp(tg->tgargs[nargs - 1], "key:", 4) == 0)
+		key_spec = tg->tgargs[--nargs] + 4;
+	if (nargs < 1 || nargs > 4 ||
+		(nargs == 4 && strcmp(tg->tgargs[3], "restriction_exempt") != 0 && strcmp(tg->tgargs[3], "-") != 0))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("dcpf.audit_trigger on %s takes one to four arguments", plan->table),
-				 errdetail("subject column or '-', [insert action], [outcome column or '-'], ['restriction_exempt']")));
+				 errmsg("dcpf.audit_trigger on %s takes one to four arguments, and a key", plan->table),
+				 errdetail("subject column or '-', [insert action], [outcome column or '-'], ['restriction_exempt' or '-'], "
+						   "['key:' primary key columns naming a row]")));
 	if (strcmp(tg->tgargs[0], "-") != 0)
 		plan->subject = trigger_column(rel, tg->tgargs[0], UUIDOID, "subject");
-	strlcpy(plan->insert_action, tg->tgnargs >= 2 ? tg->tgargs[1] : "create", sizeof(plan->insert_action));
-	if (tg->tgnargs >= 3 && strcmp(tg->tgargs[2], "-") != 0)
+	strlcpy(plan->insert_action, nargs >= 2 ? tg->tgargs[1] : "create", sizeof(plan->insert_action));
+	if (nargs >= 3 && strcmp(tg->tgargs[2], "-") != 0)
 		plan->outcome = trigger_column(rel, tg->tgargs[2], TEXTOID, "outcome");
-	plan->restriction_exempt = tg->tgnargs == 4;
+	plan->restriction_exempt = nargs == 4 && strcmp(tg->tgargs[3], "restriction_exempt") == 0;
 	if (strcmp(plan->table, "data_key") == 0)
 		plan->shredded_at = trigger_column(rel, "shredded_at", TIMESTAMPTZOID, "shredded_at");
 
@@ -658,15 +704,18 @@ trigger_plan(FunctionCallInfo fcinfo, TriggerData *td)
 	index = index_open(pk, AccessShareLock);
 	plan->nkeys = index->rd_index->indnkeyatts;
 	for (i = 0; i < plan->nkeys; i++)
+		plan->key[i] = index->rd_index->indkey.values[i];
+	if (key_spec != NULL)
+		key_columns(rel, index, key_spec, plan);
+	index_close(index, AccessShareLock);
+	for (i = 0; i < plan->nkeys; i++)
 	{
 		Oid			out;
 		bool		varlena;
 
-		plan->key[i] = index->rd_index->indkey.values[i];
 		getTypeOutputInfo(TupleDescAttr(RelationGetDescr(rel), plan->key[i] - 1)->atttypid, &out, &varlena);
 		fmgr_info_cxt(out, &plan->key_out[i], fcinfo->flinfo->fn_mcxt);
 	}
-	index_close(index, AccessShareLock);
 	fcinfo->flinfo->fn_extra = plan;
 	return plan;
 }

@@ -14,7 +14,7 @@
 -- half adds a table that breaks each rule, inside this transaction, and
 -- shows that the same check finds it. Citus itself is not installed here.
 BEGIN;
-SELECT plan(28);
+SELECT plan(29);
 
 CREATE TEMPORARY VIEW finding_beyond_debt AS
 SELECT f.* FROM dcpf.distribution_findings() f
@@ -88,8 +88,12 @@ SELECT is((SELECT count(*)::integer FROM dcpf.citus_distribution_commands()),
               WHERE p.kind = 'local' AND EXISTS (SELECT FROM pg_constraint k JOIN dcpf.distribution_plan t
                                                    ON ('dcpf.' || t.table_name)::regclass = k.confrelid
                                                   WHERE k.conrelid = ('dcpf.' || p.table_name)::regclass AND k.contype = 'f'
-                                                    AND t.kind = 'reference')),
-          'one statement per reference and distributed table, per distributed function, and per local table that references a reference table');
+                                                    AND t.kind = 'reference'))
+          + (SELECT count(*)::integer FROM dcpf.citus_key_commands()),
+          'one statement per key statement, per reference and distributed table, per distributed function, and per local table that references a reference table');
+SELECT results_eq($$SELECT step, command FROM dcpf.citus_distribution_commands() ORDER BY step LIMIT (SELECT count(*) FROM dcpf.citus_key_commands())$$,
+                  $$SELECT step, command FROM dcpf.citus_key_commands() ORDER BY step$$,
+                  'the keys of the person group are rewritten first, in the order of dcpf.citus_key_commands');
 SELECT is_empty($$
     WITH c AS (SELECT step, command, substring(command FROM '''dcpf\.([a-z_]+)''') AS table_name FROM dcpf.citus_distribution_commands())
     SELECT a.command, b.command FROM c a JOIN c b ON b.step > a.step
@@ -105,12 +109,13 @@ SELECT is_empty($$
                                                                || substring(a.command FROM 'colocate_with => ''dcpf\.(\w+)''') || ''''))$$,
     'reference tables come before distributed ones, and each group''s anchor before the tables co-located with it');
 SELECT ok((SELECT bool_and(command ~ '^SELECT (create_reference_table|citus_add_local_table_to_metadata|create_distributed_table|create_distributed_function)\(')
-             FROM dcpf.citus_distribution_commands()),
-          'the statements call only the four Citus functions of the plan');
+             FROM dcpf.citus_distribution_commands() WHERE step > (SELECT count(*) FROM dcpf.citus_key_commands())),
+          'after the keys, the statements call only the four Citus functions of the plan');
 
 -- privileges: the plan is the DBA's
 SELECT is_empty($$
-    SELECT r.rolname, o.name FROM (VALUES ('dcpf.distribution_findings(regclass,regclass)'), ('dcpf.citus_distribution_commands()')) o(name),
+    SELECT r.rolname, o.name FROM (VALUES ('dcpf.distribution_findings(regclass,regclass)'), ('dcpf.citus_distribution_commands()'),
+                                                ('dcpf.citus_key_commands()'), ('dcpf.refuse_taken_key()')) o(name),
            pg_roles r
      WHERE r.rolname IN ('dcpf_app', 'dcpf_service', 'dcpf_maintenance', 'dcpf_reporting')
        AND has_function_privilege(r.oid, o.name, 'EXECUTE')$$,
