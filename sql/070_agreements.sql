@@ -7,10 +7,10 @@ CREATE FUNCTION dcpf.refuse_update() RETURNS trigger
     SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    RAISE EXCEPTION '% rows cannot be %', TG_TABLE_NAME, CASE TG_OP WHEN 'DELETE' THEN 'deleted' ELSE 'changed' END
+    RAISE EXCEPTION '% rows cannot be %', dcpf.logical_table_name(TG_RELID), CASE TG_OP WHEN 'DELETE' THEN 'deleted' ELSE 'changed' END
         USING ERRCODE = 'object_not_in_prerequisite_state',
               DETAIL = format('Rows of dcpf.%s are a record (of what was published, agreed or done); they are never %s.',
-                              TG_TABLE_NAME, CASE TG_OP WHEN 'DELETE' THEN 'deleted' ELSE 'updated' END),
+                              dcpf.logical_table_name(TG_RELID), CASE TG_OP WHEN 'DELETE' THEN 'deleted' ELSE 'updated' END),
               HINT = TG_ARGV[0];
 END
 $$;

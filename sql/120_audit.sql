@@ -159,6 +159,17 @@ CREATE TRIGGER audit_event_default_no_truncate BEFORE TRUNCATE ON dcpf.audit_eve
 -- subject's processing is restricted, or whose account is deactivated, makes
 -- the statement fail (55000), whatever wrote it, unless the table is exempt
 -- or dcpf.restriction_exemption is set by one of dcpf's own functions.
+-- The table a trigger fired on, as dcpf names it: on Citus a trigger of a
+-- distributed or reference table fires on a shard (portfolio_item_102008),
+-- and the triggers that ask which table they are on must get the table.
+CREATE FUNCTION dcpf.logical_table_name(regclass) RETURNS text
+    AS 'MODULE_PATHNAME', 'dcpf_logical_table_name'
+    LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION dcpf.logical_table_name(regclass) IS
+    'the name of a table as dcpf knows it: for a Citus shard of a dcpf table (its name with "_" and the shard id appended, in the same schema) the table''s name, for any other relation its own name; the PL/pgSQL triggers of dcpf ask it instead of TG_TABLE_NAME (42P01 for a relation that does not exist)';
+REVOKE ALL ON FUNCTION dcpf.logical_table_name(regclass) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION dcpf.logical_table_name(regclass) TO dcpf_app, dcpf_maintenance;
+
 CREATE FUNCTION dcpf.audit_trigger() RETURNS trigger
     AS 'MODULE_PATHNAME', 'dcpf_audit_trigger'
     LANGUAGE C;

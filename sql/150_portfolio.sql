@@ -358,7 +358,7 @@ BEGIN
             USING ERRCODE = 'feature_not_supported', DETAIL = format('A link of item %s.', item.id);
     END IF;
     NEW.owner_id := item.owner_id;
-    IF TG_TABLE_NAME = 'portfolio_item_competency' THEN
+    IF dcpf.logical_table_name(TG_RELID) = 'portfolio_item_competency' THEN
         SELECT c.licensee_id INTO other FROM dcpf.competency c WHERE c.id = NEW.competency_id;
         IF other IS NOT NULL AND other IS DISTINCT FROM item.licensee_id THEN
             RAISE EXCEPTION 'competency belongs to another licensee'

@@ -237,7 +237,7 @@ CREATE FUNCTION dcpf.breach_part_check() RETURNS trigger
     SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    IF TG_TABLE_NAME = 'breach_controller' THEN
+    IF dcpf.logical_table_name(TG_RELID) = 'breach_controller' THEN
         IF TG_OP = 'INSERT' THEN
             NEW.due_at := (SELECT b.controller_due_at FROM dcpf.breach b WHERE b.id = NEW.breach_id);
         ELSIF (NEW.breach_id, NEW.licensee_id, NEW.due_at, NEW.added_at) IS DISTINCT FROM

@@ -331,6 +331,21 @@ BEGIN
       JOIN grouped g ON g.table_name = u.table_name
      WHERE g.kind IN ('distributed', 'reference')
     UNION ALL
+    -- the triggers of a distributed or reference table fire on its shards
+    -- (portfolio_item_102008), so a SQL or PL/pgSQL trigger function that
+    -- asks which table it is on must ask dcpf.logical_table_name(TG_RELID),
+    -- never TG_TABLE_NAME, TG_RELNAME or TG_RELID itself (the C triggers use
+    -- dcpf_table_name; a C function's source is its symbol)
+    SELECT g.table_name, 'trigger_reads_shard_name', t.tgname::text,
+           format('trigger function %%s reads TG_TABLE_NAME, TG_RELNAME or TG_RELID, which name the shard on Citus; use dcpf.logical_table_name(TG_RELID)',
+                  t.tgfoid::regprocedure)
+      FROM grouped g
+      JOIN pg_trigger t ON t.tgrelid = g.rel AND NOT t.tgisinternal
+      JOIN pg_proc pr ON pr.oid = t.tgfoid
+      JOIN pg_language l ON l.oid = pr.prolang AND l.lanname IN ('sql', 'plpgsql')
+     WHERE g.kind IN ('distributed', 'reference')
+       AND regexp_replace(pr.prosrc, 'dcpf\.logical_table_name\(\s*TG_RELID\s*\)', '', 'gi') ~* '\mTG_(TABLE_NAME|RELNAME|RELID)\M'
+    UNION ALL
     -- distributed functions: they exist, their argument is a value of the
     -- distribution column of a distributed table, and they do not read the
     -- session identity, which stays on the coordinator (named in their own
@@ -358,7 +373,7 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION dcpf.distribution_findings(regclass, regclass) IS
-    'what Citus would refuse in the distribution plan (default dcpf.distribution_plan and dcpf.distributed_function; any relations with their columns, else 42703), read from the catalog: tables missing from the plan, distribution columns that are missing or nullable, co-location with a column of another type, primary keys, unique constraints and indexes and exclusion constraints of a distributed table without its distribution column, foreign keys between distributed tables that are not co-located or do not join the distribution columns, actions that would change a distribution column, foreign keys between kinds Citus does not connect, partitioned tables it cannot place, policies with subqueries, VOLATILE functions called in an UPDATE of a distributed or reference table (read from the bodies of dcpf''s SQL and PL/pgSQL functions), and distributed functions whose argument does not fit or that read the session identity; one row per finding';
+    'what Citus would refuse in the distribution plan (default dcpf.distribution_plan and dcpf.distributed_function; any relations with their columns, else 42703), read from the catalog: tables missing from the plan, distribution columns that are missing or nullable, co-location with a column of another type, primary keys, unique constraints and indexes and exclusion constraints of a distributed table without its distribution column, foreign keys between distributed tables that are not co-located or do not join the distribution columns, actions that would change a distribution column, foreign keys between kinds Citus does not connect, partitioned tables it cannot place, policies with subqueries, VOLATILE functions called in an UPDATE of a distributed or reference table (read from the bodies of dcpf''s SQL and PL/pgSQL functions), SQL and PL/pgSQL trigger functions of such tables that read TG_TABLE_NAME, TG_RELNAME or TG_RELID (the shard''s name on Citus), and distributed functions whose argument does not fit or that read the session identity; one row per finding';
 REVOKE ALL ON FUNCTION dcpf.distribution_findings(regclass, regclass) FROM PUBLIC;
 
 -- ---------------------------------------------------------------------------
@@ -455,11 +470,13 @@ BEGIN
             USING ERRCODE = '39P01',
                   DETAIL = 'The arguments are the key column and the distribution column.';
     END IF;
-    EXECUTE format('SELECT EXISTS (SELECT FROM %s t WHERE t.%I = $1.%I AND t.%I IS DISTINCT FROM $1.%I)',
-                   TG_RELID::regclass, key_column, key_column, distribution_column, distribution_column)
+    -- the table, not the shard this fires on (on Citus a query of the table
+    -- reads every shard)
+    EXECUTE format('SELECT EXISTS (SELECT FROM dcpf.%I t WHERE t.%I = $1.%I AND t.%I IS DISTINCT FROM $1.%I)',
+                   dcpf.logical_table_name(TG_RELID), key_column, key_column, distribution_column, distribution_column)
        INTO taken USING NEW;
     IF taken THEN
-        RAISE EXCEPTION '% is already used in dcpf.%', key_column, TG_TABLE_NAME
+        RAISE EXCEPTION '% is already used in dcpf.%', key_column, dcpf.logical_table_name(TG_RELID)
             USING ERRCODE = '23505',
                   DETAIL = format('A row with another %s has this %s.', distribution_column, key_column),
                   HINT = 'Ids are unique across all persons; let dcpf make them (gen_random_uuid()).';

@@ -25,6 +25,7 @@
 #include "postgres.h"
 
 #include "access/genam.h"
+#include "access/relation.h"
 #include "access/table.h"
 #include "access/tableam.h"
 #include "access/xact.h"
@@ -261,6 +262,53 @@ dcpf_relation(const char *name)
 	Oid			nsp = get_namespace_oid("dcpf", true);
 
 	return OidIsValid(nsp) ? get_relname_relid(name, nsp) : InvalidOid;
+}
+
+/*
+ * The name of the table a trigger fired on, as dcpf knows it. On Citus the
+ * triggers of a distributed or reference table fire on its shards, which
+ * live in the same schema under the table's name with "_<shard id>"
+ * appended (portfolio_item_102008): a name that ends in "_" and digits is
+ * the shard of the table whose name is the rest when such a table exists in
+ * the same schema. No table of dcpf is named another's name with such a
+ * suffix (test/pgtap/citus_distribution_plan_holds.sql checks it), so on one
+ * server every name is returned as it is. The ciphertexts' associated data,
+ * the blind indexes and the audit events name the table, never a shard.
+ */
+const char *
+dcpf_table_name(Relation rel)
+{
+	const char *name = RelationGetRelationName(rel);
+	size_t		len = strlen(name);
+	size_t		i = len;
+	char		base[NAMEDATALEN];
+
+	while (i > 0 && name[i - 1] >= '0' && name[i - 1] <= '9')
+		i--;
+	if (i == len || i < 2 || name[i - 1] != '_')
+		return name;
+	memcpy(base, name, i - 1);
+	base[i - 1] = '\0';
+	if (!OidIsValid(get_relname_relid(base, RelationGetNamespace(rel))))
+		return name;
+	return pstrdup(base);
+}
+
+/* dcpf.logical_table_name(regclass): dcpf_table_name for SQL and PL/pgSQL triggers. */
+PG_FUNCTION_INFO_V1(dcpf_logical_table_name);
+Datum
+dcpf_logical_table_name(PG_FUNCTION_ARGS)
+{
+	Relation	rel = try_relation_open(PG_GETARG_OID(0), AccessShareLock);
+	text	   *result;
+
+	if (rel == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation with OID %u does not exist", PG_GETARG_OID(0))));
+	result = cstring_to_text(dcpf_table_name(rel));
+	relation_close(rel, AccessShareLock);
+	PG_RETURN_TEXT_P(result);
 }
 
 /* The UTC month of a time, as year * 12 + month - 1. */
@@ -675,7 +723,7 @@ trigger_plan(FunctionCallInfo fcinfo, TriggerData *td)
 		return plan;
 	plan = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(TriggerPlan));
 	plan->relid = RelationGetRelid(rel);
-	strlcpy(plan->table, RelationGetRelationName(rel), sizeof(plan->table));
+	strlcpy(plan->table, dcpf_table_name(rel), sizeof(plan->table));
 	/* a last argument 'key:a,b' names the row by those primary key columns */
 	if (nargs >= 2 && strncmp(tg->tgargs[nargs - 1], "key:", 4) == 0)
 		key_spec = tg->tgargs[--nargs] + 4;

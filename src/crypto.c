@@ -733,7 +733,7 @@ dcpf_sealed_column(PG_FUNCTION_ARGS)
 	Datum		ct;
 	bool		ct_null, row_null, subject_null, blind_null = true;
 	Datum		row, subject;
-	char	   *table;
+	const char *table;
 	int			len;
 	unsigned char *plain;
 	bool		trusted;
@@ -828,7 +828,7 @@ dcpf_sealed_column(PG_FUNCTION_ARGS)
 				 errdetail("Column \"%s\" or \"%s\" of \"%s\" is null.", trigger->tgargs[2],
 						   trigger->tgargs[3], RelationGetRelationName(rel))));
 
-	table = RelationGetRelationName(rel);
+	table = dcpf_table_name(rel);
 	{
 		bytea	   *b = DatumGetByteaPP(ct);
 

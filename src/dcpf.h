@@ -9,6 +9,7 @@
 #include "postgres.h"
 
 #include "utils/guc.h"
+#include "utils/relcache.h"
 #include "utils/timestamp.h"
 #include "utils/uuid.h"
 
@@ -73,6 +74,7 @@ typedef struct DcpfSnapshotKey
 
 extern void dcpf_policy_init(void);
 extern Oid	dcpf_relation(const char *name);	/* audit.c: a relation of schema dcpf, or InvalidOid */
+extern const char *dcpf_table_name(Relation rel);	/* audit.c: a trigger's table, not its Citus shard */
 extern bool dcpf_snapshot_key(DcpfSnapshotKey *key);
 extern bool dcpf_snapshot_key_equal(const DcpfSnapshotKey *a, const DcpfSnapshotKey *b);
 

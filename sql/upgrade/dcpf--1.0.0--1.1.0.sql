@@ -1277,6 +1277,21 @@ BEGIN
       JOIN grouped g ON g.table_name = u.table_name
      WHERE g.kind IN ('distributed', 'reference')
     UNION ALL
+    -- the triggers of a distributed or reference table fire on its shards
+    -- (portfolio_item_102008), so a SQL or PL/pgSQL trigger function that
+    -- asks which table it is on must ask dcpf.logical_table_name(TG_RELID),
+    -- never TG_TABLE_NAME, TG_RELNAME or TG_RELID itself (the C triggers use
+    -- dcpf_table_name; a C function's source is its symbol)
+    SELECT g.table_name, 'trigger_reads_shard_name', t.tgname::text,
+           format('trigger function %%s reads TG_TABLE_NAME, TG_RELNAME or TG_RELID, which name the shard on Citus; use dcpf.logical_table_name(TG_RELID)',
+                  t.tgfoid::regprocedure)
+      FROM grouped g
+      JOIN pg_trigger t ON t.tgrelid = g.rel AND NOT t.tgisinternal
+      JOIN pg_proc pr ON pr.oid = t.tgfoid
+      JOIN pg_language l ON l.oid = pr.prolang AND l.lanname IN ('sql', 'plpgsql')
+     WHERE g.kind IN ('distributed', 'reference')
+       AND regexp_replace(pr.prosrc, 'dcpf\.logical_table_name\(\s*TG_RELID\s*\)', '', 'gi') ~* '\mTG_(TABLE_NAME|RELNAME|RELID)\M'
+    UNION ALL
     -- distributed functions: they exist, their argument is a value of the
     -- distribution column of a distributed table, and they do not read the
     -- session identity, which stays on the coordinator (named in their own
@@ -1304,7 +1319,7 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION dcpf.distribution_findings(regclass, regclass) IS
-    'what Citus would refuse in the distribution plan (default dcpf.distribution_plan and dcpf.distributed_function; any relations with their columns, else 42703), read from the catalog: tables missing from the plan, distribution columns that are missing or nullable, co-location with a column of another type, primary keys, unique constraints and indexes and exclusion constraints of a distributed table without its distribution column, foreign keys between distributed tables that are not co-located or do not join the distribution columns, actions that would change a distribution column, foreign keys between kinds Citus does not connect, partitioned tables it cannot place, policies with subqueries, VOLATILE functions called in an UPDATE of a distributed or reference table (read from the bodies of dcpf''s SQL and PL/pgSQL functions), and distributed functions whose argument does not fit or that read the session identity; one row per finding';
+    'what Citus would refuse in the distribution plan (default dcpf.distribution_plan and dcpf.distributed_function; any relations with their columns, else 42703), read from the catalog: tables missing from the plan, distribution columns that are missing or nullable, co-location with a column of another type, primary keys, unique constraints and indexes and exclusion constraints of a distributed table without its distribution column, foreign keys between distributed tables that are not co-located or do not join the distribution columns, actions that would change a distribution column, foreign keys between kinds Citus does not connect, partitioned tables it cannot place, policies with subqueries, VOLATILE functions called in an UPDATE of a distributed or reference table (read from the bodies of dcpf''s SQL and PL/pgSQL functions), SQL and PL/pgSQL trigger functions of such tables that read TG_TABLE_NAME, TG_RELNAME or TG_RELID (the shard''s name on Citus), and distributed functions whose argument does not fit or that read the session identity; one row per finding';
 REVOKE ALL ON FUNCTION dcpf.distribution_findings(regclass, regclass) FROM PUBLIC;
 
 -- ---------------------------------------------------------------------------
@@ -1401,11 +1416,13 @@ BEGIN
             USING ERRCODE = '39P01',
                   DETAIL = 'The arguments are the key column and the distribution column.';
     END IF;
-    EXECUTE format('SELECT EXISTS (SELECT FROM %s t WHERE t.%I = $1.%I AND t.%I IS DISTINCT FROM $1.%I)',
-                   TG_RELID::regclass, key_column, key_column, distribution_column, distribution_column)
+    -- the table, not the shard this fires on (on Citus a query of the table
+    -- reads every shard)
+    EXECUTE format('SELECT EXISTS (SELECT FROM dcpf.%I t WHERE t.%I = $1.%I AND t.%I IS DISTINCT FROM $1.%I)',
+                   dcpf.logical_table_name(TG_RELID), key_column, key_column, distribution_column, distribution_column)
        INTO taken USING NEW;
     IF taken THEN
-        RAISE EXCEPTION '% is already used in dcpf.%', key_column, TG_TABLE_NAME
+        RAISE EXCEPTION '% is already used in dcpf.%', key_column, dcpf.logical_table_name(TG_RELID)
             USING ERRCODE = '23505',
                   DETAIL = format('A row with another %s has this %s.', distribution_column, key_column),
                   HINT = 'Ids are unique across all persons; let dcpf make them (gen_random_uuid()).';
@@ -2684,3 +2701,104 @@ $$;
 -- primary key columns that name a row (dcpf.citus_key_commands).
 COMMENT ON FUNCTION dcpf.audit_trigger() IS
     'trigger (AFTER INSERT/UPDATE/DELETE FOR EACH STATEMENT with transition tables): one audit event per row, with the verified actor, the row''s key and subject; refuses (55000) a row of a person whose processing is restricted or whose account is deactivated unless the table is exempt or dcpf.restriction_exemption is set; arguments: subject column or ''-'', [insert action], [outcome column or ''-''], [''restriction_exempt'' or ''-''], and last, optionally, ''key:'' with the primary key columns that name a row (the keys rewritten for Citus by dcpf.citus_key_commands name it without the person)';
+
+-- 120_audit.sql, 070_agreements.sql, 150_portfolio.sql, 230_breach.sql: on
+-- Citus the triggers fire on shards (portfolio_item_102008); the C triggers
+-- name the table (dcpf_table_name), and the PL/pgSQL ones ask
+-- dcpf.logical_table_name(TG_RELID) instead of TG_TABLE_NAME.
+-- The table a trigger fired on, as dcpf names it: on Citus a trigger of a
+-- distributed or reference table fires on a shard (portfolio_item_102008),
+-- and the triggers that ask which table they are on must get the table.
+CREATE FUNCTION dcpf.logical_table_name(regclass) RETURNS text
+    AS 'MODULE_PATHNAME', 'dcpf_logical_table_name'
+    LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION dcpf.logical_table_name(regclass) IS
+    'the name of a table as dcpf knows it: for a Citus shard of a dcpf table (its name with "_" and the shard id appended, in the same schema) the table''s name, for any other relation its own name; the PL/pgSQL triggers of dcpf ask it instead of TG_TABLE_NAME (42P01 for a relation that does not exist)';
+REVOKE ALL ON FUNCTION dcpf.logical_table_name(regclass) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION dcpf.logical_table_name(regclass) TO dcpf_app, dcpf_maintenance;
+
+CREATE OR REPLACE FUNCTION dcpf.refuse_update() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    RAISE EXCEPTION '% rows cannot be %', dcpf.logical_table_name(TG_RELID), CASE TG_OP WHEN 'DELETE' THEN 'deleted' ELSE 'changed' END
+        USING ERRCODE = 'object_not_in_prerequisite_state',
+              DETAIL = format('Rows of dcpf.%s are a record (of what was published, agreed or done); they are never %s.',
+                              dcpf.logical_table_name(TG_RELID), CASE TG_OP WHEN 'DELETE' THEN 'deleted' ELSE 'updated' END),
+              HINT = TG_ARGV[0];
+END
+$$;
+
+CREATE OR REPLACE FUNCTION dcpf.portfolio_link_check() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    item     dcpf.portfolio_item;
+    other    uuid;
+BEGIN
+    SELECT * INTO item FROM dcpf.portfolio_item WHERE id = CASE TG_OP WHEN 'DELETE' THEN OLD.item_id ELSE NEW.item_id END;
+    IF TG_OP = 'DELETE' AND item.id IS NULL THEN
+        RETURN OLD;         -- the item itself is being deleted (erasure): its links go with it
+    END IF;
+    IF TG_OP = 'DELETE' AND dcpf.handing_over() THEN
+        RETURN OLD;         -- the licence-end hand-over takes the links to the licensee's curriculum (kept as dcpf.handover_reference)
+    END IF;
+    IF item.status IS DISTINCT FROM 'draft' THEN
+        RAISE EXCEPTION 'only a draft''s links can change'
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = format('Item %s is %s.', item.id, item.status);
+    END IF;
+    IF TG_OP = 'DELETE' THEN
+        RETURN OLD;
+    END IF;
+    IF TG_OP = 'UPDATE' THEN
+        RAISE EXCEPTION 'links are made and removed, not changed'
+            USING ERRCODE = 'feature_not_supported', DETAIL = format('A link of item %s.', item.id);
+    END IF;
+    NEW.owner_id := item.owner_id;
+    IF dcpf.logical_table_name(TG_RELID) = 'portfolio_item_competency' THEN
+        SELECT c.licensee_id INTO other FROM dcpf.competency c WHERE c.id = NEW.competency_id;
+        IF other IS NOT NULL AND other IS DISTINCT FROM item.licensee_id THEN
+            RAISE EXCEPTION 'competency belongs to another licensee'
+                USING ERRCODE = 'check_violation',
+                      DETAIL = format('Competency %s is licensee %s''s; item %s was made for %s.', NEW.competency_id, other,
+                                      item.id, coalesce(item.licensee_id::text, 'no licensee'));
+        END IF;
+    ELSE
+        SELECT e.programme_id INTO other FROM dcpf.epa e WHERE e.id = NEW.epa_id;
+        IF item.programme_id IS NULL OR other IS DISTINCT FROM item.programme_id THEN
+            RAISE EXCEPTION 'EPA is not of the item''s programme'
+                USING ERRCODE = 'check_violation',
+                      DETAIL = format('EPA %s is of programme %s; item %s is of %s.', NEW.epa_id, other, item.id,
+                                      coalesce(item.programme_id::text, 'no programme'));
+        END IF;
+    END IF;
+    RETURN NEW;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION dcpf.breach_part_check() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF dcpf.logical_table_name(TG_RELID) = 'breach_controller' THEN
+        IF TG_OP = 'INSERT' THEN
+            NEW.due_at := (SELECT b.controller_due_at FROM dcpf.breach b WHERE b.id = NEW.breach_id);
+        ELSIF (NEW.breach_id, NEW.licensee_id, NEW.due_at, NEW.added_at) IS DISTINCT FROM
+              (OLD.breach_id, OLD.licensee_id, OLD.due_at, OLD.added_at)
+              OR (OLD.notified_at IS NOT NULL AND (NEW.notified_at, NEW.notified_by, NEW.late_reason)
+                                                  IS DISTINCT FROM (OLD.notified_at, OLD.notified_by, OLD.late_reason)) THEN
+            RAISE EXCEPTION 'the notice of breach % to licensee % is a record', OLD.breach_id, OLD.licensee_id
+                USING ERRCODE = 'feature_not_supported',
+                      DETAIL = 'Its licensee, deadline and, once sent, when and by whom it was sent are fixed.';
+        END IF;
+        PERFORM dcpf.free_text_verdict(NULL, format('The reason of the late notice of breach %s', NEW.breach_id), ARRAY[NEW.late_reason]);
+    ELSE
+        PERFORM dcpf.free_text_verdict(NULL, format('The update of breach %s', NEW.breach_id), ARRAY[NEW.information]);
+    END IF;
+    RETURN NEW;
+END
+$$;

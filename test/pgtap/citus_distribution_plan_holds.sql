@@ -14,7 +14,7 @@
 -- half adds a table that breaks each rule, inside this transaction, and
 -- shows that the same check finds it. Citus itself is not installed here.
 BEGIN;
-SELECT plan(29);
+SELECT plan(32);
 
 CREATE TEMPORARY VIEW finding_beyond_debt AS
 SELECT f.* FROM dcpf.distribution_findings() f
@@ -196,6 +196,37 @@ SELECT set_eq($$SELECT table_name, object_name, detail FROM dcpf.distribution_fi
     'a VOLATILE function called in an UPDATE of a distributed or a reference table is found, in any letter case; one of a local table, or a value computed first, is not');
 SELECT is_empty($$SELECT * FROM dcpf.distribution_debt WHERE rule = 'volatile_function_in_update'$$,
     'no function of dcpf calls a VOLATILE function in an UPDATE of a distributed or a reference table (they compute the value first)');
+
+-- triggers fire on the shards on Citus: a trigger function that reads the
+-- table's name from TG_TABLE_NAME, TG_RELNAME or TG_RELID is found; one that
+-- asks dcpf.logical_table_name(TG_RELID), or sits on a local table, is not
+CREATE FUNCTION dcpf.citus_probe_name_trigger() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+    IF tg_table_name = 'share' THEN RETURN NEW; END IF;
+    RETURN NEW;
+END
+$fn$;
+CREATE FUNCTION dcpf.citus_probe_logical_trigger() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+    IF dcpf.logical_table_name( TG_RELID ) = 'share' THEN RETURN NEW; END IF;
+    RETURN NEW;
+END
+$fn$;
+CREATE TRIGGER citus_probe_name BEFORE INSERT ON dcpf.share FOR EACH ROW EXECUTE FUNCTION dcpf.citus_probe_name_trigger();
+CREATE TRIGGER citus_probe_logical BEFORE INSERT ON dcpf.share FOR EACH ROW EXECUTE FUNCTION dcpf.citus_probe_logical_trigger();
+CREATE TRIGGER citus_probe_name BEFORE INSERT ON dcpf.job_run FOR EACH ROW EXECUTE FUNCTION dcpf.citus_probe_name_trigger();
+SELECT set_eq($$SELECT table_name, object_name FROM dcpf.distribution_findings() WHERE rule = 'trigger_reads_shard_name'$$,
+              $$VALUES ('share', 'citus_probe_name')$$,
+    'a trigger of a distributed table that reads TG_TABLE_NAME is found; one asking dcpf.logical_table_name(TG_RELID), or on a local table, is not');
+SELECT is_empty($$SELECT * FROM dcpf.distribution_debt WHERE rule = 'trigger_reads_shard_name'$$,
+    'no trigger of dcpf reads the shard''s name');
+-- a Citus shard is named <table>_<shard id>: no table of dcpf may be named
+-- like the shard of another, or dcpf_table_name would take it for one
+SELECT is_empty($$SELECT c.relname FROM pg_class c JOIN pg_class b
+                     ON b.relnamespace = c.relnamespace AND b.relname = regexp_replace(c.relname, '_[0-9]+$', '')
+                  WHERE c.relnamespace = 'dcpf'::regnamespace AND c.relname ~ '_[0-9]+$' AND b.oid <> c.oid
+                    AND NOT c.relispartition AND c.relkind IN ('r', 'p')$$,
+    'no table of dcpf is named another''s name with "_" and digits appended (a shard''s name)');
 
 CREATE TEMPORARY TABLE probe_bare (table_name text, kind text);
 SELECT throws_ok($$SELECT * FROM dcpf.distribution_findings('probe_bare')$$, '42703', 'a plan to check lacks columns',
