@@ -1359,7 +1359,7 @@ dcpf_audit_refuse_truncate(PG_FUNCTION_ARGS)
 				 errmsg("dcpf.audit_refuse_truncate must be called as a trigger")));
 	ereport(ERROR,
 			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-			 errmsg("TRUNCATE of audited table dcpf.%s is not allowed", RelationGetRelationName(td->tg_relation)),
+			 errmsg("TRUNCATE of audited table dcpf.%s is not allowed", dcpf_table_name(td->tg_relation)),
 			 errdetail("TRUNCATE removes rows without an audit event for each."),
 			 errhint("Use DELETE, which is audited row by row.")));
 	PG_RETURN_NULL();

@@ -10,7 +10,7 @@
 -- them. See doc/guides/citus.md.
 BEGIN;
 SET LOCAL client_min_messages = warning;
-SELECT plan(9);
+SELECT plan(10);
 
 -- a shard by hand: the table's columns and key, and its triggers
 CREATE FUNCTION pg_temp.make_shard(tbl text, shard text) RETURNS void LANGUAGE plpgsql AS $fn$
@@ -60,6 +60,9 @@ VALUES ('00000000-0000-4000-8000-0000000d5a05', '00000000-0000-4000-8000-0000000
 SELECT throws_ok($$UPDATE dcpf.role_agreement_acceptance_102044 SET method = 'signed'$$,
                  '55000', 'role_agreement_acceptance rows cannot be changed',
                  'a record refused on a shard is named by its table');
+
+SELECT throws_ok($$TRUNCATE dcpf.person_phone_102008$$, '42501', 'TRUNCATE of audited table dcpf.person_phone is not allowed',
+                 'a TRUNCATE refused on a shard is named by its table');
 
 -- and the catalog rule holds: no trigger of a distributed or reference table reads the shard's name
 SELECT is_empty($$SELECT * FROM dcpf.distribution_findings() WHERE rule = 'trigger_reads_shard_name'$$,
