@@ -130,7 +130,7 @@ static void
 token_cache_prepare(void)
 {
 	if (!OidIsValid(token_cache_anchor))
-		token_cache_anchor = get_relname_relid("issuer_key", get_namespace_oid("dcpf", false));
+		token_cache_anchor = dcpf_relation("issuer_key");
 	if (!token_cache_callback_registered)
 	{
 		CacheRegisterRelcacheCallback(token_cache_relcache_callback, (Datum) 0);

@@ -106,6 +106,7 @@ extern void dcpf_accept_identity_relay_assign(bool newval, void *extra);
 extern void dcpf_check_role_gate(const pg_uuid_t *person, const pg_uuid_t *licensee,
 								 const char *role);
 extern Oid	dcpf_extension_owner(void);
+extern Oid	dcpf_schema_owner(bool missing_ok);	/* identity.c: InvalidOid when missing_ok and absent */
 extern bool dcpf_current_user_has_role(const char *rolename);
 extern char *dcpf_spi_as_owner(const char *sql, int nargs, Oid *argtypes, Datum *values,
 							   const char *nulls, bool read_only);

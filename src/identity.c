@@ -291,19 +291,36 @@ dcpf_identity_init(void)
 	ProcessUtility_hook = identity_process_utility;
 }
 
-/* The owner of schema dcpf, i.e. of the extension, as whom checks run. */
+/*
+ * The owner of schema dcpf, i.e. of the extension, as whom checks run; with
+ * missing_ok, InvalidOid where dcpf is not installed.
+ */
 Oid
-dcpf_extension_owner(void)
+dcpf_schema_owner(bool missing_ok)
 {
-	Oid			nsp = get_namespace_oid("dcpf", false);
-	HeapTuple	tup = SearchSysCache1(NAMESPACEOID, ObjectIdGetDatum(nsp));
+	Oid			nsp = get_namespace_oid("dcpf", missing_ok);
+	HeapTuple	tup;
 	Oid			owner;
 
+	if (!OidIsValid(nsp))
+		return InvalidOid;
+	tup = SearchSysCache1(NAMESPACEOID, ObjectIdGetDatum(nsp));
 	if (!HeapTupleIsValid(tup))
+	{
+		if (missing_ok)
+			return InvalidOid;
 		elog(ERROR, "cache lookup failed for namespace %u", nsp);
+	}
 	owner = ((Form_pg_namespace) GETSTRUCT(tup))->nspowner;
 	ReleaseSysCache(tup);
 	return owner;
+}
+
+/* The owner of schema dcpf; an error where dcpf is not installed. */
+Oid
+dcpf_extension_owner(void)
+{
+	return dcpf_schema_owner(false);
 }
 
 /* True when the current user has the privileges of the named role. */

@@ -45,9 +45,7 @@ static ProcessUtility_hook_type prev_utility = NULL;
 static Oid
 audit_parent(void)
 {
-	Oid			nsp = get_namespace_oid("dcpf", true);
-
-	return OidIsValid(nsp) ? get_relname_relid("audit_event", nsp) : InvalidOid;
+	return dcpf_relation("audit_event");
 }
 
 /* Whether relid is a partition of parent. */

@@ -115,7 +115,6 @@ restriction_column(Relation rel, const char *name, Oid type)
 static void
 frozen_load(void)
 {
-	Oid			nsp;
 	Oid			relid;
 	Relation	rel;
 	uint64		seen;
@@ -138,8 +137,7 @@ frozen_load(void)
 		CacheRegisterRelcacheCallback(frozen_relcache_callback, (Datum) 0);
 		frozen_callback_registered = true;
 	}
-	nsp = get_namespace_oid("dcpf", true);
-	relid = OidIsValid(nsp) ? get_relname_relid("processing_restriction", nsp) : InvalidOid;
+	relid = dcpf_relation("processing_restriction");
 	if (!OidIsValid(relid))
 	{
 		nfrozen = 0;
@@ -251,24 +249,6 @@ dcpf_frozen_refuse(const char *table, const char *key, const pg_uuid_t *person, 
 			 errhint("A privacy officer of a licensee the person belonged to may reactivate the account with dcpf.reactivate_person.")));
 }
 
-/* The owner of schema dcpf, or InvalidOid (without raising: for the check hook). */
-static Oid
-schema_owner(void)
-{
-	Oid			nsp = get_namespace_oid("dcpf", true);
-	HeapTuple	tup;
-	Oid			owner;
-
-	if (!OidIsValid(nsp))
-		return InvalidOid;
-	tup = SearchSysCache1(NAMESPACEOID, ObjectIdGetDatum(nsp));
-	if (!HeapTupleIsValid(tup))
-		return InvalidOid;
-	owner = ((Form_pg_namespace) GETSTRUCT(tup))->nspowner;
-	ReleaseSysCache(tup);
-	return owner;
-}
-
 /*
  * Check hook of dcpf.restriction_exemption: empty, or one of the known acts
  * set while the extension's owner is the current user (the SET clause of
@@ -292,7 +272,7 @@ dcpf_restriction_exemption_check(char **newval, void **extra, GucSource source)
 	}
 	if (source == PGC_S_TEST)
 		return true;
-	if (!IsTransactionState() || GetUserId() != schema_owner())
+	if (!IsTransactionState() || GetUserId() != dcpf_schema_owner(true))
 	{
 		GUC_check_errcode(ERRCODE_INSUFFICIENT_PRIVILEGE);
 		GUC_check_errmsg("dcpf.restriction_exemption is set only by dcpf's own functions");
