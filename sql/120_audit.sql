@@ -174,7 +174,7 @@ CREATE FUNCTION dcpf.audit_trigger() RETURNS trigger
     AS 'MODULE_PATHNAME', 'dcpf_audit_trigger'
     LANGUAGE C;
 COMMENT ON FUNCTION dcpf.audit_trigger() IS
-    'trigger (AFTER INSERT/UPDATE/DELETE FOR EACH STATEMENT with transition tables): one audit event per row, with the verified actor, the row''s key and subject; refuses (55000) a row of a person whose processing is restricted or whose account is deactivated unless the table is exempt or dcpf.restriction_exemption is set; arguments: subject column or ''-'', [insert action], [outcome column or ''-''], [''restriction_exempt'' or ''-''], and last, optionally, ''key:'' with the primary key columns that name a row (the keys rewritten for Citus by dcpf.citus_key_commands name it without the person)';
+    'trigger (AFTER INSERT/UPDATE/DELETE FOR EACH STATEMENT with transition tables): one audit event per row, with the verified actor, the row''s key and subject; refuses (55000) a row of a person whose processing is restricted or whose account is deactivated unless the table is exempt or dcpf.restriction_exemption is set; arguments: subject column or ''-'', [insert action], [outcome column or ''-''], [''restriction_exempt''], and last, optionally, ''key:'' with the primary key columns that name a row (the keys rewritten for Citus by dcpf.citus_key_commands name it without the person)';
 
 -- Whose data is read-only now: a backend-local cache of the restrictions and
 -- deactivations in force (dcpf.processing_restriction, sql/215), emptied in

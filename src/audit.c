@@ -25,7 +25,6 @@
 #include "postgres.h"
 
 #include "access/genam.h"
-#include "access/relation.h"
 #include "access/table.h"
 #include "access/tableam.h"
 #include "access/xact.h"
@@ -264,6 +263,25 @@ dcpf_relation(const char *name)
 	return OidIsValid(nsp) ? get_relname_relid(name, nsp) : InvalidOid;
 }
 
+/* The name of a relation of a schema, or of the table whose Citus shard it is (below). */
+static const char *
+table_name_in(const char *name, Oid nsp)
+{
+	size_t		len = strlen(name);
+	size_t		i = len;
+	char		base[NAMEDATALEN];
+
+	while (i > 0 && name[i - 1] >= '0' && name[i - 1] <= '9')
+		i--;
+	if (i == len || i < 2 || name[i - 1] != '_')
+		return name;
+	memcpy(base, name, i - 1);
+	base[i - 1] = '\0';
+	if (!OidIsValid(get_relname_relid(base, nsp)))
+		return name;
+	return pstrdup(base);
+}
+
 /*
  * The name of the table a trigger fired on, as dcpf knows it. On Citus the
  * triggers of a distributed or reference table fire on its shards, which
@@ -278,37 +296,25 @@ dcpf_relation(const char *name)
 const char *
 dcpf_table_name(Relation rel)
 {
-	const char *name = RelationGetRelationName(rel);
-	size_t		len = strlen(name);
-	size_t		i = len;
-	char		base[NAMEDATALEN];
-
-	while (i > 0 && name[i - 1] >= '0' && name[i - 1] <= '9')
-		i--;
-	if (i == len || i < 2 || name[i - 1] != '_')
-		return name;
-	memcpy(base, name, i - 1);
-	base[i - 1] = '\0';
-	if (!OidIsValid(get_relname_relid(base, RelationGetNamespace(rel))))
-		return name;
-	return pstrdup(base);
+	return table_name_in(RelationGetRelationName(rel), RelationGetNamespace(rel));
 }
 
-/* dcpf.logical_table_name(regclass): dcpf_table_name for SQL and PL/pgSQL triggers. */
+/*
+ * dcpf.logical_table_name(regclass): the same for SQL and PL/pgSQL triggers,
+ * which call it per row: from the catalog caches, without opening the table.
+ */
 PG_FUNCTION_INFO_V1(dcpf_logical_table_name);
 Datum
 dcpf_logical_table_name(PG_FUNCTION_ARGS)
 {
-	Relation	rel = try_relation_open(PG_GETARG_OID(0), AccessShareLock);
-	text	   *result;
+	Oid			relid = PG_GETARG_OID(0);
+	char	   *name = get_rel_name(relid);
 
-	if (rel == NULL)
+	if (name == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_TABLE),
-				 errmsg("relation with OID %u does not exist", PG_GETARG_OID(0))));
-	result = cstring_to_text(dcpf_table_name(rel));
-	relation_close(rel, AccessShareLock);
-	PG_RETURN_TEXT_P(result);
+				 errmsg("relation with OID %u does not exist", relid)));
+	PG_RETURN_TEXT_P(cstring_to_text(table_name_in(name, get_rel_namespace(relid))));
 }
 
 /* The UTC month of a time, as year * 12 + month - 1. */
@@ -728,18 +734,18 @@ trigger_plan(FunctionCallInfo fcinfo, TriggerData *td)
 	if (nargs >= 2 && strncmp(tg->tgargs[nargs - 1], "key:", 4) == 0)
 		key_spec = tg->tgargs[--nargs] + 4;
 	if (nargs < 1 || nargs > 4 ||
-		(nargs == 4 && strcmp(tg->tgargs[3], "restriction_exempt") != 0 && strcmp(tg->tgargs[3], "-") != 0))
+		(nargs == 4 && strcmp(tg->tgargs[3], "restriction_exempt") != 0))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("dcpf.audit_trigger on %s takes one to four arguments, and a key", plan->table),
-				 errdetail("subject column or '-', [insert action], [outcome column or '-'], ['restriction_exempt' or '-'], "
-						   "['key:' primary key columns naming a row]")));
+				 errdetail("subject column or '-', [insert action], [outcome column or '-'], ['restriction_exempt'], "
+						   "and last, ['key:' primary key columns naming a row]")));
 	if (strcmp(tg->tgargs[0], "-") != 0)
 		plan->subject = trigger_column(rel, tg->tgargs[0], UUIDOID, "subject");
 	strlcpy(plan->insert_action, nargs >= 2 ? tg->tgargs[1] : "create", sizeof(plan->insert_action));
 	if (nargs >= 3 && strcmp(tg->tgargs[2], "-") != 0)
 		plan->outcome = trigger_column(rel, tg->tgargs[2], TEXTOID, "outcome");
-	plan->restriction_exempt = nargs == 4 && strcmp(tg->tgargs[3], "restriction_exempt") == 0;
+	plan->restriction_exempt = nargs == 4;
 	if (strcmp(plan->table, "data_key") == 0)
 		plan->shredded_at = trigger_column(rel, "shredded_at", TIMESTAMPTZOID, "shredded_at");
 

@@ -1409,6 +1409,9 @@ AS $fn$
 DECLARE
     key_column text := TG_ARGV[0];
     distribution_column text := TG_ARGV[1];
+    -- the table, not the shard this fires on (on Citus a query of the table
+    -- reads every shard)
+    table_name text := dcpf.logical_table_name(TG_RELID);
     taken boolean;
 BEGIN
     IF TG_NARGS <> 2 OR TG_WHEN <> 'BEFORE' OR TG_LEVEL <> 'ROW' OR TG_OP NOT IN ('INSERT', 'UPDATE') THEN
@@ -1416,13 +1419,11 @@ BEGIN
             USING ERRCODE = '39P01',
                   DETAIL = 'The arguments are the key column and the distribution column.';
     END IF;
-    -- the table, not the shard this fires on (on Citus a query of the table
-    -- reads every shard)
     EXECUTE format('SELECT EXISTS (SELECT FROM dcpf.%I t WHERE t.%I = $1.%I AND t.%I IS DISTINCT FROM $1.%I)',
-                   dcpf.logical_table_name(TG_RELID), key_column, key_column, distribution_column, distribution_column)
+                   table_name, key_column, key_column, distribution_column, distribution_column)
        INTO taken USING NEW;
     IF taken THEN
-        RAISE EXCEPTION '% is already used in dcpf.%', key_column, dcpf.logical_table_name(TG_RELID)
+        RAISE EXCEPTION '% is already used in dcpf.%', key_column, table_name
             USING ERRCODE = '23505',
                   DETAIL = format('A row with another %s has this %s.', distribution_column, key_column),
                   HINT = 'Ids are unique across all persons; let dcpf make them (gen_random_uuid()).';
@@ -1441,11 +1442,18 @@ CREATE FUNCTION dcpf.citus_key_commands()
 AS $fn$
 DECLARE
     bad text;
+    -- the key findings, read once (the findings read the whole catalog)
+    f_table text[];
+    f_rule text[];
+    f_object text[];
 BEGIN
+    SELECT array_agg(f.table_name), array_agg(f.rule), array_agg(f.object_name) INTO f_table, f_rule, f_object
+      FROM dcpf.distribution_findings() f
+     WHERE f.rule IN ('unique_without_distribution_column', 'foreign_key_without_distribution_column');
     -- a foreign key on a key to rewrite must come from a co-located table
     SELECT string_agg(format('%s (%s)', k.conname, k.conrelid::regclass), ', ') INTO bad
       FROM pg_constraint k
-      JOIN dcpf.distribution_findings() f ON f.rule = 'unique_without_distribution_column'
+      JOIN unnest(f_table, f_rule, f_object) f (table_name, rule, object_name) ON f.rule = 'unique_without_distribution_column'
        AND k.conindid = ('dcpf.' || quote_ident(f.object_name))::regclass
       LEFT JOIN dcpf.distribution_plan s ON ('dcpf.' || quote_ident(s.table_name))::regclass = k.conrelid
       LEFT JOIN dcpf.distribution_plan t ON ('dcpf.' || quote_ident(t.table_name))::regclass = k.confrelid
@@ -1463,8 +1471,7 @@ BEGIN
         SELECT p.table_name, p.distribution_column, ('dcpf.' || quote_ident(p.table_name))::regclass AS rel
           FROM dcpf.distribution_plan p WHERE p.kind = 'distributed'),
     findings AS (
-        SELECT f.table_name, f.rule, f.object_name FROM dcpf.distribution_findings() f
-         WHERE f.rule IN ('unique_without_distribution_column', 'foreign_key_without_distribution_column')),
+        SELECT f.table_name, f.rule, f.object_name FROM unnest(f_table, f_rule, f_object) f (table_name, rule, object_name)),
     uk AS (
         SELECT pl.table_name, pl.rel, pl.distribution_column, ic.oid AS index_oid, ic.relname AS index_name, i.indnkeyatts,
                i.indnatts, i.indnullsnotdistinct, pg_get_expr(i.indpred, i.indrelid) AS predicate, c.conname, c.contype,
@@ -2700,7 +2707,7 @@ $$;
 -- 120_audit.sql: the audit trigger takes a last argument 'key:' naming the
 -- primary key columns that name a row (dcpf.citus_key_commands).
 COMMENT ON FUNCTION dcpf.audit_trigger() IS
-    'trigger (AFTER INSERT/UPDATE/DELETE FOR EACH STATEMENT with transition tables): one audit event per row, with the verified actor, the row''s key and subject; refuses (55000) a row of a person whose processing is restricted or whose account is deactivated unless the table is exempt or dcpf.restriction_exemption is set; arguments: subject column or ''-'', [insert action], [outcome column or ''-''], [''restriction_exempt'' or ''-''], and last, optionally, ''key:'' with the primary key columns that name a row (the keys rewritten for Citus by dcpf.citus_key_commands name it without the person)';
+    'trigger (AFTER INSERT/UPDATE/DELETE FOR EACH STATEMENT with transition tables): one audit event per row, with the verified actor, the row''s key and subject; refuses (55000) a row of a person whose processing is restricted or whose account is deactivated unless the table is exempt or dcpf.restriction_exemption is set; arguments: subject column or ''-'', [insert action], [outcome column or ''-''], [''restriction_exempt''], and last, optionally, ''key:'' with the primary key columns that name a row (the keys rewritten for Citus by dcpf.citus_key_commands name it without the person)';
 
 -- 120_audit.sql, 070_agreements.sql, 150_portfolio.sql, 230_breach.sql: on
 -- Citus the triggers fire on shards (portfolio_item_102008); the C triggers
