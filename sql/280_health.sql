@@ -60,6 +60,10 @@ DECLARE
     q record;
     past bigint;
     near bigint;
+    node text;
+    sealed_as text;
+    fingerprint text;
+    listed text;
 BEGIN
     -- master keys: every generation that wraps a data key must be in the key source
     BEGIN
@@ -152,6 +156,43 @@ BEGIN
         || CASE WHEN nearest IS NULL THEN '; no seal has been made.' ELSE format('; the last seal was made %s ago.', dcpf.health_age(now() - nearest)) END
         || CASE WHEN n > 0 AND now() - oldest >= interval '15 minutes'
                 THEN ' Is the seal job running (CALL dcpf.run_seal(); dcpf.schedule_maintenance)?' ELSE '' END;
+    RETURN NEXT;
+
+    -- the node: on a cluster whose nodes seal their own trails, would this
+    -- node's next seal be refused (src/sealer.c makes the same checks)?
+    node := nullif(current_setting('dcpf.audit_node'), '');
+    SELECT s.statement::jsonb ->> 'node' INTO sealed_as FROM dcpf.audit_seal s ORDER BY s.seal_no DESC LIMIT 1;
+    SELECT count(*) INTO n FROM dcpf.audit_node_key k WHERE k.retired_at IS NULL;
+    SELECT k.key_fingerprint INTO listed FROM dcpf.audit_node_key k WHERE k.node_name = node AND k.retired_at IS NULL;
+    BEGIN
+        fingerprint := dcpf.audit_key_fingerprint(dcpf.audit_public_key());
+    EXCEPTION WHEN OTHERS THEN
+        fingerprint := NULL;        -- no signing key: audit.seal_lag tells the rest
+    END;
+    check_name := 'audit.node';
+    threshold := 'critical when the next seal would be refused';
+    value := coalesce(node, CASE WHEN n > 0 THEN 'not set' ELSE 'single server' END);
+    status := CASE WHEN sealed_as IS DISTINCT FROM node AND sealed_as IS NOT NULL THEN 'critical'
+                   WHEN n > 0 AND node IS NULL THEN 'critical'
+                   WHEN n > 0 AND fingerprint IS NOT NULL AND listed IS DISTINCT FROM fingerprint THEN 'critical'
+                   WHEN n = 0 AND node IS NOT NULL THEN 'warning'
+                   ELSE 'ok' END;
+    detail := CASE
+        WHEN sealed_as IS DISTINCT FROM node AND sealed_as IS NOT NULL
+            THEN format('The trail is sealed as node "%s", and dcpf.audit_node is %s: set it back to "%s".',
+                        sealed_as, coalesce('"' || node || '"', 'empty'), sealed_as)
+        WHEN n > 0 AND node IS NULL
+            THEN format('%s node(s) are registered (dcpf.audit_node_key) and dcpf.audit_node is empty: set it to this node''s name.', n)
+        WHEN n > 0 AND fingerprint IS NOT NULL AND listed IS NULL
+            THEN format('Node "%s" is not registered: register its key with dcpf.audit_register_node on the coordinator.', node)
+        WHEN n > 0 AND fingerprint IS NOT NULL AND listed IS DISTINCT FROM fingerprint
+            THEN format('Node "%s" seals with key %s; the registry lists key %s for it: register the new key with dcpf.audit_register_node.',
+                        node, fingerprint, listed)
+        WHEN n = 0 AND node IS NOT NULL
+            THEN format('dcpf.audit_node is "%s" and no node is registered: register every node''s key (dcpf.audit_register_node), '
+                        'so that verification knows which trails make up the whole.', node)
+        WHEN node IS NULL THEN 'A single server: no node is registered and dcpf.audit_node is empty.'
+        ELSE format('Node "%s" seals with its registered key; %s node(s) registered.', node, n) END;
     RETURN NEXT;
 
     -- the retention job: its last run (dry runs aside)
@@ -268,7 +309,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION dcpf.health_checks() IS
-    'the checks behind dcpf.health, one row each (check_name, status ok/warning/critical, value, threshold, detail): master_keys.key_source, master_keys.rotation, audit.partitions_ahead, audit.default_partition, audit.seal_lag, jobs.retention, jobs.licence_ends, queue.audit, queue.notices, requests.deadlines, breaches.deadlines; counts, ages and generation numbers, nothing of a person; SECURITY DEFINER for dcpf_maintenance, which cannot read the tables it counts';
+    'the checks behind dcpf.health, one row each (check_name, status ok/warning/critical, value, threshold, detail): master_keys.key_source, master_keys.rotation, audit.partitions_ahead, audit.default_partition, audit.seal_lag, audit.node, jobs.retention, jobs.licence_ends, queue.audit, queue.notices, requests.deadlines, breaches.deadlines; counts, ages and generation numbers, nothing of a person; SECURITY DEFINER for dcpf_maintenance, which cannot read the tables it counts';
 REVOKE ALL ON FUNCTION dcpf.health_checks() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION dcpf.health_checks() TO dcpf_maintenance;
 

@@ -117,10 +117,12 @@ SELECT p.table_name, p.kind, p.distribution_column, p.colocate_with, p.reason
     ('retention_exempt_table', 'reference', NULL, NULL, 'registry'),
     ('master_key_generation', 'reference', NULL, NULL, 'the wrapped master key generations, needed wherever a data key is unwrapped'),
     ('blind_index_key', 'reference', NULL, NULL, 'needed wherever a blind index is computed'),
-    -- the coordinator only
+    ('audit_node_key', 'reference', NULL, NULL, 'the nodes whose trails make up the audit trail, and their keys: every node''s sealer reads it'),
+    -- each node its own (the audit trail: a chain per node), or the
+    -- coordinator only
     ('audit_event', 'local', NULL, NULL,
-     'one hash chain sealed in the order of one sequence, written by the C triggers and the read queue''s background worker on the coordinator; partitioned by month by dcpf'),
-    ('audit_seal', 'local', NULL, NULL, 'the seals of the chain, written by the sealer on the coordinator'),
+     'a hash chain per node, sealed in the order of the node''s sequence: written by the C triggers where a row is written (a worker, for a shard), and by the read queue''s background worker where a read is logged; partitioned by month by dcpf'),
+    ('audit_seal', 'local', NULL, NULL, 'the seals of the node''s chain, written by the node''s sealer (dcpf.audit_node)'),
     ('audit_dropped_partition', 'local', NULL, NULL, 'the partitions of the audit trail dropped at the end of their term'),
     ('job_run', 'local', NULL, NULL, 'the purge job runs on the coordinator (pg_cron)'),
     ('key_rotation_run', 'local', NULL, NULL, 'key rotation runs on the coordinator'),

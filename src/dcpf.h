@@ -122,6 +122,7 @@ extern int	dcpf_token_lifetime;
 extern char *dcpf_issuer;
 extern char *dcpf_platform_key_file;
 extern char *dcpf_audit_signing_key_file;
+extern char *dcpf_audit_node;	/* empty: a single server */
 /* guc.c: set only by dcpf's own functions (restrict.c checks who sets it) */
 extern char *dcpf_restriction_exemption;
 

@@ -23,6 +23,7 @@ int			dcpf_token_lifetime = 900;
 char	   *dcpf_issuer = NULL;
 char	   *dcpf_platform_key_file = NULL;
 char	   *dcpf_audit_signing_key_file = NULL;
+char	   *dcpf_audit_node = NULL;
 char	   *dcpf_master_key_file = NULL;
 char	   *dcpf_master_key_command = NULL;
 char	   *dcpf_restriction_exemption = NULL;
@@ -34,6 +35,36 @@ static const struct config_enum_entry check_digit_options[] = {
 	{"warning", DCPF_CHECK_DIGIT_WARNING, false},
 	{NULL, 0, false}
 };
+
+/*
+ * dcpf.audit_node: empty, or a name of 1 to 63 characters from a-z, 0-9, '.',
+ * '_' and '-', starting with a letter or digit: it is written into every
+ * seal's statement as it is, and into the names of export files.
+ */
+static bool
+audit_node_check(char **newval, void **extra, GucSource source)
+{
+	const char *p = *newval;
+
+	(void) extra;
+	(void) source;
+	if (p == NULL || *p == '\0')
+		return true;
+	if (strlen(p) > 63 || !((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9')))
+	{
+		GUC_check_errcode(ERRCODE_INVALID_PARAMETER_VALUE);
+		GUC_check_errdetail("A node's name is 1 to 63 characters and starts with a lower-case letter or a digit.");
+		return false;
+	}
+	for (; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '.' || *p == '_' || *p == '-'))
+		{
+			GUC_check_errcode(ERRCODE_INVALID_PARAMETER_VALUE);
+			GUC_check_errdetail("A node's name holds only a-z, 0-9, '.', '_' and '-'.");
+			return false;
+		}
+	return true;
+}
 
 /* Define every dcpf.* setting and reserve the prefix. */
 void
@@ -121,6 +152,18 @@ dcpf_define_gucs(void)
 							   PGC_SIGHUP,
 							   GUC_SUPERUSER_ONLY,
 							   NULL, NULL, NULL);
+
+	DefineCustomStringVariable("dcpf.audit_node",
+							   "The name of this node in a cluster whose nodes each keep and seal their own audit trail.",
+							   "Empty on a single server. Set on every node of a Citus cluster, each to its own name: "
+							   "every seal then names its node and lists the nodes registered with "
+							   "dcpf.audit_register_node, and the sealer refuses to seal with a key not registered "
+							   "for this node, or a trail sealed under another name.",
+							   &dcpf_audit_node,
+							   "",
+							   PGC_SIGHUP,
+							   0,
+							   audit_node_check, NULL, NULL);
 
 	DefineCustomStringVariable("dcpf.platform_key_file",
 							   "File holding the platform's private Ed25519 key (PEM), which signs the "

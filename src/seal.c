@@ -30,6 +30,7 @@
 #include "postgres.h"
 
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
@@ -323,6 +324,46 @@ dcpf_audit_public_key(PG_FUNCTION_ARGS)
 	PG_RETURN_TEXT_P(result);
 }
 
+/*
+ * dcpf.audit_key_fingerprint(public_key): the fingerprint a seal names its
+ * key by (SHA-256 of the raw key, hex) of an Ed25519 public key in PEM, as
+ * dcpf.audit_public_key() gives it on a node. 22023 for anything else: a
+ * private key, another algorithm, no PEM, or text after the key.
+ */
+PG_FUNCTION_INFO_V1(dcpf_audit_key_fingerprint);
+Datum
+dcpf_audit_key_fingerprint(PG_FUNCTION_ARGS)
+{
+	text	   *pem = PG_GETARG_TEXT_PP(0);
+	int			len = VARSIZE_ANY_EXHDR(pem);
+	BIO		   *bio;
+	EVP_PKEY   *key = NULL;
+	char	   *fingerprint = NULL;
+	const char *end;
+	int			rest;
+
+	bio = BIO_new_mem_buf(VARDATA_ANY(pem), len);
+	if (bio == NULL)
+		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+	key = PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
+	/* nothing but white space may follow the key: one key, not a bundle */
+	rest = (int) BIO_get_mem_data(bio, &end);
+	while (key != NULL && rest > 0 && (*end == '\n' || *end == '\r' || *end == ' ' || *end == '\t'))
+		end++, rest--;
+	BIO_free(bio);
+	ERR_clear_error();
+	if (key != NULL && rest == 0 && EVP_PKEY_is_a(key, "ED25519"))
+		fingerprint = dcpf_seal_key_fingerprint(key);
+	EVP_PKEY_free(key);
+	if (fingerprint == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("not an Ed25519 public key"),
+				 errdetail("An audit node's key is the PEM text dcpf.audit_public_key() gives on that node "
+						   "(\"-----BEGIN PUBLIC KEY-----\" ... \"-----END PUBLIC KEY-----\"), and nothing else.")));
+	PG_RETURN_TEXT_P(cstring_to_text(fingerprint));
+}
+
 /* Ed25519 signature of a statement with the signing key (64 bytes). */
 void
 dcpf_seal_sign(const char *statement, int len, unsigned char *sig64)
@@ -429,6 +470,13 @@ dcpf_seal_member_text(Jsonb *statement, const char *key)
 	if (v == NULL || v->type != jbvString)
 		malformed_statement(key);
 	return pnstrdup(v->val.string.val, v->val.string.len);
+}
+
+/* A string member that a statement of format 1 lacks (NULL then). */
+char *
+dcpf_seal_member_opt_text(Jsonb *statement, const char *key)
+{
+	return member(statement, key) == NULL ? NULL : dcpf_seal_member_text(statement, key);
 }
 
 /* The elements of an array member, as values. */

@@ -48,6 +48,7 @@ extern FullTransactionId dcpf_seal_widen_xid(TransactionId xid, FullTransactionI
 /* members of a seal statement (parsed as jsonb); raise XX001 for a malformed one */
 extern int64 dcpf_seal_member_int(Jsonb *statement, const char *key);
 extern char *dcpf_seal_member_text(Jsonb *statement, const char *key);
+extern char *dcpf_seal_member_opt_text(Jsonb *statement, const char *key);
 extern DcpfPending *dcpf_seal_member_pending(Jsonb *statement, int *n);
 extern int64 *dcpf_seal_member_ids(Jsonb *statement, const char *key, int *n);
 extern int64 *dcpf_seal_member_pairs(Jsonb *statement, const char *key, int *n);

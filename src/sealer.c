@@ -124,9 +124,9 @@ pending_cmp(const void *a, const void *b)
 
 /* The signed statement of a seal. */
 static char *
-statement_text(int64 seal_no, TimestampTz sealed_at, const char *fingerprint, int64 prev_high, int64 high,
-			   const DcpfPending *pending, int npending, SealWork *w, const unsigned char *prev_chain,
-			   const unsigned char *chain)
+statement_text(const char *node, const char *nodes, int64 seal_no, TimestampTz sealed_at, const char *fingerprint,
+			   int64 prev_high, int64 high, const DcpfPending *pending, int npending, SealWork *w,
+			   const unsigned char *prev_chain, const unsigned char *chain)
 {
 	StringInfoData s;
 	unsigned char digests_sha[32];
@@ -135,7 +135,12 @@ statement_text(int64 seal_no, TimestampTz sealed_at, const char *fingerprint, in
 	if (EVP_Digest(w->digests.data, w->digests.len, digests_sha, NULL, EVP_sha256(), NULL) != 1)
 		ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("could not hash the seal's digests")));
 	initStringInfo(&s);
-	appendStringInfo(&s, "{\"v\":1,\"seal_no\":" INT64_FORMAT ",\"sealed_at\":", seal_no);
+	/* format 2: a node of a cluster, and the nodes registered when it sealed */
+	if (node != NULL)
+		appendStringInfo(&s, "{\"v\":2,\"node\":\"%s\",\"nodes\":%s,\"seal_no\":" INT64_FORMAT ",\"sealed_at\":",
+						 node, nodes, seal_no);
+	else
+		appendStringInfo(&s, "{\"v\":1,\"seal_no\":" INT64_FORMAT ",\"sealed_at\":", seal_no);
 	dcpf_seal_append_time(&s, sealed_at);
 	appendStringInfo(&s, ",\"key\":\"%s\",\"prev_high_id\":" INT64_FORMAT ",\"high_id\":" INT64_FORMAT
 					 ",\"pending\":[", fingerprint, prev_high, high);
@@ -159,6 +164,70 @@ statement_text(int64 seal_no, TimestampTz sealed_at, const char *fingerprint, in
 	appendStringInfo(&s, ",\"digests_sha256\":\"%s\",\"prev_chain\":\"%s\",\"chain\":\"%s\"}",
 					 dcpf_seal_hex(digests_sha, 32), dcpf_seal_hex(prev_chain, 32), dcpf_seal_hex(chain, 32));
 	return s.data;
+}
+
+/*
+ * The node whose trail this is (dcpf.audit_node; NULL on a single server),
+ * checked against the trail and the registry before anything is sealed, and
+ * the registered nodes as the statement lists them ([["name","key"], ...],
+ * by name). A node seals under one name for the whole of its trail (a seal
+ * names its node, and verification holds every seal to the name of the one
+ * before), and only with the key the registry (dcpf.audit_node_key, a Citus
+ * reference table) lists for it, once the registry lists any node; and once
+ * it does, every node has a name.
+ */
+static const char *
+seal_node(const char *prev_node, const char *fingerprint, StringInfo nodes)
+{
+	const char *node = (dcpf_audit_node != NULL && dcpf_audit_node[0] != '\0') ? dcpf_audit_node : NULL;
+	const char *listed = NULL;
+	uint64		i;
+
+	if (prev_node != NULL && (node == NULL || strcmp(prev_node, node) != 0))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("the audit trail of this database is sealed as node \"%s\"", prev_node),
+				 node == NULL ? errdetail("dcpf.audit_node is empty.") : errdetail("dcpf.audit_node is \"%s\".", node),
+				 errhint("A node keeps its name for as long as its trail: set dcpf.audit_node back to \"%s\".",
+						 prev_node)));
+	/* (a schema of 1.0, before ALTER EXTENSION dcpf UPDATE, has no registry: none listed) */
+	if (SPI_execute(OidIsValid(dcpf_relation("audit_node_key")) ?
+					"SELECT node_name, key_fingerprint FROM dcpf.audit_node_key WHERE retired_at IS NULL "
+					"ORDER BY node_name COLLATE \"C\"" : "SELECT NULL::text, NULL::text WHERE false",
+					true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read dcpf.audit_node_key");
+	appendStringInfoChar(nodes, '[');
+	for (i = 0; i < SPI_processed; i++)
+	{
+		char	   *name = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
+		char	   *key = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2);
+
+		/* both checked by the table's constraints: nothing to escape */
+		appendStringInfo(nodes, "%s[\"%s\",\"%s\"]", i ? "," : "", name, key);
+		if (node != NULL && strcmp(name, node) == 0)
+			listed = key;
+	}
+	appendStringInfoChar(nodes, ']');
+	if (node == NULL && SPI_processed > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("dcpf.audit_node is not set on a node of a cluster"),
+				 errdetail("dcpf.audit_node_key lists " UINT64_FORMAT " node(s); the seals of each name their node.",
+						   SPI_processed),
+				 errhint("Set dcpf.audit_node to this node's name in postgresql.conf and reload.")));
+	if (node == NULL)
+		return NULL;
+	if (SPI_processed > 0 && (listed == NULL || strcmp(listed, fingerprint) != 0))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("the audit signing key of node \"%s\" is not registered", node),
+				 listed == NULL ?
+				 errdetail("dcpf.audit_node_key lists no key for node \"%s\"; this node signs with key %s.", node, fingerprint) :
+				 errdetail("dcpf.audit_node_key lists key %s for node \"%s\"; this node signs with key %s.",
+						   listed, node, fingerprint),
+				 errhint("On the coordinator, register this node's dcpf.audit_public_key() with "
+						 "dcpf.audit_register_node('%s', ...).", node)));
+	return node;
 }
 
 /* One value of the first row of the last SPI result, or NULL. */
@@ -239,6 +308,9 @@ make_seal(int32 max_events, Datum *out)
 	char	   *fingerprint = dcpf_seal_key_fingerprint(dcpf_seal_signing_key());
 	TimestampTz sealed_at;
 	char	   *statement;
+	char	   *prev_node = NULL;
+	const char *node;
+	StringInfoData nodes;
 	unsigned char sig[64];
 	SPIPlanPtr	last_seal;
 	Snapshot	latest;
@@ -275,7 +347,10 @@ make_seal(int32 max_events, Datum *out)
 					 errdetail("Its chain is not 32 bytes of hex."),
 					 errhint("Run dcpf.audit_verify to see what was changed.")));
 		prev_pending = dcpf_seal_member_pending(prev, &nprev);
+		prev_node = dcpf_seal_member_opt_text(prev, "node");
 	}
+	initStringInfo(&nodes);
+	node = seal_node(prev_node, fingerprint, &nodes);
 
 	/* the sequence, then the next xid, then the snapshot: see seal.c */
 	if (SPI_execute("SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM dcpf.audit_event_id_seq",
@@ -359,7 +434,7 @@ make_seal(int32 max_events, Datum *out)
 	EVP_MD_CTX_free(w.chain);
 
 	sealed_at = GetCurrentTimestamp();
-	statement = statement_text(prev_no + 1, sealed_at, fingerprint, prev_high, high, pending, npending, &w,
+	statement = statement_text(node, nodes.data, prev_no + 1, sealed_at, fingerprint, prev_high, high, pending, npending, &w,
 							   prev_chain, chain);
 	dcpf_seal_sign(statement, strlen(statement), sig);
 	{

@@ -356,6 +356,21 @@ check_seal(Verdict *v, SealRow *s, SealRow *prev, const char *fingerprint, DcpfR
 					  s->seal_no, dcpf_seal_member_int(st, "seal_no")));
 		return false;
 	}
+	/* a node's seals name it from its first named seal on, every one the same */
+	if (prev != NULL)
+	{
+		char	   *node = dcpf_seal_member_opt_text(st, "node");
+		char	   *prev_node = dcpf_seal_member_opt_text(prev->parsed, "node");
+
+		if (prev_node != NULL && (node == NULL || strcmp(node, prev_node) != 0))
+		{
+			fail(v, "broken chain", s->seal_no, false, 0,
+				 psprintf("Seal " INT64_FORMAT " is sealed as %s%s%s; seal " INT64_FORMAT " as node \"%s\".",
+						  s->seal_no, node ? "node \"" : "no node", node ? node : "", node ? "\"" : "",
+						  prev->seal_no, prev_node));
+			return false;
+		}
+	}
 	prev_high = dcpf_seal_member_int(st, "prev_high_id");
 	high = dcpf_seal_member_int(st, "high_id");
 	if (!dcpf_seal_unhex(dcpf_seal_member_text(st, "prev_chain"), prev_chain, 32) ||

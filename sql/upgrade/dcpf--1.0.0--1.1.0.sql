@@ -720,6 +720,10 @@ DECLARE
     q record;
     past bigint;
     near bigint;
+    node text;
+    sealed_as text;
+    fingerprint text;
+    listed text;
 BEGIN
     -- master keys: every generation that wraps a data key must be in the key source
     BEGIN
@@ -812,6 +816,43 @@ BEGIN
         || CASE WHEN nearest IS NULL THEN '; no seal has been made.' ELSE format('; the last seal was made %s ago.', dcpf.health_age(now() - nearest)) END
         || CASE WHEN n > 0 AND now() - oldest >= interval '15 minutes'
                 THEN ' Is the seal job running (CALL dcpf.run_seal(); dcpf.schedule_maintenance)?' ELSE '' END;
+    RETURN NEXT;
+
+    -- the node: on a cluster whose nodes seal their own trails, would this
+    -- node's next seal be refused (src/sealer.c makes the same checks)?
+    node := nullif(current_setting('dcpf.audit_node'), '');
+    SELECT s.statement::jsonb ->> 'node' INTO sealed_as FROM dcpf.audit_seal s ORDER BY s.seal_no DESC LIMIT 1;
+    SELECT count(*) INTO n FROM dcpf.audit_node_key k WHERE k.retired_at IS NULL;
+    SELECT k.key_fingerprint INTO listed FROM dcpf.audit_node_key k WHERE k.node_name = node AND k.retired_at IS NULL;
+    BEGIN
+        fingerprint := dcpf.audit_key_fingerprint(dcpf.audit_public_key());
+    EXCEPTION WHEN OTHERS THEN
+        fingerprint := NULL;        -- no signing key: audit.seal_lag tells the rest
+    END;
+    check_name := 'audit.node';
+    threshold := 'critical when the next seal would be refused';
+    value := coalesce(node, CASE WHEN n > 0 THEN 'not set' ELSE 'single server' END);
+    status := CASE WHEN sealed_as IS DISTINCT FROM node AND sealed_as IS NOT NULL THEN 'critical'
+                   WHEN n > 0 AND node IS NULL THEN 'critical'
+                   WHEN n > 0 AND fingerprint IS NOT NULL AND listed IS DISTINCT FROM fingerprint THEN 'critical'
+                   WHEN n = 0 AND node IS NOT NULL THEN 'warning'
+                   ELSE 'ok' END;
+    detail := CASE
+        WHEN sealed_as IS DISTINCT FROM node AND sealed_as IS NOT NULL
+            THEN format('The trail is sealed as node "%s", and dcpf.audit_node is %s: set it back to "%s".',
+                        sealed_as, coalesce('"' || node || '"', 'empty'), sealed_as)
+        WHEN n > 0 AND node IS NULL
+            THEN format('%s node(s) are registered (dcpf.audit_node_key) and dcpf.audit_node is empty: set it to this node''s name.', n)
+        WHEN n > 0 AND fingerprint IS NOT NULL AND listed IS NULL
+            THEN format('Node "%s" is not registered: register its key with dcpf.audit_register_node on the coordinator.', node)
+        WHEN n > 0 AND fingerprint IS NOT NULL AND listed IS DISTINCT FROM fingerprint
+            THEN format('Node "%s" seals with key %s; the registry lists key %s for it: register the new key with dcpf.audit_register_node.',
+                        node, fingerprint, listed)
+        WHEN n = 0 AND node IS NOT NULL
+            THEN format('dcpf.audit_node is "%s" and no node is registered: register every node''s key (dcpf.audit_register_node), '
+                        'so that verification knows which trails make up the whole.', node)
+        WHEN node IS NULL THEN 'A single server: no node is registered and dcpf.audit_node is empty.'
+        ELSE format('Node "%s" seals with its registered key; %s node(s) registered.', node, n) END;
     RETURN NEXT;
 
     -- the retention job: its last run (dry runs aside)
@@ -928,7 +969,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION dcpf.health_checks() IS
-    'the checks behind dcpf.health, one row each (check_name, status ok/warning/critical, value, threshold, detail): master_keys.key_source, master_keys.rotation, audit.partitions_ahead, audit.default_partition, audit.seal_lag, jobs.retention, jobs.licence_ends, queue.audit, queue.notices, requests.deadlines, breaches.deadlines; counts, ages and generation numbers, nothing of a person; SECURITY DEFINER for dcpf_maintenance, which cannot read the tables it counts';
+    'the checks behind dcpf.health, one row each (check_name, status ok/warning/critical, value, threshold, detail): master_keys.key_source, master_keys.rotation, audit.partitions_ahead, audit.default_partition, audit.seal_lag, audit.node, jobs.retention, jobs.licence_ends, queue.audit, queue.notices, requests.deadlines, breaches.deadlines; counts, ages and generation numbers, nothing of a person; SECURITY DEFINER for dcpf_maintenance, which cannot read the tables it counts';
 REVOKE ALL ON FUNCTION dcpf.health_checks() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION dcpf.health_checks() TO dcpf_maintenance;
 
@@ -1063,10 +1104,12 @@ SELECT p.table_name, p.kind, p.distribution_column, p.colocate_with, p.reason
     ('retention_exempt_table', 'reference', NULL, NULL, 'registry'),
     ('master_key_generation', 'reference', NULL, NULL, 'the wrapped master key generations, needed wherever a data key is unwrapped'),
     ('blind_index_key', 'reference', NULL, NULL, 'needed wherever a blind index is computed'),
-    -- the coordinator only
+    ('audit_node_key', 'reference', NULL, NULL, 'the nodes whose trails make up the audit trail, and their keys: every node''s sealer reads it'),
+    -- each node its own (the audit trail: a chain per node), or the
+    -- coordinator only
     ('audit_event', 'local', NULL, NULL,
-     'one hash chain sealed in the order of one sequence, written by the C triggers and the read queue''s background worker on the coordinator; partitioned by month by dcpf'),
-    ('audit_seal', 'local', NULL, NULL, 'the seals of the chain, written by the sealer on the coordinator'),
+     'a hash chain per node, sealed in the order of the node''s sequence: written by the C triggers where a row is written (a worker, for a shard), and by the read queue''s background worker where a read is logged; partitioned by month by dcpf'),
+    ('audit_seal', 'local', NULL, NULL, 'the seals of the node''s chain, written by the node''s sealer (dcpf.audit_node)'),
     ('audit_dropped_partition', 'local', NULL, NULL, 'the partitions of the audit trail dropped at the end of their term'),
     ('job_run', 'local', NULL, NULL, 'the purge job runs on the coordinator (pg_cron)'),
     ('key_rotation_run', 'local', NULL, NULL, 'key rotation runs on the coordinator'),
@@ -2809,3 +2852,147 @@ BEGIN
     RETURN NEW;
 END
 $$;
+
+-- 252_audit_node_key.sql: the nodes of a cluster whose audit trails make up
+-- the whole trail, and the key each seals with (src/sealer.c reads it). On
+-- a single server it stays empty and seals are as in 1.0. On Citus every
+-- node keeps and seals its own trail (the triggers of a shard fire on the
+-- worker that holds it), with dcpf.audit_node set to its name; this
+-- registry, a reference table written on the coordinator, says which trails
+-- must be there and which key signs each, and every seal carries it. See
+-- doc/reference/audit.md ("A trail per node") and doc/guides/citus.md.
+
+CREATE TABLE dcpf.audit_node_key (
+    key_fingerprint  text PRIMARY KEY CONSTRAINT audit_node_key_fingerprint_format CHECK (key_fingerprint ~ '^[0-9a-f]{64}$'),
+    node_name        text NOT NULL CONSTRAINT audit_node_key_name_format CHECK (node_name ~ '^[a-z0-9][a-z0-9._-]{0,62}$'),
+    public_key       text NOT NULL,
+    registered_at    timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    retired_at       timestamptz,
+    CONSTRAINT audit_node_key_retired_after CHECK (retired_at >= registered_at)
+);
+CREATE UNIQUE INDEX audit_node_key_one_per_node ON dcpf.audit_node_key (node_name) WHERE retired_at IS NULL;
+COMMENT ON INDEX dcpf.audit_node_key_one_per_node IS 'a node seals with one key at a time';
+COMMENT ON TABLE dcpf.audit_node_key IS
+    'the nodes of a cluster that each keep and seal their own audit trail, and the Ed25519 key each seals with (dcpf.audit_register_node); every seal of a node lists the nodes registered then, and the sealer refuses a key not registered for its node. Empty on a single server. Append-only but for retiring a key';
+COMMENT ON COLUMN dcpf.audit_node_key.key_fingerprint IS 'SHA-256 of the raw public key, hex, as a seal names its key (a key is registered once, for one node)';
+COMMENT ON COLUMN dcpf.audit_node_key.node_name IS 'the node''s name, as dcpf.audit_node is set on it';
+COMMENT ON COLUMN dcpf.audit_node_key.public_key IS 'the public key (PEM), from dcpf.audit_public_key() on that node: what an auditor checks its trail with';
+COMMENT ON COLUMN dcpf.audit_node_key.registered_at IS 'when the key was registered';
+COMMENT ON COLUMN dcpf.audit_node_key.retired_at IS 'when the key stopped being the node''s (a new key registered, or the node retired); NULL while it is';
+ALTER TABLE dcpf.audit_node_key FORCE ROW LEVEL SECURITY;
+ALTER TABLE dcpf.audit_node_key ENABLE ROW LEVEL SECURITY;
+-- the owner's alone, like the seals: the sealer reads it as the owner, an
+-- auditor gets the keys from the DBA with the exports
+REVOKE ALL ON dcpf.audit_node_key FROM PUBLIC;
+SELECT pg_catalog.pg_extension_config_dump('dcpf.audit_node_key', '');
+
+CREATE FUNCTION dcpf.audit_node_key_retire_only() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF OLD.retired_at IS NOT NULL OR NEW.retired_at IS NULL
+       OR (NEW.key_fingerprint, NEW.node_name, NEW.public_key, NEW.registered_at)
+          IS DISTINCT FROM (OLD.key_fingerprint, OLD.node_name, OLD.public_key, OLD.registered_at) THEN
+        RAISE EXCEPTION 'audit node keys cannot be changed'
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = pg_catalog.format('The key %s of node "%s" can only be retired, once.', OLD.key_fingerprint, OLD.node_name);
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION dcpf.audit_node_key_retire_only() IS
+    'trigger (BEFORE UPDATE on dcpf.audit_node_key): the only change a registered key takes is its retirement, once (42501 otherwise)';
+REVOKE ALL ON FUNCTION dcpf.audit_node_key_retire_only() FROM PUBLIC;
+CREATE TRIGGER audit_node_key_retire_only BEFORE UPDATE ON dcpf.audit_node_key
+    FOR EACH ROW EXECUTE FUNCTION dcpf.audit_node_key_retire_only();
+CREATE TRIGGER audit_node_key_no_delete BEFORE DELETE ON dcpf.audit_node_key
+    FOR EACH ROW EXECUTE FUNCTION dcpf.audit_refuse_change('node keys');
+-- each registration and retirement is an event of the trail (on Citus, of
+-- every node's: a reference table's triggers fire on each node)
+SELECT dcpf.audit_table('dcpf.audit_node_key', NULL);
+
+-- (a fresh install fills the registry before it is audited, 990_registry_audited.sql:
+-- so does the update, which would otherwise write an event, and a partition for it)
+ALTER TABLE dcpf.personal_data_table DISABLE TRIGGER personal_data_table_audit_insert;
+INSERT INTO dcpf.personal_data_table (table_name, subject_column, row_key, on_erasure, exported, not_personal, basis) VALUES
+    ('audit_node_key', NULL, 'key_fingerprint', 'none', false,
+     '{key_fingerprint,node_name,public_key,registered_at,retired_at}',
+     'the nodes of a cluster and their audit keys: host names and public keys, no person');
+ALTER TABLE dcpf.personal_data_table ENABLE TRIGGER personal_data_table_audit_insert;
+
+CREATE FUNCTION dcpf.audit_key_fingerprint(public_key text) RETURNS text
+    AS 'MODULE_PATHNAME', 'dcpf_audit_key_fingerprint'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION dcpf.audit_key_fingerprint(text) IS
+    'the fingerprint a seal names its key by (SHA-256 of the raw key, hex) of an Ed25519 public key in PEM, as dcpf.audit_public_key() gives it; 22023 for anything else';
+REVOKE ALL ON FUNCTION dcpf.audit_key_fingerprint(text) FROM PUBLIC;
+
+CREATE FUNCTION dcpf.audit_register_node(node_name text, public_key text) RETURNS dcpf.audit_node_key
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    fingerprint text;
+    found_key dcpf.audit_node_key;
+    registered dcpf.audit_node_key;
+BEGIN
+    IF audit_register_node.node_name IS NULL OR audit_register_node.node_name !~ '^[a-z0-9][a-z0-9._-]{0,62}$' THEN
+        RAISE EXCEPTION 'invalid audit node name'
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = format('Got %s; a node''s name is 1 to 63 characters of a-z, 0-9, ".", "_" and "-", '
+                                  'starting with a letter or digit, as dcpf.audit_node is set on that node.',
+                                  coalesce(quote_literal(audit_register_node.node_name), 'NULL'));
+    END IF;
+    IF audit_register_node.public_key IS NULL THEN
+        RAISE EXCEPTION 'not an Ed25519 public key' USING ERRCODE = 'invalid_parameter_value', DETAIL = 'Got NULL.';
+    END IF;
+    fingerprint := dcpf.audit_key_fingerprint(audit_register_node.public_key);
+    -- one registration at a time: the checks below hold until commit
+    LOCK TABLE dcpf.audit_node_key IN SHARE ROW EXCLUSIVE MODE;
+    SELECT * INTO found_key FROM dcpf.audit_node_key k WHERE k.key_fingerprint = fingerprint;
+    IF FOUND THEN
+        IF found_key.node_name = audit_register_node.node_name AND found_key.retired_at IS NULL THEN
+            RETURN found_key;       -- registered already: nothing changes
+        END IF;
+        RAISE EXCEPTION 'this key is already registered for audit node "%"', found_key.node_name
+            USING ERRCODE = 'unique_violation',
+                  DETAIL = CASE WHEN found_key.retired_at IS NULL
+                                THEN format('Key %s; each node seals with a key of its own.', fingerprint)
+                                ELSE format('Key %s was retired at %s; a key is registered once.', fingerprint, found_key.retired_at) END,
+                  HINT = 'Make the node a key of its own (openssl genpkey -algorithm ed25519) and set dcpf.audit_signing_key_file to it.';
+    END IF;
+    -- a new key for a registered node retires its old one
+    UPDATE dcpf.audit_node_key k SET retired_at = now()
+     WHERE k.node_name = audit_register_node.node_name AND k.retired_at IS NULL;
+    INSERT INTO dcpf.audit_node_key (key_fingerprint, node_name, public_key)
+    VALUES (fingerprint, audit_register_node.node_name, audit_register_node.public_key)
+    RETURNING * INTO registered;
+    RETURN registered;
+END
+$$;
+COMMENT ON FUNCTION dcpf.audit_register_node(text, text) IS
+    'registers the Ed25519 public key (PEM, dcpf.audit_public_key() on that node) a node of a cluster seals its audit trail with; a new key for a registered node retires the old one; the same key again changes nothing; 22023 for a bad name or key, 23505 for a key registered to another node or retired. Run on the coordinator; owner only';
+REVOKE ALL ON FUNCTION dcpf.audit_register_node(text, text) FROM PUBLIC;
+
+CREATE FUNCTION dcpf.audit_retire_node(node_name text) RETURNS dcpf.audit_node_key
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    retired dcpf.audit_node_key;
+BEGIN
+    UPDATE dcpf.audit_node_key k SET retired_at = now()
+     WHERE k.node_name = audit_retire_node.node_name AND k.retired_at IS NULL
+    RETURNING * INTO retired;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'audit node "%" is not registered', audit_retire_node.node_name
+            USING ERRCODE = 'undefined_object',
+                  DETAIL = 'dcpf.audit_node_key lists no key in use for it.';
+    END IF;
+    RETURN retired;
+END
+$$;
+COMMENT ON FUNCTION dcpf.audit_retire_node(text) IS
+    'retires the key of a node that leaves the cluster: later seals no longer list it, and its trail need not be given with theirs (export it first: it stays evidence); 42704 for a node without a key in use. Owner only';
+REVOKE ALL ON FUNCTION dcpf.audit_retire_node(text) FROM PUBLIC;

@@ -42,23 +42,9 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
 . test/shell/lib/keys_tap.sh
+. test/shell/lib/own_servers.sh
 
-shared=${DCPF_CLUSTER_DIR:-}
-if [ -z "$shared" ] || [ ! -f "$shared/data/postgresql.conf" ]; then
-    echo "not ok - DCPF_CLUSTER_DIR names no cluster (run inside tools/with-cluster)"
-    exit 1
-fi
-bindir=$(pg_config --bindir 2>/dev/null || true)
-if [ ! -x "$bindir/initdb" ]; then
-    bindir=/usr/lib/postgresql/$(ls /usr/lib/postgresql | sort -n | tail -n 1)/bin
-fi
-work=$(mktemp -d /tmp/dcpf-crash-test.XXXXXX)
-runas=()
-if [ "$(id -u)" -eq 0 ]; then
-    chown postgres: "$work"
-    runas=(runuser -u postgres --)
-fi
-chmod 700 "$work"
+own_servers_setup crash-test
 data=$work/data
 log=$work/server.log
 port=$(( 20000 + (RANDOM % 20000) ))

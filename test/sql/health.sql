@@ -99,6 +99,17 @@ SELECT seal_no FROM dcpf.audit_seal();
 SELECT pg_temp.status('audit.seal_lag') AS seal_lag;
 SELECT split_part(detail, ';', 1) AS unsealed FROM dcpf.health WHERE check_name = 'audit.seal_lag';
 
+-- the node: a single server is ok; once a node of a cluster is registered,
+-- a server without dcpf.audit_node would be refused its next seal
+-- (critical), and it is (the same check as the sealer's)
+SELECT pg_temp.status('audit.node') AS node;
+SELECT node_name FROM dcpf.audit_register_node('worker-1', dcpf.audit_public_key());
+SELECT pg_temp.status('audit.node') AS node;
+SELECT detail FROM dcpf.health WHERE check_name = 'audit.node';
+DO $$BEGIN PERFORM dcpf.audit_seal(); EXCEPTION WHEN OTHERS THEN RAISE NOTICE 'seal refused: % %', SQLSTATE, SQLERRM; END$$;
+SELECT node_name FROM dcpf.audit_retire_node('worker-1');
+SELECT pg_temp.status('audit.node') AS node;
+
 -- ---------------------------------------------------------------------------
 -- Master keys: a data key wrapped by generation 9, which the key source
 -- lacks (critical); one of an older generation (warning); a rotation left
