@@ -38,8 +38,8 @@ static const struct config_enum_entry check_digit_options[] = {
 
 /*
  * dcpf.audit_node: empty, or a name of 1 to 63 characters from a-z, 0-9, '.',
- * '_' and '-', starting with a letter or digit: it is written into every
- * seal's statement as it is, and into the names of export files.
+ * '_' and '-', starting with a letter or digit (as dcpf.audit_node_key's
+ * constraint): it is written into every seal's statement as it is.
  */
 static bool
 audit_node_check(char **newval, void **extra, GucSource source)

@@ -19,6 +19,7 @@
 #include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/json.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/snapmgr.h"
@@ -202,8 +203,12 @@ seal_node(const char *prev_node, const char *fingerprint, StringInfo nodes)
 		char	   *name = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
 		char	   *key = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2);
 
-		/* both checked by the table's constraints: nothing to escape */
-		appendStringInfo(nodes, "%s[\"%s\",\"%s\"]", i ? "," : "", name, key);
+		/* (the table's constraints allow nothing to escape; a superuser may drop them) */
+		appendStringInfoString(nodes, i ? ",[" : "[");
+		escape_json(nodes, name);
+		appendStringInfoChar(nodes, ',');
+		escape_json(nodes, key);
+		appendStringInfoChar(nodes, ']');
 		if (node != NULL && strcmp(name, node) == 0)
 			listed = key;
 	}
