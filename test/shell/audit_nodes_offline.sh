@@ -6,6 +6,8 @@
 # dcpf.audit_node; the registry dcpf.audit_node_key, a reference table on
 # Citus, is written on both as Citus would copy it. Checked:
 #
+#   - a single server that joins as a node: its trail, sealed in format 1,
+#     goes on in format 2 under its name, and verifies whole
 #   - each node's seals name it and list the registered nodes and keys;
 #     dcpf.audit_verify passes on each; tools/audit-verify, given every
 #     node's export and key, verifies them together
@@ -55,10 +57,12 @@ own_key() {
     if [ "$(id -u)" -eq 0 ]; then chown postgres: "$1"; fi
 }
 
-# node NAME: a server of its own, with the settings of tools/with-cluster,
-# its own socket, port and audit signing key, and dcpf.audit_node = NAME
+# node NAME [unnamed]: a server of its own, with the settings of
+# tools/with-cluster, its own socket, port and audit signing key, and
+# dcpf.audit_node = NAME (unless "unnamed": a single server, named later)
 node() {
-    local n=$1 d=$work/$1
+    local n=$1 d=$work/$1 name=$1
+    [ "${2:-}" = unnamed ] && name=
     port[$n]=$(( 20000 + (RANDOM % 20000) ))
     mkdir -p "$d" && chmod 700 "$d"
     [ "$(id -u)" -eq 0 ] && chown postgres: "$d"
@@ -76,7 +80,7 @@ cron.host = '$d'
 dcpf.platform_key_file = '$d/platform_key.pem'
 dcpf.audit_signing_key_file = '$d/audit_key.pem'
 dcpf.master_key_file = '$d/master_keys'
-dcpf.audit_node = '$n'
+dcpf.audit_node = '$name'
 CONF
     } >>"$d/data/postgresql.conf"
     "${runas[@]}" env ${DCPF_SERVER_LD_PRELOAD:+LD_PRELOAD="$DCPF_SERVER_LD_PRELOAD"} \
@@ -133,8 +137,17 @@ seals() { on "$1" "SELECT count(*) FROM dcpf.audit_seal"; }
 
 check "two servers play a coordinator and a worker, each with dcpf" node coordinator
 [ "$failures" -eq 0 ] || exit 1
-check "(the worker)" node worker-1
+check "(the worker, a single server until it joins)" node worker-1 unnamed
 [ "$failures" -eq 0 ] || exit 1
+# a single server that becomes a node: its trail goes on under its name
+# (something to seal: a node registered and retired at once, with a key of no one's)
+openssl genpkey -algorithm ed25519 2>/dev/null | openssl pkey -pubout >"$work/passing.pem"
+on worker-1 "SELECT dcpf.audit_register_node('passing', \$k\$$(cat "$work/passing.pem")\$k\$); SELECT dcpf.audit_retire_node('passing')" >/dev/null
+expect "the worker seals as a single server (format 1)" worker-1 \
+    "SELECT seal_no IS NOT NULL AND (SELECT count(*) FROM dcpf.audit_seal) = 0 FROM dcpf.audit_seal()" t
+expect "(its first seal has no node)" worker-1 \
+    "SELECT concat_ws(' ', statement::jsonb ->> 'v', coalesce(statement::jsonb ->> 'node', 'none')) FROM dcpf.audit_seal ORDER BY seal_no LIMIT 1" "1 none"
+check "the worker joins the cluster: dcpf.audit_node set (reload)" reload worker-1 dcpf.audit_node worker-1
 for n in coordinator worker-1; do on "$n" "SELECT dcpf.audit_public_key()" >"$work/$n.pem"; done
 fp_c=$(on coordinator "SELECT dcpf.audit_key_fingerprint(dcpf.audit_public_key())")
 fp_w=$(on worker-1 "SELECT dcpf.audit_key_fingerprint(dcpf.audit_public_key())")
@@ -179,7 +192,7 @@ says "(as a node twice)" '^NOT VERIFIED: node twice$'
 sed 's/"node":"worker-1"/"node":"coordinator"/' "$work/w.txt" >"$work/w-renamed.txt"
 offline 1 "attack: the worker's trail renamed to the coordinator is found" \
     --key "$work/coordinator.pem" --key "$work/worker-1.pem" "$work/w-renamed.txt"
-says "(as a bad signature)" '^NOT VERIFIED: bad signature \(seal 1\) in|^NOT VERIFIED: bad signature \(seal 1\)$'
+says "(as a bad signature, at its first named seal)" '^NOT VERIFIED: bad signature \(seal 2\)$'
 offline 1 "attack: without the worker's key its trail does not verify" \
     --key "$work/coordinator.pem" "$work/c.txt" "$work/w.txt"
 says "(a bad signature, naming the key not given)" "is not signed by a key given \\($fp_w\\)"
