@@ -124,6 +124,7 @@ SELECT p.table_name, p.kind, p.distribution_column, p.colocate_with, p.reason
      'a hash chain per node, sealed in the order of the node''s sequence: written by the C triggers where a row is written (a worker, for a shard), and by the read queue''s background worker where a read is logged; partitioned by month by dcpf'),
     ('audit_seal', 'local', NULL, NULL, 'the seals of the node''s chain, written by the node''s sealer (dcpf.audit_node)'),
     ('audit_dropped_partition', 'local', NULL, NULL, 'the partitions of the audit trail dropped at the end of their term'),
+    ('audit_node_head', 'local', NULL, NULL, 'the other nodes'' seals this node recorded, which its own seals list: each node''s own'),
     ('job_run', 'local', NULL, NULL, 'the purge job runs on the coordinator (pg_cron)'),
     ('key_rotation_run', 'local', NULL, NULL, 'key rotation runs on the coordinator'),
     ('handover', 'local', NULL, NULL, 'written by the licence-end job on the coordinator; rare'),

@@ -325,24 +325,19 @@ dcpf_audit_public_key(PG_FUNCTION_ARGS)
 }
 
 /*
- * dcpf.audit_key_fingerprint(public_key): the fingerprint a seal names its
- * key by (SHA-256 of the raw key, hex) of an Ed25519 public key in PEM, as
- * dcpf.audit_public_key() gives it on a node. 22023 for anything else: a
- * private key, another algorithm, no PEM, or text after the key.
+ * An Ed25519 public key from its PEM text, as dcpf.audit_public_key() gives
+ * it; 22023 for anything else: a private key, another algorithm, no PEM, or
+ * text after the key. The caller frees it.
  */
-PG_FUNCTION_INFO_V1(dcpf_audit_key_fingerprint);
-Datum
-dcpf_audit_key_fingerprint(PG_FUNCTION_ARGS)
+static EVP_PKEY *
+node_public_key(text *pem)
 {
-	text	   *pem = PG_GETARG_TEXT_PP(0);
-	int			len = VARSIZE_ANY_EXHDR(pem);
 	BIO		   *bio;
-	EVP_PKEY   *key = NULL;
-	char	   *fingerprint = NULL;
+	EVP_PKEY   *key;
 	const char *end;
 	int			rest;
 
-	bio = BIO_new_mem_buf(VARDATA_ANY(pem), len);
+	bio = BIO_new_mem_buf(VARDATA_ANY(pem), VARSIZE_ANY_EXHDR(pem));
 	if (bio == NULL)
 		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
 	key = PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
@@ -352,16 +347,77 @@ dcpf_audit_key_fingerprint(PG_FUNCTION_ARGS)
 		end++, rest--;
 	BIO_free(bio);
 	ERR_clear_error();
-	if (key != NULL && rest == 0 && EVP_PKEY_is_a(key, "ED25519"))
-		fingerprint = dcpf_seal_key_fingerprint(key);
-	EVP_PKEY_free(key);
-	if (fingerprint == NULL)
+	if (key == NULL || rest != 0 || !EVP_PKEY_is_a(key, "ED25519"))
+	{
+		EVP_PKEY_free(key);
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("not an Ed25519 public key"),
 				 errdetail("An audit node's key is the PEM text dcpf.audit_public_key() gives on that node "
 						   "(\"-----BEGIN PUBLIC KEY-----\" ... \"-----END PUBLIC KEY-----\"), and nothing else.")));
+	}
+	return key;
+}
+
+/* Whether sig is key's Ed25519 signature of the statement. */
+static bool
+signed_by(EVP_PKEY *key, const char *statement, int len, const unsigned char *sig, int siglen)
+{
+	EVP_MD_CTX *ctx;
+	bool		ok;
+
+	if (siglen != 64)
+		return false;
+	ctx = EVP_MD_CTX_new();
+	ok = ctx != NULL &&
+		EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, key) == 1 &&
+		EVP_DigestVerify(ctx, sig, siglen, (const unsigned char *) statement, len) == 1;
+	EVP_MD_CTX_free(ctx);
+	ERR_clear_error();
+	return ok;
+}
+
+/*
+ * dcpf.audit_key_fingerprint(public_key): the fingerprint a seal names its
+ * key by (SHA-256 of the raw key, hex) of an Ed25519 public key in PEM.
+ */
+PG_FUNCTION_INFO_V1(dcpf_audit_key_fingerprint);
+Datum
+dcpf_audit_key_fingerprint(PG_FUNCTION_ARGS)
+{
+	EVP_PKEY   *key = node_public_key(PG_GETARG_TEXT_PP(0));
+	char	   *volatile fingerprint = NULL;
+
+	PG_TRY();
+	{
+		fingerprint = dcpf_seal_key_fingerprint(key);
+	}
+	PG_FINALLY();
+	{
+		EVP_PKEY_free(key);
+	}
+	PG_END_TRY();
 	PG_RETURN_TEXT_P(cstring_to_text(fingerprint));
+}
+
+/*
+ * dcpf.audit_signed_by(public_key, statement, signature): whether signature
+ * is the Ed25519 signature of the statement's exact bytes by that key (a
+ * seal of another node, before its head is recorded).
+ */
+PG_FUNCTION_INFO_V1(dcpf_audit_signed_by);
+Datum
+dcpf_audit_signed_by(PG_FUNCTION_ARGS)
+{
+	EVP_PKEY   *key = node_public_key(PG_GETARG_TEXT_PP(0));
+	text	   *statement = PG_GETARG_TEXT_PP(1);
+	bytea	   *sig = PG_GETARG_BYTEA_PP(2);
+	bool		ok;
+
+	ok = signed_by(key, VARDATA_ANY(statement), VARSIZE_ANY_EXHDR(statement),
+				   (unsigned char *) VARDATA_ANY(sig), VARSIZE_ANY_EXHDR(sig));
+	EVP_PKEY_free(key);
+	PG_RETURN_BOOL(ok);
 }
 
 /* Ed25519 signature of a statement with the signing key (64 bytes). */
@@ -387,17 +443,7 @@ dcpf_seal_sign(const char *statement, int len, unsigned char *sig64)
 bool
 dcpf_seal_signature_ok(const char *statement, int len, const unsigned char *sig, int siglen)
 {
-	EVP_MD_CTX *ctx;
-	bool		ok;
-
-	if (siglen != 64)
-		return false;
-	ctx = EVP_MD_CTX_new();
-	ok = ctx != NULL &&
-		EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, dcpf_seal_signing_key()) == 1 &&
-		EVP_DigestVerify(ctx, sig, siglen, (const unsigned char *) statement, len) == 1;
-	EVP_MD_CTX_free(ctx);
-	return ok;
+	return signed_by(dcpf_seal_signing_key(), statement, len, sig, siglen);
 }
 
 /* Widen a 32-bit xid of a snapshot to a full one, relative to next (which is newer). */

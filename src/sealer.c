@@ -125,7 +125,7 @@ pending_cmp(const void *a, const void *b)
 
 /* The signed statement of a seal. */
 static char *
-statement_text(const char *node, const char *nodes, int64 seal_no, TimestampTz sealed_at, const char *fingerprint,
+statement_text(const char *node, const char *nodes, const char *heads, int64 seal_no, TimestampTz sealed_at, const char *fingerprint,
 			   int64 prev_high, int64 high, const DcpfPending *pending, int npending, SealWork *w,
 			   const unsigned char *prev_chain, const unsigned char *chain)
 {
@@ -136,10 +136,13 @@ statement_text(const char *node, const char *nodes, int64 seal_no, TimestampTz s
 	if (EVP_Digest(w->digests.data, w->digests.len, digests_sha, NULL, EVP_sha256(), NULL) != 1)
 		ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("could not hash the seal's digests")));
 	initStringInfo(&s);
-	/* format 2: a node of a cluster, and the nodes registered when it sealed */
+	/*
+	 * format 2: a node of a cluster, the nodes registered when it sealed,
+	 * and the last seal of each other node recorded here
+	 */
 	if (node != NULL)
-		appendStringInfo(&s, "{\"v\":2,\"node\":\"%s\",\"nodes\":%s,\"seal_no\":" INT64_FORMAT ",\"sealed_at\":",
-						 node, nodes, seal_no);
+		appendStringInfo(&s, "{\"v\":2,\"node\":\"%s\",\"nodes\":%s,\"heads\":%s,\"seal_no\":" INT64_FORMAT
+						 ",\"sealed_at\":", node, nodes, heads, seal_no);
 	else
 		appendStringInfo(&s, "{\"v\":1,\"seal_no\":" INT64_FORMAT ",\"sealed_at\":", seal_no);
 	dcpf_seal_append_time(&s, sealed_at);
@@ -169,16 +172,17 @@ statement_text(const char *node, const char *nodes, int64 seal_no, TimestampTz s
 
 /*
  * The node whose trail this is (dcpf.audit_node; NULL on a single server),
- * checked against the trail and the registry before anything is sealed, and
- * the registered nodes as the statement lists them ([["name","key"], ...],
- * by name). A node seals under one name for the whole of its trail (a seal
+ * checked against the trail and the registry before anything is sealed, the
+ * registered nodes as the statement lists them ([["name","key"], ...], by
+ * name), and the last seal recorded of each other node ([["name", seal_no,
+ * "chain"], ...]). A node seals under one name for the whole of its trail (a seal
  * names its node, and verification holds every seal to the name of the one
  * before), and only with the key the registry (dcpf.audit_node_key, a Citus
  * reference table) lists for it, once the registry lists any node; and once
  * it does, every node has a name.
  */
 static const char *
-seal_node(const char *prev_node, const char *fingerprint, StringInfo nodes)
+seal_node(const char *prev_node, const char *fingerprint, StringInfo nodes, StringInfo heads)
 {
 	const char *node = (dcpf_audit_node != NULL && dcpf_audit_node[0] != '\0') ? dcpf_audit_node : NULL;
 	const char *listed = NULL;
@@ -232,6 +236,23 @@ seal_node(const char *prev_node, const char *fingerprint, StringInfo nodes)
 						   listed, node, fingerprint),
 				 errhint("On the coordinator, register this node's dcpf.audit_public_key() with "
 						 "dcpf.audit_register_node('%s', ...).", node)));
+	/* the last seal recorded of each other node (dcpf.audit_record_node_head) */
+	if (SPI_execute(OidIsValid(dcpf_relation("audit_node_head")) ?
+					"SELECT h.node_name, h.seal_no, h.chain FROM dcpf.audit_node_head h "
+					"WHERE h.seal_no = (SELECT max(x.seal_no) FROM dcpf.audit_node_head x WHERE x.node_name = h.node_name) "
+					"ORDER BY h.node_name COLLATE \"C\"" : "SELECT NULL::text, NULL::bigint, NULL::text WHERE false",
+					true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read dcpf.audit_node_head");
+	appendStringInfoChar(heads, '[');
+	for (i = 0; i < SPI_processed; i++)
+	{
+		appendStringInfoString(heads, i ? ",[" : "[");
+		escape_json(heads, SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1));
+		appendStringInfo(heads, ",%s,", SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2));
+		escape_json(heads, SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 3));
+		appendStringInfoChar(heads, ']');
+	}
+	appendStringInfoChar(heads, ']');
 	return node;
 }
 
@@ -316,6 +337,7 @@ make_seal(int32 max_events, Datum *out)
 	char	   *prev_node = NULL;
 	const char *node;
 	StringInfoData nodes;
+	StringInfoData heads;
 	unsigned char sig[64];
 	SPIPlanPtr	last_seal;
 	Snapshot	latest;
@@ -355,7 +377,8 @@ make_seal(int32 max_events, Datum *out)
 		prev_node = dcpf_seal_member_opt_text(prev, "node");
 	}
 	initStringInfo(&nodes);
-	node = seal_node(prev_node, fingerprint, &nodes);
+	initStringInfo(&heads);
+	node = seal_node(prev_node, fingerprint, &nodes, &heads);
 
 	/* the sequence, then the next xid, then the snapshot: see seal.c */
 	if (SPI_execute("SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM dcpf.audit_event_id_seq",
@@ -439,7 +462,7 @@ make_seal(int32 max_events, Datum *out)
 	EVP_MD_CTX_free(w.chain);
 
 	sealed_at = GetCurrentTimestamp();
-	statement = statement_text(node, nodes.data, prev_no + 1, sealed_at, fingerprint, prev_high, high, pending, npending, &w,
+	statement = statement_text(node, nodes.data, heads.data, prev_no + 1, sealed_at, fingerprint, prev_high, high, pending, npending, &w,
 							   prev_chain, chain);
 	dcpf_seal_sign(statement, strlen(statement), sig);
 	{

@@ -1111,6 +1111,7 @@ SELECT p.table_name, p.kind, p.distribution_column, p.colocate_with, p.reason
      'a hash chain per node, sealed in the order of the node''s sequence: written by the C triggers where a row is written (a worker, for a shard), and by the read queue''s background worker where a read is logged; partitioned by month by dcpf'),
     ('audit_seal', 'local', NULL, NULL, 'the seals of the node''s chain, written by the node''s sealer (dcpf.audit_node)'),
     ('audit_dropped_partition', 'local', NULL, NULL, 'the partitions of the audit trail dropped at the end of their term'),
+    ('audit_node_head', 'local', NULL, NULL, 'the other nodes'' seals this node recorded, which its own seals list: each node''s own'),
     ('job_run', 'local', NULL, NULL, 'the purge job runs on the coordinator (pg_cron)'),
     ('key_rotation_run', 'local', NULL, NULL, 'key rotation runs on the coordinator'),
     ('handover', 'local', NULL, NULL, 'written by the licence-end job on the coordinator; rare'),
@@ -2996,3 +2997,124 @@ $$;
 COMMENT ON FUNCTION dcpf.audit_retire_node(text) IS
     'retires the key of a node that leaves the cluster: later seals no longer list it, and its trail need not be given with theirs (export it first: it stays evidence); 42704 for a node without a key in use. Owner only';
 REVOKE ALL ON FUNCTION dcpf.audit_retire_node(text) FROM PUBLIC;
+
+-- The other nodes' last seals, recorded here and listed by this node's
+-- seals ("heads"): a node's seal then attests how far the trails of the
+-- others reached, and a trail rewritten or cut short below a recorded head
+-- is found by tools/audit-verify. On Citus the coordinator records the
+-- workers' (a job: dcpf.audit_record_node_head over run_command_on_workers
+-- of dcpf.audit_last_seal()).
+CREATE TABLE dcpf.audit_node_head (
+    node_name    text NOT NULL CONSTRAINT audit_node_head_name_format CHECK (node_name ~ '^[a-z0-9][a-z0-9._-]{0,62}$'),
+    seal_no      bigint NOT NULL CONSTRAINT audit_node_head_no_positive CHECK (seal_no > 0),
+    sealed_at    timestamptz NOT NULL,
+    chain        text NOT NULL CONSTRAINT audit_node_head_chain_format CHECK (chain ~ '^[0-9a-f]{64}$'),
+    statement    text NOT NULL,
+    signature    bytea NOT NULL CONSTRAINT audit_node_head_signature_size CHECK (octet_length(signature) = 64),
+    recorded_at  timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    PRIMARY KEY (node_name, seal_no)
+);
+COMMENT ON TABLE dcpf.audit_node_head IS
+    'seals of other nodes of a cluster, recorded here (dcpf.audit_record_node_head) with their signatures; this node''s seals list the last of each node ("heads"), so that a trail rewritten or cut short below a recorded seal is found (append-only)';
+COMMENT ON COLUMN dcpf.audit_node_head.node_name IS 'the node that made the seal';
+COMMENT ON COLUMN dcpf.audit_node_head.seal_no IS 'the seal''s number in that node''s trail';
+COMMENT ON COLUMN dcpf.audit_node_head.sealed_at IS 'when that node made it';
+COMMENT ON COLUMN dcpf.audit_node_head.chain IS 'the chain hash of that node''s trail after the seal (hex)';
+COMMENT ON COLUMN dcpf.audit_node_head.statement IS 'the seal''s signed statement, as that node signed it';
+COMMENT ON COLUMN dcpf.audit_node_head.signature IS 'Ed25519 signature of the statement by the key registered for that node';
+COMMENT ON COLUMN dcpf.audit_node_head.recorded_at IS 'when it was recorded here';
+ALTER TABLE dcpf.audit_node_head FORCE ROW LEVEL SECURITY;
+ALTER TABLE dcpf.audit_node_head ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON dcpf.audit_node_head FROM PUBLIC;
+SELECT pg_catalog.pg_extension_config_dump('dcpf.audit_node_head', '');
+CREATE TRIGGER audit_node_head_append_only BEFORE UPDATE OR DELETE ON dcpf.audit_node_head
+    FOR EACH ROW EXECUTE FUNCTION dcpf.audit_refuse_change('node heads');
+SELECT dcpf.audit_table('dcpf.audit_node_head', NULL);
+
+ALTER TABLE dcpf.personal_data_table DISABLE TRIGGER personal_data_table_audit_insert;
+INSERT INTO dcpf.personal_data_table (table_name, subject_column, row_key, on_erasure, exported, not_personal, basis) VALUES
+    ('audit_node_head', NULL, 'seal_no', 'none', false,
+     '{node_name,seal_no,sealed_at,chain,statement,signature,recorded_at}',
+     'other nodes'' seals: numbers, hashes and signatures, no person');
+ALTER TABLE dcpf.personal_data_table ENABLE TRIGGER personal_data_table_audit_insert;
+
+CREATE FUNCTION dcpf.audit_signed_by(public_key text, statement text, signature bytea) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'dcpf_audit_signed_by'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION dcpf.audit_signed_by(text, text, bytea) IS
+    'whether signature is the Ed25519 signature of the statement''s exact bytes by the public key (PEM); 22023 for anything but an Ed25519 public key; owner only';
+REVOKE ALL ON FUNCTION dcpf.audit_signed_by(text, text, bytea) FROM PUBLIC;
+
+CREATE FUNCTION dcpf.audit_last_seal() RETURNS text
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+RETURN (SELECT encode(s.signature, 'hex') || ' ' || s.statement FROM dcpf.audit_seal s ORDER BY s.seal_no DESC LIMIT 1);
+COMMENT ON FUNCTION dcpf.audit_last_seal() IS
+    'this node''s last seal as another node records it (dcpf.audit_record_node_head): the signature in hex, a space, the signed statement; NULL before the first seal. Numbers, times and hashes only; for dcpf_maintenance';
+REVOKE ALL ON FUNCTION dcpf.audit_last_seal() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION dcpf.audit_last_seal() TO dcpf_maintenance;
+
+CREATE FUNCTION dcpf.audit_record_node_head(seal text) RETURNS dcpf.audit_node_head
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    statement text;
+    st jsonb;
+    node text;
+    pem text;
+    known dcpf.audit_node_head;
+    recorded dcpf.audit_node_head;
+BEGIN
+    IF seal IS NULL OR position(' ' IN seal) <> 129 OR split_part(seal, ' ', 1) !~ '^[0-9a-f]{128}$' THEN
+        RAISE EXCEPTION 'malformed audit seal'
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'A seal is recorded as dcpf.audit_last_seal() gives it on its node: the signature (128 hex digits), a space, the statement.';
+    END IF;
+    statement := substr(seal, 130);
+    BEGIN
+        st := statement::jsonb;
+    EXCEPTION WHEN invalid_text_representation THEN
+        RAISE EXCEPTION 'malformed audit seal' USING ERRCODE = 'invalid_parameter_value', DETAIL = 'Its statement is not JSON.';
+    END;
+    node := st ->> 'node';
+    IF node IS NULL OR jsonb_typeof(st -> 'seal_no') IS DISTINCT FROM 'number' OR st ->> 'chain' !~ '^[0-9a-f]{64}$' THEN
+        RAISE EXCEPTION 'not the seal of a node of a cluster'
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'Only a seal of format 2, made by a node with dcpf.audit_node set, names its node.';
+    END IF;
+    IF node = current_setting('dcpf.audit_node', true) THEN
+        RAISE EXCEPTION 'a node records the seals of other nodes' USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = format('The seal is of node "%s", this node.', node);
+    END IF;
+    SELECT k.public_key INTO pem FROM dcpf.audit_node_key k WHERE k.node_name = node AND k.key_fingerprint = st ->> 'key';
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'the key of the seal is not registered for audit node "%"', node
+            USING ERRCODE = 'undefined_object',
+                  DETAIL = format('Key %s; dcpf.audit_node_key lists the keys each node seals with.', st ->> 'key');
+    END IF;
+    IF NOT dcpf.audit_signed_by(pem, statement, decode(split_part(seal, ' ', 1), 'hex')) THEN
+        RAISE EXCEPTION 'the seal is not signed by the key of audit node "%"', node
+            USING ERRCODE = 'invalid_parameter_value', DETAIL = 'The statement was changed, or signed with another key.';
+    END IF;
+    SELECT * INTO known FROM dcpf.audit_node_head h WHERE h.node_name = node AND h.seal_no = (st ->> 'seal_no')::bigint;
+    IF FOUND THEN
+        IF known.statement = statement THEN
+            RETURN known;           -- recorded already
+        END IF;
+        RAISE EXCEPTION 'audit node "%" signed two different seals numbered %', node, known.seal_no
+            USING ERRCODE = 'data_corrupted',
+                  DETAIL = format('Recorded at %s with chain %s; now with chain %s.', known.recorded_at, known.chain, st ->> 'chain'),
+                  HINT = 'Its trail was rewritten and sealed again with its key: keep both statements as evidence.';
+    END IF;
+    INSERT INTO dcpf.audit_node_head (node_name, seal_no, sealed_at, chain, statement, signature)
+    VALUES (node, (st ->> 'seal_no')::bigint, (st ->> 'sealed_at')::timestamptz, st ->> 'chain', statement,
+            decode(split_part(seal, ' ', 1), 'hex'))
+    RETURNING * INTO recorded;
+    RETURN recorded;
+END
+$$;
+COMMENT ON FUNCTION dcpf.audit_record_node_head(text) IS
+    'records another node''s seal (dcpf.audit_last_seal() on that node), once its signature verifies with the key registered for that node; this node''s next seals list it among their "heads". The same seal again changes nothing; 22023 for a malformed seal, a seal of format 1, this node''s own or a bad signature, 42704 for a key not registered for the node, XX001 for a second, different seal under a recorded number. For dcpf_maintenance (the job that records the workers'' seals on the coordinator)';
+REVOKE ALL ON FUNCTION dcpf.audit_record_node_head(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION dcpf.audit_record_node_head(text) TO dcpf_maintenance;

@@ -22,7 +22,7 @@ SELECT tables_are('dcpf', ARRAY[
     'subprocessor', 'breach', 'breach_controller', 'breach_subject', 'breach_update',
     'processing_restriction', 'item_addendum', 'rectification', 'handover', 'handover_reference',
     'data_category', 'retention_policy', 'retention_source', 'retention_source_clock', 'retention_exempt_table', 'job_run',
-    'audit_dropped_partition', 'audit_node_key']
+    'audit_dropped_partition', 'audit_node_key', 'audit_node_head']
     -- the audit trail's monthly partitions come and go with the calendar
     || ARRAY(SELECT c.relname::text FROM pg_class c JOIN pg_inherits i ON i.inhrelid = c.oid
               WHERE i.inhparent = 'dcpf.audit_event'::regclass AND c.relname <> 'audit_event_default'));

@@ -21,6 +21,12 @@
 #     each refused (55000), nothing sealed
 #   - a new key for a node, registered on every node, and a node retired:
 #     the trails verify again, without the retired node's
+#   - the worker's last seal recorded by the coordinator (a forged one, its
+#     own and one of format 1 refused), listed in the coordinator's seals:
+#     the worker's trail cut short below it is found; the end of the
+#     worker's trail rewritten and sealed again with its key passes the
+#     worker's own dcpf.audit_verify, is refused by the coordinator (XX001)
+#     and found by tools/audit-verify
 #
 # The servers are made like the one of tools/with-cluster (its settings and
 # key files copied from $DCPF_CLUSTER_DIR) in a folder of their own, removed
@@ -140,9 +146,13 @@ check "two servers play a coordinator and a worker, each with dcpf" node coordin
 check "(the worker, a single server until it joins)" node worker-1 unnamed
 [ "$failures" -eq 0 ] || exit 1
 # a single server that becomes a node: its trail goes on under its name
-# (something to seal: a node registered and retired at once, with a key of no one's)
-openssl genpkey -algorithm ed25519 2>/dev/null | openssl pkey -pubout >"$work/passing.pem"
-on worker-1 "SELECT dcpf.audit_register_node('passing', \$k\$$(cat "$work/passing.pem")\$k\$); SELECT dcpf.audit_retire_node('passing')" >/dev/null
+# passing NODE: something for that node to seal, two events: a node
+# registered and retired at once, with a fresh key of no one's
+passing() {
+    openssl genpkey -algorithm ed25519 2>/dev/null | openssl pkey -pubout >"$work/passing.pem"
+    on "$1" "SELECT dcpf.audit_register_node('passing', \$k\$$(cat "$work/passing.pem")\$k\$); SELECT dcpf.audit_retire_node('passing')" >/dev/null
+}
+passing worker-1
 expect "the worker seals as a single server (format 1)" worker-1 \
     "SELECT seal_no IS NOT NULL AND (SELECT count(*) FROM dcpf.audit_seal) = 0 FROM dcpf.audit_seal()" t
 expect "(its first seal has no node)" worker-1 \
@@ -257,6 +267,56 @@ offline 0 "after the worker retired, the coordinator's trail verifies alone" --k
 says "(one node)" '^verified: 1 node\(s\), '
 offline 0 "and the retired worker's trail may still be given with it" \
     --key "$work/coordinator.pem" --key "$work/worker-1.pem" --key "$work/worker-1.new.pem" "$work/c4.txt" "$work/w2.txt"
+
+# --- the other nodes' seals, recorded: a trail rewritten or cut short -----
+passing worker-1
+expect "the worker seals again" worker-1 "SELECT seal_no IS NOT NULL FROM dcpf.audit_seal()" t
+last_w=$(on worker-1 "SELECT max(seal_no) FROM dcpf.audit_seal")
+head=$(on worker-1 "SELECT dcpf.audit_last_seal()")
+expect "the coordinator records the worker's last seal" coordinator \
+    "SELECT format('%s %s', node_name, seal_no) FROM dcpf.audit_record_node_head(\$s\$$head\$s\$)" "worker-1 $last_w"
+expect "the same seal again changes nothing" coordinator \
+    "SELECT count(*) FROM dcpf.audit_record_node_head(\$s\$$head\$s\$) h WHERE h.recorded_at < now()" 1
+refused "attack: a recorded seal changed (a count raised) is refused" coordinator \
+    "SELECT dcpf.audit_record_node_head(\$s\$$(sed 's/"range_events":/"range_events":1/' <<<"$head")\$s\$)" 22023 \
+    'the seal is not signed by the key of audit node "worker-1"'
+refused "a node does not record its own seal" coordinator \
+    "SELECT dcpf.audit_record_node_head(dcpf.audit_last_seal())" 22023 'a node records the seals of other nodes'
+refused "a seal of a single server (format 1) is not recorded" coordinator \
+    "SELECT dcpf.audit_record_node_head(\$s\$$(on worker-1 "SELECT encode(signature, 'hex') || ' ' || statement FROM dcpf.audit_seal WHERE seal_no = 1")\$s\$)" \
+    22023 'not the seal of a node of a cluster'
+passing coordinator
+expect "the coordinator seals" coordinator "SELECT seal_no IS NOT NULL FROM dcpf.audit_seal()" t
+expect "its seal lists the worker's recorded seal (heads)" coordinator \
+    "SELECT (statement::jsonb -> 'heads') = jsonb_build_array(jsonb_build_array('worker-1', $last_w, '$(on worker-1 "SELECT statement::jsonb ->> 'chain' FROM dcpf.audit_seal WHERE seal_no = $last_w")'))
+       FROM dcpf.audit_seal ORDER BY seal_no DESC LIMIT 1" t
+export_trail coordinator "$work/c5.txt"
+export_trail worker-1 "$work/w5.txt"
+keys=(--key "$work/coordinator.pem" --key "$work/worker-1.pem" --key "$work/worker-1.new.pem")
+offline 0 "the trails verify with the worker's seal recorded by the coordinator" "${keys[@]}" "$work/c5.txt" "$work/w5.txt"
+# the worker's trail without its last seal and the events it covered
+awk -v n="$(grep -c '^S ' "$work/w5.txt")" '/^S / { s++ } { buf = buf $0 "\n" } /^S / && s < n { printf "%s", buf; buf = "" }' \
+    "$work/w5.txt" >"$work/w5-cut.txt"
+offline 1 "attack: the worker's trail cut short below the seal the coordinator recorded is found" \
+    "${keys[@]}" "$work/c5.txt" "$work/w5-cut.txt"
+says "(as a trail cut short)" '^NOT VERIFIED: trail cut short$'
+# a superuser on the worker, with its key, rewrites the end of its trail:
+# the last event its last seal covered and that seal deleted (triggers
+# off), sealed again
+on worker-1 "SET session_replication_role = replica;
+             DELETE FROM dcpf.audit_event WHERE id = (SELECT max(e.id) FROM dcpf.audit_event e
+                 WHERE e.id <= (SELECT (s.statement::jsonb ->> 'high_id')::bigint FROM dcpf.audit_seal s WHERE s.seal_no = $last_w));
+             DELETE FROM dcpf.audit_seal WHERE seal_no = $last_w" >/dev/null
+expect "attack: the worker's rewritten trail is sealed again under the same number" worker-1 \
+    "SELECT seal_no FROM dcpf.audit_seal()" "$last_w"
+refused "the coordinator refuses the second seal of that number (XX001)" coordinator \
+    "SELECT dcpf.audit_record_node_head(\$s\$$(on worker-1 "SELECT dcpf.audit_last_seal()")\$s\$)" XX001 \
+    "audit node \"worker-1\" signed two different seals numbered $last_w"
+export_trail worker-1 "$work/w6.txt"
+expect "(on the worker itself the rewritten trail verifies: dcpf.audit_verify)" worker-1 \
+    "SELECT verified FROM dcpf.audit_verify((SELECT sealed_at FROM dcpf.audit_seal WHERE seal_no = $last_w), now() + interval '1 hour')" t
+offline 1 "attack: with the coordinator's trail, the rewrite is found" "${keys[@]}" "$work/c5.txt" "$work/w6.txt"
+says "(as a trail rewritten)" "^NOT VERIFIED: trail rewritten \\(seal $last_w\\)$"
 
 echo "1..$checks"
 [ "$failures" -eq 0 ]
