@@ -172,27 +172,32 @@ BEGIN
     check_name := 'audit.node';
     threshold := 'critical when the next seal would be refused';
     value := coalesce(node, CASE WHEN n > 0 THEN 'not set' ELSE 'single server' END);
-    status := CASE WHEN sealed_as IS DISTINCT FROM node AND sealed_as IS NOT NULL THEN 'critical'
-                   WHEN n > 0 AND node IS NULL THEN 'critical'
-                   WHEN n > 0 AND fingerprint IS NOT NULL AND listed IS DISTINCT FROM fingerprint THEN 'critical'
-                   WHEN n = 0 AND node IS NOT NULL THEN 'warning'
-                   ELSE 'ok' END;
-    detail := CASE
-        WHEN sealed_as IS DISTINCT FROM node AND sealed_as IS NOT NULL
-            THEN format('The trail is sealed as node "%s", and dcpf.audit_node is %s: set it back to "%s".',
-                        sealed_as, coalesce('"' || node || '"', 'empty'), sealed_as)
-        WHEN n > 0 AND node IS NULL
-            THEN format('%s node(s) are registered (dcpf.audit_node_key) and dcpf.audit_node is empty: set it to this node''s name.', n)
-        WHEN n > 0 AND fingerprint IS NOT NULL AND listed IS NULL
-            THEN format('Node "%s" is not registered: register its key with dcpf.audit_register_node on the coordinator.', node)
-        WHEN n > 0 AND fingerprint IS NOT NULL AND listed IS DISTINCT FROM fingerprint
-            THEN format('Node "%s" seals with key %s; the registry lists key %s for it: register the new key with dcpf.audit_register_node.',
-                        node, fingerprint, listed)
-        WHEN n = 0 AND node IS NOT NULL
-            THEN format('dcpf.audit_node is "%s" and no node is registered: register every node''s key (dcpf.audit_register_node), '
-                        'so that verification knows which trails make up the whole.', node)
-        WHEN node IS NULL THEN 'A single server: no node is registered and dcpf.audit_node is empty.'
-        ELSE format('Node "%s" seals with its registered key; %s node(s) registered.', node, n) END;
+    -- (the sealer's checks, in its order)
+    IF sealed_as IS NOT NULL AND sealed_as IS DISTINCT FROM node THEN
+        status := 'critical';
+        detail := format('The trail is sealed as node "%s", and dcpf.audit_node is %s: set it back to "%s".',
+                         sealed_as, coalesce('"' || node || '"', 'empty'), sealed_as);
+    ELSIF n > 0 AND node IS NULL THEN
+        status := 'critical';
+        detail := format('%s node(s) are registered (dcpf.audit_node_key) and dcpf.audit_node is empty: set it to this node''s name.', n);
+    ELSIF n > 0 AND fingerprint IS NOT NULL AND listed IS NULL THEN
+        status := 'critical';
+        detail := format('Node "%s" is not registered: register its key with dcpf.audit_register_node on the coordinator.', node);
+    ELSIF n > 0 AND fingerprint IS NOT NULL AND listed <> fingerprint THEN
+        status := 'critical';
+        detail := format('Node "%s" seals with key %s; the registry lists key %s for it: register the new key with dcpf.audit_register_node.',
+                         node, fingerprint, listed);
+    ELSIF n = 0 AND node IS NOT NULL THEN
+        status := 'warning';
+        detail := format('dcpf.audit_node is "%s" and no node is registered: register every node''s key (dcpf.audit_register_node), '
+                         'so that verification knows which trails make up the whole.', node);
+    ELSIF node IS NULL THEN
+        status := 'ok';
+        detail := 'A single server: no node is registered and dcpf.audit_node is empty.';
+    ELSE
+        status := 'ok';
+        detail := format('Node "%s" seals with its registered key; %s node(s) registered.', node, n);
+    END IF;
     RETURN NEXT;
 
     -- the retention job: its last run (dry runs aside)

@@ -171,21 +171,63 @@ statement_text(const char *node, const char *nodes, const char *heads, int64 sea
 }
 
 /*
+ * The rows of a query over a relation of schema dcpf, appended to buf as a
+ * JSON array of arrays (text values as JSON strings, others as they print:
+ * the tables' constraints allow nothing to escape, but a superuser may drop
+ * them); the rows stay in SPI_tuptable. A relation that does not exist (a
+ * schema of 1.0, before ALTER EXTENSION dcpf UPDATE) has no rows.
+ */
+static uint64
+rows_as_json(const char *relname, const char *query, StringInfo buf)
+{
+	uint64		i;
+	int			col;
+
+	appendStringInfoChar(buf, '[');
+	if (!OidIsValid(dcpf_relation(relname)))
+	{
+		appendStringInfoChar(buf, ']');
+		return 0;
+	}
+	if (SPI_execute(query, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read dcpf.%s", relname);
+	for (i = 0; i < SPI_processed; i++)
+	{
+		appendStringInfoString(buf, i ? ",[" : "[");
+		for (col = 1; col <= SPI_tuptable->tupdesc->natts; col++)
+		{
+			char	   *value = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, col);
+
+			if (col > 1)
+				appendStringInfoChar(buf, ',');
+			if (SPI_gettypeid(SPI_tuptable->tupdesc, col) == TEXTOID)
+				escape_json(buf, value);
+			else
+				appendStringInfoString(buf, value);
+		}
+		appendStringInfoChar(buf, ']');
+	}
+	appendStringInfoChar(buf, ']');
+	return SPI_processed;
+}
+
+/*
  * The node whose trail this is (dcpf.audit_node; NULL on a single server),
  * checked against the trail and the registry before anything is sealed, the
  * registered nodes as the statement lists them ([["name","key"], ...], by
  * name), and the last seal recorded of each other node ([["name", seal_no,
- * "chain"], ...]). A node seals under one name for the whole of its trail (a seal
- * names its node, and verification holds every seal to the name of the one
- * before), and only with the key the registry (dcpf.audit_node_key, a Citus
- * reference table) lists for it, once the registry lists any node; and once
- * it does, every node has a name.
+ * "chain"], ...]). A node seals under one name for the whole of its trail
+ * (a seal names its node, and verification holds every seal to the name of
+ * the one before), and only with the key the registry (dcpf.audit_node_key,
+ * a Citus reference table) lists for it, once the registry lists any node;
+ * and once it does, every node has a name.
  */
 static const char *
 seal_node(const char *prev_node, const char *fingerprint, StringInfo nodes, StringInfo heads)
 {
 	const char *node = (dcpf_audit_node != NULL && dcpf_audit_node[0] != '\0') ? dcpf_audit_node : NULL;
 	const char *listed = NULL;
+	uint64		registered;
 	uint64		i;
 
 	if (prev_node != NULL && (node == NULL || strcmp(prev_node, node) != 0))
@@ -195,38 +237,24 @@ seal_node(const char *prev_node, const char *fingerprint, StringInfo nodes, Stri
 				 node == NULL ? errdetail("dcpf.audit_node is empty.") : errdetail("dcpf.audit_node is \"%s\".", node),
 				 errhint("A node keeps its name for as long as its trail: set dcpf.audit_node back to \"%s\".",
 						 prev_node)));
-	/* (a schema of 1.0, before ALTER EXTENSION dcpf UPDATE, has no registry: none listed) */
-	if (SPI_execute(OidIsValid(dcpf_relation("audit_node_key")) ?
-					"SELECT node_name, key_fingerprint FROM dcpf.audit_node_key WHERE retired_at IS NULL "
-					"ORDER BY node_name COLLATE \"C\"" : "SELECT NULL::text, NULL::text WHERE false",
-					true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not read dcpf.audit_node_key");
-	appendStringInfoChar(nodes, '[');
-	for (i = 0; i < SPI_processed; i++)
-	{
-		char	   *name = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
-		char	   *key = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2);
-
-		/* (the table's constraints allow nothing to escape; a superuser may drop them) */
-		appendStringInfoString(nodes, i ? ",[" : "[");
-		escape_json(nodes, name);
-		appendStringInfoChar(nodes, ',');
-		escape_json(nodes, key);
-		appendStringInfoChar(nodes, ']');
-		if (node != NULL && strcmp(name, node) == 0)
-			listed = key;
-	}
-	appendStringInfoChar(nodes, ']');
-	if (node == NULL && SPI_processed > 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("dcpf.audit_node is not set on a node of a cluster"),
-				 errdetail("dcpf.audit_node_key lists " UINT64_FORMAT " node(s); the seals of each name their node.",
-						   SPI_processed),
-				 errhint("Set dcpf.audit_node to this node's name in postgresql.conf and reload.")));
+	registered = rows_as_json("audit_node_key",
+							  "SELECT node_name, key_fingerprint FROM dcpf.audit_node_key WHERE retired_at IS NULL "
+							  "ORDER BY node_name COLLATE \"C\"", nodes);
 	if (node == NULL)
+	{
+		if (registered > 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("dcpf.audit_node is not set on a node of a cluster"),
+					 errdetail("dcpf.audit_node_key lists " UINT64_FORMAT " node(s); the seals of each name their node.",
+							   registered),
+					 errhint("Set dcpf.audit_node to this node's name in postgresql.conf and reload.")));
 		return NULL;
-	if (SPI_processed > 0 && (listed == NULL || strcmp(listed, fingerprint) != 0))
+	}
+	for (i = 0; i < registered; i++)
+		if (strcmp(SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1), node) == 0)
+			listed = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2);
+	if (registered > 0 && (listed == NULL || strcmp(listed, fingerprint) != 0))
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("the audit signing key of node \"%s\" is not registered", node),
@@ -237,22 +265,10 @@ seal_node(const char *prev_node, const char *fingerprint, StringInfo nodes, Stri
 				 errhint("On the coordinator, register this node's dcpf.audit_public_key() with "
 						 "dcpf.audit_register_node('%s', ...).", node)));
 	/* the last seal recorded of each other node (dcpf.audit_record_node_head) */
-	if (SPI_execute(OidIsValid(dcpf_relation("audit_node_head")) ?
-					"SELECT h.node_name, h.seal_no, h.chain FROM dcpf.audit_node_head h "
-					"WHERE h.seal_no = (SELECT max(x.seal_no) FROM dcpf.audit_node_head x WHERE x.node_name = h.node_name) "
-					"ORDER BY h.node_name COLLATE \"C\"" : "SELECT NULL::text, NULL::bigint, NULL::text WHERE false",
-					true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not read dcpf.audit_node_head");
-	appendStringInfoChar(heads, '[');
-	for (i = 0; i < SPI_processed; i++)
-	{
-		appendStringInfoString(heads, i ? ",[" : "[");
-		escape_json(heads, SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1));
-		appendStringInfo(heads, ",%s,", SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2));
-		escape_json(heads, SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 3));
-		appendStringInfoChar(heads, ']');
-	}
-	appendStringInfoChar(heads, ']');
+	rows_as_json("audit_node_head",
+				 "SELECT h.node_name, h.seal_no, h.chain FROM dcpf.audit_node_head h "
+				 "WHERE h.seal_no = (SELECT max(x.seal_no) FROM dcpf.audit_node_head x WHERE x.node_name = h.node_name) "
+				 "ORDER BY h.node_name COLLATE \"C\"", heads);
 	return node;
 }
 

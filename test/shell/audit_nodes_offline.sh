@@ -108,8 +108,7 @@ expect() {
 # SQLSTATE and a message matching PATTERN
 refused() {
     local out
-    out=$("${psql[@]}" -h "$work/$2" -p "${port[$2]}" -d "$db" -v VERBOSITY=verbose \
-              -c '\set VERBOSITY verbose' -c "$3" 2>&1)
+    out=$("${psql[@]}" -h "$work/$2" -p "${port[$2]}" -d "$db" -v VERBOSITY=verbose -c "$3" 2>&1)
     if [ $? -ne 0 ] && grep -q "ERROR:  $4:" <<<"$out" && grep -Eq -- "$5" <<<"$out"; then
         ok "$1"
     else
